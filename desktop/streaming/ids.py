@@ -1,0 +1,45 @@
+"""Content ids: what a valid one is, and finding one inside user input."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+_HEX40 = re.compile(r"[0-9a-fA-F]{40}")
+_EXACT_HEX40 = re.compile(r"\A[0-9a-fA-F]{40}\Z")
+
+
+def is_content_id(value: str) -> bool:
+    """A content id or infohash is exactly 40 hexadecimal characters."""
+    return bool(_EXACT_HEX40.match(value))
+
+
+def normalize(value: str) -> str:
+    """Lower-case form used as the key of a channel (one session per id)."""
+    return value.lower()
+
+
+def find_content_id(text: str) -> str | None:
+    """The content id in an `acestream://` link, a bare id, or an engine/proxy URL.
+
+    Returns the id in lower case, or None when the text holds no unambiguous id.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if is_content_id(text):
+        return normalize(text)
+    if text.lower().startswith("acestream://"):
+        rest = text[len("acestream://") :].split("?", 1)[0].split("#", 1)[0].strip("/")
+        return normalize(rest) if is_content_id(rest) else None
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https"):
+        query = parse_qs(parts.query)
+        for key in ("id", "content_id", "infohash"):
+            for value in query.get(key, []):
+                if is_content_id(value):
+                    return normalize(value)
+        found = _HEX40.findall(parts.path)
+        if len(found) == 1:
+            return normalize(found[0])
+    return None

@@ -1,0 +1,70 @@
+"""Read-only pictures of the proxy's state, for the UI and `/api/streams`.
+
+Snapshots are plain frozen dataclasses built on the core's loop and handed
+across threads as values; nothing in them refers back to live objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ClientSnapshot:
+    client_id: int
+    address: str  # "ip:port" of the player
+    user_agent: str
+    connected_at: float  # unix time
+    bytes_sent: int
+    rate_bps: float  # bytes per second over the last few seconds
+    dropped_chunks: int
+    state: str  # "waiting" | "playing" | "lagging" | "closed"
+
+
+@dataclass(frozen=True)
+class StreamSnapshot:
+    content_id: str  # 40 hex, lower case
+    kind: str  # "id" | "infohash": which engine parameter selects the content
+    name: str | None  # channel name when known
+    state: str  # "starting" | "playing" | "reconnecting" | "lingering" | "failed" | "stopped"
+    engine_status: str | None  # stat_url "status": prebuf, dl, ...
+    peers: int | None
+    speed_down_kbps: int | None
+    speed_up_kbps: int | None
+    bytes_in: int  # bytes read from the engine
+    bytes_out: int  # bytes delivered to all players together
+    started_at: float  # unix time
+    reconnects: int
+    last_error: str | None
+    clients: tuple[ClientSnapshot, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProxySnapshot:
+    running: bool
+    listen_url: str | None  # "http://127.0.0.1:6880" while running
+    engine_url: str
+    engine_reachable: bool | None  # None: not checked yet
+    engine_version: str | None
+    streams: tuple[StreamSnapshot, ...] = ()
+    taken_at: float = 0.0
+    error: str | None = None  # why the proxy is not running, when it is not
+
+    @property
+    def player_count(self) -> int:
+        return sum(len(s.clients) for s in self.streams)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ProxyEvent:
+    """Something a user may want to read in the window's events list."""
+
+    time: float  # unix time
+    level: str  # "info" | "warning" | "error"
+    message: str
+    content_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
