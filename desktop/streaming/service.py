@@ -1,11 +1,32 @@
-"""ProxyService: the one object the UI and the CLI drive. (API skeleton; body in progress.)"""
+"""ProxyService: the one object the UI and the CLI drive.
+
+It owns the HTTP listener, the channel registry, the shared aiohttp client
+session, an engine health check and (in demo mode) the built-in demo engine.
+All methods run on the loop the service was started on.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import errno
+import logging
+import time
 from typing import Callable
 
+import aiohttp
+from aiohttp import web
+
 from desktop.streaming.config import ProxyConfig
+from desktop.streaming.engine import EngineClient, EngineError
+from desktop.streaming.registry import StreamRegistry
+from desktop.streaming.server import build_app
 from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot
+
+log = logging.getLogger(__name__)
+
+HEALTH_INTERVAL = 5.0  # s between engine get_version checks
+SHUTDOWN_GRACE = 1.5  # s to wait for engine stop commands when stopping
 
 
 class ProxyStartError(Exception):
@@ -17,39 +38,212 @@ class EngineCheckError(Exception):
 
 
 class ProxyService:
-    """Owns the HTTP listener, the channel registry and (optionally) the demo engine.
-
-    All methods must be called on the loop the service runs on. `on_event` is
-    called on that loop too, with events the user may want to read.
-    """
-
     def __init__(self, config: ProxyConfig, *, on_event: Callable[[ProxyEvent], None] | None = None) -> None:
-        raise NotImplementedError
+        self._config = config
+        self._on_event = on_event or (lambda event: None)
+        self.registry: StreamRegistry | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._health_task: asyncio.Task[None] | None = None
+        self._demo = None  # a running DemoEngine in demo mode
+        self._engine_url = config.engine_url
+        self._engine_reachable: bool | None = None
+        self._engine_version: str | None = None
+        self._error: str | None = None
+
+    # --- properties ----------------------------------------------------------------------
+    @property
+    def config(self) -> ProxyConfig:
+        return self._config
 
     @property
-    def config(self) -> ProxyConfig: ...
+    def running(self) -> bool:
+        return self._site is not None
 
     @property
-    def running(self) -> bool: ...
+    def engine_url(self) -> str:
+        """The engine actually in use (the demo engine's address in demo mode)."""
+        return self._engine_url
 
+    @property
+    def listen_url(self) -> str | None:
+        if self._site is None or self._runner is None:
+            return None
+        host, port = self._bound_address()
+        return f"http://{host}:{port}"
+
+    def _bound_address(self) -> tuple[str, int]:
+        assert self._runner is not None
+        for address in self._runner.addresses:
+            if isinstance(address, tuple):
+                return str(address[0]), int(address[1])
+        return self._config.host, self._config.port
+
+    def _emit(self, level: str, message: str) -> None:
+        getattr(log, "warning" if level == "warning" else "error" if level == "error" else "info")(message)
+        self._on_event(ProxyEvent(time=time.time(), level=level, message=message))
+
+    # --- start / stop --------------------------------------------------------------------
     async def start(self) -> None:
         """Bind and serve. Raises ProxyStartError with a readable reason."""
+        if self.running:
+            return
+        self._error = None
+        try:
+            await self._start_engine_side()
+            await self._start_listener(self._config)
+        except ProxyStartError as exc:
+            self._error = str(exc)
+            await self.stop()
+            self._error = str(exc)
+            raise
+        self._health_task = asyncio.get_running_loop().create_task(self._watch_engine())
+        self._emit("info", f"Proxy listening on {self.listen_url}, engine {self._engine_url}")
+
+    async def _start_engine_side(self) -> None:
+        self._http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, force_close=True),
+            auto_decompress=False,
+            trust_env=False,  # a desktop proxy variable must never reroute engine traffic
+        )
+        if self._config.demo:
+            from desktop.streaming.demo_engine import DemoEngine, load_demo_clip
+
+            self._demo = DemoEngine(load_demo_clip())
+            await self._demo.start()
+            self._engine_url = self._demo.url
+        else:
+            self._engine_url = self._config.engine_url
+        self.registry = StreamRegistry(
+            self._config, EngineClient(self._engine_url, self._http), self._http, self._on_event
+        )
+
+    async def _start_listener(self, config: ProxyConfig) -> None:
+        if self._runner is None:
+            self._runner = web.AppRunner(build_app(self), handler_cancellation=True, access_log=None)
+            await self._runner.setup()
+        site = web.TCPSite(self._runner, config.host, config.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise ProxyStartError(_bind_problem(config, exc)) from exc
+        self._site = site
 
     async def stop(self) -> None:
         """Stop every stream (engine `method=stop`), close the listener. Idempotent."""
+        was_running = self.running
+        if self._health_task is not None:
+            self._health_task.cancel()
+            self._health_task = None
+        if self.registry is not None:
+            await self.registry.close_all("AceTray proxy stopped", timeout=SHUTDOWN_GRACE)
+            self.registry = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self._site = None
+        if self._demo is not None:
+            await self._demo.stop()
+            self._demo = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+        self._engine_reachable = None
+        if was_running:
+            self._emit("info", "Proxy stopped")
 
     async def apply(self, config: ProxyConfig) -> None:
-        """Switch to new settings: restart the listener only if host/port/engine changed;
-        queue size and timeouts apply at once (queue size to new players)."""
+        """Switch to new settings, disturbing running players as little as possible.
 
-    def snapshot(self) -> ProxySnapshot:
-        """Cheap; a picture of every stream and client."""
-        raise NotImplementedError
+        Tunables (queue size, timeouts, linger) apply at once. A new port or
+        host gets a new listening socket while players already connected keep
+        their connections. A new engine serves new sessions; running channels
+        keep their session and move over when they next need a new one. Demo
+        mode on/off restarts everything.
+        """
+        old, self._config = self._config, config
+        if not self.running:
+            return
+        if config.demo != old.demo:
+            await self.stop()
+            await self.start()
+            return
+        assert self.registry is not None and self._http is not None
+        self.registry.config = config
+        if config.engine_url != old.engine_url and not config.demo:
+            self._engine_url = config.engine_url
+            self.registry.engine = EngineClient(config.engine_url, self._http)
+            self._engine_reachable = self._engine_version = None
+            self._emit("info", f"Engine is now {config.engine_url}")
+        if (config.host, config.port) != (old.host, old.port):
+            old_site = self._site
+            try:
+                await self._start_listener(config)
+            except ProxyStartError:
+                self._config = dataclasses.replace(config, host=old.host, port=old.port)
+                self.registry.config = self._config
+                raise
+            if old_site is not None:
+                await old_site.stop()  # stops accepting; connected players keep streaming
+            self._emit("info", f"Proxy now listening on {self.listen_url}")
+
+    # --- engine health -------------------------------------------------------------------
+    async def _watch_engine(self) -> None:
+        while True:
+            await self._check_health()
+            await asyncio.sleep(HEALTH_INTERVAL)
+
+    async def _check_health(self) -> None:
+        if self.registry is None:
+            return
+        try:
+            version = await self.registry.engine.version(timeout=3.0)
+        except EngineError as exc:
+            if self._engine_reachable is not False:
+                self._emit("error", f"{exc}. Start AceStream, or check the engine URL in Settings.")
+            self._engine_reachable, self._engine_version = False, None
+            return
+        if self._engine_reachable is not True:
+            self._emit("info", f"AceStream engine {version} reachable at {self._engine_url}")
+        self._engine_reachable, self._engine_version = True, version
 
     async def check_engine(self, engine_url: str | None = None) -> str:
         """The engine's version string, or EngineCheckError with the reason."""
-        raise NotImplementedError
+        url = engine_url or self._engine_url
+        async with aiohttp.ClientSession(trust_env=False) as http:
+            try:
+                return await EngineClient(url, http).version(timeout=5.0)
+            except EngineError as exc:
+                raise EngineCheckError(str(exc)) from exc
+
+    # --- pictures ------------------------------------------------------------------------
+    def snapshot(self) -> ProxySnapshot:
+        return ProxySnapshot(
+            running=self.running,
+            listen_url=self.listen_url,
+            engine_url=self._engine_url,
+            engine_reachable=self._engine_reachable,
+            engine_version=self._engine_version,
+            streams=self.registry.snapshot() if self.registry else (),
+            taken_at=time.time(),
+            error=self._error,
+        )
 
     def stream_url(self, content_id: str, host: str | None = None) -> str:
-        """http://<host>:<port>/ace/getstream?id=<id>."""
-        raise NotImplementedError
+        """http://<host>:<port>/ace/getstream?id=<id> for a player."""
+        if host is None:
+            host = "127.0.0.1" if self._config.host in ("0.0.0.0", "::", "") else self._config.host
+        port = self._bound_address()[1] if self.running else self._config.port
+        return f"http://{host}:{port}/ace/getstream?id={content_id}"
+
+
+def _bind_problem(config: ProxyConfig, exc: OSError) -> str:
+    where = f"{config.host}:{config.port}"
+    if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
+        return f"Port {config.port} is already in use by another program. Choose another port in Settings."
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"Not allowed to listen on {where}. Choose a port above 1024 in Settings."
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{config.host} is not an address of this computer. Check the listen address."
+    return f"Could not listen on {where}: {exc.strerror or exc}"

@@ -1,0 +1,198 @@
+"""Fan-out: one chunk from the reader, offered to every player's bounded queue.
+
+The reader never waits for a player. Each player has its own queue of shared
+`bytes` chunks (no copy per player); when it is full the player loses its
+oldest chunk — whole packets, so the MPEG-TS framing survives — and the loss
+is counted. Players that take nothing for too long are evicted by the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+from desktop.streaming.snapshot import ClientSnapshot
+from desktop.streaming.ts import find_last_pat
+
+BACKLOG_MAX_BYTES = 4 * 1024 * 1024  # what a joiner may be handed, at most
+
+
+class StreamEnded(Exception):
+    """The stream ended for this player; `status`/`message` say why (for an HTTP answer)."""
+
+    def __init__(self, message: str, status: int = 502) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class ClientInfo:
+    address: str
+    user_agent: str
+    connected_at: float  # unix time
+
+
+class Subscriber:
+    """One player's queue and counters. Lives on the core's loop."""
+
+    def __init__(self, client_id: int, info: ClientInfo, maxsize: int, now: float) -> None:
+        self.client_id = client_id
+        self.info = info
+        self.maxsize = maxsize
+        self._chunks: deque[bytes] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._end: StreamEnded | None = None
+        self.bytes_sent = 0
+        self.dropped_chunks = 0
+        self.last_take = now  # loop time of the last take, for the stale check
+        self.started = False  # has received its first chunk
+        self.rate_bps = 0.0
+        self._rate_mark = (now, 0)
+        self.on_evict: Callable[[], None] | None = None  # closes the player's connection
+
+    # --- producer side (the stream's reader) -------------------------------------------
+    def offer(self, chunk: bytes) -> None:
+        """Non-blocking put; drops the oldest chunk when full."""
+        if self._end is not None:
+            return
+        chunks = self._chunks
+        if len(chunks) >= self.maxsize:
+            chunks.popleft()
+            self.dropped_chunks += 1
+        chunks.append(chunk)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def prefill(self, chunks: list[bytes]) -> None:
+        """Start with a backlog; only its newest `maxsize` chunks fit (not counted as drops)."""
+        self._chunks.extend(chunks[-self.maxsize :])
+
+    def end(self, reason: StreamEnded) -> None:
+        """No more data will come: queued chunks still drain, then `take` raises."""
+        if self._end is None:
+            self._end = reason
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def evict(self, reason: StreamEnded) -> None:
+        """Drop the player now, even if it is stuck in a write."""
+        self._chunks.clear()
+        self.end(reason)
+        if self.on_evict is not None:
+            self.on_evict()
+
+    # --- consumer side (the player's writer) ----------------------------------------------
+    async def take(self, loop_time: Callable[[], float]) -> list[bytes]:
+        """Everything queued so far (at least one chunk); raises StreamEnded at the end."""
+        while not self._chunks:
+            if self._end is not None:
+                raise self._end
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiter = waiter
+            try:
+                await waiter
+            finally:
+                if self._waiter is waiter:
+                    self._waiter = None
+        chunks = list(self._chunks)
+        self._chunks.clear()
+        self.last_take = loop_time()
+        self.started = True
+        return chunks
+
+    # --- bookkeeping ----------------------------------------------------------------------
+    @property
+    def queued(self) -> int:
+        return len(self._chunks)
+
+    def is_stale(self, now: float, stale_after: float) -> bool:
+        """Data is waiting but the player has taken nothing for `stale_after` s."""
+        return bool(self._chunks) and now - self.last_take > stale_after
+
+    def sample_rate(self, now: float) -> None:
+        mark_time, mark_bytes = self._rate_mark
+        if now - mark_time >= 0.5:
+            self.rate_bps = (self.bytes_sent - mark_bytes) / (now - mark_time)
+            self._rate_mark = (now, self.bytes_sent)
+
+    def state(self) -> str:
+        if self._end is not None:
+            return "closed"
+        if not self.started:
+            return "waiting"
+        if len(self._chunks) * 2 > self.maxsize:
+            return "lagging"
+        return "playing"
+
+    def snapshot(self) -> ClientSnapshot:
+        return ClientSnapshot(
+            client_id=self.client_id,
+            address=self.info.address,
+            user_agent=self.info.user_agent,
+            connected_at=self.info.connected_at,
+            bytes_sent=self.bytes_sent,
+            rate_bps=self.rate_bps,
+            dropped_chunks=self.dropped_chunks,
+            state=self.state(),
+        )
+
+
+class Fanout:
+    """The set of players of one stream, plus a short backlog for joiners.
+
+    The backlog holds the chunks since the last PAT (bounded), so a joiner
+    starts where a decoder can start, within milliseconds.
+    """
+
+    def __init__(self) -> None:
+        self.subscribers: dict[int, Subscriber] = {}
+        self._backlog: deque[bytes] = deque()
+        self._backlog_bytes = 0
+        self._pat_offset = 0  # where the PAT sits in the backlog's first chunk
+        self.bytes_out = 0  # bytes delivered to all players, for the stream total
+
+    def publish(self, chunk: bytes) -> None:
+        pat = find_last_pat(chunk)
+        if pat != -1:
+            self._backlog.clear()
+            self._backlog_bytes = 0
+            self._pat_offset = pat
+        self._backlog.append(chunk)
+        self._backlog_bytes += len(chunk)
+        while self._backlog_bytes > BACKLOG_MAX_BYTES and len(self._backlog) > 1:
+            # No PAT for a long time: start joiners on the newest packet boundary.
+            self._backlog_bytes -= len(self._backlog.popleft())
+            self._pat_offset = 0
+        for subscriber in self.subscribers.values():
+            subscriber.offer(chunk)
+
+    def clear_backlog(self) -> None:
+        """After a reconnect the old backlog no longer continues into the new data."""
+        self._backlog.clear()
+        self._backlog_bytes = 0
+        self._pat_offset = 0
+
+    def add(self, subscriber: Subscriber) -> None:
+        """Subscribe, handing over the backlog from its last PAT (sliced once, for this joiner)."""
+        backlog = list(self._backlog)
+        if backlog and self._pat_offset and len(backlog) <= subscriber.maxsize:
+            backlog[0] = backlog[0][self._pat_offset :]
+        subscriber.prefill(backlog)
+        self.subscribers[subscriber.client_id] = subscriber
+
+    def record_sent(self, subscriber: Subscriber, size: int) -> None:
+        subscriber.bytes_sent += size
+        self.bytes_out += size
+
+    def remove(self, client_id: int) -> Subscriber | None:
+        return self.subscribers.pop(client_id, None)
+
+    def end_all(self, reason: StreamEnded) -> None:
+        for subscriber in self.subscribers.values():
+            subscriber.end(reason)

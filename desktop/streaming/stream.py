@@ -1,0 +1,323 @@
+"""One live channel: a single engine session, one reader task, many players.
+
+Life of a stream: starting (engine session + first byte) → playing ⇄
+reconnecting → lingering (no players, kept warm for zapping back) → stopped,
+or failed with a reason every waiting player receives as an HTTP error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Mapping
+
+import aiohttp
+
+from desktop.streaming.engine import EngineClient, EngineError, EngineSession, EngineStats
+from desktop.streaming.fanout import ClientInfo, Fanout, StreamEnded, Subscriber
+from desktop.streaming.snapshot import StreamSnapshot
+from desktop.streaming.ts import PACKET_SIZE, PacketAligner
+
+if TYPE_CHECKING:
+    from desktop.streaming.registry import StreamRegistry
+
+log = logging.getLogger(__name__)
+
+READ_SIZE = PACKET_SIZE * 348  # ~64 KiB: few large writes per player keep CPU per GB low
+COALESCE_BELOW = 16 * 1024  # a read smaller than this waits briefly for more...
+COALESCE_DELAY = 0.02  # ...this long, so a trickling engine still yields few chunks
+TICK = 1.0  # s between stale checks and rate samples
+STAT_INTERVAL = 2.0  # s between engine stat polls while the channel has players
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 5.0
+
+
+@dataclass(frozen=True)
+class ChannelKey:
+    kind: str  # engine parameter selecting the content: "id" or "infohash"
+    content_id: str  # 40 hex, lower case
+
+
+class SessionGone(Exception):
+    """The engine no longer knows the session (404 on playback)."""
+
+
+class LiveStream:
+    def __init__(self, key: ChannelKey, extra: Mapping[str, str], registry: "StreamRegistry") -> None:
+        self.key = key
+        self.extra = dict(extra)
+        self._registry = registry
+        self._loop = asyncio.get_running_loop()
+        self.clock = self._loop.time  # monotonic clock shared with the players' queues
+        self.fanout = Fanout()
+        self._aligner = PacketAligner()
+        self.state = "starting"
+        self.started_at = time.time()
+        self._start_time = self._loop.time()
+        self.bytes_in = 0
+        self.reconnects = 0
+        self.last_error: str | None = None
+        self.stats: EngineStats | None = None
+        self._had_data = False
+        self._last_data = self._start_time
+        self._session: EngineSession | None = None
+        self._session_engine: EngineClient | None = None
+        self._linger: asyncio.TimerHandle | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closed = False
+        self._start_deadline: asyncio.Timeout | None = None  # disarmed by the first byte
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        name = self.key.content_id[:8]
+        self._tasks = [
+            self._loop.create_task(self._run(), name=f"reader-{name}"),
+            self._loop.create_task(self._housekeeping(), name=f"tick-{name}"),
+            self._loop.create_task(self._poll_stats(), name=f"stats-{name}"),
+        ]
+
+    def close(self, reason: StreamEnded, *, failed: bool = False) -> None:
+        """End the stream now: players get `reason`, the engine session is stopped in the background."""
+        if self._closed:
+            return
+        self._closed = True
+        self.state = "failed" if failed else "stopped"
+        if failed:
+            self.last_error = str(reason)
+        if self._linger is not None:
+            self._linger.cancel()
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+        self.fanout.end_all(reason)
+        self._drop_session()
+        self._registry.stream_closed(self)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _drop_session(self) -> None:
+        if self._session is not None and self._session_engine is not None:
+            self._registry.stop_session_later(self._session_engine, self._session)
+        self._session = None
+        self._session_engine = None
+
+    # --- players -------------------------------------------------------------------------
+    def subscribe(self, info: ClientInfo) -> Subscriber:
+        subscriber = Subscriber(
+            self._registry.next_client_id(), info, self._registry.config.queue_size, self._loop.time()
+        )
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
+            self.state = "playing" if self._had_data else "starting"
+        self.fanout.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        if self.fanout.remove(subscriber.client_id) is None or self._closed:
+            return
+        if not self.fanout.subscribers:
+            linger = self._registry.config.linger
+            if linger <= 0 or not self._had_data:
+                # Nobody waits for a channel that never started: stop it at once.
+                self.close(StreamEnded("no players left", 410))
+            else:
+                self.state = "lingering"
+                self._linger = self._loop.call_later(linger, self._linger_expired)
+
+    def _linger_expired(self) -> None:
+        self._linger = None
+        if not self.fanout.subscribers:
+            self._registry.emit("info", "Channel closed: no players for the linger time", self.key.content_id)
+            self.close(StreamEnded("no players left", 410))
+
+    # --- reading -------------------------------------------------------------------------
+    async def _run(self) -> None:
+        try:
+            await self._read_until_failure()
+        except asyncio.CancelledError:
+            raise
+        except StreamEnded as ended:
+            level = "error"
+            self._registry.emit(level, f"Stream failed: {ended}", self.key.content_id)
+            self.close(ended, failed=True)
+        except Exception as exc:  # a bug must not leave players hanging
+            log.exception("reader of %s crashed", self.key.content_id)
+            self.close(StreamEnded(f"AceTray internal error: {exc}", 500), failed=True)
+
+    async def _read_until_failure(self) -> None:
+        config = self._registry.config
+        try:
+            async with asyncio.timeout(config.start_timeout) as self._start_deadline:
+                await self._open_session()
+                await self._pump()
+        except TimeoutError:
+            if not self._had_data:
+                raise StreamEnded(
+                    f"No data from the AceStream engine within {config.start_timeout:g} s", 504
+                ) from None
+            failure = f"no data for {config.empty_timeout:g} s"
+        except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
+            if not self._had_data:
+                raise StreamEnded(_describe(exc), getattr(exc, "status", 502)) from None
+            failure = _describe(exc)
+        else:
+            if not self._had_data:
+                raise StreamEnded("The AceStream engine closed the stream before sending data", 502)
+            failure = "the engine ended the stream"
+        await self._reconnect_loop(failure)
+
+    async def _reconnect_loop(self, failure: str) -> None:
+        """Keep players connected while reopening the stream, with backoff, for a bounded time."""
+        failing_since = self._last_data
+        backoff = BACKOFF_FIRST
+        new_session = False
+        while True:
+            config = self._registry.config
+            if not self.fanout.subscribers:
+                self._registry.emit("info", f"Channel closed while lingering: {failure}", self.key.content_id)
+                self.close(StreamEnded("no players left", 410))
+                return
+            waited = self._loop.time() - failing_since
+            if waited > config.give_up_after:
+                raise StreamEnded(f"Gave up after {waited:.0f} s without data: {failure}", 502)
+            self.state = "reconnecting"
+            self.last_error = failure
+            self.reconnects += 1
+            self._registry.emit("warning", f"Reconnecting ({failure})", self.key.content_id)
+            self.fanout.clear_backlog()
+            self._aligner.reset()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, BACKOFF_MAX)
+            if new_session:
+                self._drop_session()
+            bytes_before = self.bytes_in
+            try:
+                await self._open_session()
+                await self._pump()
+                failure = "the engine ended the stream"
+            except TimeoutError:
+                failure = f"no data for {config.empty_timeout:g} s"
+            except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
+                failure = _describe(exc)
+            if self.bytes_in > bytes_before:
+                # Data flowed again: the next break starts a fresh count and backoff,
+                # and first tries to reopen the same session.
+                failing_since, backoff, new_session = self._last_data, BACKOFF_FIRST, False
+            else:
+                # Reopening this session gave nothing: ask the engine for a new one.
+                new_session = True
+
+    async def _open_session(self) -> None:
+        if self._session is None:
+            engine = self._registry.engine
+            self._session = await engine.start(self.key.kind, self.key.content_id, self.extra)
+            self._session_engine = engine
+
+    async def _pump(self) -> None:
+        """Read the playback URL until EOF; raises on errors and when data stops coming."""
+        assert self._session is not None
+        loop = self._loop
+        empty_timeout = self._registry.config.empty_timeout
+        async with self._registry.http.get(
+            self._session.playback_url,
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+            allow_redirects=False,
+        ) as resp:
+            if resp.status == 404:
+                raise SessionGone("The AceStream engine no longer knows this session")
+            if resp.status != 200:
+                raise EngineError(f"The AceStream engine answered HTTP {resp.status} for the stream")
+            content = resp.content
+            aligner = self._aligner
+            # Before the first byte the start timeout (outer) applies; after it, the empty timeout.
+            async with asyncio.timeout_at(loop.time() + empty_timeout if self._had_data else None) as deadline:
+                while True:
+                    data = await content.read(READ_SIZE)
+                    if not data:
+                        return
+                    if len(data) < COALESCE_BELOW:
+                        await asyncio.sleep(COALESCE_DELAY)
+                        more = content.read_nowait(READ_SIZE - len(data))
+                        if more:
+                            data += more
+                    chunk = aligner.feed(data)
+                    if chunk:
+                        self._publish(chunk)
+                        deadline.reschedule(loop.time() + self._registry.config.empty_timeout)
+
+    def _publish(self, chunk: bytes) -> None:
+        self.bytes_in += len(chunk)
+        self._last_data = self._loop.time()
+        if self.state != "playing" and self.state != "lingering":
+            if not self._had_data:
+                self._registry.emit("info", "Stream playing", self.key.content_id)
+            elif self.state == "reconnecting":
+                self._registry.emit("info", "Stream resumed", self.key.content_id)
+            self.state = "playing"
+        if not self._had_data:
+            self._had_data = True
+            if self._start_deadline is not None:
+                self._start_deadline.reschedule(None)  # playing: only the empty timeout applies now
+                self._start_deadline = None
+        self.fanout.publish(chunk)
+
+    # --- periodic work -------------------------------------------------------------------
+    async def _housekeeping(self) -> None:
+        """Once a second: rates for the UI, and eviction of players that stopped taking."""
+        while True:
+            await asyncio.sleep(TICK)
+            now = self._loop.time()
+            stale_after = self._registry.config.stale_timeout
+            for subscriber in list(self.fanout.subscribers.values()):
+                subscriber.sample_rate(now)
+                if subscriber.is_stale(now, stale_after):
+                    self._registry.emit(
+                        "warning",
+                        f"Player {subscriber.info.address} dropped: took nothing for {stale_after:g} s",
+                        self.key.content_id,
+                    )
+                    self._registry.count_stale()
+                    subscriber.evict(StreamEnded("dropped as stale", 408))
+
+    async def _poll_stats(self) -> None:
+        while True:
+            await asyncio.sleep(STAT_INTERVAL)
+            session, engine = self._session, self._session_engine
+            if not self.fanout.subscribers or session is None or engine is None or not session.stat_url:
+                continue
+            try:
+                self.stats = await engine.stats(session.stat_url)
+            except EngineError as exc:
+                log.debug("stat poll for %s failed: %s", self.key.content_id, exc)
+
+    # --- picture -------------------------------------------------------------------------
+    def snapshot(self) -> StreamSnapshot:
+        stats = self.stats
+        clients = tuple(s.snapshot() for s in self.fanout.subscribers.values())
+        return StreamSnapshot(
+            content_id=self.key.content_id,
+            kind=self.key.kind,
+            name=None,
+            state=self.state,
+            engine_status=stats.status if stats else None,
+            peers=stats.peers if stats else None,
+            speed_down_kbps=stats.speed_down_kbps if stats else None,
+            speed_up_kbps=stats.speed_up_kbps if stats else None,
+            bytes_in=self.bytes_in,
+            bytes_out=self.fanout.bytes_out,
+            started_at=self.started_at,
+            reconnects=self.reconnects,
+            last_error=self.last_error,
+            clients=clients,
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, (EngineError, SessionGone)):
+        return str(exc)
+    return f"connection to the AceStream engine failed ({exc.__class__.__name__}: {exc})"
