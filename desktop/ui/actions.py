@@ -1,0 +1,60 @@
+"""The user's commands as QActions, shared by the tray menu and the window."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
+
+from desktop.ui.formatting import short_id
+
+
+class AppActions(QObject):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.start_stop = QAction("Start proxy", self)
+        self.copy_link = QAction("Copy stream link…", self)
+        self.open_player = QAction("Open in player…", self)
+        self.show_window = QAction("Show window", self)
+        self.settings = QAction("Settings…", self)
+        self.start_on_login = QAction("Start on login", self)
+        self.start_on_login.setCheckable(True)
+        self.open_logs = QAction("Open log folder", self)
+        self.quit = QAction("Quit", self)
+        self.recent_menu = QMenu("Recent channels")
+        self.set_recent([], lambda _cid: None)
+
+    def set_running(self, running: bool, busy: bool = False) -> None:
+        self.start_stop.setText("Stop proxy" if running else "Start proxy")
+        self.start_stop.setEnabled(not busy)
+
+    def set_recent(self, entries: Sequence[tuple[str, str | None]], on_pick: Callable[[str], None],
+                   verb: str = "Copy link") -> None:
+        """(content id, name) newest first; picking one calls `on_pick(content_id)`."""
+        self.recent_menu.clear()
+        if not entries:
+            empty = self.recent_menu.addAction("No channels yet")
+            empty.setEnabled(False)
+            return
+        for content_id, name in entries:
+            label = f"{name}  ({short_id(content_id)})" if name else short_id(content_id)
+            action = self.recent_menu.addAction(label)
+            action.setToolTip(f"{verb}: {content_id}")
+            action.setData(content_id)
+            action.triggered.connect(lambda _checked=False, cid=content_id: on_pick(cid))
+
+    def fill_menu(self, menu: QMenu) -> None:
+        """The tray's right-click menu, in the order the issue lists it."""
+        menu.addAction(self.start_stop)
+        menu.addSeparator()
+        menu.addAction(self.copy_link)
+        menu.addAction(self.open_player)
+        menu.addMenu(self.recent_menu)
+        menu.addSeparator()
+        menu.addAction(self.show_window)
+        menu.addAction(self.settings)
+        menu.addAction(self.start_on_login)
+        menu.addSeparator()
+        menu.addAction(self.quit)

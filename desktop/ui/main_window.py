@@ -1,0 +1,256 @@
+"""The window: streams, the selected stream's players, and what happened.
+
+It only displays what it is given (snapshots, events, banner specs) and
+reports what the user asked for through signals; the controller decides.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot, StreamSnapshot
+from desktop.ui.actions import AppActions
+from desktop.ui.banner import Banner, BannerSpec
+from desktop.ui.formatting import count_phrase, short_id
+from desktop.ui.icons import app_icon
+from desktop.ui.models import ClientsModel, EventsModel, StreamsModel
+
+
+def _table(model, stretch_column: int) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(24)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
+    header.setHighlightSections(False)
+    return view
+
+
+def _placeholder(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setStyleSheet("color: palette(mid); padding: 16px;")
+    return label
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("font-weight: bold; padding-top: 4px;")
+    return label
+
+
+class MainWindow(QMainWindow):
+    copy_link_requested = Signal(str)  # content id
+    play_requested = Signal(str)  # content id
+    close_requested = Signal()  # the user closed the window (the controller decides: hide or quit)
+
+    def __init__(self, actions: AppActions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("AceTray")
+        self.setWindowIcon(app_icon())
+        self.resize(1000, 660)
+
+        toolbar = QToolBar("Main")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(actions.start_stop)
+        toolbar.addSeparator()
+        toolbar.addAction(actions.copy_link)
+        toolbar.addAction(actions.open_player)
+        recent = QToolButton()
+        recent.setText("Recent channels")
+        recent.setMenu(actions.recent_menu)
+        recent.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        toolbar.addWidget(recent)
+        toolbar.addSeparator()
+        toolbar.addAction(actions.settings)
+        toolbar.addAction(actions.open_logs)
+        toolbar.addSeparator()
+        toolbar.addAction(actions.quit)
+        self.addToolBar(toolbar)
+
+        self.banner = Banner()
+        self.status_line = QLabel()
+        self.status_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.streams_model = StreamsModel(self)
+        self.streams_view = _table(self.streams_model, stretch_column=0)
+        self.streams_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.streams_view.customContextMenuRequested.connect(self._stream_menu)
+        self.streams_placeholder = _placeholder()
+        self.streams_stack = QStackedWidget()
+        self.streams_stack.addWidget(self.streams_placeholder)
+        self.streams_stack.addWidget(self.streams_view)
+
+        self.clients_heading = _heading("Players")
+        self.clients_model = ClientsModel(self)
+        self.clients_view = _table(self.clients_model, stretch_column=1)
+        self.clients_placeholder = _placeholder()
+        self.clients_stack = QStackedWidget()
+        self.clients_stack.addWidget(self.clients_placeholder)
+        self.clients_stack.addWidget(self.clients_view)
+
+        self.events_model = EventsModel(parent=self)
+        self.events_view = QListView()
+        self.events_view.setModel(self.events_model)
+        self.events_view.setUniformItemSizes(True)
+        self.events_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.events_placeholder = _placeholder("Nothing has happened yet.")
+        self.events_stack = QStackedWidget()
+        self.events_stack.addWidget(self.events_placeholder)
+        self.events_stack.addWidget(self.events_view)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        for heading, widget in (
+            (_heading("Channels"), self.streams_stack),
+            (self.clients_heading, self.clients_stack),
+            (_heading("Events"), self.events_stack),
+        ):
+            pane = QWidget()
+            pane_layout = QVBoxLayout(pane)
+            pane_layout.setContentsMargins(0, 0, 0, 0)
+            pane_layout.addWidget(heading)
+            pane_layout.addWidget(widget)
+            splitter.addWidget(pane)
+        splitter.setSizes([260, 220, 140])
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.status_line)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self.statusBar()
+
+        self.streams_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self._snapshot: ProxySnapshot | None = None
+        self._link_hint = ""
+        self.show_snapshot(None)
+
+    # -- feeding -------------------------------------------------------------
+    def show_snapshot(self, snapshot: ProxySnapshot | None, link_hint: str = "") -> None:
+        self._snapshot = snapshot
+        self._link_hint = link_hint
+        now = snapshot.taken_at if snapshot and snapshot.taken_at else time.time()
+        streams = snapshot.streams if snapshot else ()
+        self.streams_model.update_rows(streams, now)
+        self.status_line.setText(self._status_text(snapshot))
+        if streams:
+            self.streams_stack.setCurrentWidget(self.streams_view)
+            if not self.streams_view.selectionModel().hasSelection():
+                # Show someone's players right away; the user's own choice is never overridden.
+                self.streams_view.selectRow(0)
+        else:
+            self.streams_placeholder.setText(self._empty_streams_text(snapshot))
+            self.streams_stack.setCurrentWidget(self.streams_placeholder)
+        self._show_clients(now)
+
+    def _status_text(self, snapshot: ProxySnapshot | None) -> str:
+        if snapshot is None:
+            return "Starting the proxy…"
+        if not snapshot.running:
+            return "The proxy is stopped; players cannot connect."
+        if snapshot.engine_reachable is False:
+            engine = f"engine unreachable at {snapshot.engine_url}"
+        elif snapshot.engine_version:
+            engine = f"AceStream engine {snapshot.engine_version} at {snapshot.engine_url}"
+        else:
+            engine = f"engine {snapshot.engine_url}"
+        streams = count_phrase(len(snapshot.streams), "channel")
+        players = count_phrase(snapshot.player_count, "player")
+        return f"Proxy running at {snapshot.listen_url}  ·  {engine}  ·  {streams}, {players}"
+
+    def _empty_streams_text(self, snapshot: ProxySnapshot | None) -> str:
+        if snapshot is None:
+            return "Starting…"
+        if not snapshot.running:
+            return "The proxy is stopped. Use Start proxy to let players connect."
+        example = self._link_hint or f"{snapshot.listen_url}/ace/getstream?id=<content id>"
+        return (
+            "Nothing is playing.\n\nOpen a channel in any player with\n"
+            f"{example}\n\nor use Copy stream link… / Open in player… above."
+        )
+
+    def _selected_stream(self) -> StreamSnapshot | None:
+        rows = self.streams_view.selectionModel().selectedRows()
+        return self.streams_model.row_at(rows[0].row()) if rows else None
+
+    def _show_clients(self, now: float | None = None) -> None:
+        stream = self._selected_stream()
+        self.clients_model.show_stream(stream, now)
+        if stream is None:
+            self.clients_heading.setText("Players")
+            self.clients_placeholder.setText("Select a channel above to see its players.")
+            self.clients_stack.setCurrentWidget(self.clients_placeholder)
+            return
+        title = stream.name or short_id(stream.content_id)
+        self.clients_heading.setText(f"Players of {title}")
+        if stream.clients:
+            self.clients_stack.setCurrentWidget(self.clients_view)
+        else:
+            self.clients_placeholder.setText(
+                "No player is connected to this channel; it closes when its linger time is over."
+                if stream.state == "lingering"
+                else "No player is connected to this channel."
+            )
+            self.clients_stack.setCurrentWidget(self.clients_placeholder)
+
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._show_clients()
+
+    def add_event(self, event: ProxyEvent) -> None:
+        scrollbar = self.events_view.verticalScrollBar()
+        at_bottom = scrollbar.value() >= scrollbar.maximum() - 2
+        self.events_model.add(event)
+        self.events_stack.setCurrentWidget(self.events_view)
+        if at_bottom:  # follow new events unless the user scrolled up to read
+            self.events_view.scrollToBottom()
+
+    def show_banner(self, spec: BannerSpec | None) -> None:
+        self.banner.show_spec(spec)
+
+    def show_notice(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
+    # -- user input ----------------------------------------------------------
+    def _stream_menu(self, position: QPoint) -> None:
+        index: QModelIndex = self.streams_view.indexAt(position)
+        stream = self.streams_model.row_at(index.row()) if index.isValid() else None
+        if stream is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Copy stream link", lambda: self.copy_link_requested.emit(stream.content_id))
+        menu.addAction("Open in player", lambda: self.play_requested.emit(stream.content_id))
+        menu.addAction("Copy content id", lambda: QGuiApplication.clipboard().setText(stream.content_id))
+        menu.popup(self.streams_view.viewport().mapToGlobal(position))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        # Never destroyed by closing: the controller hides it (tray) or quits.
+        event.ignore()
+        self.close_requested.emit()

@@ -1,0 +1,63 @@
+"""The tray icon: state at a glance, left click for the window, right click for the menu."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from desktop.streaming.snapshot import ProxySnapshot
+from desktop.ui.actions import AppActions
+from desktop.ui.formatting import count_phrase
+from desktop.ui.icons import TrayState, tray_icon
+
+
+@dataclass(frozen=True)
+class TrayStatus:
+    state: TrayState
+    tooltip: str
+
+
+def tray_status(snapshot: ProxySnapshot | None, start_error: str | None = None) -> TrayStatus:
+    """What the icon and its tooltip say for a snapshot."""
+    if snapshot is None:
+        return TrayStatus(TrayState.STOPPED, "AceTray — starting…")
+    if not snapshot.running:
+        reason = start_error or snapshot.error
+        if reason:
+            return TrayStatus(TrayState.ERROR, f"AceTray — proxy not running: {reason}")
+        return TrayStatus(TrayState.STOPPED, "AceTray — proxy stopped")
+    if snapshot.engine_reachable is False:
+        return TrayStatus(TrayState.ERROR, f"AceTray — AceStream engine unreachable at {snapshot.engine_url}")
+    if snapshot.streams:
+        players = count_phrase(snapshot.player_count, "player")
+        return TrayStatus(TrayState.STREAMING, f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}")
+    return TrayStatus(TrayState.IDLE, f"AceTray — ready at {snapshot.listen_url}, nothing playing")
+
+
+class TrayIcon(QSystemTrayIcon):
+    open_window = Signal()
+
+    def __init__(self, actions: AppActions) -> None:
+        super().__init__()
+        self.menu = QMenu()
+        actions.fill_menu(self.menu)
+        self.setContextMenu(self.menu)
+        self.status = tray_status(None)
+        self._apply(self.status)
+        self.activated.connect(self._on_activated)
+
+    def show_status(self, status: TrayStatus) -> None:
+        if status != self.status:
+            self.status = status
+            self._apply(status)
+
+    def _apply(self, status: TrayStatus) -> None:
+        self.setIcon(tray_icon(status.state))
+        self.setToolTip(status.tooltip)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        # Right click (Context) opens the menu by itself.
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.open_window.emit()
