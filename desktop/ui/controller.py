@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Coroutine, Sequence
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
@@ -553,7 +554,8 @@ class AppController(QObject):
         started = time.monotonic()
         self._timer.stop()
         for dialog in list(self._dialogs):
-            dialog.close()
+            if shiboken6.isValid(dialog):
+                dialog.close()
         self.window.hide()
         if self.tray is not None:
             self.tray.hide()

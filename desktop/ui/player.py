@@ -11,7 +11,7 @@ import shlex
 import shutil
 import sys
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Callable, Mapping
 
 URL_PLACEHOLDER = "{url}"
@@ -46,14 +46,14 @@ def _windows_candidates(environ: Mapping[str, str]) -> list[str]:
     places: list[str] = []
     for root in filter(None, roots):
         places += [
-            str(Path(root) / "VideoLAN" / "VLC" / "vlc.exe"),
-            str(Path(root) / "mpv" / "mpv.exe"),
+            str(PureWindowsPath(root, "VideoLAN", "VLC", "vlc.exe")),
+            str(PureWindowsPath(root, "mpv", "mpv.exe")),
         ]
     home = environ.get("USERPROFILE")
     if home:
         places += [
-            str(Path(home) / "scoop" / "apps" / "mpv" / "current" / "mpv.exe"),
-            str(Path(home) / "scoop" / "apps" / "vlc" / "current" / "vlc.exe"),
+            str(PureWindowsPath(home, "scoop", "apps", "mpv", "current", "mpv.exe")),
+            str(PureWindowsPath(home, "scoop", "apps", "vlc", "current", "vlc.exe")),
         ]
     return places
 
@@ -67,7 +67,7 @@ def _macos_candidates(environ: Mapping[str, str]) -> list[str]:
     ]
     home = environ.get("HOME")
     if home:
-        places.insert(2, str(Path(home) / "Applications" / "VLC.app" / "Contents" / "MacOS" / "VLC"))
+        places.insert(2, str(PurePosixPath(home, "Applications", "VLC.app", "Contents", "MacOS", "VLC")))
     return places
 
 

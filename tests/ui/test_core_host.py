@@ -1,0 +1,65 @@
+"""Where the proxy's loop runs: one switch, and calls that cross threads safely."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from desktop.app import CorePlacement, ThreadCoreHost, make_core_host, placement_from_env
+from desktop.streaming.config import ProxyConfig
+from desktop.streaming.service import ProxyStartError
+from tests.ui.helpers import free_port
+
+
+def test_the_switch_defaults_to_a_thread_and_reads_the_environment():
+    assert placement_from_env({}) is CorePlacement.THREAD
+    assert placement_from_env({"ACETRAY_CORE_LOOP": "qasync"}) is CorePlacement.QASYNC
+    assert placement_from_env({"ACETRAY_CORE_LOOP": " Thread "}) is CorePlacement.THREAD
+    assert placement_from_env({"ACETRAY_CORE_LOOP": "nonsense"}) is CorePlacement.THREAD
+
+
+def test_thread_placement_runs_the_service_on_its_own_loop(qtbot, ui_loop, engine):
+    host = make_core_host(CorePlacement.THREAD, ProxyConfig(engine_url=engine.url, port=free_port()))
+    assert isinstance(host, ThreadCoreHost)
+    host.start()
+    seen = {}
+
+    async def where(service) -> str:
+        seen["loop"] = asyncio.get_running_loop()
+        await service.start()
+        return threading.current_thread().name
+
+    try:
+        future = asyncio.ensure_future(host.call(where))
+        qtbot.waitUntil(future.done, timeout=5000)
+        assert future.result() == "acetray-core"
+        assert seen["loop"] is not ui_loop
+        with qtbot.waitSignal(host.snapshot_ready, timeout=3000) as got:
+            host.request_snapshot()
+        assert got.args[0].running
+    finally:
+        stop = asyncio.ensure_future(host.call(lambda s: s.stop()))
+        qtbot.waitUntil(stop.done, timeout=5000)
+        host.shutdown(2)
+
+
+def test_errors_come_back_to_the_caller_as_they_are(qtbot, ui_loop, engine):
+    port = free_port()
+    first = make_core_host(CorePlacement.THREAD, ProxyConfig(engine_url=engine.url, port=port))
+    second = make_core_host(CorePlacement.THREAD, ProxyConfig(engine_url=engine.url, port=port))
+    first.start()
+    second.start()
+    try:
+        started = asyncio.ensure_future(first.call(lambda s: s.start()))
+        qtbot.waitUntil(started.done, timeout=5000)
+        clash = asyncio.ensure_future(second.call(lambda s: s.start()))
+        qtbot.waitUntil(clash.done, timeout=5000)
+        with pytest.raises(ProxyStartError, match=f"Port {port} is already in use"):
+            clash.result()
+    finally:
+        for host in (first, second):
+            done = asyncio.ensure_future(host.call(lambda s: s.stop()))
+            qtbot.waitUntil(done.done, timeout=5000)
+            host.shutdown(2)

@@ -1,0 +1,126 @@
+"""The tables update in place from snapshots: selection and scroll survive every tick."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+from desktop.streaming.snapshot import ClientSnapshot, ProxyEvent, StreamSnapshot
+from desktop.ui.models import ClientsModel, EventsModel, StreamsModel
+
+NOW = 1_800_000_000.0
+
+
+def stream(n: int, *, clients: int = 0, bytes_out: int = 0, name: str | None = None) -> StreamSnapshot:
+    return StreamSnapshot(
+        content_id=f"{n:040x}",
+        kind="id",
+        name=name,
+        state="playing",
+        engine_status="dl",
+        peers=7,
+        speed_down_kbps=1200,
+        speed_up_kbps=10,
+        bytes_in=bytes_out,
+        bytes_out=bytes_out,
+        started_at=NOW - 192,
+        reconnects=0,
+        last_error=None,
+        clients=tuple(client(i) for i in range(clients)),
+    )
+
+
+def client(i: int, sent: int = 1_500_000) -> ClientSnapshot:
+    return ClientSnapshot(
+        client_id=i,
+        address=f"192.168.1.{10 + i}:5{i:04d}",
+        user_agent="VLC/3.0.20 LibVLC/3.0.20",
+        connected_at=NOW - 60,
+        bytes_sent=sent,
+        rate_bps=1_200_000,
+        dropped_chunks=0,
+        state="playing",
+    )
+
+
+def texts(model, row: int) -> list[str]:
+    return [model.data(model.index(row, c)) for c in range(model.columnCount())]
+
+
+def test_streams_table_shows_what_a_user_reads(qapp):
+    model = StreamsModel()
+    model.update_rows([stream(1, clients=3, bytes_out=15_300_000, name="Sports HD")], NOW)
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
+        "Channel", "Status", "Peers", "Download", "Players", "Uptime", "Delivered"]
+    assert texts(model, 0) == ["00000000…  Sports HD", "playing (dl)", "7", "1.2 MB/s", "3", "3m 12s", "15.3 MB"]
+
+
+def test_clients_table_shows_what_a_user_reads(qapp):
+    model = ClientsModel()
+    model.show_stream(stream(1, clients=1), NOW)
+    row = texts(model, 0)
+    assert row[0] == "192.168.1.10:50000"
+    assert row[1].startswith("VLC/3.0.20")
+    assert row[3:] == ["1.5 MB", "1.2 MB/s", "0", "playing"]
+
+
+def test_updates_keep_selection_and_scroll_and_never_reset(qapp, qtbot):
+    model = StreamsModel()
+    view = QTableView()
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setModel(model)
+    view.resize(400, 120)  # small, so 30 rows scroll
+    qtbot.addWidget(view)
+    view.show()
+    resets = []
+    model.modelAboutToBeReset.connect(lambda: resets.append(1))
+    changed = []
+    model.dataChanged.connect(lambda *_args: changed.append(1))
+
+    rows = [stream(n) for n in range(30)]
+    model.update_rows(rows, NOW)
+    view.selectRow(20)
+    view.scrollTo(model.index(20, 0))
+    scroll = view.verticalScrollBar().value()
+    assert scroll > 0
+
+    # A tick later: everyone's numbers changed, stream 5 ended, a new one started.
+    later = [dataclasses.replace(s, bytes_out=s.bytes_out + 1000) for s in rows if s.content_id != f"{5:040x}"]
+    later.append(stream(99))
+    model.update_rows(later, NOW + 1)
+
+    assert not resets
+    assert changed  # the new numbers are announced in place
+    selected = view.selectionModel().selectedRows()
+    assert [model.row_at(i.row()).content_id for i in selected] == [f"{20:040x}"]
+    assert model.keys()[-1] == f"{99:040x}" and f"{5:040x}" not in model.keys()
+    assert model.data(model.index(model.row_of(f"{20:040x}"), 6)) == "1.0 KB"
+    # One row above the view vanished, so the view may move by at most one row.
+    assert abs(view.verticalScrollBar().value() - scroll) <= 1
+
+
+def test_clients_follow_the_selected_stream(qapp):
+    model = ClientsModel()
+    first = stream(1, clients=2)
+    model.show_stream(first, NOW)
+    assert model.rowCount() == 2
+    # A third player joins: appended, no reset.
+    resets = []
+    model.modelAboutToBeReset.connect(lambda: resets.append(1))
+    model.show_stream(stream(1, clients=3), NOW + 1)
+    assert model.rowCount() == 3 and not resets
+    model.show_stream(None)
+    assert model.rowCount() == 0
+
+
+def test_events_list_is_bounded_and_readable(qapp):
+    model = EventsModel(limit=3)
+    for i in range(5):
+        model.add(ProxyEvent(time=NOW + i, level="warning" if i == 4 else "info", message=f"event {i}",
+                             content_id=f"{1:040x}" if i == 4 else None))
+    lines = model.texts()
+    assert len(lines) == 3
+    assert lines[0].endswith("event 2")
+    assert "⚠ [00000000…] event 4" in lines[-1]

@@ -1,0 +1,200 @@
+"""Settings: inline validation, Test connection, persistence, and applying to the running proxy."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+
+from PySide6.QtCore import QTimer
+
+from desktop import paths
+from desktop import settings as settings_store
+from desktop.cli import LaunchOptions
+from desktop.settings import Settings
+from desktop.ui.banner import USE_DEMO
+from desktop.ui.controller import effective_settings, options_after_edit
+from desktop.ui.settings_dialog import SettingsDialog
+from tests.fake_engine import DEFAULT_PACKETS
+from tests.ui.helpers import free_port, port_accepts
+
+
+async def _never_called(url: str) -> str:
+    raise AssertionError("no engine check expected")
+
+
+def test_ok_is_disabled_until_every_field_is_valid(qtbot, ui_loop, no_player_system):
+    dialog = SettingsDialog(Settings(), _never_called, player_system=no_player_system)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.ok_button.isEnabled()
+
+    dialog.engine_url.setText("ftp://127.0.0.1:6878")
+    assert not dialog.ok_button.isEnabled()
+    assert dialog._error_labels["engine_url"].text() == "Engine URL must start with http:// or https://."
+    assert not dialog.test_button.isEnabled()
+    dialog.engine_url.setText("http://192.168.1.20:6878")
+
+    dialog.port.setValue(80)
+    assert not dialog.ok_button.isEnabled()
+    assert dialog._error_labels["port"].text() == "Port must be between 1024 and 65535."
+    dialog.port.setValue(8080)
+
+    dialog.linger.setValue(900)
+    assert dialog._error_labels["linger"].text() == "Must be between 0 and 600 seconds."
+    dialog.linger.setValue(5)
+
+    dialog.player_command.setText("surely-not-a-player --fs")
+    assert "No program called “surely-not-a-player”" in dialog._error_labels["player_command"].text()
+    dialog.player_command.setText("")
+
+    assert dialog.ok_button.isEnabled()
+    assert not any(label.isVisible() for label in dialog._error_labels.values())
+    with qtbot.waitSignal(dialog.settings_accepted) as accepted:
+        dialog.ok_button.click()
+    chosen: Settings = accepted.args[0]
+    assert (chosen.engine_url, chosen.port, chosen.linger) == ("http://192.168.1.20:6878", 8080, 5.0)
+
+
+def test_test_connection_shows_the_engine_version(make_controller, engine, qtbot):
+    controller = make_controller(engine_url=engine.url)
+    dialog = controller.open_settings()
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: "Connected" in dialog.test_result.text(), timeout=5000)
+    assert dialog.test_result.text() == "Connected: AceStream engine 3.1.70."
+
+
+def test_test_connection_shows_the_error(make_controller, engine, dead_engine_url, qtbot):
+    controller = make_controller(engine_url=engine.url)
+    dialog = controller.open_settings()
+    dialog.engine_url.setText(dead_engine_url)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_result.text().startswith("No answer"), timeout=8000)
+    assert "No answer from the engine:" in dialog.test_result.text()
+
+
+def test_a_silent_engine_does_not_freeze_the_dialog(make_controller, engine, qtbot):
+    controller = make_controller(engine_url=engine.url)
+    # Something that accepts connections and never answers, like a hung engine.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        dialog = controller.open_settings()
+        dialog.engine_url.setText(f"http://127.0.0.1:{silent.getsockname()[1]}")
+        dialog.test_button.click()
+        assert dialog.test_result.text().startswith("Asking http://127.0.0.1:")
+        assert not dialog.test_button.isEnabled()
+        ticks = []
+        timer = QTimer()
+        timer.timeout.connect(lambda: ticks.append(1))
+        timer.start(50)
+        qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=2000)  # the UI keeps running meanwhile
+        timer.stop()
+        assert dialog.test_result.text().startswith("Asking")
+        dialog.reject()  # closing the dialog abandons the check
+        qtbot.waitUntil(lambda: dialog._check_task is None, timeout=2000)
+    finally:
+        silent.close()
+
+
+def test_accepted_settings_are_saved_as_json(make_controller, engine, qtbot):
+    controller = make_controller(engine_url=engine.url)
+    dialog = controller.open_settings()
+    dialog.queue_size.setValue(128)
+    dialog.stale_timeout.setValue(12.5)
+    dialog.link_action.setCurrentIndex(dialog.link_action.findData("play"))
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: controller.saved_settings.queue_size == 128, timeout=3000)
+    data = json.loads(paths.settings_file().read_text())
+    assert (data["queue_size"], data["stale_timeout"], data["link_action"]) == (128, 12.5, "play")
+    assert settings_store.load().settings == controller.saved_settings
+
+
+def test_applying_a_new_port_moves_the_server_without_cutting_players(make_controller, engine, players, qtbot):
+    controller = make_controller(engine_url=engine.url)
+    old_port = controller.settings.port
+    cid = "ab" * 20
+    (viewer,) = players.start(f"http://127.0.0.1:{old_port}/ace/getstream?id={cid}", 1, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: viewer.bytes > 200_000, timeout=5000)
+
+    new_port = free_port()
+    dialog = controller.open_settings()
+    dialog.port.setValue(new_port)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: controller.snapshot.listen_url == f"http://127.0.0.1:{new_port}", timeout=5000)
+    assert port_accepts(new_port)
+    assert not port_accepts(old_port)
+
+    # The player that was already watching keeps getting the stream, unbroken.
+    before = viewer.bytes
+    qtbot.waitUntil(lambda: viewer.bytes > before + 200_000, timeout=5000)
+    assert not viewer.breaks and not viewer.damaged and viewer.error is None
+    assert json.loads(paths.settings_file().read_text())["port"] == new_port
+    assert "http://127.0.0.1:%d" % new_port in controller.window.status_line.text()
+
+
+def test_a_busy_port_is_explained_and_fixing_it_starts_the_proxy(make_controller, engine, qtbot):
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    busy = blocker.getsockname()[1]
+    try:
+        controller = make_controller(Settings(port=busy), engine_url=engine.url, wait_running=False)
+        qtbot.waitUntil(lambda: controller.window.banner.isVisible(), timeout=5000)
+        assert f"Port {busy} is already in use" in controller.window.banner.label.text()
+        assert not controller.snapshot.running
+
+        dialog = controller.open_settings()
+        dialog.port.setValue(free_port())
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: controller.snapshot.running, timeout=5000)
+        qtbot.waitUntil(lambda: not controller.window.banner.isVisible(), timeout=3000)
+    finally:
+        blocker.close()
+
+
+def test_a_broken_settings_file_is_kept_aside_and_the_user_is_told(make_controller, engine, qtbot):
+    path = paths.settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{ this is not json")
+    loaded = settings_store.load()
+    assert loaded.settings == Settings()
+    assert list(path.parent.glob("settings.broken-*.json"))
+    controller = make_controller(
+        dataclasses.replace(loaded.settings, port=free_port()), engine_url=engine.url, settings_problem=loaded.problem
+    )
+    banner = controller.window.banner
+    assert banner.isVisible()
+    assert "The settings file was broken" in banner.label.text() and "Defaults are in use" in banner.label.text()
+    assert any("Settings reset" in line for line in controller.window.events_model.texts())
+    banner.button("Dismiss").click()
+    assert not banner.isVisible()
+
+
+def test_unreachable_engine_banner_offers_the_demo_engine_and_streams_flow(make_controller, dead_engine_url, players, qtbot):
+    controller = make_controller(engine_url=dead_engine_url)
+    banner = controller.window.banner
+    qtbot.waitUntil(lambda: banner.isVisible() and banner.button("Use demo engine") is not None, timeout=8000)
+    assert f"does not answer at {dead_engine_url}" in banner.label.text()
+
+    banner.button("Use demo engine").click()
+    qtbot.waitUntil(lambda: controller.snapshot.running and controller.snapshot.engine_reachable is True, timeout=8000)
+    assert controller.saved_settings.demo_engine
+    cid = "cd" * 20
+    (viewer,) = players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={cid}", 1, period=1)
+    qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=8000)
+    qtbot.waitUntil(lambda: controller.window.streams_model.rowCount() == 1, timeout=3000)
+    assert "demo engine is in use" in banner.label.text()
+
+
+def test_command_line_overrides_hold_until_the_user_chooses():
+    saved = Settings(port=6880, engine_url="http://127.0.0.1:6878")
+    options = LaunchOptions(engine_url="http://10.0.0.2:6878", port=7000, host="0.0.0.0")
+    shown = effective_settings(saved, options)
+    assert (shown.port, shown.engine_url, shown.lan_sharing) == (7000, "http://10.0.0.2:6878", True)
+    # Changing only the queue keeps --host; the shown port/engine become the saved ones.
+    after = options_after_edit(options, shown, dataclasses.replace(shown, queue_size=100))
+    assert (after.port, after.engine_url, after.host) == (None, None, "0.0.0.0")
+    # Turning LAN sharing off drops --host.
+    assert options_after_edit(options, shown, dataclasses.replace(shown, lan_sharing=False)).host is None
