@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from desktop.streaming.snapshot import ClientSnapshot
-from desktop.streaming.ts import find_last_pat
+from desktop.streaming.ts import find_pats, find_video_keyframes
 
 BACKLOG_MAX_BYTES = 4 * 1024 * 1024  # what a joiner may be handed, at most
 
@@ -58,7 +58,7 @@ class Subscriber:
         if self._end is not None:
             return
         chunks = self._chunks
-        if len(chunks) >= self.maxsize:
+        while len(chunks) >= self.maxsize:
             chunks.popleft()
             self.dropped_chunks += 1
         chunks.append(chunk)
@@ -69,8 +69,8 @@ class Subscriber:
                 waiter.set_result(None)
 
     def prefill(self, chunks: list[bytes]) -> None:
-        """Start with a backlog; only its newest `maxsize` chunks fit (not counted as drops)."""
-        self._chunks.extend(chunks[-self.maxsize :])
+        """Start with the backlog (bounded by the stream, may exceed `maxsize` once; not drops)."""
+        self._chunks.extend(chunks)
 
     def end(self, reason: StreamEnded) -> None:
         """No more data will come: queued chunks still drain, then `take` raises."""
@@ -146,43 +146,74 @@ class Subscriber:
 class Fanout:
     """The set of players of one stream, plus a short backlog for joiners.
 
-    The backlog holds the chunks since the last PAT (bounded), so a joiner
-    starts where a decoder can start, within milliseconds.
+    The backlog starts at the join point: the last PAT before the last video
+    keyframe, so a joiner's decoder has the tables and a picture to start
+    from at once. Streams without keyframe flags fall back to the last PAT.
+    The backlog is bounded; past the bound joiners start at the newest PAT or
+    packet boundary the backlog still holds.
     """
 
     def __init__(self) -> None:
         self.subscribers: dict[int, Subscriber] = {}
+        self.bytes_out = 0  # bytes delivered to all players, for the stream total
+        self.clear_backlog()
+
+    def clear_backlog(self) -> None:
+        """Forget the backlog (after a reconnect it no longer continues into the new data)."""
         self._backlog: deque[bytes] = deque()
         self._backlog_bytes = 0
-        self._pat_offset = 0  # where the PAT sits in the backlog's first chunk
-        self.bytes_out = 0  # bytes delivered to all players, for the stream total
+        self._first_index = 0  # running index of the backlog's first chunk
+        self._next_index = 0
+        self._last_pat: tuple[int, int] | None = None  # (chunk index, offset)
+        self._join: tuple[int, int] | None = None
+        self._seen_keyframe = False
 
     def publish(self, chunk: bytes) -> None:
-        pat = find_last_pat(chunk)
-        if pat != -1:
-            self._backlog.clear()
-            self._backlog_bytes = 0
-            self._pat_offset = pat
-        self._backlog.append(chunk)
-        self._backlog_bytes += len(chunk)
-        while self._backlog_bytes > BACKLOG_MAX_BYTES and len(self._backlog) > 1:
-            # No PAT for a long time: start joiners on the newest packet boundary.
-            self._backlog_bytes -= len(self._backlog.popleft())
-            self._pat_offset = 0
+        self._remember(chunk)
         for subscriber in self.subscribers.values():
             subscriber.offer(chunk)
 
-    def clear_backlog(self) -> None:
-        """After a reconnect the old backlog no longer continues into the new data."""
-        self._backlog.clear()
-        self._backlog_bytes = 0
-        self._pat_offset = 0
+    def _remember(self, chunk: bytes) -> None:
+        index = self._next_index
+        self._next_index += 1
+        self._backlog.append(chunk)
+        self._backlog_bytes += len(chunk)
+        pats = find_pats(chunk)
+        keyframes = find_video_keyframes(chunk)
+        if keyframes:
+            self._seen_keyframe = True
+            key = keyframes[-1]
+            before = [p for p in pats if p <= key]
+            if before:
+                self._join = (index, before[-1])
+            elif self._last_pat is not None:
+                self._join = self._last_pat
+            else:
+                self._join = (index, key)
+        if pats:
+            self._last_pat = (index, pats[-1])
+            if not self._seen_keyframe:
+                self._join = self._last_pat
+        # Drop what lies before the join point, and anything past the size bound.
+        keep_from = self._join[0] if self._join else index
+        while self._first_index < keep_from or (
+            self._backlog_bytes > BACKLOG_MAX_BYTES and len(self._backlog) > 1
+        ):
+            self._backlog_bytes -= len(self._backlog.popleft())
+            self._first_index += 1
+        if self._join and self._join[0] < self._first_index:
+            # The bound cut the keyframe off: the newest PAT still held, else a packet boundary.
+            pat = self._last_pat
+            self._join = pat if pat and pat[0] >= self._first_index else (self._first_index, 0)
 
     def add(self, subscriber: Subscriber) -> None:
-        """Subscribe, handing over the backlog from its last PAT (sliced once, for this joiner)."""
+        """Subscribe, handing over the backlog from the join point (sliced once, for this joiner)."""
         backlog = list(self._backlog)
-        if backlog and self._pat_offset and len(backlog) <= subscriber.maxsize:
-            backlog[0] = backlog[0][self._pat_offset :]
+        if self._join is not None and backlog:
+            skip = self._join[0] - self._first_index
+            backlog = backlog[skip:]
+            if backlog and self._join[1]:
+                backlog[0] = backlog[0][self._join[1] :]
         subscriber.prefill(backlog)
         self.subscribers[subscriber.client_id] = subscriber
 

@@ -26,14 +26,40 @@ def find_sync(data: bytes, start: int = 0) -> int:
     return -1
 
 
-def find_last_pat(chunk: bytes) -> int:
-    """Offset of the last PAT packet in a packet-aligned chunk, or -1."""
-    pos = chunk.rfind(_PAT_START)
+# Byte 5 of a packet with an adaptation field holds its flags; 0x40 is
+# random_access_indicator. Mapping every byte to 1/0 lets bytes.find do the scan.
+_RAI_MARKS = bytes(1 if b & 0x40 else 0 for b in range(256))
+
+
+def find_pats(chunk: bytes) -> list[int]:
+    """Offsets of PAT packets in a packet-aligned chunk, in order."""
+    found = []
+    pos = chunk.find(_PAT_START)
     while pos != -1:
         if pos % PACKET_SIZE == 0:
-            return pos
-        pos = chunk.rfind(_PAT_START, 0, pos + 2)  # +2: a match may not overlap itself
-    return -1
+            found.append(pos)
+        pos = chunk.find(_PAT_START, pos + 1)
+    return found
+
+
+def find_video_keyframes(chunk: bytes) -> list[int]:
+    """Offsets of packets that start a video keyframe (random access point), in order.
+
+    A packet qualifies when it starts a PES packet (payload_unit_start), has an
+    adaptation field with random_access_indicator set, and its PES stream id is
+    video (0xE0–0xEF): audio packets carry the flag too and are no place to start.
+    """
+    found = []
+    marks = chunk[5::PACKET_SIZE].translate(_RAI_MARKS)
+    index = marks.find(1)
+    while index != -1:
+        pos = index * PACKET_SIZE
+        if chunk[pos + 1] & 0x40 and chunk[pos + 3] & 0x20 and chunk[pos + 4]:
+            pes = pos + 5 + chunk[pos + 4]
+            if pes + 4 <= pos + PACKET_SIZE and chunk[pes : pes + 3] == b"\x00\x00\x01" and 0xE0 <= chunk[pes + 3] <= 0xEF:
+                found.append(pos)
+        index = marks.find(1, index + 1)
+    return found
 
 
 class PacketAligner:

@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""On-demand benchmark of the AceTray proxy: prints figures, asserts nothing.
+
+Three processes, so each is measured alone: the demo engine (paced or
+unpaced), the proxy under test (`acetray serve`, or the tray app with the
+core on its own thread or on qasync), and this process with N players
+reading through the proxy. Reported per scenario:
+
+  delivered MB/s · proxy CPU-s per GB delivered · joiner time-to-first-byte
+  p50 · /api/streams latency p50/p99 under load · proxy peak RSS
+
+Targets (2-core machine): ≤ 1.0 CPU-s/GB, TTFB p50 ≤ 50 ms, status p99 ≤ 25 ms
+with 50 unpaced players, peak RSS ≤ 80 MB with 50 players.
+
+    python tests/bench/bench_proxy.py                   # default scenarios
+    python tests/bench/bench_proxy.py --players 50 --seconds 15 --mode unpaced
+    python tests/bench/bench_proxy.py --target app-thread,app-qasync
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT_ID = "b0a1e2d3c4b5a6978877665544332211aabbccdd"
+READ_BUFFER = 256 * 1024
+
+
+@dataclass
+class Result:
+    target: str
+    mode: str
+    players: int
+    seconds: float
+    delivered_mb_s: float
+    cpu_s_per_gb: float
+    proxy_cpu_percent: float
+    ttfb_p50_ms: float
+    ttfb_max_ms: float
+    status_p50_ms: float
+    status_p99_ms: float
+    peak_rss_mb: float
+    complete_players: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on {port} after {timeout} s")
+
+
+class Player(asyncio.BufferedProtocol):
+    """A player that reads as fast as it can into one reused buffer (no allocation per read)."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray(READ_BUFFER)
+        self.received = 0
+        self.first_byte: float | None = None
+        self.closed = asyncio.get_running_loop().create_future()
+        self.header_done = False
+
+    def get_buffer(self, sizehint: int) -> bytearray:
+        return self.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if self.first_byte is None:
+            self.first_byte = time.perf_counter()
+        self.received += nbytes
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(exc)
+
+
+async def open_player(port: int, path: str) -> tuple[asyncio.Transport, Player]:
+    loop = asyncio.get_running_loop()
+    transport, player = await loop.create_connection(Player, "127.0.0.1", port)
+    transport.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\n\r\n".encode())
+    return transport, player
+
+
+async def timed_get(port: int, path: str) -> float:
+    start = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+    await reader.read()
+    writer.close()
+    return time.perf_counter() - start
+
+
+async def joiner_ttfb(port: int, path: str) -> float:
+    start = time.perf_counter()
+    transport, player = await open_player(port, path)
+    while player.first_byte is None:
+        await asyncio.sleep(0.001)
+    transport.close()
+    return player.first_byte - start
+
+
+async def load(port: int, players: int, seconds: float, proxy: psutil.Process) -> dict[str, float]:
+    path = f"/ace/getstream?id={CONTENT_ID}"
+    conns = [await open_player(port, path) for _ in range(players)]
+    # Warm-up: the engine session starts and every player gets data.
+    deadline = time.monotonic() + 60
+    while any(p.first_byte is None for _, p in conns):
+        if time.monotonic() > deadline:
+            raise RuntimeError("players got no data within 60 s")
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)
+
+    peak_rss = 0
+    status_times: list[float] = []
+    ttfbs: list[float] = []
+    cpu0 = proxy.cpu_times()
+    bytes0 = sum(p.received for _, p in conns)
+    t0 = time.perf_counter()
+    next_status = next_join = t0
+    while (now := time.perf_counter()) - t0 < seconds:
+        peak_rss = max(peak_rss, proxy.memory_info().rss)
+        if now >= next_status:
+            status_times.append(await timed_get(port, "/api/streams"))
+            next_status = now + 0.05
+        if now >= next_join:
+            ttfbs.append(await joiner_ttfb(port, path))
+            next_join = now + 0.5
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - t0
+    delivered = sum(p.received for _, p in conns) - bytes0
+    cpu1 = proxy.cpu_times()
+    cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+    try:
+        with open(f"/proc/{proxy.pid}/status") as status_file:  # kernel's own peak (VmHWM)
+            for line in status_file:
+                if line.startswith("VmHWM:"):
+                    peak_rss = max(peak_rss, int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    alive = sum(1 for _, p in conns if not p.closed.done())
+    for transport, _ in conns:
+        transport.close()
+    status_times.sort()
+    return {
+        "delivered_mb_s": delivered / elapsed / 1e6,
+        "cpu_s_per_gb": cpu / (delivered / 1e9) if delivered else float("inf"),
+        "proxy_cpu_percent": 100 * cpu / elapsed,
+        "ttfb_p50_ms": 1000 * statistics.median(ttfbs),
+        "ttfb_max_ms": 1000 * max(ttfbs),
+        "status_p50_ms": 1000 * statistics.median(status_times),
+        "status_p99_ms": 1000 * status_times[min(len(status_times) - 1, int(len(status_times) * 0.99))],
+        "peak_rss_mb": peak_rss / 1e6,
+        "complete_players": alive,
+        "seconds": elapsed,
+    }
+
+
+def start_proxy(target: str, engine_port: int, port: int, config_dir: str, queue: int) -> subprocess.Popen:
+    env = dict(os.environ, ACETRAY_CONFIG_DIR=config_dir, PYTHONUNBUFFERED="1")
+    engine = f"http://127.0.0.1:{engine_port}"
+    if target == "serve":
+        cmd = [sys.executable, "-m", "desktop", "serve", "--engine", engine, "--port", str(port),
+               "--queue-size", str(queue)]
+    else:  # the tray app, headless, with the core on its own thread or on qasync
+        env.update(QT_QPA_PLATFORM="offscreen", ACETRAY_CORE_LOOP=target.split("-", 1)[1])
+        cmd = [sys.executable, "-m", "desktop", "--engine", engine, "--port", str(port)]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run_scenario(target: str, mode: str, players: int, seconds: float, queue: int) -> Result:
+    engine_port, port = free_port(), free_port()
+    engine_cmd = [sys.executable, "-m", "desktop.streaming.demo_engine", "--port", str(engine_port)]
+    if mode == "unpaced":
+        engine_cmd.append("--unpaced")
+    with tempfile.TemporaryDirectory() as config_dir:
+        engine = subprocess.Popen(engine_cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proxy = start_proxy(target, engine_port, port, config_dir, queue)
+        try:
+            wait_listening(engine_port, engine)
+            wait_listening(port, proxy)
+            figures = asyncio.run(load(port, players, seconds, psutil.Process(proxy.pid)))
+        finally:
+            for proc in (proxy, engine):
+                proc.terminate()
+            for proc in (proxy, engine):
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    return Result(target=target, mode=mode, players=players, **figures)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", default="serve", help="serve, app-thread, app-qasync (comma-separated)")
+    parser.add_argument("--mode", default="paced,unpaced", help="paced, unpaced (comma-separated)")
+    parser.add_argument("--players", default="10,50", help="player counts (comma-separated)")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--queue-size", type=int, default=64)
+    args = parser.parse_args()
+    print(f"{'target':<11} {'mode':<8} {'players':>7} {'MB/s':>8} {'CPU-s/GB':>9} {'CPU%':>5} "
+          f"{'TTFB p50':>9} {'max':>7} {'status p50':>10} {'p99':>7} {'peak RSS':>9} {'alive':>6}")
+    for target in args.target.split(","):
+        for mode in args.mode.split(","):
+            for players in (int(n) for n in args.players.split(",")):
+                r = run_scenario(target, mode, players, args.seconds, args.queue_size)
+                print(f"{r.target:<11} {r.mode:<8} {r.players:>7} {r.delivered_mb_s:>8.1f} "
+                      f"{r.cpu_s_per_gb:>9.2f} {r.proxy_cpu_percent:>5.0f} {r.ttfb_p50_ms:>7.1f}ms "
+                      f"{r.ttfb_max_ms:>5.0f}ms {r.status_p50_ms:>8.1f}ms {r.status_p99_ms:>5.1f}ms "
+                      f"{r.peak_rss_mb:>7.1f}MB {r.complete_players:>3}/{r.players}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

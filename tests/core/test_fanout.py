@@ -1,0 +1,106 @@
+"""Fan-out queues: a slow player loses whole chunks, never slows the others."""
+
+import asyncio
+
+import pytest
+
+from desktop.streaming.fanout import ClientInfo, Fanout, StreamEnded, Subscriber
+from desktop.streaming.ts import PACKET_SIZE
+
+
+def chunk(n: int, pat: bool = False) -> bytes:
+    head = b"\x47\x40\x00\x10" if pat else b"\x47\x41\x00\x10"
+    return (head + n.to_bytes(4, "big") + bytes(180)) * 4
+
+
+def subscriber(client_id: int = 1, maxsize: int = 4) -> Subscriber:
+    return Subscriber(client_id, ClientInfo("127.0.0.1:5000", "test", 0.0), maxsize, now=0.0)
+
+
+async def test_full_queue_drops_oldest_whole_chunks_and_counts() -> None:
+    sub = subscriber(maxsize=3)
+    for n in range(5):
+        sub.offer(chunk(n))
+    assert sub.dropped_chunks == 2
+    taken = await sub.take(lambda: 1.0)
+    assert taken == [chunk(2), chunk(3), chunk(4)]
+    assert all(len(c) % PACKET_SIZE == 0 for c in taken)
+
+
+async def test_one_shared_object_per_chunk_not_a_copy_per_player() -> None:
+    fan = Fanout()
+    subs = [subscriber(i) for i in range(3)]
+    for s in subs:
+        fan.add(s)
+    data = chunk(1)
+    fan.publish(data)
+    for s in subs:
+        (got,) = await s.take(lambda: 0.0)
+        assert got is data
+
+
+async def test_take_waits_for_data_and_end_is_raised_after_draining() -> None:
+    sub = subscriber()
+    waiter = asyncio.ensure_future(sub.take(lambda: 0.0))
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    sub.offer(chunk(1))
+    assert await waiter == [chunk(1)]
+    sub.offer(chunk(2))
+    sub.end(StreamEnded("bye", 503))
+    assert await sub.take(lambda: 0.0) == [chunk(2)]  # queued data still drains
+    with pytest.raises(StreamEnded) as ended:
+        await sub.take(lambda: 0.0)
+    assert ended.value.status == 503
+
+
+def keyframe(n: int) -> bytes:
+    head = bytes([0x47, 0x41, 0x00, 0x30, 0x01, 0x40]) + b"\x00\x00\x01\xe0" + n.to_bytes(4, "big")
+    return head + bytes(PACKET_SIZE - len(head))
+
+
+async def test_joiner_starts_at_the_pat_before_the_last_keyframe() -> None:
+    fan = Fanout()
+    pat = chunk(0, pat=True)[:PACKET_SIZE]
+    other = chunk(0)[:PACKET_SIZE]
+    fan.publish(pat + keyframe(1) + other)  # join point 1
+    fan.publish(other + pat + other)  # a PAT without a keyframe after it: no join point
+    fan.publish(pat + other + other)  # the join point's PAT...
+    fan.publish(other + keyframe(2) + other)  # ...then its keyframe, in the next chunk
+    fan.publish(other + pat + other)
+    late = subscriber(maxsize=16)
+    fan.add(late)
+    got = await late.take(lambda: 0.0)
+    assert got == [pat + other + other, other + keyframe(2) + other, other + pat + other]
+    assert late.dropped_chunks == 0
+
+
+async def test_without_keyframe_flags_the_joiner_starts_at_the_last_pat() -> None:
+    fan = Fanout()
+    fan.publish(chunk(0, pat=True))
+    fan.publish(chunk(1))
+    fan.publish(chunk(2, pat=True))
+    fan.publish(chunk(3))
+    late = subscriber(maxsize=16)
+    fan.add(late)
+    got = await late.take(lambda: 0.0)
+    # The last PAT is the last packet of chunk 2's four: the joiner starts there.
+    assert got == [chunk(2, pat=True)[3 * PACKET_SIZE :], chunk(3)]
+
+
+def test_stale_means_data_waiting_and_nothing_taken() -> None:
+    sub = subscriber()
+    assert not sub.is_stale(now=100.0, stale_after=30)  # nothing queued: just a quiet channel
+    sub.offer(chunk(1))
+    assert not sub.is_stale(now=20.0, stale_after=30)
+    assert sub.is_stale(now=31.0, stale_after=30)
+
+
+def test_evict_closes_the_connection_even_if_stuck() -> None:
+    sub = subscriber()
+    closed = []
+    sub.on_evict = lambda: closed.append(True)
+    sub.offer(chunk(1))
+    sub.evict(StreamEnded("stale", 408))
+    assert closed == [True]
+    assert sub.state() == "closed"

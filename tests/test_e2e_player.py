@@ -1,0 +1,104 @@
+"""End to end, as a user runs it: `acetray serve --demo`, real player programs reading through it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not shutil.which("ffmpeg") or not shutil.which("ffprobe"), reason="needs ffmpeg"),
+]
+
+CHANNEL = "94c2fd8fb9bc8f2fc71a2cbe9d4b866f227a0209"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_health(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"acetray serve exited early: {proc.stderr.read() if proc.stderr else ''}"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as resp:
+                return json.load(resp)
+        except OSError:
+            time.sleep(0.1)  # the process is starting; no event to wait on across processes
+    raise AssertionError("acetray serve did not answer /api/health")
+
+
+@pytest.fixture
+def demo_proxy(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen]]:
+    port = free_port()
+    env = dict(os.environ, ACETRAY_CONFIG_DIR=str(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop", "serve", "--demo", "--port", str(port), "--linger", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_health(port, proc)
+        yield port, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_two_ffmpeg_players_decode_the_same_channel_at_once(demo_proxy) -> None:
+    port, proc = demo_proxy
+    url = f"http://127.0.0.1:{port}/ace/getstream?id={CHANNEL}"
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", url],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert probe.returncode == 0, probe.stderr
+    codecs = {s["codec_type"]: s["codec_name"] for s in json.loads(probe.stdout)["streams"]}
+    assert codecs.get("video") == "h264"
+
+    # Two players at once, each decoding 75 video frames (3 s at 25 fps) with errors reported.
+    decode = ["ffmpeg", "-nostdin", "-v", "error", "-i", url, "-map", "0:v:0", "-frames:v", "75", "-f", "framecrc", "-"]
+    players = [subprocess.Popen(decode, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for player in players:
+        out, err = player.communicate(timeout=60)
+        assert player.returncode == 0, err
+        frames = [line for line in out.splitlines() if line and not line.startswith("#")]
+        assert len(frames) == 75
+        assert err.strip() == "", f"decoder complained: {err[:500]}"
+
+    # SIGTERM stops it cleanly.
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    log = proc.stderr.read() if proc.stderr else ""
+    assert "Proxy stopped" in log
+
+
+def test_serve_rejects_a_port_in_use_with_a_clear_message(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "desktop", "serve", "--demo", "--port", str(port)],
+            env=dict(os.environ, ACETRAY_CONFIG_DIR=str(tmp_path)),
+            capture_output=True, text=True, timeout=30,
+        )
+    assert result.returncode == 2
+    assert f"Port {port} is already in use" in result.stderr
