@@ -9,8 +9,9 @@ import pytest
 # Set before any Qt import so every QApplication in the run is headless.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# The faithful fake engine's fixtures (fake_engine, fake_engine_factory, dead_engine_url).
-pytest_plugins = ["tests.fake_engine"]
+# The faithful fake engine's fixtures (fake_engine, fake_engine_factory, dead_engine_url),
+# and the desktop tests' (ui_loop, background, engine, players, ...).
+pytest_plugins = ["tests.fake_engine", "tests.ui.fixtures"]
 
 
 @pytest.fixture(autouse=True)

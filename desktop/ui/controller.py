@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 SNAPSHOT_INTERVAL_MS = 1000
 # Quit must finish within 2 s even if the engine hangs: this much for the
 # engine stop commands, a little for the core thread, the rest is slack.
-QUIT_STOP_BUDGET = 1.3
+QUIT_STOP_BUDGET = 1.0
 CORE_JOIN_BUDGET = 0.3
 HEALTH_LOG_EVERY_TICKS = 60
 

@@ -87,12 +87,15 @@ class SingleInstance(QObject):
         if not socket.waitForConnected(timeout_ms):
             return False
         socket.write(json.dumps({"args": args}).encode("utf-8") + b"\n")
-        socket.flush()
-        if not socket.waitForBytesWritten(timeout_ms):
+        socket.flush()  # usually writes it all; then waitForBytesWritten would report False
+        if socket.bytesToWrite() and not socket.waitForBytesWritten(timeout_ms):
             return False
-        answer = b""
+        # The answer may already be buffered (waitForReadyRead only waits for
+        # *new* data), and the server hangs up right after it: read what is there first.
+        answer = bytes(socket.readAll().data())
         while _ACK not in answer and socket.waitForReadyRead(timeout_ms):
             answer += bytes(socket.readAll().data())
+        answer += bytes(socket.readAll().data())
         socket.disconnectFromServer()
         if _ACK not in answer:
             # Someone holds the name but does not answer: treat it as not

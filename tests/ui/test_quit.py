@@ -1,0 +1,36 @@
+"""Quit stops the streams (engine stop commands) and finishes within 2 s, even if the engine hangs."""
+
+from __future__ import annotations
+
+import time
+
+from tests.fake_engine import DEFAULT_PACKETS
+from tests.ui.helpers import hanging_stop_engine_class, port_accepts
+
+CID = "e" * 40
+
+
+def quit_and_time(controller, qtbot) -> float:
+    started = time.monotonic()
+    with qtbot.waitSignal(controller.finished, timeout=5000):
+        controller.actions.quit.trigger()
+    return time.monotonic() - started
+
+
+def test_quit_stops_the_engine_sessions(make_controller, engine, players, qtbot):
+    controller = make_controller(engine_url=engine.url, tray=True)
+    (viewer,) = players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=5000)
+    assert quit_and_time(controller, qtbot) < 2.0
+    assert engine.counters.sessions_stopped == 1
+    assert not port_accepts(controller.settings.port)
+    assert not controller.window.isVisible() and not controller.tray.isVisible()
+
+
+def test_quit_is_bounded_when_the_engine_hangs(make_controller, engine_factory, players, qtbot):
+    engine = engine_factory(hanging_stop_engine_class())
+    controller = make_controller(engine_url=engine.url)
+    (viewer,) = players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=5000)
+    assert quit_and_time(controller, qtbot) < 2.0
+    assert engine.counters.stop_calls == 1  # it was asked; it just never answered
