@@ -1,0 +1,82 @@
+"""`python -m desktop.streaming.demo_engine`: the demo engine alone, for benchmarks and manual tests."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from desktop.streaming.demo_engine import DemoEngine, load_demo_clip
+from desktop.streaming.demo_state import EngineFaults
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m desktop.streaming.demo_engine",
+        description="A simulated AceStream engine serving a looped clip (demo mode, tests, benchmarks).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=6878, help="0 picks a free port")
+    pace = parser.add_mutually_exclusive_group()
+    pace.add_argument("--unpaced", action="store_true", help="send as fast as possible (benchmarks)")
+    pace.add_argument("--rate", type=float, help="bytes per second (default: the clip's own rate)")
+    parser.add_argument("--clip", type=Path, help="an MPEG-TS file (default: the bundled demo clip)")
+    parser.add_argument("--write-size", type=int, help="bytes per write (default 4096, unpaced 65536)")
+    parser.add_argument("--idle-stop", type=float, default=30.0, help="s before an unread session stops")
+    parser.add_argument("--prebuffer", type=float, default=0.0, help="s before a new session's first byte")
+    parser.add_argument("--no-uvloop", action="store_true")
+    return parser.parse_args(argv)
+
+
+async def _serve_until_signalled(engine: DemoEngine) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C raises KeyboardInterrupt instead
+            loop.add_signal_handler(signum, stop.set)
+    await engine.start()
+    print(f"demo engine listening on {engine.url}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await engine.stop()
+
+
+def _loop_factory(use_uvloop: bool) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    if use_uvloop:
+        with contextlib.suppress(ImportError):
+            import uvloop
+
+            return uvloop.new_event_loop
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    source = args.clip.read_bytes() if args.clip else load_demo_clip()
+    rate: float | Literal["clip"] | None = None if args.unpaced else (args.rate or "clip")
+    engine = DemoEngine(
+        source,
+        host=args.host,
+        port=args.port,
+        bytes_per_second=rate,
+        write_size=args.write_size or (65536 if args.unpaced else 4096),
+        faults=EngineFaults(prebuffer_delay=args.prebuffer),
+        session_idle_stop=args.idle_stop,
+    )
+    try:
+        with asyncio.Runner(loop_factory=_loop_factory(not args.no_uvloop)) as runner:
+            runner.run(_serve_until_signalled(engine))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:  # most often: the port is taken (a real engine is running?)
+        print(f"demo engine: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,115 @@
+"""The demo engine's plain data (faults to simulate, counters, request log, sessions) and two small helpers.
+
+Kept apart from `demo_engine.py` (the HTTP behaviour) so that tests and the
+demo mode can name faults and read counters without reading the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class EngineFaults:
+    """Misbehaviour to simulate; all off by default. Byte thresholds are explained per field."""
+
+    start_delay: float = 0.0  # s getstream is held before it answers
+    prebuffer_delay: float = 0.0  # s from session start to its first byte; stat says "prebuf" meanwhile
+    start_error: str | None = None  # answer getstream with this error (JSON envelope, or 500 text without format=json)
+    start_http_error: int | None = None  # answer getstream with this HTTP status, plain text
+    start_http_error_text: str = "start timeout"
+    start_garbage: bool = False  # answer getstream with an HTML page instead of JSON / a redirect
+    minimal_envelope: bool = False  # only infohash, playback_url, is_live, is_encrypted (seen on url= starts)
+    never_send: bool = False  # playback sends its headers, then not a byte
+    stall_after_bytes: int | None = None  # a session goes silent once it has sent this many bytes...
+    stall_seconds: float = 0.0  # ...for this long; once per session, re-armed when either field changes
+    eof_after_bytes: int | None = None  # each playback connection ends cleanly after this many bytes
+    vanish_after_bytes: int | None = None  # a session disappears once it has sent this many bytes
+    wrong_host: str | None = None  # host put in returned URLs instead of the real one, e.g. "172.17.0.2"
+
+
+@dataclass(frozen=True)
+class EngineRequest:
+    """One getstream/manifest request as the engine received it."""
+
+    path: str
+    query_string: str
+    params: dict[str, str]  # first value of each query parameter
+    at: float  # time.monotonic()
+
+
+@dataclass
+class EngineCounters:
+    """Everything tests count. Plain numbers, updated in place by the engine."""
+
+    getstream_requests: int = 0
+    sessions_started: int = 0
+    sessions_stopped: int = 0  # by command_url?method=stop on a live session
+    sessions_idle_stopped: int = 0  # by the engine itself, nobody reading
+    sessions_vanished: int = 0
+    stop_calls: int = 0  # every method=stop, including ones for unknown sessions
+    playback_opens: int = 0
+    kicked_readers: int = 0
+    stat_requests: int = 0
+    bytes_served: int = 0
+
+
+@dataclass(eq=False)
+class EngineSession:
+    """One engine session (one per content); read-only for anyone but the engine."""
+
+    infohash: str
+    token: str  # the playback_session_id, also the last path part of every session URL
+    content: str  # the selector as given, e.g. "id=abc"
+    pids: list[str]
+    started_at: float
+    started_wall: float
+    position: int = 0  # where the next reader starts in the endless stream; packet-aligned
+    bytes_out: int = 0  # bytes all its readers were sent
+    reader: object | None = None  # token of the one playback connection allowed to read
+    stalled_until: float = 0.0
+    stall_generation: int = -1  # which setting of the stall fault already stalled this session
+    alive: bool = True
+    idle_timer: asyncio.TimerHandle | None = field(default=None, repr=False)
+
+
+class Broadcast:
+    """Wakes every waiter at the next fire(); costs nothing when nobody waits."""
+
+    def __init__(self) -> None:
+        self._waiters: set[asyncio.Future[None]] = set()
+
+    def fire(self) -> None:
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
+
+    def add(self, waiter: asyncio.Future[None]) -> None:
+        self._waiters.add(waiter)
+
+    def discard(self, waiter: asyncio.Future[None]) -> None:
+        # Timed-out waiters must go now: a quiet engine may not fire for hours.
+        self._waiters.discard(waiter)
+
+
+@dataclass
+class Pacer:
+    """Real-time pacing of one connection: `burst` bytes at once, then `rate` bytes/s."""
+
+    rate: float | None
+    burst: float
+    started: float = field(default_factory=time.monotonic)
+    sent: int = 0
+
+    def delay(self, n: int) -> float:
+        if self.rate is None:
+            return 0.0
+        due = self.started + (self.sent + n - self.burst) / self.rate
+        return max(0.0, due - time.monotonic())
+
+    def restart_without_burst(self) -> None:
+        # After a stall the engine has nothing buffered: no catch-up burst.
+        self.started, self.sent, self.burst = time.monotonic(), 0, 0.0
