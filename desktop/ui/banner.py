@@ -36,14 +36,14 @@ def banner_for(
         reason = start_error or snapshot.error
         return BannerSpec(
             "error",
-            f"The proxy is not running: {reason} Choose another port in Settings… or try again.",
+            f"The proxy is not running: {reason}",
             (("Settings…", OPEN_SETTINGS), ("Try again", START_PROXY)),
         )
     if snapshot is not None and snapshot.running and snapshot.engine_reachable is False and not demo_engine:
         return BannerSpec(
             "warning",
             f"The AceStream engine does not answer at {snapshot.engine_url}. Start AceStream Engine "
-            "(from acestream.org), or correct its address in Settings…. "
+            "(from acestream.org), or correct its address in the settings. "
             "No AceStream here yet? The demo engine plays a test channel so you can try AceTray.",
             (("Use demo engine", USE_DEMO), ("Settings…", OPEN_SETTINGS)),
         )

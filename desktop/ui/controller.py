@@ -300,9 +300,15 @@ class AppController(QObject):
         self._user_stopped = True
         return await self._core_call(_stop, "stop the proxy")
 
-    async def apply_settings(self, chosen: Settings) -> None:
-        shown = self.settings
-        self._options = options_after_edit(self._options, shown, chosen)
+    async def apply_settings(self, chosen: Settings, shown: Settings | None = None) -> None:
+        """Save `chosen` and apply it to the running proxy.
+
+        `shown` is what the Settings dialog displayed (this run's effective
+        values); given, the user's choice replaces the command-line overrides.
+        Without it (e.g. "Use demo engine") the overrides stay in force.
+        """
+        if shown is not None:
+            self._options = options_after_edit(self._options, shown, chosen)
         previous = self._saved
         self._save(chosen)
         self._settings_problem = None
@@ -438,15 +444,16 @@ class AppController(QObject):
                 dialog.raise_()
                 dialog.activateWindow()
                 return dialog
+        shown = self.settings
         dialog = SettingsDialog(
-            self.settings,
+            shown,
             self.check_engine,
             autostart_supported=self._autostart.supported,
             override_note=override_note(self._options),
             player_system=self._player_system,
             parent=self.window if self.window.isVisible() else None,
         )
-        dialog.settings_accepted.connect(lambda chosen: self._spawn(self.apply_settings(chosen)))
+        dialog.settings_accepted.connect(lambda chosen: self._spawn(self.apply_settings(chosen, shown)))
         self._keep_dialog(dialog)
         dialog.open()
         return dialog

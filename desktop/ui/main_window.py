@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -230,7 +230,8 @@ class MainWindow(QMainWindow):
         self.events_model.add(event)
         self.events_stack.setCurrentWidget(self.events_view)
         if at_bottom:  # follow new events unless the user scrolled up to read
-            self.events_view.scrollToBottom()
+            # After the view has laid out the new row; right now it does not know its height.
+            QTimer.singleShot(0, self.events_view.scrollToBottom)
 
     def show_banner(self, spec: BannerSpec | None) -> None:
         self.banner.show_spec(spec)

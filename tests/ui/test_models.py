@@ -124,3 +124,21 @@ def test_events_list_is_bounded_and_readable(qapp):
     assert len(lines) == 3
     assert lines[0].endswith("event 2")
     assert "⚠ [00000000…] event 4" in lines[-1]
+
+
+def test_events_view_follows_new_events_unless_scrolled_up(qapp, qtbot):
+    from desktop.ui.actions import AppActions
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(AppActions())
+    qtbot.addWidget(window)
+    window.show()
+    bar = window.events_view.verticalScrollBar()
+    for i in range(40):
+        window.add_event(ProxyEvent(time=NOW, level="info", message=f"event {i}"))
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
+    bar.setValue(0)  # the user scrolls up to read
+    window.add_event(ProxyEvent(time=NOW, level="info", message="one more"))
+    qapp.processEvents()  # a deferred auto-scroll would run here
+    qapp.processEvents()
+    assert bar.value() == 0

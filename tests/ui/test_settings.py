@@ -188,6 +188,18 @@ def test_unreachable_engine_banner_offers_the_demo_engine_and_streams_flow(make_
     assert "demo engine is in use" in banner.label.text()
 
 
+def test_use_demo_engine_keeps_this_runs_command_line_port(make_controller, dead_engine_url, qtbot):
+    override = free_port()
+    controller = make_controller(engine_url=dead_engine_url, options=LaunchOptions(port=override))
+    assert controller.snapshot.listen_url == f"http://127.0.0.1:{override}"
+    banner = controller.window.banner
+    qtbot.waitUntil(lambda: banner.button("Use demo engine") is not None, timeout=8000)
+    banner.button("Use demo engine").click()
+    qtbot.waitUntil(lambda: controller.snapshot.engine_reachable is True, timeout=8000)
+    assert controller.snapshot.listen_url == f"http://127.0.0.1:{override}"
+    assert controller.saved_settings.port != override  # the override was for this run only
+
+
 def test_command_line_overrides_hold_until_the_user_chooses():
     saved = Settings(port=6880, engine_url="http://127.0.0.1:6878")
     options = LaunchOptions(engine_url="http://10.0.0.2:6878", port=7000, host="0.0.0.0")
