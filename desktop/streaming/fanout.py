@@ -37,8 +37,11 @@ class ClientInfo:
 class Subscriber:
     """One player's queue and counters. Lives on the core's loop."""
 
-    def __init__(self, client_id: int, info: ClientInfo, maxsize: int, now: float) -> None:
+    def __init__(
+        self, client_id: int, info: ClientInfo, maxsize: int, now: float, room: asyncio.Event | None = None
+    ) -> None:
         self.client_id = client_id
+        self._room = room  # the stream's "some player has room" signal, set on every take
         self.info = info
         self.maxsize = maxsize
         self._chunks: deque[bytes] = deque()
@@ -88,8 +91,13 @@ class Subscriber:
             self.on_evict()
 
     # --- consumer side (the player's writer) ----------------------------------------------
-    async def take(self, loop_time: Callable[[], float]) -> list[bytes]:
-        """Everything queued so far (at least one chunk); raises StreamEnded at the end."""
+    async def take(self, loop_time: Callable[[], float]) -> bytes:
+        """The oldest queued chunk, waiting for one; raises StreamEnded at the end.
+
+        One chunk per call: the writer yields between chunks whenever more is
+        queued, so 50 busy players share the loop in ~64 KiB turns and a
+        status request never waits behind one player's whole queue.
+        """
         while not self._chunks:
             if self._end is not None:
                 raise self._end
@@ -100,16 +108,21 @@ class Subscriber:
             finally:
                 if self._waiter is waiter:
                     self._waiter = None
-        chunks = list(self._chunks)
-        self._chunks.clear()
         self.last_take = loop_time()
         self.started = True
-        return chunks
+        room = self._room
+        if room is not None and not room.is_set():
+            room.set()
+        return self._chunks.popleft()
 
     # --- bookkeeping ----------------------------------------------------------------------
     @property
     def queued(self) -> int:
         return len(self._chunks)
+
+    @property
+    def backed_up(self) -> bool:
+        return len(self._chunks) * 2 >= self.maxsize
 
     def is_stale(self, now: float, stale_after: float) -> bool:
         """Data is waiting but the player has taken nothing for `stale_after` s."""
@@ -156,6 +169,7 @@ class Fanout:
     def __init__(self) -> None:
         self.subscribers: dict[int, Subscriber] = {}
         self.bytes_out = 0  # bytes delivered to all players, for the stream total
+        self.room = asyncio.Event()  # set when a player takes, joins or leaves
         self.clear_backlog()
 
     def clear_backlog(self) -> None:
@@ -172,6 +186,19 @@ class Fanout:
         self._remember(chunk)
         for subscriber in self.subscribers.values():
             subscriber.offer(chunk)
+
+    async def wait_for_a_taker(self) -> None:
+        """Return at once unless every player is backed up; then wait until one takes.
+
+        Reading on while all queues are half full would only turn engine data
+        into drops: the reader runs at the pace of the fastest player, never
+        the slowest (one stuck player alone never holds it up).
+        """
+        subscribers = self.subscribers
+        if not subscribers or not all(s.backed_up for s in subscribers.values()):
+            return
+        self.room.clear()
+        await self.room.wait()
 
     def _remember(self, chunk: bytes) -> None:
         index = self._next_index
@@ -216,12 +243,14 @@ class Fanout:
                 backlog[0] = backlog[0][self._join[1] :]
         subscriber.prefill(backlog)
         self.subscribers[subscriber.client_id] = subscriber
+        self.room.set()
 
     def record_sent(self, subscriber: Subscriber, size: int) -> None:
         subscriber.bytes_sent += size
         self.bytes_out += size
 
     def remove(self, client_id: int) -> Subscriber | None:
+        self.room.set()
         return self.subscribers.pop(client_id, None)
 
     def end_all(self, reason: StreamEnded) -> None:

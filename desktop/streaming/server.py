@@ -8,6 +8,7 @@ proper HTTP error with a readable message.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ async def getstream(request: web.Request) -> web.StreamResponse:
     response: TsResponse | None = None
     try:
         try:
-            chunks = await subscriber.take(clock)
+            chunk = await subscriber.take(clock)
         except StreamEnded as ended:
             return web.Response(status=ended.status, text=f"{ended}\n")
         response = TsResponse(
@@ -115,10 +116,14 @@ async def getstream(request: web.Request) -> web.StreamResponse:
             subscriber.on_evict = transport.abort  # close() would wait for a stuck player's buffer
         record_sent = stream.fanout.record_sent
         while True:
-            for chunk in chunks:
-                await response.write(chunk)
-                record_sent(subscriber, len(chunk))
-            chunks = await subscriber.take(clock)
+            await response.write(chunk)
+            record_sent(subscriber, len(chunk))
+            if subscriber.queued:
+                # More is waiting and the write did not have to wait: yield, so
+                # that one busy player cannot hold the loop while others (and
+                # status requests) queue up behind it.
+                await asyncio.sleep(0)
+            chunk = await subscriber.take(clock)
     except StreamEnded:
         pass  # the stream ended or this player was dropped; closing the connection says so
     except (ConnectionError, RuntimeError):

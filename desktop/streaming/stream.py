@@ -108,7 +108,11 @@ class LiveStream:
     # --- players -------------------------------------------------------------------------
     def subscribe(self, info: ClientInfo) -> Subscriber:
         subscriber = Subscriber(
-            self._registry.next_client_id(), info, self._registry.config.queue_size, self._loop.time()
+            self._registry.next_client_id(),
+            info,
+            self._registry.config.queue_size,
+            self._loop.time(),
+            self.fanout.room,
         )
         if self._linger is not None:
             self._linger.cancel()
@@ -248,6 +252,7 @@ class LiveStream:
                     chunk = aligner.feed(data)
                     if chunk:
                         self._publish(chunk)
+                        await self.fanout.wait_for_a_taker()
                         deadline.reschedule(loop.time() + self._registry.config.empty_timeout)
 
     def _publish(self, chunk: bytes) -> None:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
+import multiprocessing
 import os
 import socket
 import statistics
@@ -104,22 +106,32 @@ async def open_player(port: int, path: str) -> tuple[asyncio.Transport, Player]:
     return transport, player
 
 
-async def timed_get(port: int, path: str) -> float:
-    start = time.perf_counter()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
-    await reader.read()
-    writer.close()
-    return time.perf_counter() - start
-
-
-async def joiner_ttfb(port: int, path: str) -> float:
-    start = time.perf_counter()
-    transport, player = await open_player(port, path)
-    while player.first_byte is None:
-        await asyncio.sleep(0.001)
-    transport.close()
-    return player.first_byte - start
+def probe(port: int, seconds: float, path: str) -> dict[str, list[float]]:
+    """Runs in its own process, so its timings do not include the busy players' loop:
+    /api/streams every 50 ms and a joiner (time to first byte) every 500 ms."""
+    status_times: list[float] = []
+    ttfbs: list[float] = []
+    request = "GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    t0 = time.perf_counter()
+    next_join = t0
+    while time.perf_counter() - t0 < seconds:
+        start = time.perf_counter()
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(request.format("/api/streams").encode())
+            while sock.recv(65536):
+                pass
+        status_times.append(time.perf_counter() - start)
+        if start >= next_join:
+            next_join = start + 0.5
+            begin = time.perf_counter()
+            with socket.create_connection(("127.0.0.1", port)) as sock:
+                sock.sendall(request.format(path).encode())
+                head = b""
+                while b"\r\n\r\n" not in head:  # headers come with the first chunk
+                    head += sock.recv(65536)
+                ttfbs.append(time.perf_counter() - begin)
+        time.sleep(max(0.0, start + 0.05 - time.perf_counter()))
+    return {"status": status_times, "ttfb": ttfbs}
 
 
 async def load(port: int, players: int, seconds: float, proxy: psutil.Process) -> dict[str, float]:
@@ -134,21 +146,16 @@ async def load(port: int, players: int, seconds: float, proxy: psutil.Process) -
     await asyncio.sleep(1.0)
 
     peak_rss = 0
-    status_times: list[float] = []
-    ttfbs: list[float] = []
     cpu0 = proxy.cpu_times()
     bytes0 = sum(p.received for _, p in conns)
     t0 = time.perf_counter()
-    next_status = next_join = t0
-    while (now := time.perf_counter()) - t0 < seconds:
-        peak_rss = max(peak_rss, proxy.memory_info().rss)
-        if now >= next_status:
-            status_times.append(await timed_get(port, "/api/streams"))
-            next_status = now + 0.05
-        if now >= next_join:
-            ttfbs.append(await joiner_ttfb(port, path))
-            next_join = now + 0.5
-        await asyncio.sleep(0.01)
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        probing = asyncio.wrap_future(pool.submit(probe, port, seconds, path))
+        while not probing.done():
+            peak_rss = max(peak_rss, proxy.memory_info().rss)
+            await asyncio.wait({probing}, timeout=0.1)
+        probed = probing.result()
+    status_times, ttfbs = sorted(probed["status"]), probed["ttfb"]
     elapsed = time.perf_counter() - t0
     delivered = sum(p.received for _, p in conns) - bytes0
     cpu1 = proxy.cpu_times()
@@ -163,7 +170,6 @@ async def load(port: int, players: int, seconds: float, proxy: psutil.Process) -
     alive = sum(1 for _, p in conns if not p.closed.done())
     for transport, _ in conns:
         transport.close()
-    status_times.sort()
     return {
         "delivered_mb_s": delivered / elapsed / 1e6,
         "cpu_s_per_gb": cpu / (delivered / 1e9) if delivered else float("inf"),

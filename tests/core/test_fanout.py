@@ -8,6 +8,14 @@ from desktop.streaming.fanout import ClientInfo, Fanout, StreamEnded, Subscriber
 from desktop.streaming.ts import PACKET_SIZE
 
 
+async def take_all(sub: Subscriber) -> list[bytes]:
+    """Everything queued right now, as a writer would take it chunk by chunk."""
+    taken = [await sub.take(lambda: 1.0)]
+    while sub.queued:
+        taken.append(await sub.take(lambda: 1.0))
+    return taken
+
+
 def chunk(n: int, pat: bool = False) -> bytes:
     head = b"\x47\x40\x00\x10" if pat else b"\x47\x41\x00\x10"
     return (head + n.to_bytes(4, "big") + bytes(180)) * 4
@@ -22,7 +30,7 @@ async def test_full_queue_drops_oldest_whole_chunks_and_counts() -> None:
     for n in range(5):
         sub.offer(chunk(n))
     assert sub.dropped_chunks == 2
-    taken = await sub.take(lambda: 1.0)
+    taken = await take_all(sub)
     assert taken == [chunk(2), chunk(3), chunk(4)]
     assert all(len(c) % PACKET_SIZE == 0 for c in taken)
 
@@ -35,7 +43,7 @@ async def test_one_shared_object_per_chunk_not_a_copy_per_player() -> None:
     data = chunk(1)
     fan.publish(data)
     for s in subs:
-        (got,) = await s.take(lambda: 0.0)
+        got = await s.take(lambda: 0.0)
         assert got is data
 
 
@@ -45,10 +53,10 @@ async def test_take_waits_for_data_and_end_is_raised_after_draining() -> None:
     await asyncio.sleep(0)
     assert not waiter.done()
     sub.offer(chunk(1))
-    assert await waiter == [chunk(1)]
+    assert await waiter == chunk(1)
     sub.offer(chunk(2))
     sub.end(StreamEnded("bye", 503))
-    assert await sub.take(lambda: 0.0) == [chunk(2)]  # queued data still drains
+    assert await sub.take(lambda: 0.0) == chunk(2)  # queued data still drains
     with pytest.raises(StreamEnded) as ended:
         await sub.take(lambda: 0.0)
     assert ended.value.status == 503
@@ -70,7 +78,7 @@ async def test_joiner_starts_at_the_pat_before_the_last_keyframe() -> None:
     fan.publish(other + pat + other)
     late = subscriber(maxsize=16)
     fan.add(late)
-    got = await late.take(lambda: 0.0)
+    got = await take_all(late)
     assert got == [pat + other + other, other + keyframe(2) + other, other + pat + other]
     assert late.dropped_chunks == 0
 
@@ -83,7 +91,7 @@ async def test_without_keyframe_flags_the_joiner_starts_at_the_last_pat() -> Non
     fan.publish(chunk(3))
     late = subscriber(maxsize=16)
     fan.add(late)
-    got = await late.take(lambda: 0.0)
+    got = await take_all(late)
     # The last PAT is the last packet of chunk 2's four: the joiner starts there.
     assert got == [chunk(2, pat=True)[3 * PACKET_SIZE :], chunk(3)]
 
@@ -104,3 +112,22 @@ def test_evict_closes_the_connection_even_if_stuck() -> None:
     sub.evict(StreamEnded("stale", 408))
     assert closed == [True]
     assert sub.state() == "closed"
+
+
+async def test_reader_waits_only_when_every_player_is_backed_up() -> None:
+    fan = Fanout()
+    stuck, fast = subscriber(1, maxsize=4), subscriber(2, maxsize=4)
+    stuck._room = fast._room = fan.room
+    fan.add(stuck)
+    fan.add(fast)
+    for n in range(3):
+        fan.publish(chunk(n))
+    # Both have 3 of 4 queued: reading on would only produce drops, so the reader waits...
+    waiting = asyncio.ensure_future(fan.wait_for_a_taker())
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    await fast.take(lambda: 0.0)  # ...until the fastest player takes something.
+    await asyncio.wait_for(waiting, 1)
+    await fast.take(lambda: 0.0)
+    await fast.take(lambda: 0.0)
+    await asyncio.wait_for(fan.wait_for_a_taker(), 1)  # one player with room: no wait at all
