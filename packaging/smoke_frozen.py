@@ -96,6 +96,82 @@ def stop(proc: subprocess.Popen, timeout: float = 10.0) -> int | None:
     return proc.wait(timeout)
 
 
+# --- A real X display with a system tray (Xvfb + trayer), for the tray app ------------
+
+
+def xdotool(display: str, *args: str) -> str:
+    out = subprocess.run(["xdotool", *args], capture_output=True, text=True, env={**os.environ, "DISPLAY": display})
+    return out.stdout
+
+
+def tray_icon_window(display: str, wm_class: str = "acetray") -> str | None:
+    """The id of the app's tray icon window (a small window of its class), if shown."""
+    for window in xdotool(display, "search", "--class", wm_class).split():
+        geometry = xdotool(display, "getwindowgeometry", window)
+        size = geometry.split("Geometry:")[-1].strip() if "Geometry:" in geometry else ""
+        if "x" in size and max(int(v) for v in size.split("x")) <= 64:
+            return window
+    return None
+
+
+class TrayDisplay:
+    """`with TrayDisplay() as display:` a fresh Xvfb screen with trayer's tray on it."""
+
+    def __init__(self, timeout: float = 20.0) -> None:
+        self.timeout = timeout
+        self.display = ""
+        self._procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> str:
+        xvfb = subprocess.Popen(
+            ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+        self._procs.append(xvfb)
+        self.display = ":" + xvfb.stdout.readline().decode().strip()
+        env = {**os.environ, "DISPLAY": self.display}
+        self._procs.append(subprocess.Popen(
+            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200", "--height", "24"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+        deadline = time.monotonic() + self.timeout
+        while not xdotool(self.display, "search", "--name", "^panel$").split():
+            if time.monotonic() > deadline:
+                self.__exit__()
+                raise TimeoutError("trayer did not come up")
+            time.sleep(0.05)
+        return self.display
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in reversed(self._procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self._procs.clear()
+
+
+def tray_env(config_dir: Path, display: str) -> dict[str, str]:
+    env = {**isolated_env(config_dir), "DISPLAY": display}
+    env.pop("QT_QPA_PLATFORM", None)  # the real xcb platform, not offscreen
+    return env
+
+
+def wait_tray_icon(proc: subprocess.Popen, display: str, timeout: float = 60.0) -> float:
+    """Seconds from now until the app's tray icon window exists."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"acetray exited with {proc.returncode} before showing its tray icon")
+        if tray_icon_window(display):
+            return time.monotonic() - start
+        time.sleep(0.02)
+    raise TimeoutError(f"no tray icon within {timeout:.0f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Smoke-test a frozen AceTray build.")
     parser.add_argument("exe", type=Path)

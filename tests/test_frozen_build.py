@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import signal
 import subprocess
@@ -71,7 +70,8 @@ def deb() -> Path:
     if not fresh:
         started = time.monotonic()
         out = subprocess.run(
-            ["bash", str(ROOT / "packaging" / "build.sh")], cwd=ROOT, capture_output=True, text=True, timeout=1100
+            ["bash", str(ROOT / "packaging" / "build.sh")],
+            cwd=ROOT, capture_output=True, text=True, timeout=1100, env={**os.environ, "PYTHON": sys.executable},
         )
         assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
         print(f"\nbuilt bundle + .deb in {time.monotonic() - started:.0f} s")
@@ -184,73 +184,29 @@ def test_frozen_serve_demo_streams_and_stops_cleanly(root: Path, tmp_path: Path)
     print(f"\nfrozen serve --demo listening after {took:.2f} s; streams: {[s['codec_type'] for s in streams]}")
 
 
-def _xdotool(display: str, *args: str) -> str:
-    out = subprocess.run(["xdotool", *args], capture_output=True, text=True, env={**os.environ, "DISPLAY": display})
-    return out.stdout
-
-
-def _tray_icon_window(display: str) -> str | None:
-    for window in _xdotool(display, "search", "--class", "acetray").split():
-        geometry = _xdotool(display, "getwindowgeometry", window)
-        size = geometry.split("Geometry:")[-1].strip() if "Geometry:" in geometry else ""
-        if "x" in size and max(int(v) for v in size.split("x")) <= 64:
-            return window
-    return None
-
-
 @pytest.mark.skipif(
     any(shutil.which(t) is None for t in ("Xvfb", "trayer", "xdotool")), reason="needs Xvfb, trayer and xdotool"
 )
-@pytest.mark.skipif(platform.machine() not in ("x86_64", "aarch64"), reason="desktop platforms only")
 def test_frozen_tray_shows_its_icon_and_quits_on_sigterm(root: Path, tmp_path: Path) -> None:
-    started: list[subprocess.Popen] = []
-    try:
-        xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    log_path = tmp_path / "tray.log"
+    with smoke_frozen.TrayDisplay() as display, open(log_path, "wb") as log_file:
+        app = subprocess.Popen(
+            [str(root / "opt/acetray/acetray"), "--port", str(smoke_frozen.free_port())],
+            env=smoke_frozen.tray_env(tmp_path / "config", display),
+            stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
         )
-        started.append(xvfb)
-        display = ":" + xvfb.stdout.readline().decode().strip()
-        xenv = {**os.environ, "DISPLAY": display}
-        xenv.pop("QT_QPA_PLATFORM", None)  # the real xcb platform, not offscreen
-        trayer = subprocess.Popen(
-            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200", "--height", "24"],
-            env=xenv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        started.append(trayer)
-        deadline = time.monotonic() + 20
-        while not _xdotool(display, "search", "--name", "^panel$").split():
-            assert time.monotonic() < deadline, "trayer did not come up"
-            time.sleep(0.05)
-        env = {**smoke_frozen.isolated_env(tmp_path / "config"), **{"DISPLAY": display}}
-        env.pop("QT_QPA_PLATFORM", None)
-        log_path = tmp_path / "tray.log"
-        with open(log_path, "wb") as log_file:
-            t0 = time.monotonic()
-            app = subprocess.Popen(
-                [str(root / "opt/acetray/acetray"), "--port", str(smoke_frozen.free_port())],
-                env=env, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-            )
-            started.append(app)
-            window = None
-            while window is None and time.monotonic() - t0 < 60:
-                assert app.poll() is None, log_path.read_text(errors="replace")[-3000:]
-                window = _tray_icon_window(display)
-                time.sleep(0.05)
-            took = time.monotonic() - t0
-            assert window, "no tray icon appeared:\n" + log_path.read_text(errors="replace")[-3000:]
+        try:
+            try:
+                took = smoke_frozen.wait_tray_icon(app, display, timeout=60)
+            except (RuntimeError, TimeoutError) as exc:
+                pytest.fail(f"{exc}:\n{log_path.read_text(errors='replace')[-3000:]}")
             app.send_signal(signal.SIGTERM)
             code = app.wait(timeout=15)
-        log = log_path.read_text(errors="replace")
-        assert code == 0, f"tray app exit code {code}:\n{log[-3000:]}"
-        assert "Traceback" not in log, log[-3000:]
-        print(f"\nfrozen tray icon shown after {took:.2f} s")
-    finally:
-        for proc in reversed(started):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        finally:
+            if app.poll() is None:
+                app.kill()
+                app.wait()
+    log = log_path.read_text(errors="replace")
+    assert code == 0, f"tray app exit code {code}:\n{log[-3000:]}"
+    assert "Traceback" not in log, log[-3000:]
+    print(f"\nfrozen tray icon shown after {took:.2f} s")

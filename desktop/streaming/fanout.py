@@ -37,11 +37,9 @@ class ClientInfo:
 class Subscriber:
     """One player's queue and counters. Lives on the core's loop."""
 
-    def __init__(
-        self, client_id: int, info: ClientInfo, maxsize: int, now: float, room: asyncio.Event | None = None
-    ) -> None:
+    def __init__(self, client_id: int, info: ClientInfo, maxsize: int, now: float) -> None:
         self.client_id = client_id
-        self._room = room  # the stream's "some player has room" signal, set on every take
+        self._room: asyncio.Event | None = None  # the stream's "a player took" signal, set by Fanout.add
         self.info = info
         self.maxsize = maxsize
         self._chunks: deque[bytes] = deque()
@@ -242,6 +240,7 @@ class Fanout:
             if backlog and self._join[1]:
                 backlog[0] = backlog[0][self._join[1] :]
         subscriber.prefill(backlog)
+        subscriber._room = self.room
         self.subscribers[subscriber.client_id] = subscriber
         self.room.set()
 

@@ -108,11 +108,7 @@ class LiveStream:
     # --- players -------------------------------------------------------------------------
     def subscribe(self, info: ClientInfo) -> Subscriber:
         subscriber = Subscriber(
-            self._registry.next_client_id(),
-            info,
-            self._registry.config.queue_size,
-            self._loop.time(),
-            self.fanout.room,
+            self._registry.next_client_id(), info, self._registry.config.queue_size, self._loop.time()
         )
         if self._linger is not None:
             self._linger.cancel()

@@ -117,7 +117,6 @@ def test_evict_closes_the_connection_even_if_stuck() -> None:
 async def test_reader_waits_only_when_every_player_is_backed_up() -> None:
     fan = Fanout()
     stuck, fast = subscriber(1, maxsize=4), subscriber(2, maxsize=4)
-    stuck._room = fast._room = fan.room
     fan.add(stuck)
     fan.add(fast)
     for n in range(3):
