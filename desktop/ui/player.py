@@ -112,7 +112,7 @@ def command_problem(command: str, system: PlayerSystem = PlayerSystem()) -> str 
     program = parts[0]
     if system.is_file(program) or system.which(program):
         return None
-    return f"No program called “{program}” was found. Give the full path, or leave empty to auto-detect."
+    return f"No program “{program}” found. Give its full path, or leave empty to auto-detect."
 
 
 def build_command(player_command: str, url: str, system: PlayerSystem = PlayerSystem()) -> PlayerCommand | None:

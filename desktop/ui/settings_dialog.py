@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -39,6 +40,12 @@ log = logging.getLogger(__name__)
 EngineCheck = Callable[[str], Awaitable[str]]
 _ERROR_STYLE = "color: #c0392b;"
 _HINT_STYLE = "color: palette(mid);"
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+    return form
 
 
 def _seconds_box() -> QDoubleSpinBox:
@@ -66,17 +73,17 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("AceTray Settings")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(620)
         self._original = settings
         self._check_engine = check_engine
         self._player_system = player_system
         self._check_task: asyncio.Task[None] | None = None
         self._error_labels: dict[str, QLabel] = {}
 
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self._error_rows: dict[str, tuple[QFormLayout, QLabel]] = {}
 
         # Engine
+        engine_form = _form()
         self.engine_url = QLineEdit(settings.engine_url)
         self.engine_url.setPlaceholderText("http://127.0.0.1:6878")
         self.test_button = QPushButton("Test connection")
@@ -84,75 +91,81 @@ class SettingsDialog(QDialog):
         engine_row = QHBoxLayout()
         engine_row.addWidget(self.engine_url, 1)
         engine_row.addWidget(self.test_button)
-        form.addRow("AceStream engine:", engine_row)
+        engine_form.addRow("Engine URL:", engine_row)
+        self._add_error_row(engine_form, "engine_url")
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("", self.test_result)
-        self._add_error_row(form, "engine_url")
-        self.demo_engine = QCheckBox("Use the built-in demo engine (no AceStream needed)")
+        engine_form.addRow(self.test_result)  # spans both columns: room for long engine errors
+        self._test_result_row = engine_form.rowCount() - 1
+        engine_form.setRowVisible(self._test_result_row, False)  # shown once there is a result
+        self._engine_form = engine_form
+        self.demo_engine = QCheckBox("Use the built-in demo engine instead (no AceStream needed)")
         self.demo_engine.setChecked(settings.demo_engine)
-        form.addRow("", self.demo_engine)
+        engine_form.addRow("", self.demo_engine)
 
         # Network
+        network_form = _form()
         self.lan_sharing = QCheckBox("Share on my network (listen on all interfaces)")
         self.lan_sharing.setChecked(settings.lan_sharing)
         self.lan_sharing.setToolTip("Off: only players on this computer can connect (127.0.0.1).")
-        form.addRow("Sharing:", self.lan_sharing)
+        network_form.addRow("", self.lan_sharing)
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
         self.port.setValue(settings.port)
-        form.addRow("Port:", self.port)
-        self._add_error_row(form, "port")
+        network_form.addRow("Port:", self.port)
+        self._add_error_row(network_form, "port")
 
         # Streaming
+        streaming_form = _form()
         self.queue_size = QSpinBox()
         self.queue_size.setRange(1, 100_000)
         self.queue_size.setSuffix(" chunks")
         self.queue_size.setValue(settings.queue_size)
         self.queue_size.setToolTip("How far a slow player may fall behind before it skips ahead.")
-        form.addRow("Queue per player:", self.queue_size)
-        self._add_error_row(form, "queue_size")
+        streaming_form.addRow("Queue per player:", self.queue_size)
+        self._add_error_row(streaming_form, "queue_size")
         self.stale_timeout = _seconds_box()
         self.stale_timeout.setValue(settings.stale_timeout)
         self.stale_timeout.setToolTip("A player that takes nothing for this long is disconnected.")
-        form.addRow("Drop a stuck player after:", self.stale_timeout)
-        self._add_error_row(form, "stale_timeout")
+        streaming_form.addRow("Drop a stuck player after:", self.stale_timeout)
+        self._add_error_row(streaming_form, "stale_timeout")
         self.empty_timeout = _seconds_box()
         self.empty_timeout.setValue(settings.empty_timeout)
         self.empty_timeout.setToolTip("Reconnect to the engine when it sends nothing for this long.")
-        form.addRow("Reconnect when silent for:", self.empty_timeout)
-        self._add_error_row(form, "empty_timeout")
+        streaming_form.addRow("Reconnect when silent for:", self.empty_timeout)
+        self._add_error_row(streaming_form, "empty_timeout")
         self.linger = _seconds_box()
         self.linger.setValue(settings.linger)
         self.linger.setToolTip("Keep a channel open this long after its last player leaves, for quick zapping back.")
-        form.addRow("Keep a channel after the last player:", self.linger)
-        self._add_error_row(form, "linger")
+        streaming_form.addRow("Keep a channel after its last player:", self.linger)
+        self._add_error_row(streaming_form, "linger")
 
         # Player and desktop
+        desktop_form = _form()
         self.player_command = QLineEdit(settings.player_command)
         detected = player.detect_player(player_system)
-        self.player_command.setPlaceholderText(
-            f"empty: auto-detect (found {detected})" if detected else "empty: auto-detect VLC or mpv (none found)"
-        )
+        self.player_command.setPlaceholderText(f"auto-detect: {detected}" if detected else "auto-detect (none found)")
+        self.player_command.setToolTip("A program and its options; {url} marks where the link goes, else it is added last.")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse_player)
         player_row = QHBoxLayout()
         player_row.addWidget(self.player_command, 1)
         player_row.addWidget(browse)
-        form.addRow("Player command:", player_row)
-        self._add_error_row(form, "player_command")
+        desktop_form.addRow("Player command:", player_row)
+        self._add_error_row(desktop_form, "player_command")
         self.link_action = QComboBox()
         self.link_action.addItem("Copy the stream link", "copy")
         self.link_action.addItem("Open it in the player", "play")
         self.link_action.setCurrentIndex(max(0, self.link_action.findData(settings.link_action)))
-        form.addRow("An acestream:// link opened with AceTray:", self.link_action)
+        self.link_action.setToolTip("What AceTray does with an acestream:// link it is opened with (browser, second launch).")
+        desktop_form.addRow("acestream:// links:", self.link_action)
         self.start_on_login = QCheckBox("Start AceTray when I log in")
         self.start_on_login.setChecked(settings.start_on_login)
         if not autostart_supported:
             self.start_on_login.setEnabled(False)
             self.start_on_login.setToolTip("Not supported on this system.")
-        form.addRow("", self.start_on_login)
+        desktop_form.addRow("", self.start_on_login)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -163,9 +176,16 @@ class SettingsDialog(QDialog):
         if override_note:
             note = QLabel(override_note)
             note.setWordWrap(True)
-            note.setStyleSheet(_HINT_STYLE)
             layout.addWidget(note)
-        layout.addLayout(form)
+        for title, form in (
+            ("AceStream engine", engine_form),
+            ("Sharing", network_form),
+            ("Streaming", streaming_form),
+            ("Player and desktop", desktop_form),
+        ):
+            box = QGroupBox(title)
+            box.setLayout(form)
+            layout.addWidget(box)
         layout.addWidget(self.buttons)
 
         for line in (self.engine_url, self.player_command):
@@ -181,8 +201,9 @@ class SettingsDialog(QDialog):
         label = QLabel()
         label.setWordWrap(True)
         label.setStyleSheet(_ERROR_STYLE)
-        label.hide()
-        form.addRow("", label)
+        form.addRow(label)  # spans both columns so a long message wraps instead of being cut
+        form.setRowVisible(form.rowCount() - 1, False)
+        self._error_rows[field] = (form, label)
         self._error_labels[field] = label
 
     # -- values and validation ----------------------------------------------
@@ -211,9 +232,9 @@ class SettingsDialog(QDialog):
 
     def _validate(self) -> None:
         problems = self.errors()
-        for field, label in self._error_labels.items():
+        for field, (form, label) in self._error_rows.items():
             label.setText(problems.get(field, ""))
-            label.setVisible(field in problems)
+            form.setRowVisible(label, field in problems)
         self.ok_button.setEnabled(not problems)
         self.test_button.setEnabled("engine_url" not in problems)
 
@@ -235,6 +256,7 @@ class SettingsDialog(QDialog):
         self.test_button.setEnabled(False)
         self.test_result.setStyleSheet(_HINT_STYLE)
         self.test_result.setText(f"Asking {url} for its version…")
+        self._engine_form.setRowVisible(self._test_result_row, True)
         self._check_task = asyncio.ensure_future(self._run_engine_check(url))
 
     async def _run_engine_check(self, url: str) -> None:

@@ -48,5 +48,5 @@ def test_a_command_that_does_not_exist_is_a_readable_problem():
     assert command_problem("", system("linux")) is None
     assert command_problem("mpv", system("linux", on_path={"mpv": "/usr/bin/mpv"})) is None
     problem = command_problem("notaplayer --fs", system("linux"))
-    assert problem.startswith("No program called “notaplayer” was found.")
+    assert problem == "No program “notaplayer” found. Give its full path, or leave empty to auto-detect."
     assert command_problem('mpv "unclosed', system("linux")).startswith("The player command cannot be read")

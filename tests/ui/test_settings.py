@@ -38,6 +38,7 @@ def test_ok_is_disabled_until_every_field_is_valid(qtbot, ui_loop, no_player_sys
     dialog.port.setValue(80)
     assert not dialog.ok_button.isEnabled()
     assert dialog._error_labels["port"].text() == "Port must be between 1024 and 65535."
+    assert dialog._error_labels["port"].isVisible()
     dialog.port.setValue(8080)
 
     dialog.linger.setValue(900)
@@ -45,7 +46,7 @@ def test_ok_is_disabled_until_every_field_is_valid(qtbot, ui_loop, no_player_sys
     dialog.linger.setValue(5)
 
     dialog.player_command.setText("surely-not-a-player --fs")
-    assert "No program called “surely-not-a-player”" in dialog._error_labels["player_command"].text()
+    assert "No program “surely-not-a-player” found" in dialog._error_labels["player_command"].text()
     dialog.player_command.setText("")
 
     assert dialog.ok_button.isEnabled()
