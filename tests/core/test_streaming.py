@@ -89,13 +89,22 @@ async def test_engine_eof_mid_stream_keeps_players_connected(fake_engine, proxy_
     await proxy.events.wait_for("Reconnecting")
 
 
-async def test_stall_then_resume_keeps_the_player(fake_engine, proxy_factory) -> None:
+async def test_short_stall_is_ridden_out_without_reconnecting(fake_engine, proxy_factory) -> None:
+    proxy = await proxy_factory(fake_engine.url, empty_timeout=3.0)
+    fake_engine.set_faults(stall_after_bytes=50_000, stall_seconds=1.0)
+    data = await proxy.read(proxy.url(), 1000 * PACKET_SIZE)  # 188 kB: across the stall
+    assert_continuous(parse_sequence(data))
+    assert not any("Reconnecting" in m for m in proxy.events.messages())
+
+
+async def test_long_stall_reconnects_to_a_new_session_and_resumes(fake_engine, proxy_factory) -> None:
     proxy = await proxy_factory(fake_engine.url, empty_timeout=0.5)
-    fake_engine.set_faults(stall_after_bytes=100_000, stall_seconds=2.0)
-    data = await proxy.read(proxy.url(), 2000 * PACKET_SIZE)
+    fake_engine.set_faults(stall_after_bytes=100_000, stall_seconds=60.0)
+    data = await proxy.read(proxy.url(), 800 * PACKET_SIZE)  # 150 kB: needs data after the stall
     parse_sequence(data)  # framing intact across the reconnect
     await proxy.events.wait_for("Reconnecting (no data for 0.5 s)")
     await proxy.events.wait_for("Stream resumed")
+    assert fake_engine.counters.sessions_started == 2  # reopening the stalled one gave nothing
 
 
 async def test_vanished_session_gets_a_new_one(fake_engine, proxy_factory) -> None:
