@@ -209,6 +209,9 @@ def is_linux_system_library(src: str, python_prefixes: Iterable[str] = ()) -> bo
     """True for a library the OS provides (outside Python's own prefix and site-packages)."""
     if not src or "site-packages" in src or "dist-packages" in src:
         return False
+    # The bootloader loads libpython from the bundle itself, whoever built the Python.
+    if posixpath.basename(src).startswith("libpython"):
+        return False
     # A Python in /usr is the distro's own: its libpython is a system package too.
     own = [p.rstrip("/") for p in python_prefixes if p and p.rstrip("/") not in ("", "/usr")]
     if any(src.startswith(p + "/") for p in own):
