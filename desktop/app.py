@@ -250,6 +250,29 @@ def _install_quit_signals(request_quit: Callable[[], None]) -> QTimer:
     return wake
 
 
+def _route_qt_messages_to_logging() -> None:
+    """Qt's own warnings go to our log file, not to a stderr a windowed build does not have."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, _context: object, message: str) -> None:
+        # The offscreen/xcb plugins warn about window hints on every show: noise.
+        level = levels.get(kind, logging.WARNING)
+        if "does not support" in message:
+            level = logging.DEBUG
+        qt_log.log(level, "%s", message)
+
+    qInstallMessageHandler(handler)
+
+
 def run_tray(options: LaunchOptions) -> int:
     """`acetray`: the tray app. Returns the process exit code."""
     import qasync
@@ -261,6 +284,7 @@ def run_tray(options: LaunchOptions) -> int:
     from desktop.ui.single_instance import SingleInstance, server_name
 
     log_path = setup_logging(to_file=True, to_stderr=True)
+    _route_qt_messages_to_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("AceTray")
     app.setOrganizationName("AceTray")

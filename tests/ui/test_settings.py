@@ -16,7 +16,7 @@ from desktop.ui.banner import USE_DEMO
 from desktop.ui.controller import effective_settings, options_after_edit
 from desktop.ui.settings_dialog import SettingsDialog
 from tests.fake_engine import DEFAULT_PACKETS
-from tests.ui.helpers import free_port, port_accepts
+from tests.ui.helpers import FakeAutostart, free_port, port_accepts
 
 
 async def _never_called(url: str) -> str:
@@ -110,6 +110,30 @@ def test_accepted_settings_are_saved_as_json(make_controller, engine, qtbot):
     data = json.loads(paths.settings_file().read_text())
     assert (data["queue_size"], data["stale_timeout"], data["link_action"]) == (128, 12.5, "play")
     assert settings_store.load().settings == controller.saved_settings
+
+
+def test_applying_a_new_engine_moves_new_channels_to_it(make_controller, engine_factory, players, qtbot):
+    first, second = engine_factory(), engine_factory()
+    controller = make_controller(engine_url=first.url)
+    dialog = controller.open_settings()
+    dialog.engine_url.setText(second.url)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: controller.snapshot.engine_url == second.url, timeout=5000)
+    (viewer,) = players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={'b' * 40}", 1,
+                              period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=5000)
+    assert (first.counters.sessions_started, second.counters.sessions_started) == (0, 1)
+    assert second.url in controller.window.status_line.text()
+
+
+def test_start_on_login_from_the_dialog(make_controller, engine, qtbot):
+    autostart = FakeAutostart()
+    controller = make_controller(engine_url=engine.url, autostart=autostart)
+    dialog = controller.open_settings()
+    dialog.start_on_login.setChecked(True)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: autostart.enabled, timeout=3000)
+    assert controller.actions.start_on_login.isChecked()
 
 
 def test_applying_a_new_port_moves_the_server_without_cutting_players(make_controller, engine, players, qtbot):

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QToolBar
 
 from desktop.settings import Settings
@@ -185,3 +186,25 @@ def test_without_a_tray_the_window_is_shown_and_has_every_command(make_controlle
     toolbar_actions = {a.text() for bar in controller.window.findChildren(QToolBar) for a in bar.actions()}
     for needed in ("Stop proxy", "Copy stream link…", "Open in player…", "Settings…", "Open log folder", "Quit"):
         assert needed in toolbar_actions
+
+
+class _UrlCatcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+def test_open_log_folder_opens_the_log_directory(make_controller, engine, tmp_path: Path):
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")  # what the desktop would be asked to open
+    try:
+        controller = make_controller(engine_url=engine.url)
+        controller.actions.open_logs.trigger()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [Path(u.toLocalFile()) for u in catcher.urls] == [tmp_path / "logs"]
+    assert (tmp_path / "logs").is_dir()

@@ -1,0 +1,42 @@
+"""The tray icon's four states and what its tooltip says."""
+
+from __future__ import annotations
+
+from desktop.streaming.snapshot import ProxySnapshot
+from desktop.ui.icons import TrayState, tray_icon
+from desktop.ui.tray import tray_status
+from tests.ui.test_models import stream
+
+ENGINE = "http://127.0.0.1:6878"
+
+
+def snap(**changes) -> ProxySnapshot:
+    values = dict(running=True, listen_url="http://127.0.0.1:6880", engine_url=ENGINE,
+                  engine_reachable=True, engine_version="3.1.70")
+    values.update(changes)
+    return ProxySnapshot(**values)
+
+
+def test_each_state_has_its_own_icon_and_words(qapp):
+    cases = {
+        TrayState.STOPPED: tray_status(snap(running=False, listen_url=None)),
+        TrayState.IDLE: tray_status(snap()),
+        TrayState.STREAMING: tray_status(snap(streams=(stream(1, clients=2), stream(2, clients=1)))),
+        TrayState.ERROR: tray_status(snap(engine_reachable=False)),
+    }
+    assert {state: status.state for state, status in cases.items()} == {s: s for s in cases}
+    assert cases[TrayState.STOPPED].tooltip == "AceTray — proxy stopped"
+    assert cases[TrayState.IDLE].tooltip == "AceTray — ready at http://127.0.0.1:6880, nothing playing"
+    assert cases[TrayState.STREAMING].tooltip == "AceTray — 2 streams, 3 players"
+    assert cases[TrayState.ERROR].tooltip == f"AceTray — AceStream engine unreachable at {ENGINE}"
+    # Distinct pictures, not one icon recoloured by a tooltip.
+    images = {state: tray_icon(state).pixmap(32, 32).toImage() for state in TrayState}
+    assert len({bytes(img.constBits()) for img in images.values()}) == 4
+
+
+def test_singular_words_and_a_failed_start(qapp):
+    one = tray_status(snap(streams=(stream(1, clients=1),)))
+    assert one.tooltip == "AceTray — 1 stream, 1 player"
+    failed = tray_status(snap(running=False, listen_url=None), start_error="Port 6880 is already in use by another program.")
+    assert failed.state is TrayState.ERROR
+    assert failed.tooltip.endswith("Port 6880 is already in use by another program.")
