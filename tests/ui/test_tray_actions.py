@@ -208,3 +208,26 @@ def test_open_log_folder_opens_the_log_directory(make_controller, engine, tmp_pa
         QDesktopServices.unsetUrlHandler("file")
     assert [Path(u.toLocalFile()) for u in catcher.urls] == [tmp_path / "logs"]
     assert (tmp_path / "logs").is_dir()
+
+
+def test_without_a_tray_closing_asks_before_cutting_players(make_controller, engine, players, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.fake_engine import DEFAULT_PACKETS
+
+    controller = make_controller(engine_url=engine.url, tray=False)
+    players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 2, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: controller.snapshot.player_count == 2, timeout=5000)
+    controller.window.close()
+    box = open_dialog(controller, QMessageBox)
+    assert "2 players still watching" in box.text()
+    next(b for b in box.buttons() if b.text() == "Keep running").click()
+    qtbot.waitUntil(lambda: controller.window.isMinimized(), timeout=2000)
+    assert controller.snapshot.running and not controller._quitting
+
+
+def test_without_a_tray_closing_an_idle_window_quits(make_controller, engine, qtbot):
+    controller = make_controller(engine_url=engine.url, tray=False)
+    with qtbot.waitSignal(controller.finished, timeout=3000):
+        controller.window.close()
+    assert not port_accepts(controller.settings.port)
