@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 from desktop import autostart as autostart_mod
 from desktop import settings as settings_store
 from desktop.cli import LaunchOptions, settings_with_overrides
-from desktop.settings import Settings, is_loopback
+from desktop.settings import ALL_INTERFACES, Settings, is_loopback
 from desktop.streaming.config import LOOPBACK, ProxyConfig
 from desktop.streaming.service import ProxyStartError
 from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot
@@ -132,6 +132,7 @@ class AppController(QObject):
         self._told_about_tray = False
         self._last_copied: str | None = None
         self._names: dict[str, str] = {}
+        self._link_hint_cache: tuple[tuple[str, int], str] | None = None
         self._tasks: set[asyncio.Task] = set()
         self._dialogs: list[QObject] = []  # keep open dialogs alive
         self.exit_code = 0
@@ -260,8 +261,16 @@ class AppController(QObject):
         )
 
     def _link_hint(self) -> str:
+        """The example link in the empty channels table.
+
+        Cached per listen address: finding the LAN address walks the network
+        interfaces, which need not happen on every one-second refresh.
+        """
         config = self.proxy_config()
-        return stream_link("<content id>", link_host(config.host), config.port)
+        key = (config.host, config.port)
+        if self._link_hint_cache is None or self._link_hint_cache[0] != key:
+            self._link_hint_cache = (key, stream_link("<content id>", link_host(config.host), config.port))
+        return self._link_hint_cache[1]
 
     # -- proxy start / stop / apply ------------------------------------------------
     def toggle_proxy(self) -> None:
@@ -335,9 +344,10 @@ class AppController(QObject):
     def stream_link_for(self, content_id: str, local: bool = False) -> str:
         """The link to give out: LAN address when sharing, loopback for this machine."""
         config = self.proxy_config()
-        host = link_host(config.host)
-        if local and host not in (config.host, LOOPBACK) and config.host in ("0.0.0.0", "::"):
+        if local and config.host in (ALL_INTERFACES, "::", ""):
             host = LOOPBACK  # a player on this machine can always use loopback
+        else:
+            host = link_host(config.host)
         return stream_link(content_id, host, config.port)
 
     def copy_stream_link(self) -> None:
@@ -488,6 +498,7 @@ class AppController(QObject):
 
     # -- window, notices, logs ----------------------------------------------------------
     def show_window(self) -> None:
+        self._link_hint_cache = None  # the LAN address may have changed while hidden
         self.window.show_snapshot(self.snapshot, link_hint=self._link_hint())
         self.window.showNormal()
         self.window.raise_()
