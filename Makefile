@@ -4,7 +4,18 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run serve demo test test-slow test-all bench package clean
+.PHONY: deps setup run serve demo test test-slow test-all bench package clean
+
+# Debian/Ubuntu system packages: Qt's runtime libraries, ffmpeg (the player
+# programs the end-to-end tests use), Xvfb and the packaging checkers.
+DEBIAN_PACKAGES := ffmpeg \
+  libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 \
+  libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
+  libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxcb-randr0 libxcb-xinerama0 \
+  libxcb-xfixes0 libxrender1 fonts-dejavu-core \
+  libwayland-client0 libwayland-cursor0 libgssapi-krb5-2 libbrotli1 libssl3 \
+  xvfb trayer xdotool desktop-file-utils dpkg-dev nsis
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +23,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test,fast,package]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+deps:                  ## system packages (Debian/Ubuntu; needs root or sudo)
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES)
+
+setup: $(STAMP)        ## the virtual env with AceTray and its test/packaging tools
 
 run: $(STAMP)          ## the tray app
 	$(VENV)/bin/acetray
