@@ -32,7 +32,7 @@ from desktop.ui import banner as banner_keys
 from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import banner_for
-from desktop.ui.formatting import count_phrase, short_id
+from desktop.ui.formatting import count_phrase
 from desktop.ui.link_dialog import LinkDialog
 from desktop.ui.links import LinkRequest, link_host, stream_link
 from desktop.ui.main_window import MainWindow

@@ -12,7 +12,6 @@ from desktop import paths
 from desktop import settings as settings_store
 from desktop.cli import LaunchOptions
 from desktop.settings import Settings
-from desktop.ui.banner import USE_DEMO
 from desktop.ui.controller import effective_settings, options_after_edit
 from desktop.ui.settings_dialog import SettingsDialog
 from tests.fake_engine import DEFAULT_PACKETS
