@@ -26,7 +26,7 @@ import sys
 import threading
 from typing import Awaitable, Callable, Mapping, TypeVar
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 from desktop.cli import LaunchOptions
 from desktop.streaming.config import ProxyConfig
@@ -273,6 +273,23 @@ def _route_qt_messages_to_logging() -> None:
     qInstallMessageHandler(handler)
 
 
+class UrlOpenFilter(QObject):
+    """macOS hands `acestream://` links to a running app as an Apple Event, which Qt
+    delivers as a QFileOpenEvent rather than a command-line argument."""
+
+    def __init__(self, handle: Callable[[list], None]) -> None:
+        super().__init__()
+        self._handle = handle
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.FileOpen:
+            url = event.url().toString() or event.file()  # type: ignore[attr-defined]
+            if url:
+                self._handle([url])
+                return True
+        return False
+
+
 def run_tray(options: LaunchOptions) -> int:
     """`acetray`: the tray app. Returns the process exit code."""
     import qasync
@@ -312,6 +329,8 @@ def run_tray(options: LaunchOptions) -> int:
         settings_problem=loaded.problem,
     )
     instance.message_received.connect(controller.handle_forwarded)
+    url_filter = UrlOpenFilter(controller.handle_forwarded)
+    app.installEventFilter(url_filter)
     controller.finished.connect(app.quit)
     log.info("AceTray starting (core loop: %s, settings: %s)", placement.value, paths.settings_file())
 

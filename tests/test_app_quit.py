@@ -10,7 +10,8 @@ import pytest
 from desktop.settings import Settings
 from tests.fake_engine import DEFAULT_PACKETS
 from tests.ui.app_process import AppProcess, wait_for
-from tests.ui.helpers import free_port, hanging_stop_engine_class, port_accepts
+from desktop.streaming.demo_state import EngineFaults
+from tests.ui.helpers import free_port, port_accepts
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX signals")
 
@@ -39,7 +40,7 @@ def test_quit_stops_streams_and_exits_within_two_seconds(tmp_path: Path, engine,
 
 
 def test_quit_within_two_seconds_even_if_the_engine_hangs(tmp_path: Path, engine_factory, players):
-    engine = engine_factory(hanging_stop_engine_class())
+    engine = engine_factory(faults=EngineFaults(stop_hangs=True))
     app = AppProcess(tmp_path / "config", Settings(engine_url=engine.url, port=free_port())).start()
     try:
         start_watching(app, players, 1)

@@ -369,6 +369,8 @@ class DemoEngine:
         if method != "stop":
             return _envelope(error=f"unknown method: {method}")
         self.counters.stop_calls += 1
+        while self.faults.stop_hangs and not self._closing:
+            await self._nap(None)
         session = self._lookup(request)
         if session is None:
             return _envelope(error=UNKNOWN_SESSION)

@@ -28,6 +28,7 @@ class EngineFaults:
     eof_after_bytes: int | None = None  # each playback connection ends cleanly after this many bytes
     vanish_after_bytes: int | None = None  # a session disappears once it has sent this many bytes
     wrong_host: str | None = None  # host put in returned URLs instead of the real one, e.g. "172.17.0.2"
+    stop_hangs: bool = False  # method=stop is counted, then never answered (a hung engine at quit)
 
 
 @dataclass(frozen=True)

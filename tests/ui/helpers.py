@@ -186,19 +186,3 @@ class FakeAutostart:
             raise AutostartError(self.fail_with)
         self.enabled = enabled
         self.commands.append(list(command))
-
-
-def hanging_stop_engine_class():
-    """A fake engine whose stop command never answers (a hung engine at quit time)."""
-    from aiohttp import web
-
-    from desktop.streaming.demo_engine import DemoEngine
-
-    class HangingStopEngine(DemoEngine):
-        async def _command(self, request: web.Request) -> web.Response:
-            if request.query.get("method") == "stop":
-                self.counters.stop_calls += 1
-                await asyncio.sleep(3600)
-            return await super()._command(request)
-
-    return HangingStopEngine

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from tests.fake_engine import DEFAULT_PACKETS
-from tests.ui.helpers import hanging_stop_engine_class, port_accepts
+from desktop.streaming.demo_state import EngineFaults
+from tests.ui.helpers import port_accepts
 
 CID = "e" * 40
 
@@ -28,7 +29,7 @@ def test_quit_stops_the_engine_sessions(make_controller, engine, players, qtbot)
 
 
 def test_quit_is_bounded_when_the_engine_hangs(make_controller, engine_factory, players, qtbot):
-    engine = engine_factory(hanging_stop_engine_class())
+    engine = engine_factory(faults=EngineFaults(stop_hangs=True))
     controller = make_controller(engine_url=engine.url)
     (viewer,) = players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
     qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=5000)
