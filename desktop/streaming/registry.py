@@ -26,6 +26,14 @@ log = logging.getLogger(__name__)
 
 EventSink = Callable[[ProxyEvent], None]
 
+# Each channel is an engine session and a P2P swarm: a household watches a few.
+# The cap keeps a misbehaving client (or a LAN neighbour) from opening hundreds.
+MAX_CHANNELS = 16
+
+
+class TooManyChannels(Exception):
+    """A new channel was asked for while MAX_CHANNELS are open; str() is for the player."""
+
 
 class StreamRegistry:
     def __init__(
@@ -44,6 +52,8 @@ class StreamRegistry:
     def get_or_create(self, key: ChannelKey, extra: Mapping[str, str]) -> LiveStream:
         stream = self._streams.get(key)
         if stream is None:
+            if len(self._streams) >= MAX_CHANNELS:
+                raise TooManyChannels(f"AceTray already has {MAX_CHANNELS} channels open; close one first")
             stream = LiveStream(key, extra, self)
             self._streams[key] = stream
             self.sessions_started += 1

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from desktop.streaming.fanout import ClientInfo, StreamEnded
 from desktop.streaming.ids import is_content_id, normalize
+from desktop.streaming.registry import TooManyChannels
 from desktop.streaming.stream import ChannelKey
 
 if TYPE_CHECKING:
@@ -94,7 +95,10 @@ async def getstream(request: web.Request) -> web.StreamResponse:
     registry = service.registry
     if registry is None:
         raise web.HTTPServiceUnavailable(text="AceTray is stopping\n")
-    stream = registry.get_or_create(wanted.key, wanted.extra)
+    try:
+        stream = registry.get_or_create(wanted.key, wanted.extra)
+    except TooManyChannels as exc:
+        raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
     subscriber = stream.subscribe(
         ClientInfo(_peer(request), request.headers.get("User-Agent", "")[:200], time.time())
     )
