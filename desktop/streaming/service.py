@@ -228,6 +228,7 @@ class ProxyService:
             streams=self.registry.snapshot() if self.registry else (),
             taken_at=time.time(),
             error=self._error,
+            demo_engine=self._demo is not None,
         )
 
     def stream_url(self, content_id: str, host: str | None = None) -> str:

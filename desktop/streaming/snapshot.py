@@ -50,6 +50,7 @@ class ProxySnapshot:
     streams: tuple[StreamSnapshot, ...] = ()
     taken_at: float = 0.0
     error: str | None = None  # why the proxy is not running, when it is not
+    demo_engine: bool = False  # the engine is the built-in demo engine
 
     @property
     def player_count(self) -> int:

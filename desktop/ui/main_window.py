@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
             return "The proxy is stopped; players cannot connect."
         if snapshot.engine_reachable is False:
             engine = f"engine unreachable at {snapshot.engine_url}"
+        elif snapshot.demo_engine:
+            engine = "built-in demo engine"
         elif snapshot.engine_version:
             engine = f"AceStream engine {snapshot.engine_version} at {snapshot.engine_url}"
         else:

@@ -81,3 +81,4 @@ async def test_demo_mode_plays_the_bundled_clip(proxy_factory) -> None:
     data = await proxy.read(proxy.url(), 188 * 50)
     assert data[0] == 0x47 and data[188] == 0x47
     assert proxy.service.engine_url != "http://127.0.0.1:1"
+    assert proxy.service.snapshot().demo_engine  # the window says "demo", not "AceStream"

@@ -210,6 +210,7 @@ def test_unreachable_engine_banner_offers_the_demo_engine_and_streams_flow(make_
     qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=8000)
     qtbot.waitUntil(lambda: controller.window.streams_model.rowCount() == 1, timeout=3000)
     assert "demo engine is in use" in banner.label.text()
+    assert "built-in demo engine" in controller.window.status_line.text()
 
 
 def test_use_demo_engine_keeps_this_runs_command_line_port(make_controller, dead_engine_url, qtbot):
