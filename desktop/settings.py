@@ -92,7 +92,7 @@ def engine_url_problem(url: str) -> str | None:
     if not parts.hostname:
         return "Engine URL needs a host, e.g. http://127.0.0.1:6878."
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when asked for it
     except ValueError:
         return "Engine URL has an invalid port."
     if parts.path not in ("", "/") or parts.query or parts.fragment:
