@@ -185,18 +185,21 @@ class Fanout:
         for subscriber in self.subscribers.values():
             subscriber.offer(chunk)
 
-    async def wait_for_a_taker(self) -> None:
-        """Return at once unless every player is backed up; then wait until one takes.
-
-        Reading on while all queues are half full would only turn engine data
-        into drops: the reader runs at the pace of the fastest player, never
-        the slowest (one stuck player alone never holds it up).
-        """
+    @property
+    def all_backed_up(self) -> bool:
+        """Every player has half its queue waiting: reading on would only make drops."""
         subscribers = self.subscribers
-        if not subscribers or not all(s.backed_up for s in subscribers.values()):
-            return
-        self.room.clear()
-        await self.room.wait()
+        return bool(subscribers) and all(s.backed_up for s in subscribers.values())
+
+    async def wait_for_a_taker(self) -> None:
+        """Wait while every player is backed up, until one takes (or joins, or leaves).
+
+        The reader runs at the pace of the fastest player, never the slowest:
+        one stuck player alone never holds it up.
+        """
+        while self.all_backed_up:
+            self.room.clear()
+            await self.room.wait()
 
     def _remember(self, chunk: bytes) -> None:
         index = self._next_index

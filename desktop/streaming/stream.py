@@ -248,7 +248,10 @@ class LiveStream:
                     chunk = aligner.feed(data)
                     if chunk:
                         self._publish(chunk)
-                        await self.fanout.wait_for_a_taker()
+                        if self.fanout.all_backed_up:
+                            # Not reading is our choice, not engine silence: no empty timeout meanwhile.
+                            deadline.reschedule(None)
+                            await self.fanout.wait_for_a_taker()
                         deadline.reschedule(loop.time() + self._registry.config.empty_timeout)
 
     def _publish(self, chunk: bytes) -> None:

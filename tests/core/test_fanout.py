@@ -125,8 +125,10 @@ async def test_reader_waits_only_when_every_player_is_backed_up() -> None:
     waiting = asyncio.ensure_future(fan.wait_for_a_taker())
     await asyncio.sleep(0)
     assert not waiting.done()
-    await fast.take(lambda: 0.0)  # ...until the fastest player takes something.
+    await fast.take(lambda: 0.0)
+    await asyncio.sleep(0)
+    assert not waiting.done()  # 2 of 4 still waiting: still backed up
+    await fast.take(lambda: 0.0)  # ...until the fastest player has room again.
     await asyncio.wait_for(waiting, 1)
-    await fast.take(lambda: 0.0)
-    await fast.take(lambda: 0.0)
+    assert stuck.queued == 3  # the stuck one took nothing, and did not hold the reader up
     await asyncio.wait_for(fan.wait_for_a_taker(), 1)  # one player with room: no wait at all

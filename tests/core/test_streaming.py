@@ -272,3 +272,35 @@ async def test_channel_count_is_capped_with_a_clear_answer(fake_engine, proxy_fa
             assert "2 channels open" in await third.text()
         # A player of an open channel is still welcome.
         assert (await proxy.read(proxy.url(CHANNEL), PACKET_SIZE))[0] == 0x47
+
+
+async def test_waiting_for_backed_up_players_is_not_mistaken_for_engine_silence(
+    fake_engine_factory, proxy_factory
+) -> None:
+    engine = await fake_engine_factory(bytes_per_second=4_000_000)
+    proxy = await proxy_factory(engine.url, queue_size=4, stale_timeout=30.0, empty_timeout=0.5)
+    loop = asyncio.get_running_loop()
+    # The only player pauses (tiny receive buffer, not reading): the reader waits for it.
+    paused = socket.socket()
+    paused.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    paused.setblocking(False)
+    try:
+        await loop.sock_connect(paused, ("127.0.0.1", int(proxy.base.rsplit(":", 1)[1])))
+        await loop.sock_sendall(paused, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        stream = await _wait_for_stream(proxy)
+        await wait_until(lambda: stream.fanout.all_backed_up, timeout=10)
+        before = stream.bytes_in
+        await asyncio.sleep(1.5)  # three empty timeouts of deliberate not-reading
+        assert stream.bytes_in == before  # the reader really waited...
+        assert not any("Reconnecting" in m for m in proxy.events.messages())  # ...and did not call it silence
+        received = 0
+        while received < 2_000_000:  # the player resumes: so does the stream
+            received += len(await loop.sock_recv(paused, 1 << 16))
+        assert not any("Reconnecting" in m for m in proxy.events.messages())
+    finally:
+        paused.close()
+
+
+async def _wait_for_stream(proxy):  # type: ignore[no-untyped-def]
+    await wait_until(lambda: len(proxy.registry) == 1)
+    return proxy.registry.find(CHANNEL)
