@@ -1,29 +1,33 @@
-"""Command line: `acetray` (tray app), `acetray serve` (headless proxy), `--version`."""
+"""Command line: `acetray` (tray app), `acetray serve` (headless proxy), `--version`.
+
+The flags that override a setting for one run are generated from the
+settings' declarations (`desktop.settings.schema`), so their names, help and
+rules are the settings' own.
+"""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
-from dataclasses import dataclass
+from typing import Any
 
 from desktop import __version__
+from desktop.launch import LaunchOptions
+from desktop.settings import default_of, specs
 
 
-@dataclass(frozen=True)
-class LaunchOptions:
-    """Per-run overrides of the saved settings, shared by the tray app and `serve`."""
-
-    engine_url: str | None = None
-    host: str | None = None
-    port: int | None = None
-    links: tuple[str, ...] = ()  # acestream:// links or ids handed to the app
-
-
-def _add_overrides(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", metavar="URL", help="AceStream engine URL (default: saved setting)")
-    parser.add_argument("--host", metavar="H", help="listen address (default 127.0.0.1; 0.0.0.0 shares on the LAN)")
-    parser.add_argument("--port", metavar="P", type=int, help="listen port (default: saved setting, 6880)")
+def _add_setting_flags(parser: argparse.ArgumentParser, *, tray: bool) -> None:
+    for name, spec in specs():
+        if spec.flag is None or (tray and not spec.tray_flag):
+            continue
+        default = default_of(name)
+        if isinstance(default, bool):
+            parser.add_argument(spec.flag, dest=name, action="store_const", const=True, help=spec.help)
+        else:
+            metavar = "S" if spec.unit == "s" else "URL" if isinstance(default, str) else "N"
+            parser.add_argument(spec.flag, dest=name, type=type(default), metavar=metavar,
+                                help=f"{spec.help} (default: the saved setting)")
+    parser.add_argument("--host", metavar="H", help="listen on this address (overrides LAN sharing)")
 
 
 def build_tray_parser() -> argparse.ArgumentParser:
@@ -33,23 +37,31 @@ def build_tray_parser() -> argparse.ArgumentParser:
         "`acetray serve --help` for the headless proxy.",
     )
     parser.add_argument("--version", action="version", version=f"AceTray {__version__}")
-    _add_overrides(parser)
+    _add_setting_flags(parser, tray=True)
     parser.add_argument("links", nargs="*", help="acestream:// links or content ids to copy or play")
     return parser
 
 
 def build_serve_parser() -> argparse.ArgumentParser:
-    serve = argparse.ArgumentParser(
+    parser = argparse.ArgumentParser(
         prog="acetray serve", description="Run the AceTray proxy headless (no tray), logging to stderr."
     )
-    _add_overrides(serve)
-    serve.add_argument("--queue-size", type=int, metavar="N", help="chunks buffered per player")
-    serve.add_argument("--stale-timeout", type=float, metavar="S", help="drop a player that takes nothing for S s")
-    serve.add_argument("--empty-timeout", type=float, metavar="S", help="reconnect after S s without engine data")
-    serve.add_argument("--linger", type=float, metavar="S", help="keep a channel S s after its last player")
-    serve.add_argument("--demo", action="store_true", help="use the built-in demo engine (no AceStream needed)")
-    serve.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    return serve
+    _add_setting_flags(parser, tray=False)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser
+
+
+def options_from_args(args: argparse.Namespace) -> LaunchOptions:
+    setting_names = {name for name, spec in specs() if spec.flag}
+    overrides: dict[str, Any] = {
+        name: value for name, value in vars(args).items() if name in setting_names and value is not None
+    }
+    return LaunchOptions(
+        overrides=overrides,
+        host=args.host,
+        links=tuple(getattr(args, "links", ())),
+        verbose=getattr(args, "verbose", False),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,22 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["serve"]:
         from desktop.serve import run_serve
 
-        return run_serve(build_serve_parser().parse_args(argv[1:]))
-    args = build_tray_parser().parse_args(argv)
-    options = LaunchOptions(engine_url=args.engine, host=args.host, port=args.port, links=tuple(args.links))
-    from desktop.app import run_tray
+        return run_serve(options_from_args(build_serve_parser().parse_args(argv[1:])))
+    options = options_from_args(build_tray_parser().parse_args(argv))
+    from desktop.ui.tray_app import run_tray
 
     return run_tray(options)
-
-
-def settings_with_overrides(settings, options: LaunchOptions):  # type: ignore[no-untyped-def]
-    """Apply per-run overrides that exist as settings (engine, port)."""
-    changes = {}
-    if options.engine_url:
-        changes["engine_url"] = options.engine_url
-    if options.port is not None:
-        changes["port"] = options.port
-    return dataclasses.replace(settings, **changes) if changes else settings
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtNetwork import QAbstractSocket, QNetworkInterface
 
-from desktop.settings import ALL_INTERFACES
+from desktop.launch import is_all_interfaces
 from desktop.streaming.config import LOOPBACK
 from desktop.streaming.ids import find_content_id
 
@@ -38,7 +38,7 @@ def lan_address() -> str | None:
 
 def link_host(listen_host: str) -> str:
     """The host other players should use for a proxy listening on `listen_host`."""
-    if listen_host in (ALL_INTERFACES, "::", ""):
+    if is_all_interfaces(listen_host):
         return lan_address() or LOOPBACK
     return listen_host
 

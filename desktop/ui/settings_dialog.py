@@ -1,9 +1,12 @@
 """The Settings dialog: every user setting, validated inline (OK disabled until valid).
 
-The dialog only edits a `Settings` value; saving and applying it to the
-running proxy is the controller's job. "Test connection" asks the engine for
-its version through an injected coroutine function, so the dialog never
-touches the network and the UI never freezes while the engine answers.
+Its rows are made from the settings' declarations (`desktop.settings.schema`):
+label, help, limits and grouping come from there, so the dialog can never
+disagree with `acetray serve` or the settings file about a rule. The dialog
+only edits a `Settings` value; saving and applying it is the controller's job.
+"Test connection" asks the engine for its version through an injected
+coroutine function, so the dialog never touches the network and the UI never
+freezes while the engine answers.
 """
 
 from __future__ import annotations
@@ -16,10 +19,8 @@ from typing import Awaitable, Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -27,35 +28,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.settings import Settings
+from desktop.settings import GROUPS, Settings, specs
 from desktop.ui import player
+from desktop.ui.setting_widgets import SettingEditor
 
 log = logging.getLogger(__name__)
 
 EngineCheck = Callable[[str], Awaitable[str]]
 _ERROR_STYLE = "color: #c0392b;"
 _HINT_STYLE = "color: palette(mid);"
-
-
-def _form() -> QFormLayout:
-    form = QFormLayout()
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-    return form
-
-
-def _seconds_box() -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    # Wider than the valid range on purpose: out-of-range values get the
-    # readable message from Settings.errors() instead of being silently clamped.
-    box.setRange(0, 100_000)
-    box.setDecimals(1)
-    box.setSuffix(" s")
-    return box
 
 
 class SettingsDialog(QDialog):
@@ -78,150 +63,81 @@ class SettingsDialog(QDialog):
         self._check_engine = check_engine
         self._player_system = player_system
         self._check_task: asyncio.Task[None] | None = None
+        self._editors: dict[str, SettingEditor] = {}
         self._error_labels: dict[str, QLabel] = {}
-
-        self._error_rows: dict[str, tuple[QFormLayout, QLabel]] = {}
-
-        # Engine
-        engine_form = _form()
-        self.engine_url = QLineEdit(settings.engine_url)
-        self.engine_url.setPlaceholderText("http://127.0.0.1:6878")
-        self.test_button = QPushButton("Test connection")
-        self.test_button.clicked.connect(self._start_engine_check)
-        engine_row = QHBoxLayout()
-        engine_row.addWidget(self.engine_url, 1)
-        engine_row.addWidget(self.test_button)
-        engine_form.addRow("Engine URL:", engine_row)
-        self._add_error_row(engine_form, "engine_url")
-        self.test_result = QLabel()
-        self.test_result.setWordWrap(True)
-        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        engine_form.addRow(self.test_result)  # spans both columns: room for long engine errors
-        self._test_result_row = engine_form.rowCount() - 1
-        engine_form.setRowVisible(self._test_result_row, False)  # shown once there is a result
-        self._engine_form = engine_form
-        self.demo_engine = QCheckBox("Use the built-in demo engine instead (no AceStream needed)")
-        self.demo_engine.setChecked(settings.demo_engine)
-        engine_form.addRow("", self.demo_engine)
-
-        # Network
-        network_form = _form()
-        self.lan_sharing = QCheckBox("Share on my network (listen on all interfaces)")
-        self.lan_sharing.setChecked(settings.lan_sharing)
-        self.lan_sharing.setToolTip("Off: only players on this computer can connect (127.0.0.1).")
-        network_form.addRow("", self.lan_sharing)
-        self.port = QSpinBox()
-        self.port.setRange(1, 65535)
-        self.port.setValue(settings.port)
-        network_form.addRow("Port:", self.port)
-        self._add_error_row(network_form, "port")
-
-        # Streaming
-        streaming_form = _form()
-        self.queue_size = QSpinBox()
-        self.queue_size.setRange(1, 100_000)
-        self.queue_size.setSuffix(" chunks")
-        self.queue_size.setValue(settings.queue_size)
-        self.queue_size.setToolTip("How far a slow player may fall behind before it skips ahead.")
-        streaming_form.addRow("Queue per player:", self.queue_size)
-        self._add_error_row(streaming_form, "queue_size")
-        self.stale_timeout = _seconds_box()
-        self.stale_timeout.setValue(settings.stale_timeout)
-        self.stale_timeout.setToolTip("A player that takes nothing for this long is disconnected.")
-        streaming_form.addRow("Drop a stuck player after:", self.stale_timeout)
-        self._add_error_row(streaming_form, "stale_timeout")
-        self.empty_timeout = _seconds_box()
-        self.empty_timeout.setValue(settings.empty_timeout)
-        self.empty_timeout.setToolTip("Reconnect to the engine when it sends nothing for this long.")
-        streaming_form.addRow("Reconnect when silent for:", self.empty_timeout)
-        self._add_error_row(streaming_form, "empty_timeout")
-        self.linger = _seconds_box()
-        self.linger.setValue(settings.linger)
-        self.linger.setToolTip("Keep a channel open this long after its last player leaves, for quick zapping back.")
-        streaming_form.addRow("Keep a channel after its last player:", self.linger)
-        self._add_error_row(streaming_form, "linger")
-
-        # Player and desktop
-        desktop_form = _form()
-        self.player_command = QLineEdit(settings.player_command)
-        detected = player.detect_player(player_system)
-        self.player_command.setPlaceholderText(f"auto-detect: {detected}" if detected else "auto-detect (none found)")
-        self.player_command.setToolTip("A program and its options; {url} marks where the link goes, else it is added last.")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse_player)
-        player_row = QHBoxLayout()
-        player_row.addWidget(self.player_command, 1)
-        player_row.addWidget(browse)
-        desktop_form.addRow("Player command:", player_row)
-        self._add_error_row(desktop_form, "player_command")
-        self.link_action = QComboBox()
-        self.link_action.addItem("Copy the stream link", "copy")
-        self.link_action.addItem("Open it in the player", "play")
-        self.link_action.setCurrentIndex(max(0, self.link_action.findData(settings.link_action)))
-        self.link_action.setToolTip("What AceTray does with an acestream:// link it is opened with (browser, second launch).")
-        desktop_form.addRow("acestream:// links:", self.link_action)
-        self.start_on_login = QCheckBox("Start AceTray when I log in")
-        self.start_on_login.setChecked(settings.start_on_login)
-        if not autostart_supported:
-            self.start_on_login.setEnabled(False)
-            self.start_on_login.setToolTip("Not supported on this system.")
-        desktop_form.addRow("", self.start_on_login)
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.buttons.accepted.connect(self._accept_if_valid)
-        self.buttons.rejected.connect(self.reject)
+        self._error_rows: dict[str, QFormLayout] = {}
 
         layout = QVBoxLayout(self)
         if override_note:
             note = QLabel(override_note)
             note.setWordWrap(True)
             layout.addWidget(note)
-        for title, form in (
-            ("AceStream engine", engine_form),
-            ("Sharing", network_form),
-            ("Streaming", streaming_form),
-            ("Player and desktop", desktop_form),
-        ):
-            box = QGroupBox(title)
-            box.setLayout(form)
+        forms = {group: QFormLayout() for group in GROUPS}
+        for name, spec in specs():
+            if spec.group is None:
+                continue
+            editor = SettingEditor(name, spec, getattr(settings, name))
+            self._editors[name] = editor
+            setattr(self, name, editor.widget)  # dialog.port, dialog.engine_url… for callers and tests
+            self._add_row(forms[spec.group], name, editor)
+            editor.changed.connect(self._validate)
+        for group in GROUPS:
+            forms[group].setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+            box = QGroupBox(group)
+            box.setLayout(forms[group])
             layout.addWidget(box)
-        layout.addWidget(self.buttons)
 
-        for line in (self.engine_url, self.player_command):
-            line.textChanged.connect(self._validate)
-        for box in (self.port, self.queue_size):
-            box.valueChanged.connect(self._validate)
-        for box in (self.stale_timeout, self.empty_timeout, self.linger):
-            box.valueChanged.connect(self._validate)
+        if not autostart_supported:
+            self.start_on_login.setEnabled(False)
+            self.start_on_login.setToolTip("Not supported on this system.")
+        detected = player.detect_player(player_system)
+        self.player_command.setPlaceholderText(f"auto-detect: {detected}" if detected else "auto-detect (none found)")
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.buttons.accepted.connect(self._accept_if_valid)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
         self.finished.connect(self._cancel_engine_check)
         self._validate()
 
-    def _add_error_row(self, form: QFormLayout, field: str) -> None:
+    # -- rows ------------------------------------------------------------------
+    def _add_row(self, form: QFormLayout, name: str, editor: SettingEditor) -> None:
+        widget = editor.widget
+        field: QWidget | QHBoxLayout = widget
+        if name == "engine_url":
+            self.test_button = QPushButton("Test connection")
+            self.test_button.clicked.connect(self._start_engine_check)
+            field = _row(widget, self.test_button)
+        elif name == "player_command":
+            browse = QPushButton("Browse…")
+            browse.clicked.connect(self._browse_player)
+            field = _row(widget, browse)
+        if isinstance(widget, QCheckBox):
+            form.addRow("", field)
+        else:
+            form.addRow(f"{editor.spec.label}:", field)
+        self._add_error_row(form, name)
+        if name == "engine_url":
+            self.test_result = QLabel()
+            self.test_result.setWordWrap(True)
+            self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(self.test_result)  # spans both columns: room for long engine errors
+            form.setRowVisible(self.test_result, False)  # shown once there is a result
+            self._engine_form = form
+
+    def _add_error_row(self, form: QFormLayout, name: str) -> None:
         label = QLabel()
         label.setWordWrap(True)
         label.setStyleSheet(_ERROR_STYLE)
         form.addRow(label)  # spans both columns so a long message wraps instead of being cut
-        form.setRowVisible(form.rowCount() - 1, False)
-        self._error_rows[field] = (form, label)
-        self._error_labels[field] = label
+        form.setRowVisible(label, False)
+        self._error_rows[name] = form
+        self._error_labels[name] = label
 
     # -- values and validation ----------------------------------------------
     def values(self) -> Settings:
-        return dataclasses.replace(
-            self._original,
-            engine_url=self.engine_url.text().strip(),
-            demo_engine=self.demo_engine.isChecked(),
-            lan_sharing=self.lan_sharing.isChecked(),
-            port=self.port.value(),
-            queue_size=self.queue_size.value(),
-            stale_timeout=self.stale_timeout.value(),
-            empty_timeout=self.empty_timeout.value(),
-            linger=self.linger.value(),
-            player_command=self.player_command.text().strip(),
-            link_action=self.link_action.currentData(),
-            start_on_login=self.start_on_login.isChecked(),
-        )
+        return dataclasses.replace(self._original, **{name: e.value() for name, e in self._editors.items()})
 
     def errors(self) -> dict[str, str]:
         problems = self.values().errors()
@@ -232,9 +148,9 @@ class SettingsDialog(QDialog):
 
     def _validate(self) -> None:
         problems = self.errors()
-        for field, (form, label) in self._error_rows.items():
-            label.setText(problems.get(field, ""))
-            form.setRowVisible(label, field in problems)
+        for name, label in self._error_labels.items():
+            label.setText(problems.get(name, ""))
+            self._error_rows[name].setRowVisible(label, name in problems)
         self.ok_button.setEnabled(not problems)
         self.test_button.setEnabled("engine_url" not in problems)
 
@@ -252,11 +168,11 @@ class SettingsDialog(QDialog):
     # -- Test connection ----------------------------------------------------
     def _start_engine_check(self) -> None:
         self._cancel_engine_check()
-        url = self.engine_url.text().strip().rstrip("/")
+        url = self.values().engine_url
         self.test_button.setEnabled(False)
         self.test_result.setStyleSheet(_HINT_STYLE)
         self.test_result.setText(f"Asking {url} for its version…")
-        self._engine_form.setRowVisible(self._test_result_row, True)
+        self._engine_form.setRowVisible(self.test_result, True)
         self._check_task = asyncio.ensure_future(self._run_engine_check(url))
 
     async def _run_engine_check(self, url: str) -> None:
@@ -277,3 +193,10 @@ class SettingsDialog(QDialog):
         if self._check_task is not None and not self._check_task.done():
             self._check_task.cancel()
         self._check_task = None
+
+
+def _row(main: QWidget, extra: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(main, 1)
+    row.addWidget(extra)
+    return row

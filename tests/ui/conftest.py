@@ -9,7 +9,7 @@ import pytest
 
 from desktop import settings as settings_store
 from desktop.app import CorePlacement, make_core_host
-from desktop.cli import LaunchOptions
+from desktop.launch import LaunchOptions
 from desktop.settings import Settings
 from desktop.ui.controller import AppController
 from desktop.ui.player import PlayerSystem
@@ -59,7 +59,7 @@ def make_controller(qtbot, ui_loop, tmp_path: Path, no_player_system: PlayerSyst
 
     yield make
     for controller in made:
-        if controller.core is not None and not controller._quitting:
+        if controller.core is not None and not controller.quitting:
             with qtbot.waitSignal(controller.finished, timeout=5000):
                 controller.request_quit()
         controller.window.deleteLater()

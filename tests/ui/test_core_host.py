@@ -6,6 +6,7 @@ import asyncio
 import threading
 
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop.app import CorePlacement, ThreadCoreHost, make_core_host, placement_from_env
 from desktop.streaming.config import ProxyConfig
@@ -26,21 +27,22 @@ def test_thread_placement_runs_the_service_on_its_own_loop(qtbot, ui_loop, engin
     host.start()
     seen = {}
 
-    async def where(service) -> str:
+    def where(_snapshot) -> None:  # called on the emitting thread: the core's
+        seen["thread"] = threading.current_thread().name
         seen["loop"] = asyncio.get_running_loop()
-        await service.start()
-        return threading.current_thread().name
 
+    host.snapshot_ready.connect(where, Qt.ConnectionType.DirectConnection)
     try:
-        future = asyncio.ensure_future(host.call(where))
-        qtbot.waitUntil(future.done, timeout=5000)
-        assert future.result() == "acetray-core"
-        assert seen["loop"] is not ui_loop
+        started = asyncio.ensure_future(host.start_proxy())
+        qtbot.waitUntil(started.done, timeout=5000)
+        started.result()
         with qtbot.waitSignal(host.snapshot_ready, timeout=3000) as got:
             host.request_snapshot()
         assert got.args[0].running
+        assert seen["thread"] == "acetray-core"
+        assert seen["loop"] is not ui_loop
     finally:
-        stop = asyncio.ensure_future(host.call(lambda s: s.stop()))
+        stop = asyncio.ensure_future(host.stop_proxy())
         qtbot.waitUntil(stop.done, timeout=5000)
         host.shutdown(2)
 
@@ -52,14 +54,14 @@ def test_errors_come_back_to_the_caller_as_they_are(qtbot, ui_loop, engine):
     first.start()
     second.start()
     try:
-        started = asyncio.ensure_future(first.call(lambda s: s.start()))
+        started = asyncio.ensure_future(first.start_proxy())
         qtbot.waitUntil(started.done, timeout=5000)
-        clash = asyncio.ensure_future(second.call(lambda s: s.start()))
+        clash = asyncio.ensure_future(second.start_proxy())
         qtbot.waitUntil(clash.done, timeout=5000)
         with pytest.raises(ProxyStartError, match=f"Port {port} is already in use"):
             clash.result()
     finally:
         for host in (first, second):
-            done = asyncio.ensure_future(host.call(lambda s: s.stop()))
+            done = asyncio.ensure_future(host.stop_proxy())
             qtbot.waitUntil(done.done, timeout=5000)
             host.shutdown(2)

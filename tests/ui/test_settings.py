@@ -10,9 +10,8 @@ from PySide6.QtCore import QTimer
 
 from desktop import paths
 from desktop import settings as settings_store
-from desktop.cli import LaunchOptions
 from desktop.settings import Settings
-from desktop.ui.controller import effective_settings, options_after_edit
+from desktop.launch import LaunchOptions, effective_settings, options_after_edit
 from desktop.ui.settings_dialog import SettingsDialog
 from tests.fake_engine import DEFAULT_PACKETS
 from tests.ui.helpers import FakeAutostart, free_port, port_accepts
@@ -34,14 +33,12 @@ def test_ok_is_disabled_until_every_field_is_valid(qtbot, ui_loop, no_player_sys
     assert not dialog.test_button.isEnabled()
     dialog.engine_url.setText("http://192.168.1.20:6878")
 
+    # Numbers cannot leave their setting's range: the box holds the same rule as the settings file.
     dialog.port.setValue(80)
-    assert not dialog.ok_button.isEnabled()
-    assert dialog._error_labels["port"].text() == "Port must be between 1024 and 65535."
-    assert dialog._error_labels["port"].isVisible()
+    assert dialog.port.value() == 1024
     dialog.port.setValue(8080)
-
     dialog.linger.setValue(900)
-    assert dialog._error_labels["linger"].text() == "Must be between 0 and 600 seconds."
+    assert dialog.linger.value() == 600
     dialog.linger.setValue(5)
 
     dialog.player_command.setText("surely-not-a-player --fs")
@@ -215,7 +212,7 @@ def test_unreachable_engine_banner_offers_the_demo_engine_and_streams_flow(make_
 
 def test_use_demo_engine_keeps_this_runs_command_line_port(make_controller, dead_engine_url, qtbot):
     override = free_port()
-    controller = make_controller(engine_url=dead_engine_url, options=LaunchOptions(port=override))
+    controller = make_controller(engine_url=dead_engine_url, options=LaunchOptions(overrides={"port": override}))
     assert controller.snapshot.listen_url == f"http://127.0.0.1:{override}"
     banner = controller.window.banner
     qtbot.waitUntil(lambda: banner.button("Use demo engine") is not None, timeout=8000)
@@ -227,11 +224,11 @@ def test_use_demo_engine_keeps_this_runs_command_line_port(make_controller, dead
 
 def test_command_line_overrides_hold_until_the_user_chooses():
     saved = Settings(port=6880, engine_url="http://127.0.0.1:6878")
-    options = LaunchOptions(engine_url="http://10.0.0.2:6878", port=7000, host="0.0.0.0")
+    options = LaunchOptions(overrides={"engine_url": "http://10.0.0.2:6878", "port": 7000}, host="0.0.0.0")
     shown = effective_settings(saved, options)
     assert (shown.port, shown.engine_url, shown.lan_sharing) == (7000, "http://10.0.0.2:6878", True)
     # Changing only the queue keeps --host; the shown port/engine become the saved ones.
     after = options_after_edit(options, shown, dataclasses.replace(shown, queue_size=100))
-    assert (after.port, after.engine_url, after.host) == (None, None, "0.0.0.0")
+    assert (after.overrides, after.host) == ({}, "0.0.0.0")
     # Turning LAN sharing off drops --host.
     assert options_after_edit(options, shown, dataclasses.replace(shown, lan_sharing=False)).host is None

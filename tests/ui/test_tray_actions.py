@@ -26,7 +26,7 @@ def clipboard() -> str:
 
 
 def open_dialog(controller, kind=LinkDialog):
-    dialogs = [d for d in controller._dialogs if isinstance(d, kind)]
+    dialogs = [d for d in controller.dialogs.open if isinstance(d, kind)]
     assert dialogs, f"no {kind.__name__} open"
     return dialogs[-1]
 
@@ -222,7 +222,7 @@ def test_without_a_tray_closing_asks_before_cutting_players(make_controller, eng
     assert "2 players still watching" in box.text()
     next(b for b in box.buttons() if b.text() == "Keep running").click()
     qtbot.waitUntil(lambda: controller.window.isMinimized(), timeout=2000)
-    assert controller.snapshot.running and not controller._quitting
+    assert controller.snapshot.running and not controller.quitting
 
 
 def test_without_a_tray_closing_an_idle_window_quits(make_controller, engine, qtbot):

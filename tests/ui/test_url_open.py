@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QFileOpenEvent
 
-from desktop.app import UrlOpenFilter
+from desktop.ui.qt_glue import UrlOpenFilter
 
 
 def test_file_open_event_hands_the_link_over(qapp) -> None:

@@ -1,0 +1,244 @@
+"""The one seam between Qt and the streaming core: `CoreHost`.
+
+Where the proxy's asyncio loop runs is one switch, `CorePlacement`:
+
+- THREAD (default): the ProxyService runs on its own asyncio loop (uvloop when
+  installed) in a dedicated thread. DESIGN.md has the measurements: a plain
+  loop moves ~2.2x the bytes qasync does, and a qasync-hosted proxy crashed
+  PySide6 6.12.0 under load. Calls go in with `run_coroutine_threadsafe`
+  (awaited through `asyncio.wrap_future` on the UI's qasync loop); snapshots
+  and events come back as queued Qt signals.
+- QASYNC: the service runs on the UI's qasync loop. Kept only so both can be
+  benchmarked: `ACETRAY_CORE_LOOP=qasync acetray`.
+
+The UI reaches the core only through CoreHost's named methods, never the
+service itself or a socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import os
+import threading
+from typing import Awaitable, Callable, Mapping, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.streaming.config import ProxyConfig
+from desktop.streaming.loops import new_event_loop
+from desktop.streaming.service import ProxyService
+from desktop.streaming.snapshot import ProxyEvent
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ServiceFactory = Callable[..., ProxyService]
+
+PLACEMENT_ENV = "ACETRAY_CORE_LOOP"
+
+
+class CorePlacement(enum.Enum):
+    THREAD = "thread"
+    QASYNC = "qasync"
+
+
+def placement_from_env(environ: Mapping[str, str] = os.environ) -> CorePlacement:
+    value = environ.get(PLACEMENT_ENV, "").strip().lower()
+    try:
+        return CorePlacement(value) if value else CorePlacement.THREAD
+    except ValueError:
+        log.warning("%s=%r is not one of thread|qasync; using thread", PLACEMENT_ENV, value)
+        return CorePlacement.THREAD
+
+
+class CoreHost(QObject):
+    """Runs one ProxyService somewhere and lets the UI drive it by name.
+
+    Signals are emitted from the core's loop; connect them with a queued
+    connection (they cross threads in THREAD placement).
+    """
+
+    snapshot_ready = Signal(object)  # ProxySnapshot
+    event_received = Signal(object)  # ProxyEvent
+
+    placement: CorePlacement
+
+    def __init__(self, config: ProxyConfig, service_factory: ServiceFactory = ProxyService) -> None:
+        super().__init__()
+        self._config = config
+        self._factory = service_factory
+        self._service: ProxyService | None = None
+
+    # -- what the UI calls -----------------------------------------------------
+    async def start_proxy(self) -> None:
+        """Listen and serve; raises ProxyStartError with a readable reason."""
+        await self._run(lambda service: service.start())
+
+    async def stop_proxy(self) -> None:
+        """Stop every channel (engine stop commands) and the listener."""
+        await self._run(lambda service: service.stop())
+
+    async def apply(self, config: ProxyConfig) -> None:
+        """New settings, disturbing running players as little as possible."""
+        await self._run(lambda service: service.apply(config))
+
+    async def check_engine(self, engine_url: str) -> str:
+        """The engine's version at `engine_url`; raises EngineCheckError with the reason."""
+        return await self._run(lambda service: service.check_engine(engine_url))
+
+    async def is_running(self) -> bool:
+        return await self._run(_is_running)
+
+    def start(self) -> None:
+        """Bring up the core (its loop and the service object); the proxy itself starts with start_proxy."""
+        raise NotImplementedError
+
+    def request_snapshot(self) -> None:
+        """Ask for a snapshot; it arrives through `snapshot_ready`."""
+        raise NotImplementedError
+
+    def shutdown(self, timeout: float) -> None:
+        """End the core's loop (after stop_proxy). Bounded by `timeout`."""
+        raise NotImplementedError
+
+    # -- placement-specific ----------------------------------------------------
+    async def _run(self, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
+        raise NotImplementedError
+
+    def _make_service(self) -> ProxyService:
+        return self._factory(self._config, on_event=self._forward_event)
+
+    def _forward_event(self, event: ProxyEvent) -> None:
+        self.event_received.emit(event)
+
+    def _emit_snapshot(self) -> None:
+        if self._service is not None:
+            self.snapshot_ready.emit(self._service.snapshot())
+
+
+async def _is_running(service: ProxyService) -> bool:
+    return service.running
+
+
+class ThreadCoreHost(CoreHost):
+    """The service on its own asyncio loop in a daemon thread."""
+
+    placement = CorePlacement.THREAD
+
+    def __init__(self, config: ProxyConfig, service_factory: ServiceFactory = ProxyService) -> None:
+        super().__init__(config, service_factory)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+
+    def start(self) -> None:
+        # Daemon: if the engine hangs a stop command past the quit deadline,
+        # the process still exits instead of waiting on this thread.
+        self._thread = threading.Thread(target=self._serve_forever, name="acetray-core", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        if self._startup_error is not None:
+            raise RuntimeError(f"The streaming core could not start: {self._startup_error}")
+        if self._loop is None:
+            raise RuntimeError("The streaming core did not start within 10 s.")
+
+    def _serve_forever(self) -> None:
+        loop = new_event_loop()
+        asyncio.set_event_loop(loop)
+        loop.set_exception_handler(_log_loop_exception)
+        try:
+            # Created on its own loop so anything it binds at init binds there.
+            self._service = self._make_service()
+        except BaseException as exc:  # reported to start() and re-raised there
+            self._startup_error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._loop = loop
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            _cancel_leftovers(loop)
+            loop.close()
+
+    async def _run(self, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
+        if self._loop is None or self._loop.is_closed():
+            raise RuntimeError("The streaming core is not running.")
+        future = asyncio.run_coroutine_threadsafe(self._invoke(fn), self._loop)
+        # Cancelling the awaiting UI task cancels the core-side task too.
+        return await asyncio.wrap_future(future)
+
+    async def _invoke(self, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
+        assert self._service is not None
+        return await fn(self._service)
+
+    def request_snapshot(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(self._emit_snapshot)
+            except RuntimeError:  # closed between the check and the call
+                pass
+
+    def shutdown(self, timeout: float) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        try:
+            loop.call_soon_threadsafe(loop.stop)
+        except RuntimeError:
+            pass
+        thread.join(timeout)
+        if thread.is_alive():
+            log.warning("the core thread did not finish within %.1f s; exiting anyway", timeout)
+
+
+class QasyncCoreHost(CoreHost):
+    """The service on the UI's qasync loop (for benchmarks; see the module docstring)."""
+
+    placement = CorePlacement.QASYNC
+
+    def start(self) -> None:
+        self._service = self._make_service()
+
+    async def _run(self, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
+        if self._service is None:
+            raise RuntimeError("The streaming core is not running.")
+        return await fn(self._service)
+
+    def request_snapshot(self) -> None:
+        self._emit_snapshot()
+
+    def shutdown(self, timeout: float) -> None:
+        self._service = None
+
+
+def make_core_host(
+    placement: CorePlacement, config: ProxyConfig, service_factory: ServiceFactory = ProxyService
+) -> CoreHost:
+    cls = ThreadCoreHost if placement is CorePlacement.THREAD else QasyncCoreHost
+    return cls(config, service_factory)
+
+
+def _log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    exc = context.get("exception")
+    log.error("core loop: %s", context.get("message", "unhandled error"), exc_info=exc)
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel tasks still pending when the loop stops, so their cleanups run."""
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        try:
+            loop.run_until_complete(asyncio.wait(tasks, timeout=0.5))
+        except Exception:  # noqa: BLE001 - best effort while exiting
+            log.debug("leftover core tasks failed while cancelling", exc_info=True)
+    try:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    except Exception:  # noqa: BLE001
+        pass

@@ -1,0 +1,129 @@
+"""From saved settings and this run's command line to the core's `ProxyConfig`. Qt-free.
+
+Used by both the tray app and `acetray serve`, so a per-run override means the
+same thing in both: it changes the setting for this run only and is checked by
+the setting's own rule (`desktop.settings.schema`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from desktop.settings import Settings, spec_of
+from desktop.streaming.config import LOOPBACK, ProxyConfig
+
+ALL_INTERFACES = "0.0.0.0"
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    """This run's command line: setting overrides, a listen address, links to hand over."""
+
+    overrides: Mapping[str, Any] = field(default_factory=dict)  # setting name → value, this run only
+    host: str | None = None  # a specific listen address (no setting: LAN sharing picks 0.0.0.0)
+    links: tuple[str, ...] = ()  # acestream:// links or ids handed to the app
+    verbose: bool = False
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def is_all_interfaces(host: str) -> bool:
+    return host in (ALL_INTERFACES, "::", "")
+
+
+def effective_settings(saved: Settings, options: LaunchOptions) -> Settings:
+    """The settings this run uses: saved ones with the command-line overrides on top."""
+    settings = dataclasses.replace(saved, **options.overrides) if options.overrides else saved
+    if options.host:
+        settings = dataclasses.replace(settings, lan_sharing=not is_loopback(options.host))
+    return settings
+
+
+def override_problem(options: LaunchOptions) -> str | None:
+    """The first override that breaks its setting's rule, as "--flag: why"; None when all hold."""
+    if not options.overrides:
+        return None
+    problems = dataclasses.replace(Settings(), **options.overrides).errors()
+    for name in options.overrides:
+        if name in problems:
+            return f"{spec_of(name).flag}: {problems[name]}"
+    return None
+
+
+def proxy_config(settings: Settings, host: str | None = None) -> ProxyConfig:
+    """The core's configuration for `settings`; `host` (from --host) beats LAN sharing."""
+    listen = host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
+    return ProxyConfig(host=listen, **settings.core_values())
+
+
+def options_after_edit(options: LaunchOptions, shown: Settings, chosen: Settings) -> LaunchOptions:
+    """Once the user has chosen in Settings, their choice replaces the command line's.
+
+    The dialog shows the effective values, so the overrides are now saved
+    settings and can go; a `--host` (possibly a specific address, which has no
+    setting) stays unless the user flipped LAN sharing.
+    """
+    host = options.host if chosen.lan_sharing == shown.lan_sharing else None
+    return dataclasses.replace(options, overrides={}, host=host)
+
+
+def override_note(options: LaunchOptions) -> str | None:
+    """A sentence for the settings dialog when this run was started with overrides."""
+    given = [f"{spec_of(name).flag} {value}" for name, value in options.overrides.items()]
+    if options.host:
+        given.append(f"--host {options.host}")
+    if not given:
+        return None
+    return f"AceTray was started with {', '.join(given)}. The values below include them, and OK saves what you see."
+
+
+class RunSettings:
+    """This run's settings: the saved ones, the command line's overrides on top, and saving.
+
+    The tray app's single owner of "which settings are in force"; every part of
+    the UI reads `effective` and saves through `save`, so an override and a
+    saved value can never be confused.
+    """
+
+    def __init__(self, saved: Settings, options: LaunchOptions, save: Callable[[Settings], None]) -> None:
+        self._saved = saved
+        self._options = options
+        self._save = save
+
+    @property
+    def saved(self) -> Settings:
+        return self._saved
+
+    @property
+    def options(self) -> LaunchOptions:
+        return self._options
+
+    @property
+    def effective(self) -> Settings:
+        """The settings in force for this run (saved + command-line overrides)."""
+        return effective_settings(self._saved, self._options)
+
+    def proxy_config(self) -> ProxyConfig:
+        return proxy_config(self.effective, self._options.host)
+
+    def save(self, settings: Settings) -> str | None:
+        """Keep `settings` as the saved ones; the problem as a sentence when the file could not be written."""
+        self._saved = settings
+        try:
+            self._save(settings)
+        except OSError as exc:
+            return f"Could not write the settings file: {exc.strerror or exc}."
+        return None
+
+    def choose(self, shown: Settings, chosen: Settings) -> str | None:
+        """The user chose `chosen` in a dialog that showed `shown`: it replaces the overrides too."""
+        self._options = options_after_edit(self._options, shown, chosen)
+        return self.save(chosen)

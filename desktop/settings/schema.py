@@ -1,0 +1,171 @@
+"""Every user setting, declared once: default, limits, label, help, group, command-line flag.
+
+`Settings` is a frozen dataclass whose fields carry a `Spec` in their metadata.
+Validation (`Settings.errors`), the settings dialog, `acetray` / `acetray serve`
+flags and the core's `ProxyConfig` are all derived from these declarations, so
+a rule written here holds everywhere. Defaults of the proxy's own tunables come
+from `ProxyConfig` itself (the core's single home for them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
+
+from desktop.streaming.config import ProxyConfig
+
+_CORE = ProxyConfig()
+_SPEC = "acetray.spec"
+
+# Groups, in the order the settings dialog shows them.
+ENGINE, SHARING, STREAMING, DESKTOP = "AceStream engine", "Sharing", "Streaming", "Player and desktop"
+GROUPS = (ENGINE, SHARING, STREAMING, DESKTOP)
+LINK_ACTIONS = (("copy", "Copy the stream link"), ("play", "Open it in the player"))
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one setting is shown, checked and overridden; see the module docstring."""
+
+    label: str  # the dialog's row label
+    help: str  # tooltip and command-line help
+    group: str | None = None  # None: not shown in the dialog (kept by the app itself)
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""  # "s" or "chunks": spin-box suffix and the range message's word
+    noun: str | None = None  # "Port" → "Port must be between …"; None → "Must be between …"
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label) for a fixed set of values
+    flag: str | None = None  # per-run override on the command line, e.g. "--port"
+    tray_flag: bool = False  # the tray app accepts the flag too, not only `serve`
+    core: str | None = None  # the ProxyConfig field this setting feeds
+    check: Callable[[Any], str | None] | None = None  # a rule beyond range and choices
+    normalize: Callable[[Any], Any] | None = None  # applied on construction (e.g. strip "/")
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` is not allowed, as a sentence; None when it is."""
+        if self.choices and value not in {v for v, _label in self.choices}:
+            return f"Must be one of {', '.join(v for v, _label in self.choices)}."
+        if self.minimum is not None and self.maximum is not None and not self.minimum <= value <= self.maximum:
+            subject = f"{self.noun} must" if self.noun else "Must"
+            unit = {"s": " seconds", "chunks": " chunks"}.get(self.unit, "")
+            return f"{subject} be between {self.minimum:g} and {self.maximum:g}{unit}."
+        return self.check(value) if self.check else None
+
+
+def setting(default: Any, **spec: Any) -> Any:
+    return field(default=default, metadata={_SPEC: Spec(**spec)})
+
+
+def engine_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the engine's address, or None when it can."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https"):
+        return "Engine URL must start with http:// or https://."
+    if not parts.hostname:
+        return "Engine URL needs a host, e.g. http://127.0.0.1:6878."
+    try:
+        _ = parts.port  # urlsplit checks the port only when asked for it
+    except ValueError:
+        return "Engine URL has an invalid port."
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "Engine URL must be just scheme, host and port."
+    return None
+
+
+def normalize_engine_url(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+@dataclass(frozen=True)
+class Settings:
+    engine_url: str = setting(
+        _CORE.engine_url, label="Engine URL", group=ENGINE, flag="--engine", tray_flag=True, core="engine_url",
+        help="where the AceStream engine's HTTP API answers", check=engine_url_problem,
+        normalize=normalize_engine_url,
+    )
+    demo_engine: bool = setting(
+        _CORE.demo, label="Use the built-in demo engine instead (no AceStream needed)", group=ENGINE,
+        flag="--demo", core="demo", help="play a built-in test clip for every channel instead of AceStream",
+    )
+    lan_sharing: bool = setting(
+        False, label="Share on my network (listen on all interfaces)", group=SHARING, flag="--lan",
+        help="listen on all interfaces instead of 127.0.0.1 only",
+    )
+    port: int = setting(
+        _CORE.port, label="Port", noun="Port", minimum=1024, maximum=65535, group=SHARING, flag="--port",
+        tray_flag=True, core="port", help="where players connect",
+    )
+    queue_size: int = setting(
+        _CORE.queue_size, label="Queue per player", noun="Queue size", minimum=4, maximum=4096, unit="chunks",
+        group=STREAMING, flag="--queue-size", core="queue_size",
+        help="how far a slow player may fall behind (in ~64 KiB chunks) before it skips ahead",
+    )
+    stale_timeout: float = setting(
+        _CORE.stale_timeout, label="Drop a stuck player after", minimum=2, maximum=600, unit="s",
+        group=STREAMING, flag="--stale-timeout", core="stale_timeout",
+        help="a player that takes nothing for this long is disconnected",
+    )
+    empty_timeout: float = setting(
+        _CORE.empty_timeout, label="Reconnect when silent for", minimum=5, maximum=600, unit="s",
+        group=STREAMING, flag="--empty-timeout", core="empty_timeout",
+        help="reconnect to the engine when it sends nothing for this long",
+    )
+    linger: float = setting(
+        _CORE.linger, label="Keep a channel after its last player", minimum=0, maximum=600, unit="s",
+        group=STREAMING, flag="--linger", core="linger",
+        help="keep a channel open this long after its last player leaves, for quick zapping back",
+    )
+    player_command: str = setting(
+        "", label="Player command", group=DESKTOP,
+        help="a program and its options; {url} marks where the link goes, else it is added last "
+        "(empty: VLC or mpv, found automatically)",
+    )
+    link_action: str = setting(
+        "copy", label="acestream:// links", group=DESKTOP, choices=LINK_ACTIONS,
+        help="what AceTray does with an acestream:// link it is opened with (browser, second launch)",
+    )
+    start_on_login: bool = setting(
+        False, label="Start AceTray when I log in", group=DESKTOP,
+        help="XDG autostart on Linux, the HKCU Run key on Windows, a LaunchAgent on macOS",
+    )
+    recent_channels: tuple[str, ...] = setting(
+        (), label="Recent channels", help="content ids, newest first",
+    )
+
+    def __post_init__(self) -> None:
+        for name, spec in specs():
+            if spec.normalize is not None:
+                object.__setattr__(self, name, spec.normalize(getattr(self, name)))
+
+    def errors(self) -> dict[str, str]:
+        """Field name → readable problem; empty when the settings are valid."""
+        problems = {}
+        for name, spec in specs():
+            problem = spec.problem(getattr(self, name))
+            if problem:
+                problems[name] = problem
+        return problems
+
+    def with_recent(self, content_id: str, keep: int = 10) -> "Settings":
+        recent = (content_id,) + tuple(c for c in self.recent_channels if c != content_id)
+        return dataclasses.replace(self, recent_channels=recent[:keep])
+
+    def core_values(self) -> dict[str, Any]:
+        """The values the proxy core takes, keyed by ProxyConfig field."""
+        return {spec.core: getattr(self, name) for name, spec in specs() if spec.core}
+
+
+def specs() -> Iterator[tuple[str, Spec]]:
+    """(field name, Spec) of every setting, in declaration order."""
+    for f in fields(Settings):
+        yield f.name, f.metadata[_SPEC]
+
+
+def spec_of(name: str) -> Spec:
+    return next(spec for field_name, spec in specs() if field_name == name)
+
+
+def default_of(name: str) -> Any:
+    return next(f.default for f in fields(Settings) if f.name == name)

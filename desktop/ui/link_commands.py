@@ -1,0 +1,159 @@
+"""Links and players: Copy stream link, Open in player, Recent channels, links handed to the app."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+from desktop.launch import RunSettings, is_all_interfaces, is_loopback
+from desktop.streaming.config import LOOPBACK
+from desktop.streaming.snapshot import ProxySnapshot
+from desktop.ui import player
+from desktop.ui.actions import AppActions
+from desktop.ui.link_dialog import LinkDialog
+from desktop.ui.links import LinkRequest, link_host, stream_link
+from desktop.ui.proxy_control import Notify, ProxyControl
+from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
+
+log = logging.getLogger(__name__)
+
+
+class LinkCommands:
+    def __init__(
+        self,
+        *,
+        settings: RunSettings,
+        proxy: ProxyControl,
+        snapshot: Callable[[], ProxySnapshot | None],
+        notify: Notify,
+        tasks: TaskSpawner,
+        dialogs: DialogKeeper,
+        actions: AppActions,
+        dialog_parent: Callable[[], QWidget | None],
+        player_system: player.PlayerSystem,
+    ) -> None:
+        self._settings = settings
+        self._proxy = proxy
+        self._snapshot = snapshot
+        self._notify = notify
+        self._tasks = tasks
+        self._dialogs = dialogs
+        self._actions = actions
+        self._dialog_parent = dialog_parent
+        self._player_system = player_system
+        self._last_copied: str | None = None
+        self._names: dict[str, str] = {}  # content id → channel name, as snapshots tell them
+
+    # -- links -------------------------------------------------------------------
+    def stream_link_for(self, content_id: str, local: bool = False) -> str:
+        """The link to give out: LAN address when sharing, loopback for a player on this machine."""
+        config = self._settings.proxy_config()
+        host = LOOPBACK if local and is_all_interfaces(config.host) else link_host(config.host)
+        return stream_link(content_id, host, config.port)
+
+    def copy_stream_link(self) -> None:
+        """Copy the link for the id on the clipboard, or ask for one."""
+        text = QGuiApplication.clipboard().text()
+        request = LinkRequest.parse(text)
+        # Our own last link is on the clipboard right after a copy: the user
+        # wants another channel now, so ask instead of copying it again.
+        if request.content_id and text.strip() != self._last_copied:
+            self.copy_link_for(request.content_id)
+        else:
+            self._ask_for_link("Copy stream link", "Copy link", self.copy_link_for)
+
+    def copy_link_for(self, content_id: str) -> None:
+        link = self.stream_link_for(content_id)
+        QGuiApplication.clipboard().setText(link)
+        self._last_copied = link
+        self._remember(content_id)
+        shared = not is_loopback(self._settings.proxy_config().host)
+        where = "any device on your network" if shared else "a player on this computer"
+        snapshot = self._snapshot()
+        note = "" if snapshot is None or snapshot.running else " (start the proxy before playing)"
+        self._notify("Stream link copied", f"{link}\nPaste it into {where}{note}.")
+
+    # -- players -----------------------------------------------------------------
+    def open_in_player(self) -> None:
+        request = LinkRequest.parse(QGuiApplication.clipboard().text())
+        if request.content_id:
+            self._tasks.spawn(self.play(request.content_id))
+        else:
+            self._ask_for_link("Open in player", "Play", self.play_soon)
+
+    def play_soon(self, content_id: str) -> None:
+        self._tasks.spawn(self.play(content_id))
+
+    async def play(self, content_id: str) -> bool:
+        link = self.stream_link_for(content_id, local=True)
+        command = player.build_command(self._settings.effective.player_command, link, self._player_system)
+        if command is None:
+            self._notify("No video player found", player.HOW_TO_SET_PLAYER, level="error")
+            return False
+        snapshot = self._snapshot()
+        if snapshot is not None and not snapshot.running and not self._proxy.busy:
+            await self._proxy.start()
+        problem = player.launch(command)
+        if problem:
+            self._notify("The player did not start", problem, level="error")
+            return False
+        self._remember(content_id)
+        self._notify("Opening in player", f"{command.program} {link}")
+        return True
+
+    # -- links handed to the app ----------------------------------------------------
+    async def handle_link(self, text: str) -> None:
+        """An acestream:// link handed to the app (command line or a second launch)."""
+        request = LinkRequest.parse(text)
+        if request.content_id is None:
+            self._notify("Not an AceStream link", f"“{text}”: {request.problem}", level="warning")
+            return
+        if self._settings.effective.link_action == "play":
+            await self.play(request.content_id)
+        else:
+            self.copy_link_for(request.content_id)
+
+    def handle_forwarded(self, args: list) -> None:
+        """A second `acetray` launch (or macOS) handed over its arguments; none means "show me"."""
+        log.info("second launch handed over %r", args)
+        if not args:
+            self._actions.show_window.trigger()
+            return
+        self._tasks.spawn(self.handle_links([str(a) for a in args]))
+
+    async def handle_links(self, links: list[str]) -> None:
+        for link in links:
+            await self.handle_link(link)
+
+    def _ask_for_link(self, title: str, ok_text: str, then: Callable[[str], None]) -> None:
+        dialog = LinkDialog(title, ok_text, parent=self._dialog_parent())
+        dialog.link_chosen.connect(then)
+        self._dialogs.keep(dialog)
+        dialog.open()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    # -- recent channels ------------------------------------------------------------
+    def learn_names(self, snapshot: ProxySnapshot) -> None:
+        for stream in snapshot.streams:
+            if stream.name:
+                self._names[stream.content_id] = stream.name
+
+    def _remember(self, content_id: str) -> None:
+        saved = self._settings.saved
+        if saved.recent_channels[:1] != (content_id,):
+            problem = self._settings.save(saved.with_recent(content_id))
+            if problem:
+                self._notify("Settings not saved", problem, level="error")
+            self.refresh_recent()
+
+    def refresh_recent(self) -> None:
+        saved = self._settings.saved
+        entries = [(cid, self._names.get(cid)) for cid in saved.recent_channels]
+        play = saved.link_action == "play"
+        self._actions.set_recent(
+            entries, self.play_soon if play else self.copy_link_for, verb="Open in player" if play else "Copy link"
+        )

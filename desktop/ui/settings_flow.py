@@ -1,0 +1,117 @@
+"""The settings as the user changes them: the dialog, saving, applying, demo engine, start on login."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from PySide6.QtWidgets import QWidget
+
+from desktop import autostart as autostart_mod
+from desktop.launch import RunSettings, override_note
+from desktop.settings import Settings
+from desktop.ui import player
+from desktop.ui.actions import AppActions
+from desktop.ui.proxy_control import Notify, ProxyControl
+from desktop.ui.settings_dialog import SettingsDialog
+from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
+
+
+class SettingsFlow:
+    def __init__(
+        self,
+        *,
+        settings: RunSettings,
+        proxy: ProxyControl,
+        notify: Notify,
+        tasks: TaskSpawner,
+        dialogs: DialogKeeper,
+        actions: AppActions,
+        autostart: autostart_mod.Autostart,
+        dialog_parent: Callable[[], QWidget | None],
+        player_system: player.PlayerSystem,
+        on_applied: Callable[[], None],
+    ) -> None:
+        self._settings = settings
+        self._proxy = proxy
+        self._notify = notify
+        self._tasks = tasks
+        self._dialogs = dialogs
+        self._actions = actions
+        self._autostart = autostart
+        self._dialog_parent = dialog_parent
+        self._player_system = player_system
+        self._on_applied = on_applied  # the view refreshes (recent menu, banner, hints)
+        self.problem: str | None = None  # a settings-file problem to show until dismissed
+
+    # -- the dialog -------------------------------------------------------------------
+    def open_settings(self) -> SettingsDialog:
+        existing = self._dialogs.find(SettingsDialog)
+        if isinstance(existing, SettingsDialog):
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+        shown = self._settings.effective
+        dialog = SettingsDialog(
+            shown,
+            self.check_engine,
+            autostart_supported=self._autostart.supported,
+            override_note=override_note(self._settings.options),
+            player_system=self._player_system,
+            parent=self._dialog_parent(),
+        )
+        dialog.settings_accepted.connect(lambda chosen: self._tasks.spawn(self.apply_settings(chosen, shown)))
+        self._dialogs.keep(dialog)
+        dialog.open()
+        return dialog
+
+    async def check_engine(self, engine_url: str) -> str:
+        assert self._proxy.core is not None
+        return await self._proxy.core.check_engine(engine_url)
+
+    # -- saving and applying ----------------------------------------------------------
+    async def apply_settings(self, chosen: Settings, shown: Settings | None = None) -> None:
+        """Save `chosen` and apply it to the running proxy.
+
+        `shown` is what the Settings dialog displayed (this run's effective
+        values); given, the user's choice replaces the command-line overrides.
+        Without it (e.g. "Use demo engine") the overrides stay in force.
+        """
+        previous = self._settings.saved
+        problem = self._settings.choose(shown, chosen) if shown is not None else self._settings.save(chosen)
+        if problem:
+            self._notify("Settings not saved", problem, level="error")
+        self.problem = None
+        if chosen.start_on_login != previous.start_on_login:
+            self._apply_autostart(chosen.start_on_login)
+        await self._proxy.apply(self._settings.proxy_config())
+        self._on_applied()
+
+    def use_demo_engine(self, enabled: bool = True) -> None:
+        self._tasks.spawn(self.apply_settings(dataclasses.replace(self._settings.saved, demo_engine=enabled)))
+
+    # -- start on login ---------------------------------------------------------------
+    def sync_autostart_check(self) -> None:
+        action = self._actions.start_on_login
+        if not self._autostart.supported:
+            action.setEnabled(False)
+            action.setToolTip("Not supported on this system")
+        action.blockSignals(True)
+        action.setChecked(self._autostart.supported and self._autostart.is_enabled())
+        action.blockSignals(False)
+
+    def set_start_on_login(self, enabled: bool) -> None:
+        if self._apply_autostart(enabled):
+            problem = self._settings.save(dataclasses.replace(self._settings.saved, start_on_login=enabled))
+            if problem:
+                self._notify("Settings not saved", problem, level="error")
+
+    def _apply_autostart(self, enabled: bool) -> bool:
+        try:
+            self._autostart.set_enabled(enabled, autostart_mod.launch_command())
+        except autostart_mod.AutostartError as exc:
+            self._notify("Start on login not changed", str(exc), level="error")
+            self.sync_autostart_check()
+            return False
+        self.sync_autostart_check()
+        return True

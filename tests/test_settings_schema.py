@@ -1,0 +1,86 @@
+"""Each setting is declared once, and its rule holds the same in the file, the dialog and on the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop import settings as settings_store
+from desktop.cli import build_serve_parser, build_tray_parser, options_from_args
+from desktop.launch import LaunchOptions, effective_settings, override_problem, proxy_config
+from desktop.settings import Settings, specs
+from desktop.streaming.config import ProxyConfig
+
+RANGED = [(name, spec) for name, spec in specs() if spec.minimum is not None]
+
+
+@pytest.mark.parametrize(("name", "spec"), RANGED, ids=[name for name, _ in RANGED])
+def test_a_value_outside_the_range_is_refused_alike_by_the_file_and_the_command_line(name, spec, tmp_path: Path):
+    too_big = spec.maximum + 1
+    message = Settings(**{name: too_big}).errors()[name]
+    # The command line (serve) says the same sentence, naming its flag.
+    args = build_serve_parser().parse_args([spec.flag, str(too_big)])
+    assert override_problem(options_from_args(args)) == f"{spec.flag}: {message}"
+    # The settings file is kept aside with the same reason.
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({name: too_big}))
+    loaded = settings_store.load(path)
+    assert loaded.settings == Settings()
+    assert message in loaded.problem
+
+
+def test_every_core_tunable_comes_from_exactly_one_setting():
+    fed = [spec.core for _name, spec in specs() if spec.core]
+    assert len(fed) == len(set(fed))
+    config = proxy_config(Settings())
+    # The core's own defaults are the settings' defaults: one home for each value.
+    assert dataclasses.replace(config, host=ProxyConfig().host) == ProxyConfig()
+
+
+def test_serve_has_a_flag_for_every_flagged_setting_and_the_tray_app_for_its_own():
+    serve_flags = {a for action in build_serve_parser()._actions for a in action.option_strings}
+    tray_flags = {a for action in build_tray_parser()._actions for a in action.option_strings}
+    for _name, spec in specs():
+        if spec.flag:
+            assert spec.flag in serve_flags
+            assert (spec.flag in tray_flags) == spec.tray_flag
+
+
+def test_overrides_apply_for_this_run_with_the_settings_own_normalisation():
+    args = build_serve_parser().parse_args(["--engine", "http://10.0.0.2:6878/", "--port", "7000", "--demo"])
+    options = options_from_args(args)
+    effective = effective_settings(Settings(), options)
+    assert (effective.engine_url, effective.port, effective.demo_engine) == ("http://10.0.0.2:6878", 7000, True)
+    assert proxy_config(effective).engine_url == "http://10.0.0.2:6878"
+    assert effective_settings(Settings(), LaunchOptions(host="0.0.0.0")).lan_sharing
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b'{"player_command": "\xff"}', "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"port": "6880"}', "whole number"),
+        (b"not json", "Expecting value"),
+    ],
+    ids=["not-utf8", "deep-nesting", "wrong-type", "not-json"],
+)
+def test_an_unreadable_settings_file_is_kept_aside_and_defaults_are_used(content: bytes, why: str, tmp_path: Path):
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    loaded = settings_store.load(path)
+    assert loaded.settings == Settings()
+    assert why in loaded.problem and "Defaults are in use" in loaded.problem
+    assert not path.exists()
+    assert [p.read_bytes() for p in tmp_path.glob("settings.broken-*.json")] == [content]
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path):
+    path = tmp_path / "settings.json"
+    path.write_bytes("\ufeff".encode() + json.dumps({"port": 7001, "linger": 3}).encode())
+    loaded = settings_store.load(path)
+    assert loaded.problem is None
+    assert (loaded.settings.port, loaded.settings.linger) == (7001, 3.0)
