@@ -14,7 +14,7 @@ Faults live in a frozen `EngineFaults`, replaced whole by `set_faults()` on the
 running engine; every waiting request re-reads them at once, so a test can
 flip a fault mid-stream.
 
-Run alone: `python -m desktop.streaming.demo_engine --port 6878 [--unpaced] [--clip PATH]`.
+Run alone: `python -m desktop.streaming.demo --port 6878 [--unpaced] [--clip PATH]` (`__main__.py`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from desktop.resources import resource_path
-from desktop.streaming.demo_state import (
+from desktop.streaming.demo.state import (
     Broadcast,
     EngineCounters,
     EngineFaults,
@@ -42,7 +42,7 @@ from desktop.streaming.demo_state import (
     EngineSession,
     Pacer,
 )
-from desktop.streaming.ts_clock import PACKET_SIZE, TsLoop
+from desktop.streaming.demo.ts_loop import PACKET_SIZE, TsLoop
 
 __all__ = ["DemoEngine", "EngineCounters", "EngineFaults", "EngineRequest", "EngineSession", "load_demo_clip"]
 
@@ -512,9 +512,3 @@ class DemoEngine:
         session.stall_generation = self._stall_generation
         session.stalled_until = time.monotonic() + faults.stall_seconds
         return False
-
-
-if __name__ == "__main__":
-    from desktop.streaming.demo_engine_cli import main
-
-    raise SystemExit(main())
