@@ -42,7 +42,8 @@ from desktop.streaming.demo.state import (
     EngineSession,
     Pacer,
 )
-from desktop.streaming.demo.ts_loop import PACKET_SIZE, TsLoop
+from desktop.streaming.demo.ts_loop import TsLoop
+from desktop.streaming.ts import PACKET_SIZE
 
 __all__ = ["DemoEngine", "EngineCounters", "EngineFaults", "EngineRequest", "EngineSession", "load_demo_clip"]
 
