@@ -39,13 +39,13 @@ from desktop.streaming.demo.state import (
     EngineCounters,
     EngineFaults,
     EngineRequest,
-    EngineSession,
+    SimSession,
     Pacer,
 )
 from desktop.streaming.demo.ts_loop import TsLoop
 from desktop.streaming.ts import PACKET_SIZE
 
-__all__ = ["DemoEngine", "EngineCounters", "EngineFaults", "EngineRequest", "EngineSession", "load_demo_clip"]
+__all__ = ["DemoEngine", "EngineCounters", "EngineFaults", "EngineRequest", "SimSession", "load_demo_clip"]
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +110,8 @@ class DemoEngine:
         self.host, self.port = host, port
         self.counters = EngineCounters()
         self.requests: deque[EngineRequest] = deque(maxlen=10_000)  # bounded: demo mode runs for days
-        self.sessions: dict[str, EngineSession] = {}  # by infohash
-        self._by_token: dict[str, EngineSession] = {}
+        self.sessions: dict[str, SimSession] = {}  # by infohash
+        self._by_token: dict[str, SimSession] = {}
         self._readers: dict[object, asyncio.BaseTransport | None] = {}
         self._stall_generation = 0
         self._state = Broadcast()  # faults, sessions, readers changed: waiting requests re-check
@@ -176,7 +176,7 @@ class DemoEngine:
         self._state.fire()
         return self.faults
 
-    def session_for(self, infohash: str) -> EngineSession | None:
+    def session_for(self, infohash: str) -> SimSession | None:
         return self.sessions.get(infohash)
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -254,7 +254,7 @@ class DemoEngine:
         while not self._closing and (left := since + self.faults.start_delay - time.monotonic()) > 0:
             await self._nap(left)
 
-    def _start_response(self, session: EngineSession, base: str, with_events: bool) -> dict[str, Any]:
+    def _start_response(self, session: SimSession, base: str, with_events: bool) -> dict[str, Any]:
         tail = f"{session.infohash}/{session.token}"
         answer: dict[str, Any] = {
             "playback_url": f"{base}/ace/r/{tail}",
@@ -273,11 +273,11 @@ class DemoEngine:
             answer = {key: answer[key] for key in keep}
         return answer
 
-    def _find_or_start(self, kind: str, value: str, pid: str) -> EngineSession:
+    def _find_or_start(self, kind: str, value: str, pid: str) -> SimSession:
         infohash = _infohash_for(kind, value)
         session = self.sessions.get(infohash)
         if session is None:
-            session = EngineSession(
+            session = SimSession(
                 infohash=infohash,
                 token=secrets.token_hex(20),
                 content=f"{kind}={value}",
@@ -298,24 +298,24 @@ class DemoEngine:
 
     # ---- session lifecycle -------------------------------------------------------
 
-    def _lookup(self, request: web.Request) -> EngineSession | None:
+    def _lookup(self, request: web.Request) -> SimSession | None:
         session = self._by_token.get(request.match_info["token"])
         if session is None or session.infohash != request.match_info["infohash"].lower():
             return None
         return session
 
-    def _arm_idle_stop(self, session: EngineSession) -> None:
+    def _arm_idle_stop(self, session: SimSession) -> None:
         if session.idle_timer is not None:
             session.idle_timer.cancel()
         session.idle_timer = asyncio.get_running_loop().call_later(self.session_idle_stop, self._idle_stop, session)
 
-    def _idle_stop(self, session: EngineSession) -> None:
+    def _idle_stop(self, session: SimSession) -> None:
         if session.alive and session.reader is None:
             self.counters.sessions_idle_stopped += 1
             log.info("session %s stopped: nobody reading", session.token[:8])
             self._end_session(session)
 
-    def _end_session(self, session: EngineSession) -> None:
+    def _end_session(self, session: SimSession) -> None:
         """Forget a session; its reader (if any) notices at its next check and ends cleanly."""
         session.alive = False
         if session.idle_timer is not None:
@@ -325,7 +325,7 @@ class DemoEngine:
         self._by_token.pop(session.token, None)
         self._changed()
 
-    def _ready_at(self, session: EngineSession) -> float:
+    def _ready_at(self, session: SimSession) -> float:
         return session.started_at + self.faults.prebuffer_delay
 
     # ---- stat, command, events ---------------------------------------------------
@@ -337,7 +337,7 @@ class DemoEngine:
             return _envelope(error=UNKNOWN_SESSION)
         return _envelope(self._stat_response(session))
 
-    def _stat_response(self, session: EngineSession) -> dict[str, Any]:
+    def _stat_response(self, session: SimSession) -> dict[str, Any]:
         buffering = time.monotonic() < self._ready_at(session)
         reading = session.reader is not None and not buffering
         rate_kb = int((self.bytes_per_second or 0) / 1024) if reading else 0
@@ -409,7 +409,7 @@ class DemoEngine:
                     self._arm_idle_stop(session)
                 self._changed()
 
-    def _take_over(self, session: EngineSession, reader: object, transport: asyncio.BaseTransport | None) -> None:
+    def _take_over(self, session: SimSession, reader: object, transport: asyncio.BaseTransport | None) -> None:
         """The engine serves one reader per session: a new one kicks the current one off."""
         # Restart at the packet the previous reader was in the middle of: the
         # stream goes on where it was, and the new reader's first byte is a sync byte.
@@ -427,10 +427,10 @@ class DemoEngine:
             session.idle_timer = None
         self._changed()
 
-    def _current(self, session: EngineSession, reader: object) -> bool:
+    def _current(self, session: SimSession, reader: object) -> bool:
         return session.alive and session.reader is reader and not self._closing
 
-    def _hold_time(self, session: EngineSession) -> float | None:
+    def _hold_time(self, session: SimSession) -> float | None:
         """Seconds this session's bytes must still wait (None: until faults change), or 0."""
         now = time.monotonic()
         if self.faults.never_send:
@@ -438,7 +438,7 @@ class DemoEngine:
         stalled_until = session.stalled_until if session.stall_generation == self._stall_generation else 0.0
         return max(self._ready_at(session) - now, stalled_until - now, 0.0)
 
-    async def _stream(self, session: EngineSession, reader: object, response: web.StreamResponse) -> None:
+    async def _stream(self, session: SimSession, reader: object, response: web.StreamResponse) -> None:
         while self._current(session, reader) and (wait := self._hold_time(session)) != 0.0:
             await self._nap(wait)  # prebuffering (or never_send)
         # Once prebuffered the engine has a buffer to give: a burst, then real time.
@@ -478,13 +478,13 @@ class DemoEngine:
             if pacer.rate is None and writes % 16 == 0:
                 await asyncio.sleep(0)  # unpaced: a fast socket never blocks, so let others run
 
-    def _account(self, session: EngineSession, n: int) -> None:
+    def _account(self, session: SimSession, n: int) -> None:
         session.bytes_out += n
         session.position += n
         self.counters.bytes_served += n
         self._progress.fire()
 
-    def _next_write_size(self, session: EngineSession, sent: int) -> int:
+    def _next_write_size(self, session: SimSession, sent: int) -> int:
         """The next write's size, cut short so that a byte fault fires on its exact byte."""
         faults = self.faults
         size = self.write_size
@@ -495,12 +495,12 @@ class DemoEngine:
                 size = min(size, max(0, limit - session.bytes_out))
         return size
 
-    def _pending_stall(self, session: EngineSession) -> int | None:
+    def _pending_stall(self, session: SimSession) -> int | None:
         if self.faults.stall_after_bytes is None or session.stall_generation == self._stall_generation:
             return None
         return self.faults.stall_after_bytes
 
-    def _apply_byte_fault(self, session: EngineSession, sent: int) -> bool:
+    def _apply_byte_fault(self, session: SimSession, sent: int) -> bool:
         """A byte threshold was reached: apply its fault. True when this connection ends."""
         faults = self.faults
         if faults.vanish_after_bytes is not None and session.bytes_out >= faults.vanish_after_bytes:

@@ -58,8 +58,13 @@ class EngineCounters:
 
 
 @dataclass(eq=False)
-class EngineSession:
-    """One engine session (one per content); read-only for anyone but the engine."""
+class SimSession:
+    """One simulated engine session (one per content), as the demo engine keeps it.
+
+    Read-only for anyone but the demo engine. Not to be confused with
+    `desktop.streaming.engine.EngineSession`, the proxy's view of a session
+    (the URLs a real engine's getstream answer hands out).
+    """
 
     infohash: str
     token: str  # the playback_session_id, also the last path part of every session URL
