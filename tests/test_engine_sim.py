@@ -1,4 +1,4 @@
-"""The engine simulator behaves like ENGINE_API.md says the AceStream engine does, fault by fault."""
+"""The engine simulator behaves like docs/engine-api.md says the AceStream engine does, fault by fault."""
 
 from __future__ import annotations
 
