@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from desktop.streaming.demo_engine import DemoEngine
+from desktop.streaming.demo.engine import DemoEngine
 
 PACKET = 188
 PAT_PID = 0x0000

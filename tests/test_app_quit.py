@@ -10,7 +10,7 @@ import pytest
 from desktop.settings import Settings
 from tests.fake_engine import DEFAULT_PACKETS
 from tests.ui.app_process import AppProcess, wait_for
-from desktop.streaming.demo_state import EngineFaults
+from desktop.streaming.demo.state import EngineFaults
 from tests.ui.helpers import free_port, port_accepts
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX signals")

@@ -1,4 +1,4 @@
-"""The engine simulator behaves like ENGINE_API.md says the AceStream engine does, fault by fault."""
+"""The engine simulator behaves like docs/engine-api.md says the AceStream engine does, fault by fault."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from desktop.streaming.demo_engine import DemoEngine, load_demo_clip
-from desktop.streaming.ts_clock import TsLoop, scan_clip
+from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
+from desktop.streaming.demo.ts_loop import TsLoop, scan_clip
 from tests.fake_engine import (
     PACKET,
     assert_continuous,
@@ -465,7 +465,7 @@ async def test_ffmpeg_decodes_across_loops_without_a_warning() -> None:
 
 async def test_standalone_engine_stops_on_sigterm(http: aiohttp.ClientSession) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "desktop.streaming.demo_engine", "--port", "0", "--unpaced",
+        sys.executable, "-m", "desktop.streaming.demo", "--port", "0", "--unpaced",
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.stdout is not None

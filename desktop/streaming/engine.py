@@ -1,4 +1,4 @@
-"""Client for the AceStream engine's HTTP API (see shared ENGINE_API.md).
+"""Client for the AceStream engine's HTTP API (the facts it relies on: docs/engine-api.md).
 
 Every failure becomes an `EngineError` whose text a user can read; the engine's
 own quirks (two error shapes, garbage bodies, wrong hosts in returned URLs,

@@ -108,7 +108,7 @@ class ProxyService:
             trust_env=False,  # a desktop proxy variable must never reroute engine traffic
         )
         if self._config.demo:
-            from desktop.streaming.demo_engine import DemoEngine, load_demo_clip
+            from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
 
             self._demo = DemoEngine(load_demo_clip())
             await self._demo.start()

@@ -198,7 +198,7 @@ def start_proxy(target: str, engine_port: int, port: int, config_dir: str, queue
 
 def run_scenario(target: str, mode: str, players: int, seconds: float, queue: int) -> Result:
     engine_port, port = free_port(), free_port()
-    engine_cmd = [sys.executable, "-m", "desktop.streaming.demo_engine", "--port", str(engine_port)]
+    engine_cmd = [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)]
     if mode == "unpaced":
         engine_cmd.append("--unpaced")
     with tempfile.TemporaryDirectory() as config_dir:

@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 import pytest
 import qasync
 
-from desktop.streaming.demo_engine import DemoEngine
+from desktop.streaming.demo.engine import DemoEngine
 from desktop.ui.player import PlayerSystem
 from tests.fake_engine import fake_engine_kwargs, make_ts_source
 from tests.ui.helpers import BackgroundLoop, PlayerGroup

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from tests.fake_engine import DEFAULT_PACKETS
-from desktop.streaming.demo_state import EngineFaults
+from desktop.streaming.demo.state import EngineFaults
 from tests.ui.helpers import port_accepts
 
 CID = "e" * 40

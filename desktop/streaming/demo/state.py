@@ -1,13 +1,12 @@
-"""The demo engine's plain data (faults to simulate, counters, request log, sessions) and two small helpers.
+"""The demo engine's plain data: faults to simulate, counters, the request log, sessions.
 
-Kept apart from `demo_engine.py` (the HTTP behaviour) so that tests and the
-demo mode can name faults and read counters without reading the server.
+Kept apart from `engine.py` (the HTTP behaviour) so that tests and the demo
+mode can name faults and read counters without reading the server.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 
 
@@ -58,8 +57,13 @@ class EngineCounters:
 
 
 @dataclass(eq=False)
-class EngineSession:
-    """One engine session (one per content); read-only for anyone but the engine."""
+class SimSession:
+    """One simulated engine session (one per content), as the demo engine keeps it.
+
+    Read-only for anyone but the demo engine. Not to be confused with
+    `desktop.streaming.engine.EngineSession`, the proxy's view of a session
+    (the URLs a real engine's getstream answer hands out).
+    """
 
     infohash: str
     token: str  # the playback_session_id, also the last path part of every session URL
@@ -74,43 +78,3 @@ class EngineSession:
     stall_generation: int = -1  # which setting of the stall fault already stalled this session
     alive: bool = True
     idle_timer: asyncio.TimerHandle | None = field(default=None, repr=False)
-
-
-class Broadcast:
-    """Wakes every waiter at the next fire(); costs nothing when nobody waits."""
-
-    def __init__(self) -> None:
-        self._waiters: set[asyncio.Future[None]] = set()
-
-    def fire(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
-
-    def add(self, waiter: asyncio.Future[None]) -> None:
-        self._waiters.add(waiter)
-
-    def discard(self, waiter: asyncio.Future[None]) -> None:
-        # Timed-out waiters must go now: a quiet engine may not fire for hours.
-        self._waiters.discard(waiter)
-
-
-@dataclass
-class Pacer:
-    """Real-time pacing of one connection: `burst` bytes at once, then `rate` bytes/s."""
-
-    rate: float | None
-    burst: float
-    started: float = field(default_factory=time.monotonic)
-    sent: int = 0
-
-    def delay(self, n: int) -> float:
-        if self.rate is None:
-            return 0.0
-        due = self.started + (self.sent + n - self.burst) / self.rate
-        return max(0.0, due - time.monotonic())
-
-    def restart_without_burst(self) -> None:
-        # After a stall the engine has nothing buffered: no catch-up burst.
-        self.started, self.sent, self.burst = time.monotonic(), 0, 0.0

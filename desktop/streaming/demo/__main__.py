@@ -1,4 +1,4 @@
-"""`python -m desktop.streaming.demo_engine`: the demo engine alone, for benchmarks and manual tests."""
+"""`python -m desktop.streaming.demo`: the demo engine alone, for benchmarks and manual tests."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from desktop.streaming.demo_engine import DemoEngine, load_demo_clip
-from desktop.streaming.demo_state import EngineFaults
+from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
+from desktop.streaming.demo.state import EngineFaults
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m desktop.streaming.demo_engine",
+        prog="python -m desktop.streaming.demo",
         description="A simulated AceStream engine serving a looped clip (demo mode, tests, benchmarks).",
     )
     parser.add_argument("--host", default="127.0.0.1")
@@ -80,3 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo engine: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

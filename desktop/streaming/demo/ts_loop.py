@@ -6,8 +6,9 @@ complain. `TsLoop` finds, once, every place in the clip that carries a clock or
 a counter, and produces loop number k of the endless stream by shifting the
 clocks by k times the clip's period and the counters by k times its packets per PID.
 
-Kept apart from `ts.py` (the proxy's packet helpers): only the simulator
-needs to rewrite streams; the proxy must never touch the bytes it relays.
+Kept apart from `desktop/streaming/ts.py` (the proxy's packet helpers, whose
+packet constants it shares): only the simulator needs to rewrite streams; the
+proxy must never touch the bytes it relays.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
-PACKET_SIZE = 188
-SYNC_BYTE = 0x47
+from desktop.streaming.ts import PACKET_SIZE, SYNC_BYTE
+
 NULL_PID = 0x1FFF
 CLOCK_HZ = 90_000
 _WRAP_33 = 1 << 33
