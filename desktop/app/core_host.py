@@ -3,7 +3,7 @@
 Where the proxy's asyncio loop runs is one switch, `CorePlacement`:
 
 - THREAD (default): the ProxyService runs on its own asyncio loop (uvloop when
-  installed) in a dedicated thread. DESIGN.md has the measurements: a plain
+  installed) in a dedicated thread. The README's Performance table has the figures: a plain
   loop moves ~2.2x the bytes qasync does, and a qasync-hosted proxy crashed
   PySide6 6.12.0 under load. Calls go in with `run_coroutine_threadsafe`
   (awaited through `asyncio.wrap_future` on the UI's qasync loop); snapshots

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+from desktop.streaming.loops import new_event_loop
 from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
 from desktop.streaming.demo.state import EngineFaults
 
@@ -48,15 +49,6 @@ async def _serve_until_signalled(engine: DemoEngine) -> None:
         await engine.stop()
 
 
-def _loop_factory(use_uvloop: bool) -> Callable[[], asyncio.AbstractEventLoop] | None:
-    if use_uvloop:
-        with contextlib.suppress(ImportError):
-            import uvloop
-
-            return uvloop.new_event_loop
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -72,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         session_idle_stop=args.idle_stop,
     )
     try:
-        with asyncio.Runner(loop_factory=_loop_factory(not args.no_uvloop)) as runner:
+        with asyncio.Runner(loop_factory=asyncio.new_event_loop if args.no_uvloop else new_event_loop) as runner:
             runner.run(_serve_until_signalled(engine))
     except KeyboardInterrupt:
         pass
