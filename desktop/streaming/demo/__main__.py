@@ -8,7 +8,6 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
