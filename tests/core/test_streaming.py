@@ -73,7 +73,7 @@ async def test_slow_player_is_dropped_and_never_slows_the_others(fake_engine_fac
             (left,) = stream.clients  # the slow player is gone from the window's list
             assert left.state == "playing" and left.dropped_chunks == 0
         assert_continuous(parse_sequence(bytes(received), allow_partial_tail=True))
-        assert proxy.registry.stale_evictions == 1
+        assert proxy.counters.stale_evictions == 1
 
         async def until_closed() -> None:
             try:
