@@ -17,7 +17,15 @@ PAT_EVERY = 64  # the synthetic source's join points (PAT + PMT + keyframe)
 
 async def test_twenty_simultaneous_players_share_one_engine_session(fake_engine, proxy_factory) -> None:
     proxy = await proxy_factory(fake_engine.url)
-    reads = await asyncio.gather(*(proxy.read(proxy.url(), 200 * PACKET_SIZE) for _ in range(20)))
+    # The engine holds the start until all twenty are in: simultaneous however slow the machine.
+    fake_engine.set_faults(start_delay=60)
+    players = asyncio.gather(*(proxy.read(proxy.url(), 200 * PACKET_SIZE) for _ in range(20)))
+    try:
+        stream = await _wait_for_stream(proxy)
+        await wait_until(lambda: stream.player_count == 20)
+    finally:
+        fake_engine.set_faults(start_delay=0)
+    reads = await players
     assert fake_engine.counters.sessions_started == 1
     assert fake_engine.counters.getstream_requests == 1
     sequences = [parse_sequence(data) for data in reads]
@@ -33,20 +41,20 @@ async def test_twenty_simultaneous_players_share_one_engine_session(fake_engine,
         assert first[start : start + overlap] == data[:overlap]
 
 
-async def test_late_joiner_starts_at_a_join_point_within_milliseconds(fake_engine, proxy_factory) -> None:
+async def test_late_joiner_starts_at_once_at_a_join_point_from_the_backlog(fake_engine, proxy_factory) -> None:
     proxy = await proxy_factory(fake_engine.url)
     async with proxy.http.get(proxy.url()) as first_player:
         await first_player.content.readexactly(300 * PACKET_SIZE)  # the channel is running
-        loop = asyncio.get_running_loop()
-        asked = loop.time()
+        # The engine goes quiet: the joiner's first bytes can only come from what the proxy holds,
+        # not from waiting for the engine's next join point (bounded, so a regression fails fast).
+        fake_engine.set_faults(never_send=True)
         async with proxy.http.get(proxy.url()) as joiner:
-            data = await joiner.content.readexactly(PACKET_SIZE)
-            waited = loop.time() - asked
+            data = await asyncio.wait_for(joiner.content.readexactly(PACKET_SIZE), 5)
+            fake_engine.set_faults(never_send=False)
             data += await joiner.content.readexactly(99 * PACKET_SIZE)
     seqs = parse_sequence(data)
     assert seqs[0] % PAT_EVERY == 0, "the joiner should start at the last PAT of the backlog"
     assert_continuous(seqs)
-    assert waited < 0.5, f"joiner waited {waited:.3f} s for its first byte"
     assert fake_engine.counters.sessions_started == 1
 
 
@@ -141,7 +149,8 @@ async def test_minimal_engine_answer_still_plays(fake_engine, proxy_factory) -> 
 
 
 async def test_linger_then_stop(fake_engine, proxy_factory) -> None:
-    proxy = await proxy_factory(fake_engine.url, linger=0.3)
+    # Long enough that zapping back lands inside it on a loaded machine too.
+    proxy = await proxy_factory(fake_engine.url, linger=1.0)
     await proxy.read(proxy.url(), 10 * PACKET_SIZE)
     # Zapping back within the linger time reuses the running session.
     await proxy.read(proxy.url(), 10 * PACKET_SIZE)
