@@ -83,7 +83,7 @@ class SessionStopper:
 class CoreContext:
     """The current config, engine client, HTTP session, event sink, counters and session stopper."""
 
-    __slots__ = ("config", "events", "counters", "sessions", "_engine", "_http")
+    __slots__ = ("_engine", "_http", "config", "counters", "events", "sessions")
 
     def __init__(self, config: ProxyConfig, events: EventSink) -> None:
         self.config = config  # replaced whole, only by `update`

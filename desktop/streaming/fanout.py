@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from desktop.streaming.snapshot import ClientSnapshot
 from desktop.streaming.ts import find_pats, find_video_keyframes

@@ -10,7 +10,7 @@ runs on asyncio's default loop and behaves the same, only costs more CPU.
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 

@@ -8,7 +8,7 @@ when they close; they never see the registry itself.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from desktop.streaming.context import CoreContext
 from desktop.streaming.fanout import StreamEnded

@@ -8,8 +8,8 @@ fields they need here rather than reaching for the service.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from aiohttp import web
 

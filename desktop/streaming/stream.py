@@ -16,13 +16,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import aiohttp
 
 from desktop.streaming.context import CoreContext
-from desktop.streaming.engine import EngineClient, EngineError, EngineSession, EngineStats
+from desktop.streaming.engine import (
+    EngineClient,
+    EngineError,
+    EngineSession,
+    EngineStats,
+)
 from desktop.streaming.fanout import ClientInfo, Fanout, StreamEnded, Subscriber
 from desktop.streaming.snapshot import StreamSnapshot
 from desktop.streaming.ts import PACKET_SIZE, PacketAligner
@@ -53,7 +58,7 @@ class LiveStream:
         key: ChannelKey,
         extra: Mapping[str, str],
         context: CoreContext,
-        on_closed: Callable[["LiveStream"], None],
+        on_closed: Callable[[LiveStream], None],
     ) -> None:
         self.key = key
         self.extra = dict(extra)
