@@ -1,11 +1,45 @@
-"""Event levels as the user sees them, and the log level each one is written at (one mapping)."""
+"""Proxy events: one sink everyone emits through, and the one level → log level mapping.
+
+Every event a person may read in the window is also a log line, and the two
+must agree on how serious it is (an error in the window is an ERROR in the
+log, not a warning). So the mapping is written here once: the core emits
+through `EventSink`, and the UI asks `log_level` when it logs events itself.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
+from desktop.streaming.snapshot import ProxyEvent
+
+EventHandler = Callable[[ProxyEvent], None]
+
+LEVELS = ("info", "warning", "error")
 _LOG_LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+_log = logging.getLogger(__name__)
 
 
 def log_level(level: str) -> int:
-    return _LOG_LEVELS.get(level, logging.ERROR)
+    """The `logging` level for an event level; an unknown level logs as INFO rather than being lost."""
+    return _LOG_LEVELS.get(level, logging.INFO)
+
+
+def _ignore(event: ProxyEvent) -> None:
+    pass
+
+
+class EventSink:
+    """Logs an event and hands it, as a frozen `ProxyEvent`, to whoever shows events (the window)."""
+
+    def __init__(self, handler: EventHandler | None = None, logger: logging.Logger | None = None) -> None:
+        self._handler = handler or _ignore
+        self._log = logger or _log
+
+    def emit(self, level: str, message: str, content_id: str | None = None) -> None:
+        # The log line names the channel (first 8 hex) so a log read alone still says which one.
+        prefix = f"[{content_id[:8]}] " if content_id else ""
+        self._log.log(log_level(level), "%s%s", prefix, message, stacklevel=2)  # the emitter's line
+        self._handler(ProxyEvent(time=time.time(), level=level, message=message, content_id=content_id))

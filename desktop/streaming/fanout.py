@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from desktop.streaming.snapshot import ClientSnapshot
 from desktop.streaming.ts import find_pats, find_video_keyframes
@@ -35,17 +35,24 @@ class ClientInfo:
 
 
 class Subscriber:
-    """One player's queue and counters. Lives on the core's loop."""
+    """One player's queue and counters. Lives on the core's loop.
 
-    def __init__(self, client_id: int, info: ClientInfo, maxsize: int, now: float) -> None:
+    `room` is the stream's "a player took" signal (Fanout.join passes it):
+    every take sets it, so a reader parked because every player was backed
+    up wakes at the first take. A subscriber alone (in tests) has none.
+    """
+
+    def __init__(
+        self, client_id: int, info: ClientInfo, maxsize: int, now: float, room: asyncio.Event | None = None
+    ) -> None:
         self.client_id = client_id
-        self._room: asyncio.Event | None = None  # the stream's "a player took" signal, set by Fanout.add
+        self._room = room
         self.info = info
         self.maxsize = maxsize
         self._chunks: deque[bytes] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._end: StreamEnded | None = None
-        self.bytes_sent = 0
+        self.bytes_sent = 0  # counted by the player's writer as it writes: one add per chunk, no call
         self.dropped_chunks = 0
         self.last_take = now  # loop time of the last take, for the stale check
         self.started = False  # has received its first chunk
@@ -166,7 +173,7 @@ class Fanout:
 
     def __init__(self) -> None:
         self.subscribers: dict[int, Subscriber] = {}
-        self.bytes_out = 0  # bytes delivered to all players, for the stream total
+        self._bytes_out_of_gone = 0  # what players that left were sent
         self.room = asyncio.Event()  # set when a player takes, joins or leaves
         self.clear_backlog()
 
@@ -234,8 +241,9 @@ class Fanout:
             pat = self._last_pat
             self._join = pat if pat and pat[0] >= self._first_index else (self._first_index, 0)
 
-    def add(self, subscriber: Subscriber) -> None:
-        """Subscribe, handing over the backlog from the join point (sliced once, for this joiner)."""
+    def join(self, client_id: int, info: ClientInfo, maxsize: int, now: float) -> Subscriber:
+        """A new player's queue, starting with the backlog from the join point (sliced once, for it)."""
+        subscriber = Subscriber(client_id, info, maxsize, now, room=self.room)
         backlog = list(self._backlog)
         if self._join is not None and backlog:
             skip = self._join[0] - self._first_index
@@ -243,17 +251,21 @@ class Fanout:
             if backlog and self._join[1]:
                 backlog[0] = backlog[0][self._join[1] :]
         subscriber.prefill(backlog)
-        subscriber._room = self.room
-        self.subscribers[subscriber.client_id] = subscriber
+        self.subscribers[client_id] = subscriber
         self.room.set()
+        return subscriber
 
-    def record_sent(self, subscriber: Subscriber, size: int) -> None:
-        subscriber.bytes_sent += size
-        self.bytes_out += size
+    @property
+    def bytes_out(self) -> int:
+        """Bytes delivered to all players, gone ones included (summed when asked, not per chunk)."""
+        return self._bytes_out_of_gone + sum(s.bytes_sent for s in self.subscribers.values())
 
     def remove(self, client_id: int) -> Subscriber | None:
         self.room.set()
-        return self.subscribers.pop(client_id, None)
+        subscriber = self.subscribers.pop(client_id, None)
+        if subscriber is not None:
+            self._bytes_out_of_gone += subscriber.bytes_sent
+        return subscriber
 
     def end_all(self, reason: StreamEnded) -> None:
         for subscriber in self.subscribers.values():

@@ -1,13 +1,29 @@
-"""The event loop the core runs on, chosen once: uvloop when installed, else asyncio's own."""
+"""The core's event-loop choice, made once: uvloop when installed, else asyncio's own.
+
+The proxy moves every byte through its loop, and uvloop's is the one the
+benchmarks measure (the README's Performance table); `acetray serve` and the tray's core
+thread both take their loop from here so they run what was measured.
+uvloop is optional (the `fast` extra, not on Windows): without it the core
+runs on asyncio's default loop and behaves the same, only costs more CPU.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
+
+
+def loop_factory() -> LoopFactory:
+    """A factory for the core's loops, e.g. for `asyncio.Runner(loop_factory=...)`."""
+    try:
+        import uvloop  # type: ignore[import-not-found]
+    except ImportError:
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
-    try:
-        import uvloop  # optional: the `fast` extra
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+    """A new loop of the chosen kind (not set as the thread's current loop)."""
+    return loop_factory()()

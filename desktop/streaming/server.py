@@ -1,178 +1,22 @@
-"""HTTP routes players and tools talk to.
+"""The proxy's aiohttp application, assembled from one route module per concern.
 
-`/ace/getstream` (MPEG-TS, engine-compatible), `/ace/status` (acexy-compatible),
-`/api/streams` (full snapshot), `/api/health`. Response headers are sent only
-once the first chunk is there, so anything that fails before it is still a
-proper HTTP error with a readable message.
+Each route module (`routes_stream`, `routes_api`, and later HLS, channels,
+playlist, page) exposes `add_routes(app)` and reads a `RouteContext`, never
+the service; this module only puts them together, so a feature adds its
+module and one line here.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
-import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
-
 from aiohttp import web
 
-from desktop.streaming.fanout import ClientInfo, StreamEnded
-from desktop.streaming.ids import is_content_id, normalize
-from desktop.streaming.registry import TooManyChannels
-from desktop.streaming.stream import ChannelKey
-
-if TYPE_CHECKING:
-    from desktop.streaming.service import ProxyService
-
-SELECTORS = ("id", "content_id", "infohash")
-# Never forwarded: selectors, what the proxy sets itself, and what would make
-# the engine fetch an arbitrary URL or change the answer's shape.
-NOT_FORWARDED = frozenset(SELECTORS) | {"pid", "format", "url", "magnet", "use_api_events", "stream"}
-_PARAM_NAME = re.compile(r"\A[a-z][a-z0-9_]{0,39}\Z")
-MAX_FORWARDED = 16
-MAX_VALUE_LEN = 200
-
-SERVICE_KEY: web.AppKey["ProxyService"] = web.AppKey("service")
+from desktop.streaming import routes_api, routes_stream
+from desktop.streaming.route_context import ROUTE_CONTEXT, RouteContext
 
 
-class TsResponse(web.StreamResponse):
-    """An endless body without chunked framing, ended by closing the connection.
-
-    aiohttp frames a body of unknown length with chunked encoding, and on
-    Python < 3.12.9 that joins header + chunk + CRLF into a new bytes object
-    for every write: a copy of every chunk for every player. Disabling the
-    length check (as aiohttp's own WebSocketResponse does) and closing the
-    connection at the end writes the shared chunk object as it is.
-    """
-
-    _length_check = False
-
-
-@dataclass(frozen=True)
-class StreamRequest:
-    key: ChannelKey
-    extra: dict[str, str]
-
-
-def parse_stream_request(query: Mapping[str, str]) -> StreamRequest:
-    """Validate a getstream query; raises HTTPBadRequest with a readable reason."""
-    given = [name for name in SELECTORS if name in query]
-    if not given:
-        raise web.HTTPBadRequest(text="Missing content id: use ?id=<40 hex characters>\n")
-    if len(given) > 1:
-        raise web.HTTPBadRequest(text=f"Give exactly one of {', '.join(SELECTORS)}, not {', '.join(given)}\n")
-    name = given[0]
-    values = query.getall(name) if hasattr(query, "getall") else [query[name]]
-    if len(values) != 1 or not is_content_id(values[0]):
-        raise web.HTTPBadRequest(text=f"Invalid {name}: expected 40 hexadecimal characters\n")
-    extra: dict[str, str] = {}
-    for key, value in query.items():
-        if key in NOT_FORWARDED:
-            continue
-        if not _PARAM_NAME.match(key) or len(value) > MAX_VALUE_LEN or "\n" in value or "\r" in value:
-            raise web.HTTPBadRequest(text=f"Invalid parameter {key[:40]!r}\n")
-        extra[key] = value
-    if len(extra) > MAX_FORWARDED:
-        raise web.HTTPBadRequest(text="Too many parameters\n")
-    kind = "infohash" if name == "infohash" else "id"
-    return StreamRequest(ChannelKey(kind, normalize(values[0])), extra)
-
-
-def _peer(request: web.Request) -> str:
-    peer = request.transport.get_extra_info("peername") if request.transport else None
-    if isinstance(peer, tuple) and len(peer) >= 2:
-        host = peer[0]
-        return f"[{host}]:{peer[1]}" if ":" in host else f"{host}:{peer[1]}"
-    return request.remote or "?"
-
-
-async def getstream(request: web.Request) -> web.StreamResponse:
-    wanted = parse_stream_request(request.query)
-    if request.method == "HEAD":
-        # Kodi and IPTV apps probe first; answering must not start a session.
-        return web.Response(status=200, headers={"Content-Type": "video/mp2t"})
-    service = request.app[SERVICE_KEY]
-    registry = service.registry
-    if registry is None:
-        raise web.HTTPServiceUnavailable(text="AceTray is stopping\n")
-    try:
-        stream = registry.get_or_create(wanted.key, wanted.extra)
-    except TooManyChannels as exc:
-        raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
-    subscriber = stream.subscribe(
-        ClientInfo(_peer(request), request.headers.get("User-Agent", "")[:200], time.time())
-    )
-    clock = stream.clock
-    response: TsResponse | None = None
-    try:
-        try:
-            chunk = await subscriber.take(clock)
-        except StreamEnded as ended:
-            return web.Response(status=ended.status, text=f"{ended}\n")
-        response = TsResponse(
-            status=200,
-            headers={"Content-Type": "video/mp2t", "Cache-Control": "no-cache, no-store"},
-        )
-        response.force_close()
-        await response.prepare(request)
-        transport = request.transport
-        if transport is not None:
-            subscriber.on_evict = transport.abort  # close() would wait for a stuck player's buffer
-        record_sent = stream.fanout.record_sent
-        while True:
-            await response.write(chunk)
-            record_sent(subscriber, len(chunk))
-            if subscriber.queued:
-                # More is waiting and the write did not have to wait: yield, so
-                # that one busy player cannot hold the loop while others (and
-                # status requests) queue up behind it.
-                await asyncio.sleep(0)
-            chunk = await subscriber.take(clock)
-    except StreamEnded:
-        pass  # the stream ended or this player was dropped; closing the connection says so
-    except (ConnectionError, RuntimeError):
-        pass  # the player went away (aiohttp raises ClientConnectionResetError / RuntimeError)
-    finally:
-        stream.unsubscribe(subscriber)
-    return response
-
-
-async def status(request: web.Request) -> web.Response:
-    """acexy-compatible: `{"streams": N}`, or with `id=` that stream's `{"clients": N}`."""
-    registry = request.app[SERVICE_KEY].registry
-    content_id = request.query.get("id")
-    if content_id is None:
-        return web.json_response({"streams": len(registry) if registry else 0})
-    if not is_content_id(content_id):
-        raise web.HTTPBadRequest(text="Invalid id: expected 40 hexadecimal characters\n")
-    stream = registry.find(normalize(content_id)) if registry else None
-    clients = len(stream.fanout.subscribers) if stream else 0
-    return web.json_response({"clients": clients, "streaming": stream is not None})
-
-
-async def api_streams(request: web.Request) -> web.Response:
-    return web.json_response(request.app[SERVICE_KEY].snapshot().to_json())
-
-
-async def api_health(request: web.Request) -> web.Response:
-    snap = request.app[SERVICE_KEY].snapshot()
-    return web.json_response(
-        {
-            "proxy": "up",
-            "engine_url": snap.engine_url,
-            "engine_reachable": snap.engine_reachable,
-            "engine_version": snap.engine_version,
-            "streams": len(snap.streams),
-            "players": snap.player_count,
-        }
-    )
-
-
-def build_app(service: "ProxyService") -> web.Application:
+def build_app(context: RouteContext) -> web.Application:
     app = web.Application()
-    app[SERVICE_KEY] = service
-    app.router.add_get("/ace/getstream", getstream)  # also answers HEAD
-    app.router.add_get("/ace/status", status)
-    app.router.add_get("/api/streams", api_streams)
-    app.router.add_get("/api/health", api_health)
+    app[ROUTE_CONTEXT] = context
+    routes_stream.add_routes(app)
+    routes_api.add_routes(app)
     return app

@@ -2,7 +2,10 @@
 
 It owns the HTTP listener, the channel registry, the shared aiohttp client
 session, an engine health check and (in demo mode) the built-in demo engine.
-All methods run on the loop the service was started on.
+It also owns the one `CoreContext` its streams read, and is its only writer:
+settings reach running streams through `_use`, nowhere else. Routes get a
+`RouteContext` (this run's registry and the snapshot function), not the
+service. All methods run on the loop the service was started on.
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ import dataclasses
 import errno
 import logging
 import time
-from typing import Callable
 
 import aiohttp
 from aiohttp import web
 
 from desktop.streaming.config import ProxyConfig
+from desktop.streaming.context import CoreContext
 from desktop.streaming.engine import EngineClient, EngineError
+from desktop.streaming.events import EventHandler, EventSink
 from desktop.streaming.registry import StreamRegistry
+from desktop.streaming.route_context import RouteContext
 from desktop.streaming.server import build_app
-from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot
+from desktop.streaming.snapshot import ProxySnapshot
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +43,10 @@ class EngineCheckError(Exception):
 
 
 class ProxyService:
-    def __init__(self, config: ProxyConfig, *, on_event: Callable[[ProxyEvent], None] | None = None) -> None:
-        self._config = config
-        self._on_event = on_event or (lambda event: None)
-        self.registry: StreamRegistry | None = None
+    def __init__(self, config: ProxyConfig, *, on_event: EventHandler | None = None) -> None:
+        self._events = EventSink(on_event, log)
+        self._context = CoreContext(config, self._events)  # holds the one current config
+        self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
         self._http: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -55,7 +60,12 @@ class ProxyService:
     # --- properties ----------------------------------------------------------------------
     @property
     def config(self) -> ProxyConfig:
-        return self._config
+        return self._context.config
+
+    @property
+    def context(self) -> CoreContext:
+        """What streams read (config, engine, counters...); for diagnostics and tests."""
+        return self._context
 
     @property
     def running(self) -> bool:
@@ -78,11 +88,7 @@ class ProxyService:
         for address in self._runner.addresses:
             if isinstance(address, tuple):
                 return str(address[0]), int(address[1])
-        return self._config.host, self._config.port
-
-    def _emit(self, level: str, message: str) -> None:
-        getattr(log, "warning" if level == "warning" else "error" if level == "error" else "info")(message)
-        self._on_event(ProxyEvent(time=time.time(), level=level, message=message))
+        return self.config.host, self.config.port
 
     # --- start / stop --------------------------------------------------------------------
     async def start(self) -> None:
@@ -92,14 +98,14 @@ class ProxyService:
         self._error = None
         try:
             await self._start_engine_side()
-            await self._start_listener(self._config)
+            await self._start_listener(self.config)
         except ProxyStartError as exc:
             self._error = str(exc)
             await self.stop()
             self._error = str(exc)
             raise
         self._health_task = asyncio.get_running_loop().create_task(self._watch_engine())
-        self._emit("info", f"Proxy listening on {self.listen_url}, engine {self._engine_url}")
+        self._events.emit("info", f"Proxy listening on {self.listen_url}, engine {self._engine_url}")
 
     async def _start_engine_side(self) -> None:
         self._http = aiohttp.ClientSession(
@@ -107,21 +113,22 @@ class ProxyService:
             auto_decompress=False,
             trust_env=False,  # a desktop proxy variable must never reroute engine traffic
         )
-        if self._config.demo:
+        if self.config.demo:
             from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
 
             self._demo = DemoEngine(load_demo_clip())
             await self._demo.start()
             self._engine_url = self._demo.url
         else:
-            self._engine_url = self._config.engine_url
-        self.registry = StreamRegistry(
-            self._config, EngineClient(self._engine_url, self._http), self._http, self._on_event
-        )
+            self._engine_url = self.config.engine_url
+        self._context.attach(self._http, EngineClient(self._engine_url, self._http))
+        self.registry = StreamRegistry(self._context)
 
     async def _start_listener(self, config: ProxyConfig) -> None:
         if self._runner is None:
-            self._runner = web.AppRunner(build_app(self), handler_cancellation=True, access_log=None)
+            assert self.registry is not None
+            app = build_app(RouteContext(registry=self.registry, snapshot=self.snapshot))
+            self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
             await self._runner.setup()
         site = web.TCPSite(self._runner, config.host, config.port, reuse_address=True)
         try:
@@ -137,7 +144,8 @@ class ProxyService:
             self._health_task.cancel()
             self._health_task = None
         if self.registry is not None:
-            await self.registry.close_all("AceTray proxy stopped", timeout=SHUTDOWN_GRACE)
+            self.registry.close_all("AceTray proxy stopped")
+            await self._context.sessions.wait(SHUTDOWN_GRACE)
             self.registry = None
         if self._runner is not None:
             await self._runner.cleanup()
@@ -146,12 +154,13 @@ class ProxyService:
         if self._demo is not None:
             await self._demo.stop()
             self._demo = None
+        self._context.detach()
         if self._http is not None:
             await self._http.close()
             self._http = None
         self._engine_reachable = None
         if was_running:
-            self._emit("info", "Proxy stopped")
+            self._events.emit("info", "Proxy stopped")
 
     async def apply(self, config: ProxyConfig) -> None:
         """Switch to new settings, disturbing running players as little as possible.
@@ -162,31 +171,34 @@ class ProxyService:
         keep their session and move over when they next need a new one. Demo
         mode on/off restarts everything.
         """
-        old, self._config = self._config, config
-        if not self.running:
+        old = self.config
+        if not self.running or config.demo != old.demo:
+            self._use(config)
+            if self.running:
+                await self.stop()
+                await self.start()
             return
-        if config.demo != old.demo:
-            await self.stop()
-            await self.start()
-            return
-        assert self.registry is not None and self._http is not None
-        self.registry.config = config
+        engine = None
         if config.engine_url != old.engine_url and not config.demo:
+            engine = EngineClient(config.engine_url, self._context.http)
+        # All but the listener applies now; the new address only once its socket is bound,
+        # so a failed bind leaves the config as it is, with nothing to roll back.
+        self._use(dataclasses.replace(config, host=old.host, port=old.port), engine)
+        if engine is not None:
             self._engine_url = config.engine_url
-            self.registry.engine = EngineClient(config.engine_url, self._http)
             self._engine_reachable = self._engine_version = None
-            self._emit("info", f"Engine is now {config.engine_url}")
+            self._events.emit("info", f"Engine is now {config.engine_url}")
         if (config.host, config.port) != (old.host, old.port):
             old_site = self._site
-            try:
-                await self._start_listener(config)
-            except ProxyStartError:
-                self._config = dataclasses.replace(config, host=old.host, port=old.port)
-                self.registry.config = self._config
-                raise
+            await self._start_listener(config)  # ProxyStartError: still listening where it was
+            self._use(config)
             if old_site is not None:
                 await old_site.stop()  # stops accepting; connected players keep streaming
-            self._emit("info", f"Proxy now listening on {self.listen_url}")
+            self._events.emit("info", f"Proxy now listening on {self.listen_url}")
+
+    def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> None:
+        """The one place settings change: running streams read them from the context at next use."""
+        self._context.update(config, engine)
 
     # --- engine health -------------------------------------------------------------------
     async def _watch_engine(self) -> None:
@@ -195,17 +207,17 @@ class ProxyService:
             await asyncio.sleep(HEALTH_INTERVAL)
 
     async def _check_health(self) -> None:
-        if self.registry is None:
+        if not self._context.attached:
             return
         try:
-            version = await self.registry.engine.version(timeout=3.0)
+            version = await self._context.engine.version(timeout=3.0)
         except EngineError as exc:
             if self._engine_reachable is not False:
-                self._emit("error", f"{exc}. Start AceStream, or check the engine URL in Settings.")
+                self._events.emit("error", f"{exc}. Start AceStream, or check the engine URL in Settings.")
             self._engine_reachable, self._engine_version = False, None
             return
         if self._engine_reachable is not True:
-            self._emit("info", f"AceStream engine {version} reachable at {self._engine_url}")
+            self._events.emit("info", f"AceStream engine {version} reachable at {self._engine_url}")
         self._engine_reachable, self._engine_version = True, version
 
     async def check_engine(self, engine_url: str | None = None) -> str:
@@ -234,8 +246,8 @@ class ProxyService:
     def stream_url(self, content_id: str, host: str | None = None) -> str:
         """http://<host>:<port>/ace/getstream?id=<id> for a player."""
         if host is None:
-            host = "127.0.0.1" if self._config.host in ("0.0.0.0", "::", "") else self._config.host
-        port = self._bound_address()[1] if self.running else self._config.port
+            host = "127.0.0.1" if self.config.host in ("0.0.0.0", "::", "") else self.config.host
+        port = self._bound_address()[1] if self.running else self.config.port
         return f"http://{host}:{port}/ace/getstream?id={content_id}"
 
 

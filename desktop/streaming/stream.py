@@ -3,6 +3,12 @@
 Life of a stream: starting (engine session + first byte) → playing ⇄
 reconnecting → lingering (no players, kept warm for zapping back) → stopped,
 or failed with a reason every waiting player receives as an HTTP error.
+
+A stream gets a `CoreContext` (config, engine, HTTP session, events,
+counters, session stopper) and an `on_closed` callback, never its registry:
+it reads the context at each use, so new settings reach it without a call.
+Routes use its player-facing methods (subscribe, unsubscribe, player_count),
+never its fan-out.
 """
 
 from __future__ import annotations
@@ -10,18 +16,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
 
 import aiohttp
 
-from desktop.streaming.engine import EngineClient, EngineError, EngineSession, EngineStats
+from desktop.streaming.context import CoreContext
+from desktop.streaming.engine import (
+    EngineClient,
+    EngineError,
+    EngineSession,
+    EngineStats,
+)
 from desktop.streaming.fanout import ClientInfo, Fanout, StreamEnded, Subscriber
 from desktop.streaming.snapshot import StreamSnapshot
 from desktop.streaming.ts import PACKET_SIZE, PacketAligner
-
-if TYPE_CHECKING:
-    from desktop.streaming.registry import StreamRegistry
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +53,17 @@ class SessionGone(Exception):
 
 
 class LiveStream:
-    def __init__(self, key: ChannelKey, extra: Mapping[str, str], registry: "StreamRegistry") -> None:
+    def __init__(
+        self,
+        key: ChannelKey,
+        extra: Mapping[str, str],
+        context: CoreContext,
+        on_closed: Callable[[LiveStream], None],
+    ) -> None:
         self.key = key
         self.extra = dict(extra)
-        self._registry = registry
+        self._context = context
+        self._on_closed = on_closed
         self._loop = asyncio.get_running_loop()
         self.clock = self._loop.time  # monotonic clock shared with the players' queues
         self.fanout = Fanout()
@@ -67,6 +83,7 @@ class LiveStream:
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._start_deadline: asyncio.Timeout | None = None  # disarmed by the first byte
+        self._waiting_for_players = asyncio.Event()  # set while the reader waits for a taker
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -93,7 +110,7 @@ class LiveStream:
                 task.cancel()
         self.fanout.end_all(reason)
         self._drop_session()
-        self._registry.stream_closed(self)
+        self._on_closed(self)
 
     @property
     def closed(self) -> bool:
@@ -101,27 +118,26 @@ class LiveStream:
 
     def _drop_session(self) -> None:
         if self._session is not None and self._session_engine is not None:
-            self._registry.stop_session_later(self._session_engine, self._session)
+            self._context.sessions.stop_later(self._session_engine, self._session)
         self._session = None
         self._session_engine = None
 
     # --- players -------------------------------------------------------------------------
     def subscribe(self, info: ClientInfo) -> Subscriber:
-        subscriber = Subscriber(
-            self._registry.next_client_id(), info, self._registry.config.queue_size, self._loop.time()
-        )
+        """A new player: its queue starts at the backlog's join point. Its writer counts `bytes_sent`."""
         if self._linger is not None:
             self._linger.cancel()
             self._linger = None
             self.state = "playing" if self._had_data else "starting"
-        self.fanout.add(subscriber)
-        return subscriber
+        return self.fanout.join(
+            self._context.counters.next_client_id(), info, self._context.config.queue_size, self._loop.time()
+        )
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         if self.fanout.remove(subscriber.client_id) is None or self._closed:
             return
         if not self.fanout.subscribers:
-            linger = self._registry.config.linger
+            linger = self._context.config.linger
             if linger <= 0 or not self._had_data:
                 # Nobody waits for a channel that never started: stop it at once.
                 self.close(StreamEnded("no players left", 410))
@@ -129,10 +145,14 @@ class LiveStream:
                 self.state = "lingering"
                 self._linger = self._loop.call_later(linger, self._linger_expired)
 
+    @property
+    def player_count(self) -> int:
+        return len(self.fanout.subscribers)
+
     def _linger_expired(self) -> None:
         self._linger = None
         if not self.fanout.subscribers:
-            self._registry.emit("info", "Channel closed: no players for the linger time", self.key.content_id)
+            self._context.events.emit("info", "Channel closed: no players for the linger time", self.key.content_id)
             self.close(StreamEnded("no players left", 410))
 
     # --- reading -------------------------------------------------------------------------
@@ -143,14 +163,14 @@ class LiveStream:
             raise
         except StreamEnded as ended:
             level = "error"
-            self._registry.emit(level, f"Stream failed: {ended}", self.key.content_id)
+            self._context.events.emit(level, f"Stream failed: {ended}", self.key.content_id)
             self.close(ended, failed=True)
         except Exception as exc:  # a bug must not leave players hanging
             log.exception("reader of %s crashed", self.key.content_id)
             self.close(StreamEnded(f"AceTray internal error: {exc}", 500), failed=True)
 
     async def _read_until_failure(self) -> None:
-        config = self._registry.config
+        config = self._context.config
         try:
             async with asyncio.timeout(config.start_timeout) as self._start_deadline:
                 await self._open_session()
@@ -177,9 +197,9 @@ class LiveStream:
         backoff = BACKOFF_FIRST
         new_session = False
         while True:
-            config = self._registry.config
+            config = self._context.config
             if not self.fanout.subscribers:
-                self._registry.emit("info", f"Channel closed while lingering: {failure}", self.key.content_id)
+                self._context.events.emit("info", f"Channel closed while lingering: {failure}", self.key.content_id)
                 self.close(StreamEnded("no players left", 410))
                 return
             waited = self._loop.time() - failing_since
@@ -188,7 +208,7 @@ class LiveStream:
             self.state = "reconnecting"
             self.last_error = failure
             self.reconnects += 1
-            self._registry.emit("warning", f"Reconnecting ({failure})", self.key.content_id)
+            self._context.events.emit("warning", f"Reconnecting ({failure})", self.key.content_id)
             self.fanout.clear_backlog()
             self._aligner.reset()
             await asyncio.sleep(backoff)
@@ -214,7 +234,7 @@ class LiveStream:
 
     async def _open_session(self) -> None:
         if self._session is None:
-            engine = self._registry.engine
+            engine = self._context.engine
             self._session = await engine.start(self.key.kind, self.key.content_id, self.extra)
             self._session_engine = engine
 
@@ -222,8 +242,9 @@ class LiveStream:
         """Read the playback URL until EOF; raises on errors and when data stops coming."""
         assert self._session is not None
         loop = self._loop
-        empty_timeout = self._registry.config.empty_timeout
-        async with self._registry.http.get(
+        context = self._context
+        empty_timeout = context.config.empty_timeout
+        async with context.http.get(
             self._session.playback_url,
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
             allow_redirects=False,
@@ -251,17 +272,33 @@ class LiveStream:
                         if self.fanout.all_backed_up:
                             # Not reading is our choice, not engine silence: no empty timeout meanwhile.
                             deadline.reschedule(None)
-                            await self.fanout.wait_for_a_taker()
-                        deadline.reschedule(loop.time() + self._registry.config.empty_timeout)
+                            await self._wait_for_players()
+                        deadline.reschedule(loop.time() + context.config.empty_timeout)
+
+    async def _wait_for_players(self) -> None:
+        self._waiting_for_players.set()
+        try:
+            await self.fanout.wait_for_a_taker()
+        finally:
+            self._waiting_for_players.clear()
+
+    @property
+    def waiting_for_players(self) -> bool:
+        """The reader is parked because every player is backed up (deliberately not reading)."""
+        return self._waiting_for_players.is_set()
+
+    async def until_waiting_for_players(self) -> None:
+        """Return once the reader parks for its players; lets a test wait for that instead of guessing."""
+        await self._waiting_for_players.wait()
 
     def _publish(self, chunk: bytes) -> None:
         self.bytes_in += len(chunk)
         self._last_data = self._loop.time()
         if self.state != "playing" and self.state != "lingering":
             if not self._had_data:
-                self._registry.emit("info", "Stream playing", self.key.content_id)
+                self._context.events.emit("info", "Stream playing", self.key.content_id)
             elif self.state == "reconnecting":
-                self._registry.emit("info", "Stream resumed", self.key.content_id)
+                self._context.events.emit("info", "Stream resumed", self.key.content_id)
             self.state = "playing"
         if not self._had_data:
             self._had_data = True
@@ -276,16 +313,16 @@ class LiveStream:
         while True:
             await asyncio.sleep(TICK)
             now = self._loop.time()
-            stale_after = self._registry.config.stale_timeout
+            stale_after = self._context.config.stale_timeout
             for subscriber in list(self.fanout.subscribers.values()):
                 subscriber.sample_rate(now)
                 if subscriber.is_stale(now, stale_after):
-                    self._registry.emit(
+                    self._context.events.emit(
                         "warning",
                         f"Player {subscriber.info.address} dropped: took nothing for {stale_after:g} s",
                         self.key.content_id,
                     )
-                    self._registry.count_stale()
+                    self._context.counters.stale_evictions += 1
                     subscriber.evict(StreamEnded("dropped as stale", 408))
 
     async def _poll_stats(self) -> None:

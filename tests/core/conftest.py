@@ -62,6 +62,10 @@ class RunningProxy:
         assert self.service.registry is not None
         return self.service.registry
 
+    @property
+    def counters(self):  # type: ignore[no-untyped-def]
+        return self.service.context.counters
+
     async def read(self, url: str, nbytes: int) -> bytes:
         """What a player gets: the first `nbytes` of the stream (or an assertion error)."""
         async with self.http.get(url) as resp:

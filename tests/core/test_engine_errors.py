@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.conftest import CHANNEL
+from tests.core.conftest import CHANNEL, wait_until
 
 
 async def get_error(proxy, url: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
@@ -61,9 +61,15 @@ async def test_slow_prebuffer_within_start_timeout_plays(fake_engine, proxy_fact
 async def test_all_waiting_players_get_the_error(fake_engine, proxy_factory) -> None:
     import asyncio
 
-    fake_engine.set_faults(start_error="failed to load content", start_delay=0.2)
+    # The engine holds the start until all five wait, however slow the machine, then fails it.
+    fake_engine.set_faults(start_error="failed to load content", start_delay=60)
     proxy = await proxy_factory(fake_engine.url)
-    results = await asyncio.gather(*(get_error(proxy, proxy.url()) for _ in range(5)))
+    players = asyncio.gather(*(get_error(proxy, proxy.url()) for _ in range(5)))
+    try:
+        await wait_until(lambda: len(proxy.registry) == 1 and proxy.registry.find(CHANNEL).player_count == 5)
+    finally:
+        fake_engine.set_faults(start_delay=0)
+    results = await players
     assert all(status == 502 and "failed to load content" in text for status, text in results)
     assert fake_engine.counters.getstream_requests == 1  # single-flight, even for failures
 

@@ -21,8 +21,17 @@ def chunk(n: int, pat: bool = False) -> bytes:
     return (head + n.to_bytes(4, "big") + bytes(180)) * 4
 
 
+INFO = ClientInfo("127.0.0.1:5000", "test", 0.0)
+
+
 def subscriber(client_id: int = 1, maxsize: int = 4) -> Subscriber:
-    return Subscriber(client_id, ClientInfo("127.0.0.1:5000", "test", 0.0), maxsize, now=0.0)
+    """A player's queue on its own, outside any fan-out."""
+    return Subscriber(client_id, INFO, maxsize, now=0.0)
+
+
+def join(fan: Fanout, client_id: int = 1, maxsize: int = 4) -> Subscriber:
+    """A player joining the fan-out, as a stream subscribes one."""
+    return fan.join(client_id, INFO, maxsize, now=0.0)
 
 
 async def test_full_queue_drops_oldest_whole_chunks_and_counts() -> None:
@@ -37,9 +46,7 @@ async def test_full_queue_drops_oldest_whole_chunks_and_counts() -> None:
 
 async def test_one_shared_object_per_chunk_not_a_copy_per_player() -> None:
     fan = Fanout()
-    subs = [subscriber(i) for i in range(3)]
-    for s in subs:
-        fan.add(s)
+    subs = [join(fan, i) for i in range(3)]
     data = chunk(1)
     fan.publish(data)
     for s in subs:
@@ -76,8 +83,7 @@ async def test_joiner_starts_at_the_pat_before_the_last_keyframe() -> None:
     fan.publish(pat + other + other)  # the join point's PAT...
     fan.publish(other + keyframe(2) + other)  # ...then its keyframe, in the next chunk
     fan.publish(other + pat + other)
-    late = subscriber(maxsize=16)
-    fan.add(late)
+    late = join(fan, maxsize=16)
     got = await take_all(late)
     assert got == [pat + other + other, other + keyframe(2) + other, other + pat + other]
     assert late.dropped_chunks == 0
@@ -89,8 +95,7 @@ async def test_without_keyframe_flags_the_joiner_starts_at_the_last_pat() -> Non
     fan.publish(chunk(1))
     fan.publish(chunk(2, pat=True))
     fan.publish(chunk(3))
-    late = subscriber(maxsize=16)
-    fan.add(late)
+    late = join(fan, maxsize=16)
     got = await take_all(late)
     # The last PAT is the last packet of chunk 2's four: the joiner starts there.
     assert got == [chunk(2, pat=True)[3 * PACKET_SIZE :], chunk(3)]
@@ -116,9 +121,7 @@ def test_evict_closes_the_connection_even_if_stuck() -> None:
 
 async def test_reader_waits_only_when_every_player_is_backed_up() -> None:
     fan = Fanout()
-    stuck, fast = subscriber(1, maxsize=4), subscriber(2, maxsize=4)
-    fan.add(stuck)
-    fan.add(fast)
+    stuck, fast = join(fan, 1, maxsize=4), join(fan, 2, maxsize=4)
     for n in range(3):
         fan.publish(chunk(n))
     # Both have 3 of 4 queued: reading on would only produce drops, so the reader waits...

@@ -17,7 +17,15 @@ PAT_EVERY = 64  # the synthetic source's join points (PAT + PMT + keyframe)
 
 async def test_twenty_simultaneous_players_share_one_engine_session(fake_engine, proxy_factory) -> None:
     proxy = await proxy_factory(fake_engine.url)
-    reads = await asyncio.gather(*(proxy.read(proxy.url(), 200 * PACKET_SIZE) for _ in range(20)))
+    # The engine holds the start until all twenty are in: simultaneous however slow the machine.
+    fake_engine.set_faults(start_delay=60)
+    players = asyncio.gather(*(proxy.read(proxy.url(), 200 * PACKET_SIZE) for _ in range(20)))
+    try:
+        stream = await _wait_for_stream(proxy)
+        await wait_until(lambda: stream.player_count == 20)
+    finally:
+        fake_engine.set_faults(start_delay=0)
+    reads = await players
     assert fake_engine.counters.sessions_started == 1
     assert fake_engine.counters.getstream_requests == 1
     sequences = [parse_sequence(data) for data in reads]
@@ -33,20 +41,20 @@ async def test_twenty_simultaneous_players_share_one_engine_session(fake_engine,
         assert first[start : start + overlap] == data[:overlap]
 
 
-async def test_late_joiner_starts_at_a_join_point_within_milliseconds(fake_engine, proxy_factory) -> None:
+async def test_late_joiner_starts_at_once_at_a_join_point_from_the_backlog(fake_engine, proxy_factory) -> None:
     proxy = await proxy_factory(fake_engine.url)
     async with proxy.http.get(proxy.url()) as first_player:
         await first_player.content.readexactly(300 * PACKET_SIZE)  # the channel is running
-        loop = asyncio.get_running_loop()
-        asked = loop.time()
+        # The engine goes quiet: the joiner's first bytes can only come from what the proxy holds,
+        # not from waiting for the engine's next join point (bounded, so a regression fails fast).
+        fake_engine.set_faults(never_send=True)
         async with proxy.http.get(proxy.url()) as joiner:
-            data = await joiner.content.readexactly(PACKET_SIZE)
-            waited = loop.time() - asked
+            data = await asyncio.wait_for(joiner.content.readexactly(PACKET_SIZE), 5)
+            fake_engine.set_faults(never_send=False)
             data += await joiner.content.readexactly(99 * PACKET_SIZE)
     seqs = parse_sequence(data)
     assert seqs[0] % PAT_EVERY == 0, "the joiner should start at the last PAT of the backlog"
     assert_continuous(seqs)
-    assert waited < 0.5, f"joiner waited {waited:.3f} s for its first byte"
     assert fake_engine.counters.sessions_started == 1
 
 
@@ -73,7 +81,7 @@ async def test_slow_player_is_dropped_and_never_slows_the_others(fake_engine_fac
             (left,) = stream.clients  # the slow player is gone from the window's list
             assert left.state == "playing" and left.dropped_chunks == 0
         assert_continuous(parse_sequence(bytes(received), allow_partial_tail=True))
-        assert proxy.registry.stale_evictions == 1
+        assert proxy.counters.stale_evictions == 1
 
         async def until_closed() -> None:
             try:
@@ -141,7 +149,8 @@ async def test_minimal_engine_answer_still_plays(fake_engine, proxy_factory) -> 
 
 
 async def test_linger_then_stop(fake_engine, proxy_factory) -> None:
-    proxy = await proxy_factory(fake_engine.url, linger=0.3)
+    # Long enough that zapping back lands inside it on a loaded machine too.
+    proxy = await proxy_factory(fake_engine.url, linger=1.0)
     await proxy.read(proxy.url(), 10 * PACKET_SIZE)
     # Zapping back within the linger time reuses the running session.
     await proxy.read(proxy.url(), 10 * PACKET_SIZE)
@@ -288,10 +297,10 @@ async def test_waiting_for_backed_up_players_is_not_mistaken_for_engine_silence(
         await loop.sock_connect(paused, ("127.0.0.1", int(proxy.base.rsplit(":", 1)[1])))
         await loop.sock_sendall(paused, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         stream = await _wait_for_stream(proxy)
-        await wait_until(lambda: stream.fanout.all_backed_up, timeout=10)
-        before = stream.bytes_in
-        await asyncio.sleep(1.5)  # three empty timeouts of deliberate not-reading
-        assert stream.bytes_in == before  # the reader really waited...
+        async with asyncio.timeout(30):  # bounds how long the kernel may take to fill (see _reader_rested)
+            # Three empty timeouts of deliberate not-reading at a stretch: the reader really waited...
+            while not await _reader_rested(stream, 1.5):
+                assert not any("Reconnecting" in m for m in proxy.events.messages())
         assert not any("Reconnecting" in m for m in proxy.events.messages())  # ...and did not call it silence
         received = 0
         while received < 2_000_000:  # the player resumes: so does the stream
@@ -304,3 +313,18 @@ async def test_waiting_for_backed_up_players_is_not_mistaken_for_engine_silence(
 async def _wait_for_stream(proxy):  # type: ignore[no-untyped-def]
     await wait_until(lambda: len(proxy.registry) == 1)
     return proxy.registry.find(CHANNEL)
+
+
+async def _reader_rested(stream, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    """Wait for the reader to park for its players; True if it stayed parked, reading nothing, `seconds`.
+
+    The first parks can be short: the kernel's send buffer for a paused
+    player (autotuned up to tcp_wmem's maximum) takes in more data in steps,
+    each step lets the player's writer take again, and the reader reads on.
+    The reader only parks right after publishing, so "parked at both ends and
+    bytes_in unchanged" means it never woke to read in between.
+    """
+    await stream.until_waiting_for_players()
+    before = stream.bytes_in
+    await asyncio.sleep(seconds)
+    return stream.waiting_for_players and stream.bytes_in == before

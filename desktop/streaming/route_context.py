@@ -1,0 +1,30 @@
+"""RouteContext: the little the HTTP routes may use — never the service.
+
+A route module reads it with `route_context(request)`. It is built once per
+run of the proxy (with that run's registry), so a route never meets a
+missing registry; feature routes (HLS, channels, playlist, page) add the
+fields they need here rather than reaching for the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from desktop.streaming.registry import StreamRegistry
+from desktop.streaming.snapshot import ProxySnapshot
+
+
+@dataclass(frozen=True)
+class RouteContext:
+    registry: StreamRegistry  # this run's channels
+    snapshot: Callable[[], ProxySnapshot]  # the whole proxy's picture, for the status API
+
+
+ROUTE_CONTEXT: web.AppKey[RouteContext] = web.AppKey("route_context", RouteContext)
+
+
+def route_context(request: web.Request) -> RouteContext:
+    return request.app[ROUTE_CONTEXT]

@@ -1,0 +1,132 @@
+"""`/ace/getstream`: MPEG-TS for players, engine-compatible.
+
+Response headers are sent only once the first chunk is there, so anything
+that fails before it is still a proper HTTP error with a readable message.
+The per-chunk loop is the proxy's hot path (measured by
+tests/bench/bench_proxy.py): one write, one counter update, one take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from desktop.streaming.fanout import ClientInfo, StreamEnded
+from desktop.streaming.ids import is_content_id, normalize
+from desktop.streaming.registry import RegistryClosed, TooManyChannels
+from desktop.streaming.route_context import route_context
+from desktop.streaming.stream import ChannelKey
+
+SELECTORS = ("id", "content_id", "infohash")
+# Never forwarded: selectors, what the proxy sets itself, and what would make
+# the engine fetch an arbitrary URL or change the answer's shape.
+NOT_FORWARDED = frozenset(SELECTORS) | {"pid", "format", "url", "magnet", "use_api_events", "stream"}
+_PARAM_NAME = re.compile(r"\A[a-z][a-z0-9_]{0,39}\Z")
+MAX_FORWARDED = 16
+MAX_VALUE_LEN = 200
+
+
+class TsResponse(web.StreamResponse):
+    """An endless body without chunked framing, ended by closing the connection.
+
+    aiohttp frames a body of unknown length with chunked encoding, and on
+    Python < 3.12.9 that joins header + chunk + CRLF into a new bytes object
+    for every write: a copy of every chunk for every player. Disabling the
+    length check (as aiohttp's own WebSocketResponse does) and closing the
+    connection at the end writes the shared chunk object as it is.
+    """
+
+    _length_check = False
+
+
+@dataclass(frozen=True)
+class StreamRequest:
+    key: ChannelKey
+    extra: dict[str, str]
+
+
+def parse_stream_request(query: Mapping[str, str]) -> StreamRequest:
+    """Validate a getstream query; raises HTTPBadRequest with a readable reason."""
+    given = [name for name in SELECTORS if name in query]
+    if not given:
+        raise web.HTTPBadRequest(text="Missing content id: use ?id=<40 hex characters>\n")
+    if len(given) > 1:
+        raise web.HTTPBadRequest(text=f"Give exactly one of {', '.join(SELECTORS)}, not {', '.join(given)}\n")
+    name = given[0]
+    values = query.getall(name) if hasattr(query, "getall") else [query[name]]
+    if len(values) != 1 or not is_content_id(values[0]):
+        raise web.HTTPBadRequest(text=f"Invalid {name}: expected 40 hexadecimal characters\n")
+    extra: dict[str, str] = {}
+    for key, value in query.items():
+        if key in NOT_FORWARDED:
+            continue
+        if not _PARAM_NAME.match(key) or len(value) > MAX_VALUE_LEN or "\n" in value or "\r" in value:
+            raise web.HTTPBadRequest(text=f"Invalid parameter {key[:40]!r}\n")
+        extra[key] = value
+    if len(extra) > MAX_FORWARDED:
+        raise web.HTTPBadRequest(text="Too many parameters\n")
+    kind = "infohash" if name == "infohash" else "id"
+    return StreamRequest(ChannelKey(kind, normalize(values[0])), extra)
+
+
+def _peer(request: web.Request) -> str:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host = peer[0]
+        return f"[{host}]:{peer[1]}" if ":" in host else f"{host}:{peer[1]}"
+    return request.remote or "?"
+
+
+async def getstream(request: web.Request) -> web.StreamResponse:
+    wanted = parse_stream_request(request.query)
+    if request.method == "HEAD":
+        # Kodi and IPTV apps probe first; answering must not start a session.
+        return web.Response(status=200, headers={"Content-Type": "video/mp2t"})
+    try:
+        stream = route_context(request).registry.get_or_create(wanted.key, wanted.extra)
+    except (TooManyChannels, RegistryClosed) as exc:
+        raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
+    subscriber = stream.subscribe(
+        ClientInfo(_peer(request), request.headers.get("User-Agent", "")[:200], time.time())
+    )
+    clock = stream.clock
+    response: TsResponse | None = None
+    try:
+        try:
+            chunk = await subscriber.take(clock)
+        except StreamEnded as ended:
+            return web.Response(status=ended.status, text=f"{ended}\n")
+        response = TsResponse(
+            status=200,
+            headers={"Content-Type": "video/mp2t", "Cache-Control": "no-cache, no-store"},
+        )
+        response.force_close()
+        await response.prepare(request)
+        transport = request.transport
+        if transport is not None:
+            subscriber.on_evict = transport.abort  # close() would wait for a stuck player's buffer
+        while True:
+            await response.write(chunk)
+            subscriber.bytes_sent += len(chunk)
+            if subscriber.queued:
+                # More is waiting and the write did not have to wait: yield, so
+                # that one busy player cannot hold the loop while others (and
+                # status requests) queue up behind it.
+                await asyncio.sleep(0)
+            chunk = await subscriber.take(clock)
+    except StreamEnded:
+        pass  # the stream ended or this player was dropped; closing the connection says so
+    except (ConnectionError, RuntimeError):
+        pass  # the player went away (aiohttp raises ClientConnectionResetError / RuntimeError)
+    finally:
+        stream.unsubscribe(subscriber)
+    return response
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/ace/getstream", getstream)  # also answers HEAD
