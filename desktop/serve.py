@@ -10,13 +10,15 @@ from desktop import settings as settings_store
 from desktop.launch import LaunchOptions, effective_settings, override_problem, proxy_config
 from desktop.logging_setup import setup_logging
 from desktop.streaming.config import ProxyConfig
-from desktop.streaming.loops import new_event_loop
+from desktop.streaming.connection_guard import raise_open_files_limit
+from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService, ProxyStartError
 
 log = logging.getLogger("acetray.serve")
 
 
 async def serve_until_stopped(config: ProxyConfig) -> int:
+    install_exception_logging(asyncio.get_running_loop())
     service = ProxyService(config)
     try:
         await service.start()
@@ -50,6 +52,7 @@ def run_serve(options: LaunchOptions) -> int:
     if loaded.problem:
         log.warning("%s", loaded.problem)
     config = proxy_config(effective_settings(loaded.settings, options), options.host)
+    raise_open_files_limit()  # more players and devices before the connection caps have to act
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             return runner.run(serve_until_stopped(config))

@@ -27,7 +27,7 @@ from typing import Awaitable, Callable, Mapping, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from desktop.streaming.config import ProxyConfig
-from desktop.streaming.loops import new_event_loop
+from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
 from desktop.streaming.snapshot import ProxyEvent
 
@@ -148,7 +148,7 @@ class ThreadCoreHost(CoreHost):
     def _serve_forever(self) -> None:
         loop = new_event_loop()
         asyncio.set_event_loop(loop)
-        loop.set_exception_handler(_log_loop_exception)
+        install_exception_logging(loop)
         try:
             # Created on its own loop so anything it binds at init binds there.
             self._service = self._make_service()
@@ -221,11 +221,6 @@ def make_core_host(
 ) -> CoreHost:
     cls = ThreadCoreHost if placement is CorePlacement.THREAD else QasyncCoreHost
     return cls(config, service_factory)
-
-
-def _log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-    exc = context.get("exception")
-    log.error("core loop: %s", context.get("message", "unhandled error"), exc_info=exc)
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:

@@ -24,7 +24,7 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, cast
 
 from aiohttp import web
 
@@ -144,8 +144,8 @@ class GuardedConnection(asyncio.Protocol):
         self._admitted = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        self._transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.address = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
         if not self._guard.admit(self):
@@ -244,6 +244,16 @@ class GuardedSite(web.BaseSite):
         self._server = await loop.create_server(
             self.guard.protocol_factory(server), self._host, self._port, backlog=self._backlog, reuse_address=True
         )
+
+
+def open_files_limit() -> int | None:
+    """The soft open-files limit, or None where there is none to speak of."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return None if soft == resource.RLIM_INFINITY else int(soft)
 
 
 def raise_open_files_limit() -> int | None:

@@ -10,7 +10,12 @@ runs on asyncio's default loop and behaves the same, only costs more CPU.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
+
+from desktop.streaming.connection_guard import RateLimitedLog
+
+log = logging.getLogger(__name__)
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
@@ -27,3 +32,22 @@ def loop_factory() -> LoopFactory:
 def new_event_loop() -> asyncio.AbstractEventLoop:
     """A new loop of the chosen kind (not set as the thread's current loop)."""
     return loop_factory()()
+
+
+def install_exception_logging(loop: asyncio.AbstractEventLoop) -> None:
+    """Log what the loop cannot deliver elsewhere; accept failures once per interval, without a traceback.
+
+    Out of descriptors, asyncio retries `accept()` every second and reports each
+    failure with a traceback: a flood would otherwise fill (and rotate away) the log.
+    """
+    reports = RateLimitedLog(log)
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        exc = context.get("exception")
+        message = context.get("message", "unhandled error")
+        if "accept" in message and isinstance(exc, OSError):
+            reports.warning("accept", "cannot accept connections: %s", exc.strerror or exc)
+            return
+        log.error("core loop: %s", message, exc_info=exc)
+
+    loop.set_exception_handler(handle)

@@ -20,6 +20,7 @@ import aiohttp
 from aiohttp import web
 
 from desktop.streaming.config import ProxyConfig
+from desktop.streaming.connection_guard import GuardedSite, limits_for, open_files_limit
 from desktop.streaming.context import CoreContext
 from desktop.streaming.engine import EngineClient, EngineError
 from desktop.streaming.events import EventHandler, EventSink
@@ -49,7 +50,7 @@ class ProxyService:
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
         self._http: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
-        self._site: web.TCPSite | None = None
+        self._site: GuardedSite | None = None
         self._health_task: asyncio.Task[None] | None = None
         self._demo = None  # a running DemoEngine in demo mode
         self._engine_url = config.engine_url
@@ -130,7 +131,7 @@ class ProxyService:
             app = build_app(RouteContext(registry=self.registry, snapshot=self.snapshot))
             self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
             await self._runner.setup()
-        site = web.TCPSite(self._runner, config.host, config.port, reuse_address=True)
+        site = GuardedSite(self._runner, config.host, config.port, limits_for(open_files_limit()))
         try:
             await site.start()
         except OSError as exc:

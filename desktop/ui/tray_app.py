@@ -13,6 +13,7 @@ from desktop import paths
 from desktop import settings as settings_store
 from desktop.app import make_core_host, placement_from_env
 from desktop.launch import LaunchOptions, override_problem
+from desktop.streaming.connection_guard import raise_open_files_limit
 from desktop.logging_setup import setup_logging
 from desktop.ui.controller import AppController
 from desktop.ui.qt_glue import UrlOpenFilter, install_quit_signals, route_qt_messages_to_logging
@@ -29,6 +30,7 @@ def run_tray(options: LaunchOptions) -> int:
         log.error("%s", problem)
         return 2
     route_qt_messages_to_logging()
+    raise_open_files_limit()  # more players and devices before the connection caps have to act
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("AceTray")
     app.setOrganizationName("AceTray")
