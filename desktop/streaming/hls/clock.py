@@ -1,0 +1,94 @@
+"""The stream's own clocks: PCR and PTS, 33-bit counters at 90 kHz.
+
+Segment durations come from these, never from the wall clock: a channel that
+arrives in bursts (the engine buffering, a reconnect) would otherwise get
+segments whose lengths say nothing about the pictures inside. Only the few
+packets the segmenter looks at are decoded; finding them is done with bytes
+methods over one byte per packet, never a Python loop over every packet.
+"""
+
+from __future__ import annotations
+
+from desktop.streaming.ts import PACKET_SIZE
+
+CLOCK_HZ = 90_000
+WRAP = 1 << 33  # PCR base and PTS are 33-bit counters: they wrap every ~26.5 hours
+
+
+def ticks_between(earlier: int, later: int) -> int:
+    """How far `later` lies after `earlier` on the 33-bit clock; a wrap in between counts as going on.
+
+    A clock that went backwards comes out as a huge distance (close to WRAP),
+    which callers treat as a jump in the timeline.
+    """
+    return (later - earlier) % WRAP
+
+
+def packet_pid(chunk: bytes, pos: int) -> int:
+    return (chunk[pos + 1] & 0x1F) << 8 | chunk[pos + 2]
+
+
+def payload_start(chunk: bytes, pos: int) -> int:
+    """Offset of the payload of the packet at `pos` (after any adaptation field)."""
+    if chunk[pos + 3] & 0x20:
+        return pos + 5 + chunk[pos + 4]
+    return pos + 4
+
+
+def pes_pts(chunk: bytes, pos: int) -> int | None:
+    """PTS of the PES header that starts in the packet at `pos`, or None when it carries none."""
+    start = payload_start(chunk, pos)
+    if start + 14 > pos + PACKET_SIZE or chunk[start : start + 3] != b"\x00\x00\x01":
+        return None
+    if not chunk[start + 7] & 0x80:  # PTS_DTS_flags: '10' or '11' means a PTS follows
+        return None
+    b = chunk[start + 9 : start + 14]
+    return ((b[0] >> 1) & 0x07) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
+
+
+def _table(test) -> bytes:  # type: ignore[no-untyped-def]
+    return bytes(1 if test(b) else 0 for b in range(256))
+
+
+# A PCR sits in packets whose header says "adaptation field" (byte 3), whose
+# adaptation field is long enough for one (byte 4) and flags it (byte 5). Each
+# test maps one byte column to 1/0; AND-ing the three columns as big integers
+# leaves 1 only where all hold, so rfind(1) lands on real PCR packets.
+_HAS_ADAPTATION = _table(lambda b: b & 0x20)
+_FITS_PCR = _table(lambda b: 7 <= b <= 183)
+_PCR_FLAG = _table(lambda b: b & 0x10)
+
+
+def read_pcr(chunk: bytes, pos: int) -> int:
+    """The PCR base (90 kHz) of the PCR packet at `pos`; the 27 MHz extension is not needed here."""
+    return int.from_bytes(chunk[pos + 6 : pos + 10], "big") << 1 | chunk[pos + 10] >> 7
+
+
+class PcrIndex:
+    """Where the PCR packets of one packet-aligned chunk are, built with three translate passes."""
+
+    __slots__ = ("_chunk", "_marks", "_pid")
+
+    def __init__(self, chunk: bytes, pid: int | None) -> None:
+        count = len(chunk) // PACKET_SIZE
+        marks = (
+            int.from_bytes(chunk[3::PACKET_SIZE].translate(_HAS_ADAPTATION), "big")
+            & int.from_bytes(chunk[4::PACKET_SIZE].translate(_FITS_PCR), "big")
+            & int.from_bytes(chunk[5::PACKET_SIZE].translate(_PCR_FLAG), "big")
+        )
+        self._chunk = chunk
+        self._marks = marks.to_bytes(count, "big")
+        self._pid = pid  # the program's PCR PID when the PMT is known; any PID before that
+
+    def last_before(self, end: int) -> int | None:
+        """PCR base of the last PCR packet starting before byte offset `end`, or None."""
+        index = self._marks.rfind(1, 0, end // PACKET_SIZE)
+        while index != -1:
+            pos = index * PACKET_SIZE
+            if self._pid is None or packet_pid(self._chunk, pos) == self._pid:
+                return read_pcr(self._chunk, pos)
+            index = self._marks.rfind(1, 0, index)
+        return None
+
+    def last(self) -> int | None:
+        return self.last_before(len(self._chunk))
