@@ -9,6 +9,8 @@ methods over one byte per packet, never a Python loop over every packet.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from desktop.streaming.ts import PACKET_SIZE
 
 CLOCK_HZ = 90_000
@@ -80,15 +82,18 @@ class PcrIndex:
         self._marks = marks.to_bytes(count, "big")
         self._pid = pid  # the program's PCR PID when the PMT is known; any PID before that
 
-    def last_before(self, end: int) -> int | None:
-        """PCR base of the last PCR packet starting before byte offset `end`, or None."""
-        index = self._marks.rfind(1, 0, end // PACKET_SIZE)
+    def backwards(self, end: int | None = None) -> Iterator[int]:
+        """PCR bases of the PCR packets starting before byte offset `end` (default: all), last first."""
+        index = self._marks.rfind(1, 0, len(self._marks) if end is None else end // PACKET_SIZE)
         while index != -1:
             pos = index * PACKET_SIZE
             if self._pid is None or packet_pid(self._chunk, pos) == self._pid:
-                return read_pcr(self._chunk, pos)
+                yield read_pcr(self._chunk, pos)
             index = self._marks.rfind(1, 0, index)
-        return None
+
+    def last_before(self, end: int) -> int | None:
+        """PCR base of the last PCR packet starting before byte offset `end`, or None."""
+        return next(self.backwards(end), None)
 
     def last(self) -> int | None:
-        return self.last_before(len(self._chunk))
+        return next(self.backwards(), None)

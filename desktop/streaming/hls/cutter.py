@@ -118,7 +118,11 @@ class SegmentCutter:
             self._wait(now)
             return
         segment.add(chunk if done == 0 else memoryview(chunk)[done:])
-        self._track(segment, now)
+        if now is not None:
+            self._measure(segment, pcrs)
+            if not self._pat_mode and segment.known_ticks >= self._patience:
+                log.info("HLS: no video keyframe flags for %.0f s; cutting at PATs by time", self._patience / CLOCK_HZ)
+                self._pat_mode = True
         if segment.size >= self._max_segment_bytes:
             log.info("HLS: segment reached %d bytes without a cut point; cutting it there", segment.size)
             self._close(segment, segment.known_ticks or self._target)
@@ -163,6 +167,7 @@ class SegmentCutter:
             if segment.jumped or span > self._max_span:
                 log.info("HLS: the stream's clock jumped; the next segment starts a new timeline")
                 segment.add(memoryview(chunk)[done:start])
+                self._measure(segment, pcrs, start)  # up to the jump, if it is in this chunk
                 self._close(segment, segment.known_ticks)
                 self._flag_next = True
             elif span < (self._target if not keyframe else self._close_enough):
@@ -198,18 +203,21 @@ class SegmentCutter:
         return None
 
     # --- bookkeeping ---------------------------------------------------------------------
-    def _track(self, segment: _Open, now: int | None) -> None:
-        """After each chunk: how much stream time the open segment covers; jumps; keyframe patience."""
-        if now is None or segment.start.pcr is None or segment.jumped:
+    def _measure(self, segment: _Open, pcrs: PcrIndex, end: int | None = None) -> None:
+        """How much stream time the open segment covers, by the last PCR of this chunk before `end`.
+
+        A PCR too far from the segment's start means the clock jumped: the
+        segment is then measured up to the last PCR before the jump.
+        """
+        start = segment.start.pcr
+        if start is None or segment.jumped:
             return
-        span = ticks_between(segment.start.pcr, now)
-        if span > self._max_span:
+        for pcr in pcrs.backwards(end):
+            span = ticks_between(start, pcr)
+            if span <= self._max_span:
+                segment.known_ticks = span
+                return
             segment.jumped = True
-            return
-        segment.known_ticks = span
-        if not self._pat_mode and span >= self._patience:
-            log.info("HLS: no video keyframe flags for %.0f s; cutting at PATs by time", span / CLOCK_HZ)
-            self._pat_mode = True
 
     def _wait(self, now: int | None) -> None:
         """No segment open yet: after a while without keyframes, open one at the next PAT."""
