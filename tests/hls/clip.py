@@ -69,3 +69,20 @@ def assert_self_contained(data: bytes) -> None:
     video_pid = next(pid for pid, kind in program.streams.items() if kind == 0x1B)
     first = first_video_payload_packet(data, video_pid)
     assert first in find_video_keyframes(data), f"first video packet at {first} is not a keyframe"
+
+
+NULL_PACKET = b"\x47\x1f\xff\x10" + b"\xff" * 184
+
+
+def without_tables_before_keyframes(data: bytes, reach: int = 8) -> bytes:
+    """The stream with the PAT/PMT just before each keyframe blanked to stuffing.
+
+    The demo muxer repeats the tables right before every keyframe, so a cut
+    never needs copies; real channels often do not, and this makes them.
+    """
+    out = bytearray(data)
+    for keyframe in find_video_keyframes(data):
+        for pos in range(max(0, keyframe - reach * PACKET_SIZE), keyframe, PACKET_SIZE):
+            if packet_pids(data[pos : pos + PACKET_SIZE])[0] in (0, PMT_PID):
+                out[pos : pos + PACKET_SIZE] = NULL_PACKET
+    return bytes(out)

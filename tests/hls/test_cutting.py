@@ -6,7 +6,15 @@ import pytest
 
 from desktop.streaming.hls import HlsConfig, HlsSegmenter, Segment
 from desktop.streaming.hls.cutter import Cut, SegmentCutter
-from tests.hls.clip import CLIP_SECONDS, FRAME, GOP_SECONDS, assert_self_contained, chunks, demo_clip, looped
+from tests.hls.clip import (
+    CLIP_SECONDS,
+    FRAME,
+    GOP_SECONDS,
+    assert_self_contained,
+    chunks,
+    demo_clip,
+    looped,
+)
 
 
 def cut_all(data: bytes, config: HlsConfig | None = None, *, flush: bool = False) -> list[Cut]:

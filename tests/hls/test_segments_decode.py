@@ -11,7 +11,7 @@ import pytest
 
 from desktop.streaming.hls import HlsConfig, HlsSegmenter, Segment
 from tests.fake_engine import make_ts_source_without_keyframes
-from tests.hls.clip import chunks, demo_clip, looped
+from tests.hls.clip import chunks, demo_clip, looped, without_tables_before_keyframes
 
 pytestmark = [
     pytest.mark.e2e,
@@ -44,7 +44,8 @@ def first_video_frame(path: Path) -> tuple[int, str]:
 
 def decode_errors(path: Path) -> str:
     result = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"], capture_output=True, text=True, timeout=60
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
+        check=False, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return result.stderr.strip()
@@ -53,6 +54,16 @@ def decode_errors(path: Path) -> str:
 def test_every_segment_decodes_alone_from_a_keyframe(tmp_path: Path) -> None:
     segments = cut(looped(2), reconnect_with=demo_clip())
     assert len(segments) >= 10 and any(s.discontinuity for s in segments)
+    for segment in segments:
+        path = tmp_path / f"{segment.seq}.ts"
+        path.write_bytes(segment.data)
+        assert first_video_frame(path) == (1, "I"), f"segment {segment.seq}"
+        assert decode_errors(path) == "", f"segment {segment.seq}"
+
+
+def test_segments_opening_with_copied_tables_decode_alone_from_a_keyframe(tmp_path: Path) -> None:
+    segments = cut(without_tables_before_keyframes(looped(2)))
+    assert len(segments) >= 6
     for segment in segments:
         path = tmp_path / f"{segment.seq}.ts"
         path.write_bytes(segment.data)
@@ -75,6 +86,6 @@ def test_segments_cut_at_pats_are_valid_transport_streams(tmp_path: Path) -> Non
         path.write_bytes(segment.data)
         out = subprocess.run(
             ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", str(path)],
-            capture_output=True, text=True, timeout=30,
+            check=False, capture_output=True, text=True, timeout=30,
         )
         assert out.returncode == 0 and "h264" in out.stdout, out.stderr

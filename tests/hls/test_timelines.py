@@ -9,7 +9,14 @@ from desktop.streaming.hls import HlsConfig, HlsSegmenter, Segment
 from desktop.streaming.hls.clock import CLOCK_HZ, WRAP
 from desktop.streaming.ts import find_video_keyframes
 from tests.fake_engine import make_ts_source_without_keyframes
-from tests.hls.clip import CLIP_SECONDS, FRAME, assert_self_contained, chunks, demo_clip, looped
+from tests.hls.clip import (
+    CLIP_SECONDS,
+    FRAME,
+    assert_self_contained,
+    chunks,
+    demo_clip,
+    looped,
+)
 
 
 def feed(segmenter: HlsSegmenter, data: bytes) -> None:

@@ -54,7 +54,7 @@ class _Stamp:
 class _Open:
     """The segment being filled."""
 
-    __slots__ = ("parts", "size", "start", "keyframe", "discontinuity", "known_ticks", "jumped")
+    __slots__ = ("discontinuity", "jumped", "keyframe", "known_ticks", "parts", "size", "start")
 
     def __init__(self, header: bytes, start: _Stamp, keyframe: bool, discontinuity: bool) -> None:
         self.parts: list[bytes | memoryview] = [header] if header else []
