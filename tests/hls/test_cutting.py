@@ -17,13 +17,13 @@ from tests.hls.clip import (
 )
 
 
-def cut_all(data: bytes, config: HlsConfig | None = None, *, flush: bool = False) -> list[Cut]:
+def cut_all(data: bytes, config: HlsConfig | None = None, *, close_open: bool = False) -> list[Cut]:
     cuts: list[Cut] = []
     cutter = SegmentCutter(config or HlsConfig(), cuts.append)
     for chunk in chunks(data):
         cutter.feed(chunk)
-    if flush:
-        cutter.flush()
+    if close_open:  # as an upstream reconnect does
+        cutter.discontinuity()
     return cuts
 
 
@@ -61,8 +61,8 @@ def test_durations_come_from_the_clock_and_sum_to_the_clip() -> None:
     assert all(c.duration == pytest.approx(2.0, abs=1e-6) for c in cuts)
 
 
-def test_the_open_segment_closed_at_the_end_is_measured_within_a_frame() -> None:
-    cuts = cut_all(demo_clip(), flush=True)
+def test_a_segment_closed_early_is_measured_by_its_pcr_within_a_frame() -> None:
+    cuts = cut_all(demo_clip(), close_open=True)
     assert len(cuts) == 4
     assert sum(c.duration for c in cuts) == pytest.approx(CLIP_SECONDS, abs=FRAME)
 

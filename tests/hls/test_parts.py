@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import m3u8
 import pytest
 
@@ -10,7 +12,15 @@ from desktop.streaming.hls import cutter as cutter_module
 from desktop.streaming.hls.clock import WRAP, PcrIndex, pes_pts, read_pcr, ticks_between
 from desktop.streaming.hls.playlist import render_media_playlist, target_duration
 from desktop.streaming.hls.psi import parse_pat, parse_pmt
-from desktop.streaming.ts import PACKET_SIZE, find_video_keyframes
+from desktop.streaming.hls.scan import (
+    PAT_STARTS,
+    PacketScan,
+    PidStarts,
+    find_keyframes,
+    offsets,
+)
+from desktop.streaming.ts import PACKET_SIZE, find_pats, find_video_keyframes
+from tests.fake_engine import make_ts_source, make_ts_source_without_keyframes
 from tests.hls.clip import (
     CHUNK,
     PMT_PID,
@@ -35,6 +45,29 @@ def test_pts_of_the_first_keyframe_matches_what_ffprobe_reports() -> None:
     assert pes_pts(clip, 0) is None  # not a PES start
 
 
+def _sources() -> dict[str, bytes]:
+    rng = random.Random(5)
+    noise = bytearray(rng.randbytes(PACKET_SIZE * 2000))
+    noise[::PACKET_SIZE] = b"\x47" * 2000  # sync bytes, random headers: many near misses
+    return {
+        "demo": looped(2),
+        "demo without tables before keyframes": without_tables_before_keyframes(looped(1)),
+        "synthetic": make_ts_source(),
+        "synthetic without keyframes": make_ts_source_without_keyframes(),
+        "noise": bytes(noise),
+    }
+
+
+@pytest.mark.parametrize("name", list(_sources()))
+def test_column_scans_find_what_the_packet_by_packet_helpers_find(name: str) -> None:
+    for chunk in chunks(_sources()[name]):
+        scan = PacketScan(chunk)
+        assert find_keyframes(scan) == find_video_keyframes(chunk)
+        assert offsets(PAT_STARTS.marks(scan)) == find_pats(chunk)
+        pmt = [pos for pos in range(0, len(chunk), PACKET_SIZE) if chunk[pos + 1 : pos + 3] == b"\x50\x00"]
+        assert offsets(PidStarts(PMT_PID).marks(scan)) == pmt
+
+
 def _pcrs_by_loop(chunk: bytes, pid: int) -> list[int]:
     found = []
     for pos in range(0, len(chunk), PACKET_SIZE):
@@ -46,12 +79,12 @@ def _pcrs_by_loop(chunk: bytes, pid: int) -> list[int]:
 
 def test_the_pcr_index_finds_the_same_pcrs_as_a_packet_by_packet_scan() -> None:
     chunk = demo_clip()[:CHUNK]
-    index = PcrIndex(chunk, VIDEO_PID)
+    index = PcrIndex(PacketScan(chunk), VIDEO_PID)
     expected = _pcrs_by_loop(chunk, VIDEO_PID)
     assert len(expected) > 10
     assert list(index.backwards()) == expected[::-1]
     assert index.last() == expected[-1]
-    assert PcrIndex(chunk, 0x1234).last() is None  # another program's PCR PID
+    assert PcrIndex(PacketScan(chunk), 0x1234).last() is None  # another program's PCR PID
 
 
 def test_program_tables_of_the_demo_clip() -> None:
@@ -123,10 +156,10 @@ def test_a_fault_in_the_cutter_never_reaches_the_reader(monkeypatch: pytest.Monk
         segmenter.feed(chunk)
     before = segmenter.stats().next_seq
 
-    def broken(chunk: bytes) -> list[int]:
+    def broken(scan: PacketScan) -> list[int]:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(cutter_module, "find_video_keyframes", broken)
+    monkeypatch.setattr(cutter_module, "find_keyframes", broken)
     segmenter.feed(pieces[half])  # logged, not raised
     monkeypatch.undo()
     for chunk in pieces[half + 1 :]:

@@ -4,13 +4,14 @@ Segment durations come from these, never from the wall clock: a channel that
 arrives in bursts (the engine buffering, a reconnect) would otherwise get
 segments whose lengths say nothing about the pictures inside. Only the few
 packets the segmenter looks at are decoded; finding them is done with bytes
-methods over one byte per packet, never a Python loop over every packet.
+column scans (scan.py), never a Python loop over every packet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from desktop.streaming.hls.scan import FITS_PCR, HAS_ADAPTATION, PCR_FLAG, PacketScan
 from desktop.streaming.ts import PACKET_SIZE
 
 CLOCK_HZ = 90_000
@@ -48,38 +49,19 @@ def pes_pts(chunk: bytes, pos: int) -> int | None:
     return ((b[0] >> 1) & 0x07) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
 
 
-def _table(test) -> bytes:  # type: ignore[no-untyped-def]
-    return bytes(1 if test(b) else 0 for b in range(256))
-
-
-# A PCR sits in packets whose header says "adaptation field" (byte 3), whose
-# adaptation field is long enough for one (byte 4) and flags it (byte 5). Each
-# test maps one byte column to 1/0; AND-ing the three columns as big integers
-# leaves 1 only where all hold, so rfind(1) lands on real PCR packets.
-_HAS_ADAPTATION = _table(lambda b: b & 0x20)
-_FITS_PCR = _table(lambda b: 7 <= b <= 183)
-_PCR_FLAG = _table(lambda b: b & 0x10)
-
-
 def read_pcr(chunk: bytes, pos: int) -> int:
     """The PCR base (90 kHz) of the PCR packet at `pos`; the 27 MHz extension is not needed here."""
     return int.from_bytes(chunk[pos + 6 : pos + 10], "big") << 1 | chunk[pos + 10] >> 7
 
 
 class PcrIndex:
-    """Where the PCR packets of one packet-aligned chunk are, built with three translate passes."""
+    """Where the PCR packets of one chunk are: adaptation field, room for a PCR, PCR_flag."""
 
     __slots__ = ("_chunk", "_marks", "_pid")
 
-    def __init__(self, chunk: bytes, pid: int | None) -> None:
-        count = len(chunk) // PACKET_SIZE
-        marks = (
-            int.from_bytes(chunk[3::PACKET_SIZE].translate(_HAS_ADAPTATION), "big")
-            & int.from_bytes(chunk[4::PACKET_SIZE].translate(_FITS_PCR), "big")
-            & int.from_bytes(chunk[5::PACKET_SIZE].translate(_PCR_FLAG), "big")
-        )
-        self._chunk = chunk
-        self._marks = marks.to_bytes(count, "big")
+    def __init__(self, scan: PacketScan, pid: int | None) -> None:
+        self._chunk = scan.chunk
+        self._marks = scan.marks((3, HAS_ADAPTATION), (4, FITS_PCR), (5, PCR_FLAG))
         self._pid = pid  # the program's PCR PID when the PMT is known; any PID before that
 
     def backwards(self, end: int | None = None) -> Iterator[int]:

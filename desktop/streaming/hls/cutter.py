@@ -9,7 +9,7 @@ PATs by time instead (the player then starts decoding at its next keyframe).
 What a segment holds: the latest PAT and PMT (unless the cut falls right on
 a PAT + PMT pair), then everything up to the next cut. Chunks are kept by
 reference while a segment is open and joined into one `bytes` when it closes:
-the per-chunk work is a few translate/find scans and one list append.
+the per-chunk work is a few column scans (scan.py) and one list append.
 
 Timeline breaks: an upstream reconnect is announced with `discontinuity()`;
 a clock that jumps (backwards, or further than any segment can last) is
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from desktop.streaming.hls.clock import CLOCK_HZ, PcrIndex, pes_pts, ticks_between
 from desktop.streaming.hls.config import HlsConfig
 from desktop.streaming.hls.psi import ProgramTables
-from desktop.streaming.ts import PACKET_SIZE, SYNC_BYTE, find_pats, find_video_keyframes
+from desktop.streaming.hls.scan import PacketScan, find_keyframes
+from desktop.streaming.ts import PACKET_SIZE, SYNC_BYTE
 
 log = logging.getLogger(__name__)
 
@@ -101,15 +102,16 @@ class SegmentCutter:
         if not chunk or len(chunk) % PACKET_SIZE or chunk[0] != SYNC_BYTE:
             self.skipped_chunks += 1
             return
-        pcrs = PcrIndex(chunk, self._tables.pcr_pid)
-        keyframes = find_video_keyframes(chunk)
+        scan = PacketScan(chunk)
+        pcrs = PcrIndex(scan, self._tables.pcr_pid)
+        keyframes = find_keyframes(scan)
         if keyframes:
             self._pat_mode = False
-        candidates = keyframes if keyframes or not self._pat_mode else find_pats(chunk)
+        candidates = keyframes if keyframes or not self._pat_mode else self._tables.pat_offsets(scan)
         done = 0  # bytes of this chunk already placed in a finished segment (or dropped)
         for pos in candidates:
-            done = self._consider(chunk, pos, done, pcrs, keyframe=bool(keyframes))
-        self._tables.update(chunk, len(chunk))
+            done = self._consider(scan, pos, done, pcrs, keyframe=bool(keyframes))
+        self._tables.update(scan, len(chunk))
         now = pcrs.last()
         if now is not None:
             self._last_pcr = now
@@ -124,9 +126,7 @@ class SegmentCutter:
                 log.info("HLS: no video keyframe flags for %.0f s; cutting at PATs by time", self._patience / CLOCK_HZ)
                 self._pat_mode = True
         if segment.size >= self._max_segment_bytes:
-            log.info("HLS: segment reached %d bytes without a cut point; cutting it there", segment.size)
-            self._close(segment, segment.known_ticks or self._target)
-            self._begin(self._tables.header() if self._tables.complete else None, _Stamp(None, now), keyframe=False)
+            self._cut_for_size(segment)
 
     def discontinuity(self) -> None:
         """The upstream reconnected: close what we have; the next segment starts a new timeline."""
@@ -139,17 +139,12 @@ class SegmentCutter:
         self._wait_start = None
         self._flag_next = True
 
-    def flush(self) -> None:
-        """End of stream: close the open segment with what the clocks say it covers."""
-        if self._open is not None:
-            self._close(self._open, self._open.known_ticks)
-        self._open = None
-
     # --- cut points ----------------------------------------------------------------------
-    def _consider(self, chunk: bytes, pos: int, done: int, pcrs: PcrIndex, *, keyframe: bool) -> int:
+    def _consider(self, scan: PacketScan, pos: int, done: int, pcrs: PcrIndex, *, keyframe: bool) -> int:
         """Cut at the keyframe or PAT at `pos` if it is time; returns the new `done` offset."""
         tables = self._tables
-        tables.update(chunk, pos)  # the tables in force before this point
+        tables.update(scan, pos)  # the tables in force before this point
+        chunk = scan.chunk
         pcr = pcrs.last_before(pos + PACKET_SIZE)
         stamp = _Stamp(pes_pts(chunk, pos) if keyframe else None, self._last_pcr if pcr is None else pcr)
         start = self._lookback(chunk, pos, done) if keyframe else pos
@@ -178,6 +173,14 @@ class SegmentCutter:
                 self._close(segment, span)
         self._begin(header, stamp, keyframe)
         return start
+
+    def _cut_for_size(self, segment: _Open) -> None:
+        """Close a segment that found no cut point in time; the next one opens with table copies."""
+        log.info("HLS: segment reached %d bytes without a cut point; cutting it there", segment.size)
+        # Without a clock reading the duration can only be nominal; it keeps memory bounded.
+        self._close(segment, segment.known_ticks or self._target)
+        header = self._tables.header() if self._tables.complete else None
+        self._begin(header, _Stamp(None, self._last_pcr), keyframe=False)
 
     def _lookback(self, chunk: bytes, pos: int, done: int) -> int:
         """Where a segment for the keyframe at `pos` starts: on a PAT + PMT just before it, if any.
@@ -209,9 +212,14 @@ class SegmentCutter:
         A PCR too far from the segment's start means the clock jumped: the
         segment is then measured up to the last PCR before the jump.
         """
-        start = segment.start.pcr
-        if start is None or segment.jumped:
+        if segment.jumped:
             return
+        start = segment.start.pcr
+        if start is None:  # opened before any PCR (right after a reconnect): count from the first one seen
+            start = next(pcrs.backwards(end), None)
+            if start is None:
+                return
+            segment.start = _Stamp(segment.start.pts, start)
         for pcr in pcrs.backwards(end):
             span = ticks_between(start, pcr)
             if span <= self._max_span:

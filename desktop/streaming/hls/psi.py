@@ -17,6 +17,13 @@ import logging
 from dataclasses import dataclass
 
 from desktop.streaming.hls.clock import packet_pid, payload_start
+from desktop.streaming.hls.scan import (
+    PAT_STARTS,
+    PacketScan,
+    PidStarts,
+    last_offset,
+    offsets,
+)
 from desktop.streaming.ts import PACKET_SIZE
 
 log = logging.getLogger(__name__)
@@ -72,14 +79,6 @@ def parse_pmt(packet: bytes) -> Program | None:
     return Program(pcr_pid, streams)
 
 
-def rfind_packet(chunk: bytes, prefix: bytes, end: int) -> int:
-    """Offset of the last packet starting before `end` whose first bytes are `prefix`, or -1."""
-    pos = chunk.rfind(prefix, 0, end + len(prefix) - 1)
-    while pos > 0 and pos % PACKET_SIZE:
-        pos = chunk.rfind(prefix, 0, pos + len(prefix) - 1)
-    return pos
-
-
 class ProgramTables:
     """The newest PAT and PMT packets seen so far, and what they say."""
 
@@ -90,9 +89,15 @@ class ProgramTables:
         """Forget everything: after a reconnect the stream may carry other tables."""
         self.pat: bytes | None = None
         self.pmt: bytes | None = None
-        self.pmt_pid: int | None = None
         self.program: Program | None = None
-        self._pmt_prefix = b""
+        self._pmt_starts: PidStarts | None = None
+        self._scan: PacketScan | None = None  # the chunk the marks below belong to
+        self._pat_marks = b""
+        self._pmt_marks: bytes | None = None
+
+    @property
+    def pmt_pid(self) -> int | None:
+        return None if self._pmt_starts is None else self._pmt_starts.pid
 
     @property
     def complete(self) -> bool:
@@ -107,40 +112,53 @@ class ProgramTables:
         assert self.pat is not None and self.pmt is not None
         return self.pat + self.pmt
 
-    def update(self, chunk: bytes, end: int) -> None:
-        """Take the newest PAT and PMT that start before byte offset `end` of `chunk`."""
-        pos = rfind_packet(chunk, _PAT_PREFIX, end)
+    def update(self, scan: PacketScan, end: int) -> None:
+        """Take the newest PAT and PMT that start before byte offset `end` of the scanned chunk."""
+        if scan is not self._scan:
+            self._scan = scan
+            self._pat_marks = PAT_STARTS.marks(scan)
+            self._pmt_marks = None
+        chunk = scan.chunk
+        pos = last_offset(self._pat_marks, end)
         if pos != -1:
             packet = chunk[pos : pos + PACKET_SIZE]
             if self.pat is None or packet[4:] != self.pat[4:]:
                 self._learn_pat(packet)
             self.pat = packet
-        if self._pmt_prefix:
-            pos = rfind_packet(chunk, self._pmt_prefix, end)
-            if pos != -1:
-                packet = chunk[pos : pos + PACKET_SIZE]
-                if self.pmt is None or packet[4:] != self.pmt[4:]:
-                    self.program = parse_pmt(packet)
-                    log.debug("PMT: %s", self.program)
-                self.pmt = packet if self.program is not None else None
+        if self._pmt_starts is None:
+            return
+        if self._pmt_marks is None:
+            self._pmt_marks = self._pmt_starts.marks(scan)
+        pos = last_offset(self._pmt_marks, end)
+        if pos != -1:
+            packet = chunk[pos : pos + PACKET_SIZE]
+            if self.pmt is None or packet[4:] != self.pmt[4:]:
+                self.program = parse_pmt(packet)
+                log.debug("PMT: %s", self.program)
+            self.pmt = packet if self.program is not None else None
+
+    def pat_offsets(self, scan: PacketScan) -> list[int]:
+        """Where PATs start in the scanned chunk (the cut points when cutting by time)."""
+        return offsets(self._pat_marks if scan is self._scan else PAT_STARTS.marks(scan))
 
     def _learn_pat(self, packet: bytes) -> None:
         pmt_pid = parse_pat(packet)
         if pmt_pid != self.pmt_pid:
             log.debug("PAT: program map on PID %s", pmt_pid)
-            self.pmt_pid = pmt_pid
             self.pmt = None
             self.program = None
-            self._pmt_prefix = b"" if pmt_pid is None else bytes([0x47, 0x40 | pmt_pid >> 8, pmt_pid & 0xFF])
+            self._pmt_starts = None if pmt_pid is None else PidStarts(pmt_pid)
+            self._pmt_marks = None
 
     def opens_with_tables(self, chunk: bytes, pos: int) -> bool:
         """Whether the packets at `pos` are a PAT followed by this stream's PMT."""
         nxt = pos + PACKET_SIZE
         return (
-            nxt + PACKET_SIZE <= len(chunk)
+            self._pmt_starts is not None
+            and nxt + PACKET_SIZE <= len(chunk)
             and chunk.startswith(_PAT_PREFIX, pos)
-            and bool(self._pmt_prefix)
-            and chunk.startswith(self._pmt_prefix, nxt)
+            and packet_pid(chunk, nxt) == self._pmt_starts.pid
+            and bool(chunk[nxt + 1] & 0x40)
         )
 
     def is_neutral(self, chunk: bytes, pos: int) -> bool:
