@@ -114,10 +114,7 @@ class ProgramTables:
 
     def update(self, scan: PacketScan, end: int) -> None:
         """Take the newest PAT and PMT that start before byte offset `end` of the scanned chunk."""
-        if scan is not self._scan:
-            self._scan = scan
-            self._pat_marks = PAT_STARTS.marks(scan)
-            self._pmt_marks = None
+        self._load(scan)
         chunk = scan.chunk
         pos = last_offset(self._pat_marks, end)
         if pos != -1:
@@ -139,7 +136,14 @@ class ProgramTables:
 
     def pat_offsets(self, scan: PacketScan) -> list[int]:
         """Where PATs start in the scanned chunk (the cut points when cutting by time)."""
-        return offsets(self._pat_marks if scan is self._scan else PAT_STARTS.marks(scan))
+        self._load(scan)
+        return offsets(self._pat_marks)
+
+    def _load(self, scan: PacketScan) -> None:
+        if scan is not self._scan:  # a new chunk: scan it once for all the lookups on it
+            self._scan = scan
+            self._pat_marks = PAT_STARTS.marks(scan)
+            self._pmt_marks = None
 
     def _learn_pat(self, packet: bytes) -> None:
         pmt_pid = parse_pat(packet)

@@ -10,8 +10,9 @@ Why not `chunk.find(b"\\x47\\x40\\x00")`: a multi-byte `bytes.find` over 64 KiB
 costs ~40-50 µs on this project's machines (it is memchr-fast only for one
 byte), and testing one header byte per packet through a Python loop costs as
 much again when half the packets match by chance (payload bytes). Measured
-on the demo stream, ts.find_pats + ts.find_video_keyframes take ~80 µs per
-chunk; these scans ~10 µs together (tests/bench/bench_hls.py).
+on the demo clip and a 7 Mbit/s 720p clip: ts.find_pats +
+ts.find_video_keyframes take 80-190 µs per chunk, these scans for keyframes,
+PATs and PCRs together 25-30 µs (tests/bench/bench_hls.py; 2 busy cores).
 """
 
 from __future__ import annotations
