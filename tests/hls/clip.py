@@ -11,9 +11,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from desktop.streaming.demo.ts_loop import (
-    TsLoop,  # the simulator's seamless clip looper
-)
+from desktop.streaming.demo.ts_loop import TsLoop
 from desktop.streaming.hls.psi import parse_pmt
 from desktop.streaming.ts import PACKET_SIZE, find_video_keyframes
 
@@ -27,7 +25,7 @@ VIDEO_PID = 0x100
 
 
 @cache
-def _looper() -> TsLoop:
+def _looper() -> TsLoop:  # the simulator's seamless clip looper
     return TsLoop(DEMO_CLIP.read_bytes())
 
 
