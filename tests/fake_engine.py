@@ -71,10 +71,20 @@ def _trailer(seq: int) -> bytes:
     return TRAILER_MAGIC + seq.to_bytes(4, "big") + ((seq * 40503) & 0xFFFF).to_bytes(2, "big")
 
 
-def _packet(pid: int, cc: int, seq: int, *, start: bool = False, payload: bytes = b"", rai: bool = False) -> bytes:
-    """One packet: header, optional random-access adaptation field, payload, filler, trailer."""
-    adaptation = b"\x01\x40" if rai else b""  # length 1, random_access_indicator
-    control = 0x30 if rai else 0x10
+def _packet(
+    pid: int,
+    cc: int,
+    seq: int,
+    *,
+    start: bool = False,
+    payload: bytes = b"",
+    rai: bool = False,
+    adaptation: bytes | None = None,
+) -> bytes:
+    """One packet: header, optional adaptation field (random access by default), payload, filler, trailer."""
+    if adaptation is None:
+        adaptation = b"\x01\x40" if rai else b""  # length 1, random_access_indicator
+    control = 0x30 if adaptation else 0x10
     header = bytes([0x47, (0x40 if start else 0) | pid >> 8, pid & 0xFF, control | cc])
     filler_size = PACKET - len(header) - len(adaptation) - len(payload) - TRAILER_SIZE
     filler = (b"\xff" if pid in (PAT_PID, PMT_PID) else bytes([seq & 0xFF])) * filler_size
@@ -95,6 +105,42 @@ def make_ts_source(packets: int = DEFAULT_PACKETS, pat_every: int = 64) -> bytes
             packet = _packet(PMT_PID, counters[PMT_PID], seq, start=True, payload=b"\x00" + PMT_SECTION)
         elif phase == 2:
             packet = _packet(VIDEO_PID, counters[VIDEO_PID], seq, start=True, payload=KEYFRAME_PAYLOAD, rai=True)
+        else:
+            packet = _packet(VIDEO_PID, counters[VIDEO_PID], seq)
+        pid = (packet[1] & 0x1F) << 8 | packet[2]
+        counters[pid] = (counters[pid] + 1) & 0x0F
+        out += packet
+    return bytes(out)
+
+
+def _pcr_adaptation(ticks: int) -> bytes:
+    """An adaptation field carrying only a PCR (90 kHz base, no extension): no random-access flag."""
+    base = ticks % (1 << 33)
+    return bytes([7, 0x10]) + (base >> 1).to_bytes(4, "big") + bytes([(base & 1) << 7 | 0x7E, 0])
+
+
+def make_ts_source_without_keyframes(
+    packets: int = DEFAULT_PACKETS, pat_every: int = 64, ticks_per_group: int = 9000, first_pcr: int = 0
+) -> bytes:
+    """Like make_ts_source, but no packet says "random access": a stream only a clock can cut.
+
+    Each group of `pat_every` packets opens with PAT, PMT, then a video PES
+    start whose adaptation field carries a PCR, `ticks_per_group` (90 kHz)
+    after the previous group's; the PCR is a 33-bit counter, so it wraps.
+    """
+    if packets % pat_every or pat_every < 4:
+        raise ValueError("packets must be a multiple of pat_every (>= 4)")
+    counters = {PAT_PID: 0, PMT_PID: 0, VIDEO_PID: 0}
+    out = bytearray()
+    for seq in range(packets):
+        phase = seq % pat_every
+        if phase == 0:
+            packet = _packet(PAT_PID, counters[PAT_PID], seq, start=True, payload=b"\x00" + PAT_SECTION)
+        elif phase == 1:
+            packet = _packet(PMT_PID, counters[PMT_PID], seq, start=True, payload=b"\x00" + PMT_SECTION)
+        elif phase == 2:
+            pcr = _pcr_adaptation(first_pcr + seq // pat_every * ticks_per_group)
+            packet = _packet(VIDEO_PID, counters[VIDEO_PID], seq, start=True, payload=KEYFRAME_PAYLOAD, adaptation=pcr)
         else:
             packet = _packet(VIDEO_PID, counters[VIDEO_PID], seq)
         pid = (packet[1] & 0x1F) << 8 | packet[2]
