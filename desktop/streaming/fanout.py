@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from desktop.streaming.hls.scan import PAT_STARTS, PacketScan, find_keyframes, offsets
 from desktop.streaming.snapshot import ClientSnapshot
-from desktop.streaming.ts import find_pats, find_video_keyframes
 
 BACKLOG_MAX_BYTES = 4 * 1024 * 1024  # what a joiner may be handed, at most
 
@@ -120,6 +120,20 @@ class Subscriber:
             room.set()
         return self._chunks.popleft()
 
+    async def take_batch(self, loop_time: Callable[[], float], max_bytes: int) -> list[bytes]:
+        """The oldest queued chunks, at least one and at most ~`max_bytes`, waiting for one.
+
+        A player that is behind gets several chunks in one system call; the
+        bound keeps one turn short so 50 busy players still share the loop.
+        """
+        first = await self.take(loop_time)
+        batch, size, chunks = [first], len(first), self._chunks
+        while chunks and size + len(chunks[0]) <= max_bytes:
+            chunk = chunks.popleft()
+            batch.append(chunk)
+            size += len(chunk)
+        return batch
+
     # --- bookkeeping ----------------------------------------------------------------------
     @property
     def queued(self) -> int:
@@ -213,8 +227,10 @@ class Fanout:
         self._next_index += 1
         self._backlog.append(chunk)
         self._backlog_bytes += len(chunk)
-        pats = find_pats(chunk)
-        keyframes = find_video_keyframes(chunk)
+        # Column scans (see hls/scan.py): ~3x cheaper than ts.find_pats + find_video_keyframes.
+        scan = PacketScan(chunk)
+        pats = offsets(PAT_STARTS.marks(scan))
+        keyframes = find_keyframes(scan)
         if keyframes:
             self._seen_keyframe = True
             key = keyframes[-1]

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.base_protocol import BaseProtocol
 
-from desktop.streaming.fanout import ClientInfo, StreamEnded
+from desktop.streaming.fanout import ClientInfo, StreamEnded, Subscriber
 from desktop.streaming.ids import is_content_id, normalize
 from desktop.streaming.registry import RegistryClosed, TooManyChannels
 from desktop.streaming.route_context import route_context
@@ -29,6 +31,7 @@ NOT_FORWARDED = frozenset(SELECTORS) | {"pid", "format", "url", "magnet", "use_a
 _PARAM_NAME = re.compile(r"\A[a-z][a-z0-9_]{0,39}\Z")
 MAX_FORWARDED = 16
 MAX_VALUE_LEN = 200
+WRITE_BATCH_BYTES = 128 * 1024  # at most ~2 chunks per system call: fewer calls, turns still short for fairness
 
 
 class TsResponse(web.StreamResponse):
@@ -107,18 +110,13 @@ async def getstream(request: web.Request) -> web.StreamResponse:
         )
         response.force_close()
         await response.prepare(request)
+        await response.write(chunk)  # the headers go out with the first chunk, through aiohttp
+        subscriber.bytes_sent += len(chunk)
         transport = request.transport
-        if transport is not None:
-            subscriber.on_evict = transport.abort  # close() would wait for a stuck player's buffer
-        while True:
-            await response.write(chunk)
-            subscriber.bytes_sent += len(chunk)
-            if subscriber.queued:
-                # More is waiting and the write did not have to wait: yield, so
-                # that one busy player cannot hold the loop while others (and
-                # status requests) queue up behind it.
-                await asyncio.sleep(0)
-            chunk = await subscriber.take(clock)
+        if transport is None:
+            return response
+        subscriber.on_evict = transport.abort  # close() would wait for a stuck player's buffer
+        await _pump(subscriber, transport, request.protocol, request.writer, clock)
     except StreamEnded:
         pass  # the stream ended or this player was dropped; closing the connection says so
     except (ConnectionError, RuntimeError):
@@ -126,6 +124,43 @@ async def getstream(request: web.Request) -> web.StreamResponse:
     finally:
         stream.unsubscribe(subscriber)
     return response
+
+
+async def _pump(
+    subscriber: Subscriber, transport: asyncio.Transport, protocol: BaseProtocol,
+    writer: AbstractStreamWriter, clock: Callable[[], float],
+) -> None:
+    """Copy the player's queue to its socket until the stream ends or the player leaves.
+
+    The body is raw MPEG-TS (no framing), so after the headers the chunks go
+    straight to the transport: several per system call when the player is
+    behind, with aiohttp's own flow control (pause while the socket is full).
+    """
+    write = transport.write
+    writelines = transport.writelines if _writes_vectored(transport) else None
+    while True:
+        if protocol.writing_paused:
+            await writer.drain()  # the player's socket is full: wait until it takes
+        elif subscriber.queued:
+            # More is waiting and nothing had to wait: yield, so that one busy
+            # player cannot hold the loop while others (and status requests) queue up.
+            await asyncio.sleep(0)
+        batch = await subscriber.take_batch(clock, WRITE_BATCH_BYTES)
+        if transport.is_closing():
+            return
+        if len(batch) == 1:
+            write(batch[0])
+        elif writelines is not None:
+            writelines(batch)
+        else:
+            for chunk in batch:
+                write(chunk)
+        subscriber.bytes_sent += sum(map(len, batch))
+
+
+def _writes_vectored(transport: asyncio.BaseTransport) -> bool:
+    """Whether writelines sends its buffers in one call without joining them (uvloop, Python >= 3.12)."""
+    return type(transport).writelines is not asyncio.WriteTransport.writelines
 
 
 def add_routes(app: web.Application) -> None:
