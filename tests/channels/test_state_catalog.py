@@ -60,7 +60,9 @@ def test_lookup_by_kind_and_id_gives_names_and_unknown_keys_give_none(two_playli
 
 
 def test_search_matches_name_and_group_ignoring_case_in_any_script(two_playlists) -> None:
-    names = lambda found: [c.name for c in found]  # noqa: E731
+    def names(found: tuple[Channel, ...]) -> list[str]:
+        return [c.name for c in found]
+
     assert names(two_playlists.search("sport")) == ["Sport 1"]
     assert names(two_playlists.search("НОВОСТИ")) == ["Новости 24"]
     assert names(two_playlists.search("music")) == ["Music TV"]

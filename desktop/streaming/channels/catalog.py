@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -53,7 +54,11 @@ class Catalog:
         return tuple(dict.fromkeys(c.group for c in self.channels if c.group))
 
     def search(
-        self, query: str = "", *, group: str | None = None, only: Set[ChannelKey] | None = None
+        self,
+        query: str = "",
+        *,
+        group: str | None = None,
+        only: AbstractSet[ChannelKey] | None = None,
     ) -> tuple[Channel, ...]:
         """Channels whose name or group holds every word of `query`, ignoring case.
 

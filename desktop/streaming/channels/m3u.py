@@ -66,7 +66,7 @@ def decode(data: bytes | str) -> str:
     """Playlists are UTF-8 with or without a BOM; a stray bad byte must not lose the rest."""
     if isinstance(data, bytes):
         return data.decode("utf-8-sig", errors="replace")
-    return data[1:] if data.startswith("\ufeff") else data
+    return data.removeprefix("\ufeff")
 
 
 def parse(data: bytes | str) -> ParsedPlaylist:
