@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.streaming.channels.links import NotAceStream, parse_link
+from desktop.streaming.channels.links import parse_link
 from desktop.streaming.channels.m3u import parse
 from desktop.streaming.channels.model import Channel, elide_id
 
@@ -187,6 +187,8 @@ def test_an_invalid_utf8_byte_costs_one_character_not_the_playlist() -> None:
         (f"http://h:1/ace/getstream?pid=1&content_id={'e' * 40}", ("id", "e" * 40)),
         (f"HTTPS://h.example:443/ace/getstream/?infohash={'f' * 40}", ("infohash", "f" * 40)),
         (f"http://[::1]:6878/ace/manifest.m3u8?id={'0' * 40}", ("id", "0" * 40)),
+        (f"http://h/ACE/GetStream?ID={'1' * 40}&id=x", ("id", "1" * 40)),  # first one counts
+        (f"http://h:1/ace/getstream?infohash={'2' * 40}&content_id={'3' * 40}", ("id", "3" * 40)),
     ],
 )
 def test_accepted_link_forms(line: str, key: tuple[str, str]) -> None:
@@ -205,14 +207,33 @@ def test_accepted_link_forms(line: str, key: tuple[str, str]) -> None:
         f"http://h:1/other/getstream?id={'a' * 40}",
         "http://h:1/ace/getstream?id=xyz",
         "http://[broken/ace/getstream",
+        f"http://h:1/ace/getstream?pid={'a' * 40}",
+        f"http://h:1/ace/getstream?id=bad&infohash={'a' * 40}",  # the id decides, and it is bad
+        f"http://h:1/ace/getstream#id={'a' * 40}",
         "/home/user/video.ts",
     ],
 )
 def test_rejected_link_forms(line: str) -> None:
-    with pytest.raises(NotAceStream):
-        parse_link(line)
+    assert parse_link(line) is None
 
 
 def test_an_unknown_id_is_shown_elided_in_the_middle() -> None:
     assert elide_id("0123456789abcdef0123456789abcdef01234567") == "01234567…01234567"
     assert elide_id("short") == "short"
+
+
+def test_only_cr_and_lf_end_lines_not_other_separators_a_title_may_hold() -> None:
+    text = f"#EXTINF:-1,One\u2028Two\x0cThree\x85Four\r#EXTGRP:G\racestream://{'a' * 40}"
+    (channel,) = parse(text).channels
+    assert (channel.name, channel.group) == ("One\u2028Two\x0cThree\x85Four", "G")
+
+
+def test_a_repeated_attribute_keeps_its_first_value_and_names_ignore_case() -> None:
+    text = f'#EXTINF:-1 TVG-ID="first" tvg-id="second" Group-Title=" spaced ",x\n{"a" * 40}'
+    (channel,) = parse(text).channels
+    assert (channel.tvg_id, channel.group) == ("first", "spaced")
+
+
+def test_channels_can_be_stamped_with_their_playlist() -> None:
+    channels = parse(fixture("bare_ids.m3u"), playlist="/lists/a.m3u").channels
+    assert {c.playlist for c in channels} == {"/lists/a.m3u"}

@@ -92,6 +92,12 @@ def test_a_failed_write_keeps_the_old_file_whole(tmp_path: Path, monkeypatch) ->
         (b'{"format": 1, "playlists": [{"source": "x", "channels": [["", "", "", "", "id", "zz"]]}]}',
          "not a 40-hex id"),
         (b"\xff\xfe\x00", "codec can't decode"),
+        (b'{"format": 1, "playlists": [{"source": "x", "channels": [["", 1, "", "", "id", "' + A.encode() + b'"]]}]}',
+         "six strings"),
+        (b'{"format": 1, "playlists": [{"source": "x", "channels": [["", "", "", "", "magnet", "' + A.encode() + b'"]]}]}',
+         "unknown channel kind 'magnet'"),
+        (b'{"format": 1, "playlists": [{"source": "x", "channels": {"a": 1}}]}', "not a list"),
+        (b'{"format": 1, "playlists": [{"source": "x", "skipped": -1}]}', "not a count"),
     ],
 )
 def test_a_broken_playlists_file_is_kept_aside_and_reported(
@@ -121,3 +127,12 @@ def test_a_broken_favourites_file_is_kept_aside_and_the_playlists_still_load(tmp
     assert len(list(tmp_path.glob("favourites.broken-*.json"))) == 1
     store.save(loaded.state)  # and saving afterwards works normally
     assert store.load().problems == ()
+
+
+def test_ids_written_by_hand_in_upper_case_are_read_in_lower_case(tmp_path: Path) -> None:
+    row = ["Name", "", "", "", "infohash", A.upper()]
+    data = {"format": 1, "playlists": [{"source": "x", "channels": [row]}]}
+    (tmp_path / "playlists.json").write_text(json.dumps(data))
+    loaded = ChannelStore(tmp_path).load()
+    assert loaded.problems == ()
+    assert loaded.state.catalog.name_for(("infohash", A)) == "Name"

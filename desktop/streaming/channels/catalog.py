@@ -72,12 +72,11 @@ class Catalog:
             pairs = [(c, h) for c, h in pairs if c.group == group]
         if only is not None:
             pairs = [(c, h) for c, h in pairs if c.key in only]
-        if not words:
-            return tuple(c for c, _ in pairs)
-        if len(words) == 1:
-            word = words[0]
-            return tuple(c for c, h in pairs if word in h)
-        return tuple(c for c, h in pairs if all(w in h for w in words))
+        # One pass per word, each over what the words before it left: a list
+        # comprehension per word is several times faster than all() per channel.
+        for word in words:
+            pairs = [(c, h) for c, h in pairs if word in h]
+        return tuple(c for c, _ in pairs)
 
 
 EMPTY_CATALOG = Catalog()

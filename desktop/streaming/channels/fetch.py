@@ -85,7 +85,7 @@ async def refresh_playlist(
     try:
         data = await fetch_playlist(playlist.source, session=session, limits=limits)
         # A 20 MB playlist takes a moment to parse: keep it off the streaming loop.
-        parsed = await asyncio.to_thread(parse, data)
+        parsed = await asyncio.to_thread(lambda: parse(data, playlist=playlist.source))
     except FetchError as exc:
         log.warning("playlist %s: %s", shown, exc)
         return playlist.failed(str(exc), clock())

@@ -12,9 +12,11 @@ characters), so 10,000 channels parse in a few tens of milliseconds.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
-from desktop.streaming.channels.links import NotAceStream, parse_link
+from desktop.streaming.channels.links import parse_link
 from desktop.streaming.channels.model import Channel, ChannelKey
 
 # key="value" or key=value; names are case-insensitive in practice.
@@ -23,7 +25,6 @@ _ATTRIBUTE = re.compile(r'([A-Za-z0-9_.:-]+)\s*=\s*(?:"([^"]*)"|([^\s",]+))')
 # is outside double quotes. A run of safe characters or one quoted string per
 # step keeps the regex linear and free of backtracking.
 _BEFORE_TITLE = re.compile(r'(?:[^",]+|"[^"]*")*')
-_LINE_BREAK = re.compile(r"\r\n?|\n")
 # Header attributes that name an EPG (XMLTV) address; each may list several, comma-separated.
 EPG_ATTRIBUTES = ("url-tvg", "x-tvg-url", "tvg-url")
 
@@ -44,22 +45,8 @@ class ParsedPlaylist:
         return len(self.channels) + self.skipped + self.duplicates
 
 
-@dataclass(frozen=True, slots=True)
-class _Info:
-    """What an #EXTINF line (and a following #EXTGRP) says about the next entry."""
-
-    title: str = ""
-    attributes: tuple[tuple[str, str], ...] = ()
-    extgrp: str = ""
-
-    def get(self, name: str) -> str:
-        for key, value in self.attributes:
-            if key == name:
-                return value.strip()
-        return ""
-
-
-_NO_INFO = _Info()
+# What an entry has when no #EXTINF came before it; read, never written.
+_NO_ATTRIBUTES: Mapping[str, str] = MappingProxyType({})
 
 
 def decode(data: bytes | str) -> str:
@@ -69,38 +56,52 @@ def decode(data: bytes | str) -> str:
     return data.removeprefix("\ufeff")
 
 
-def parse(data: bytes | str) -> ParsedPlaylist:
-    """Parse a whole playlist; anything unreadable is skipped, never raised."""
+def parse(data: bytes | str, *, playlist: str = "") -> ParsedPlaylist:
+    """Parse a whole playlist; anything unreadable is skipped, never raised.
+
+    `playlist` (the source) is stamped on every channel.
+    """
     channels: list[Channel] = []
     seen: set[ChannelKey] = set()
     header: dict[str, str] = {}
     skipped = duplicates = 0
-    info = _NO_INFO
-    for raw in _LINE_BREAK.split(decode(data)):
+    # What #EXTINF and #EXTGRP said about the next entry.
+    title, attributes, extgrp = "", _NO_ATTRIBUTES, ""
+    for raw in _lines(decode(data)):
         line = raw.strip()
         if not line:
             continue
         if line[0] == "#":
             tag = line[:8].upper()
             if tag == "#EXTINF:":
-                info = _extinf(line)
+                title, attributes = _extinf(line[8:])
             elif tag == "#EXTGRP:":
-                info = _Info(info.title, info.attributes, line[8:].strip())
+                extgrp = line[8:].strip()
             elif tag.startswith("#EXTM3U"):
-                for name, value in _attributes(line[7:]):
-                    header.setdefault(name, value)
+                for name, quoted, unquoted in _ATTRIBUTE.findall(line[7:]):
+                    header.setdefault(name.lower(), (quoted or unquoted).strip())
             continue  # #EXTVLCOPT, #KODIPROP, comments: not ours
-        try:
-            key = parse_link(line)
-        except NotAceStream:
+        key = parse_link(line)
+        if key is None:
             skipped += 1
+        elif key in seen:
+            duplicates += 1
         else:
-            if key in seen:
-                duplicates += 1
-            else:
-                seen.add(key)
-                channels.append(_channel(key, info))
-        info = _NO_INFO  # #EXTINF and #EXTGRP describe only the next entry
+            seen.add(key)
+            get = attributes.get
+            channels.append(
+                Channel(
+                    name=title or get("tvg-name", ""),
+                    group=get("group-title") or extgrp,
+                    logo=get("tvg-logo") or get("logo", ""),
+                    tvg_id=get("tvg-id", ""),
+                    kind=key[0],
+                    id=key[1],
+                    playlist=playlist,
+                )
+            )
+        # #EXTINF and #EXTGRP describe only the entry that follows them.
+        title, attributes, extgrp = "", _NO_ATTRIBUTES, ""
     return ParsedPlaylist(
         channels=tuple(channels),
         header=tuple(header.items()),
@@ -110,16 +111,26 @@ def parse(data: bytes | str) -> ParsedPlaylist:
     )
 
 
-def _attributes(text: str) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (name.lower(), quoted or unquoted)
-        for name, quoted, unquoted in _ATTRIBUTE.findall(text)
-    )
+def _lines(text: str) -> list[str]:
+    # Not str.splitlines(): it also breaks at U+2028, form feeds and other
+    # characters a title may hold. Two replaces and a split stay in C.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
 
 
-def _extinf(line: str) -> _Info:
-    """`#EXTINF:<duration> key="value" …,Title` — the title may hold commas and quotes."""
-    body = line[8:]
+def _attributes(text: str) -> dict[str, str]:
+    """key="value" pairs, names lower-cased; a repeated name keeps its first value."""
+    # Built from the end so that the first of a repeated name is written last
+    # (the order of an #EXTINF's attributes does not matter; the header's does).
+    return {
+        name.lower(): (quoted or unquoted).strip()
+        for name, quoted, unquoted in reversed(_ATTRIBUTE.findall(text))
+    }
+
+
+def _extinf(body: str) -> tuple[str, dict[str, str]]:
+    """`<duration> key="value" …,Title` — the title may hold commas and quotes."""
     end = _BEFORE_TITLE.match(body).end()  # type: ignore[union-attr]  # `*` always matches
     if end < len(body) and body[end] == ",":
         attributes, title = body[:end], body[end + 1 :]
@@ -127,19 +138,7 @@ def _extinf(line: str) -> _Info:
         # An unbalanced quote: fall back to the first comma of all.
         comma = body.find(",")
         attributes, title = (body, "") if comma < 0 else (body[:comma], body[comma + 1 :])
-    return _Info(title.strip(), _attributes(attributes))
-
-
-def _channel(key: ChannelKey, info: _Info) -> Channel:
-    kind, content_id = key
-    return Channel(
-        name=info.title or info.get("tvg-name"),
-        group=info.get("group-title") or info.extgrp,
-        logo=info.get("tvg-logo") or info.get("logo"),
-        tvg_id=info.get("tvg-id"),
-        kind=kind,
-        id=content_id,
-    )
+    return title.strip(), _attributes(attributes)
 
 
 def _epg_urls(header: dict[str, str]) -> tuple[str, ...]:

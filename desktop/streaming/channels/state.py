@@ -34,10 +34,11 @@ class PlaylistState:
         if not parsed.channels:
             return self.failed(_empty_message(parsed), now)
         source = self.source
-        channels = tuple(
-            Channel(c.name, c.group, c.logo, c.tvg_id, c.kind, c.id, source)
-            for c in parsed.channels
-        )
+        channels = parsed.channels
+        if any(c.playlist != source for c in channels):  # parse(…, playlist=source) saves this
+            channels = tuple(
+                Channel(c.name, c.group, c.logo, c.tvg_id, c.kind, c.id, source) for c in channels
+            )
         return dataclasses.replace(
             self,
             channels=channels,

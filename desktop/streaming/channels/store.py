@@ -18,10 +18,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,6 +39,8 @@ FAVOURITES_FILE = "favourites.json"
 FORMAT = 1  # bumped when the layout changes in a way an older reader would misread
 
 T = TypeVar("T")
+
+_HEX_RUN = re.compile(r"[0-9a-fA-F]*")
 
 
 class BrokenFile(ValueError):
@@ -130,8 +134,8 @@ def _write_atomically(path: Path, data: object) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
-            out.write("\n")
+            # dumps() then one write: json.dump() writes in many small pieces.
+            out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -171,7 +175,7 @@ def _decode_playlists(raw: Any) -> tuple[PlaylistState, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("source"), str):
             raise BrokenFile("a playlist without a source")
         source = item["source"]
-        channels = tuple(_decode_channel(row, source) for row in item.get("channels", []))
+        channels = _decode_channels(item.get("channels", []), source)
         playlists.setdefault(
             source,
             PlaylistState(
@@ -188,11 +192,32 @@ def _decode_playlists(raw: Any) -> tuple[PlaylistState, ...]:
     return tuple(playlists.values())
 
 
-def _decode_channel(row: Any, source: str) -> Channel:
-    if not (isinstance(row, list) and len(row) == 6 and all(isinstance(v, str) for v in row)):
+def _decode_channels(rows: Any, source: str) -> tuple[Channel, ...]:
+    """Rows of [name, group, logo, tvg_id, kind, id], checked column by column.
+
+    This runs at every start on up to tens of thousands of rows, so the checks
+    are whole-column C calls (join, set, map) rather than a Python test per field.
+    """
+    if not isinstance(rows, list):
+        raise BrokenFile("the channels are not a list")
+    if not rows:
+        return ()
+    if set(map(type, rows)) != {list} or set(map(len, rows)) != {6}:
         raise BrokenFile("a channel row is not six strings")
-    name, group, logo, tvg_id, kind, cid = row
-    return Channel(name, group, logo, tvg_id, _kind(kind), _hex(cid), source)
+    names, groups, logos, tvg_ids, kinds, ids = zip(*rows)
+    try:
+        for column in (names, groups, logos, tvg_ids, kinds, ids):
+            "".join(column)  # raises TypeError on anything but str
+    except TypeError:
+        raise BrokenFile("a channel row is not six strings") from None
+    unknown = set(kinds).difference(KINDS)
+    if unknown:
+        raise BrokenFile(f"unknown channel kind {min(unknown)!r}")
+    if set(map(len, ids)) != {40} or not _HEX_RUN.fullmatch("".join(ids)):
+        bad = next(i for i in ids if not is_hex40(i))
+        raise BrokenFile(f"{bad!r} is not a 40-hex id")
+    lowered = [i.lower() for i in ids]
+    return tuple(map(Channel, names, groups, logos, tvg_ids, kinds, lowered, repeat(source)))
 
 
 def _decode_favourites(raw: Any) -> frozenset[ChannelKey]:
