@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest_asyncio
@@ -19,6 +19,9 @@ class PlaylistSite:
     base: str
     requests: list[str]
     chunks_sent: dict[str, int]
+    # /gated.m3u: `arrived` is set when a request is in, the answer waits for `proceed`.
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    proceed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -32,6 +35,11 @@ def _routes(site: PlaylistSite, release: asyncio.Event) -> web.Application:
         return await handler(request)
 
     async def playlist(request: web.Request) -> web.Response:
+        return web.Response(body=world, content_type=M3U_TYPE)
+
+    async def gated(request: web.Request) -> web.Response:
+        site.arrived.set()
+        await site.proceed.wait()
         return web.Response(body=world, content_type=M3U_TYPE)
 
     async def m3u_labelled_html(request: web.Request) -> web.Response:
@@ -78,6 +86,7 @@ def _routes(site: PlaylistSite, release: asyncio.Event) -> web.Application:
 
     app = web.Application(middlewares=[web.middleware(count)])
     app.router.add_get("/list.m3u", playlist)
+    app.router.add_get("/gated.m3u", gated)
     app.router.add_get("/labelled-html.m3u", m3u_labelled_html)
     app.router.add_get("/page", page)
     app.router.add_get("/page-as-text", page_as_text)
@@ -106,6 +115,7 @@ async def playlist_site() -> AsyncIterator[PlaylistSite]:
         yield site
     finally:
         release.set()
+        site.proceed.set()
         await runner.cleanup()
 
 

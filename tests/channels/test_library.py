@@ -94,11 +94,14 @@ async def test_refreshing_one_playlist_twice_at_once_downloads_it_once(
     tmp_path: Path, playlist_site: PlaylistSite
 ) -> None:
     lib = await opened(tmp_path)
-    source = playlist_site.url("/list.m3u")
+    source = playlist_site.url("/gated.m3u")
     await lib.add(source, refresh=False)
-    first, second = await asyncio.gather(lib.refresh(source), lib.refresh(source))
-    assert first == second and len(first.channels) == 8
-    assert playlist_site.requests == ["/list.m3u"]
+    first = asyncio.ensure_future(lib.refresh(source))
+    await playlist_site.arrived.wait()
+    second = asyncio.ensure_future(lib.refresh(source))  # while the first is downloading
+    playlist_site.proceed.set()
+    assert await first == await second and len((await first).channels) == 8
+    assert playlist_site.requests == ["/gated.m3u"]
 
 
 async def test_refresh_all_reports_each_playlist_on_its_own(
@@ -153,11 +156,12 @@ async def test_a_playlist_removed_while_downloading_stays_removed(
     tmp_path: Path, playlist_site: PlaylistSite
 ) -> None:
     lib = await opened(tmp_path)
-    source = playlist_site.url("/list.m3u")
+    source = playlist_site.url("/gated.m3u")
     await lib.add(source, refresh=False)
     refreshing = asyncio.ensure_future(lib.refresh(source))
-    await asyncio.sleep(0)  # the download has started
+    await playlist_site.arrived.wait()  # the download is under way
     await lib.remove(source)
+    playlist_site.proceed.set()
     assert len((await refreshing).channels) == 8  # the caller still gets its answer
     assert lib.state.playlists == ()
     with pytest.raises(UnknownPlaylist):
