@@ -237,3 +237,20 @@ def test_a_repeated_attribute_keeps_its_first_value_and_names_ignore_case() -> N
 def test_channels_can_be_stamped_with_their_playlist() -> None:
     channels = parse(fixture("bare_ids.m3u"), playlist="/lists/a.m3u").channels
     assert {c.playlist for c in channels} == {"/lists/a.m3u"}
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "a" * 200_000 + '"',  # a long run of name characters with no "="
+        "a" + " " * 200_000 + "b",
+        'a="' + "x" * 200_000,  # a quote that never closes
+        "a=" * 100_000,
+        'a"b' * 70_000,
+    ],
+)
+def test_a_huge_junk_line_is_read_in_linear_time(junk: str) -> None:
+    # Quadratic regexes took minutes on lines like these; the suite's timeout
+    # is what fails here, no timing is asserted.
+    text = f"#EXTM3U {junk}\n#EXTINF:-1 {junk}\nacestream://{junk}\n{'a' * 40}\n"
+    assert len(parse(text).channels) == 1

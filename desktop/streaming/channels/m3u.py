@@ -6,7 +6,7 @@ in, plain HTTP streams beside AceStream links. The parser keeps what AceTray
 can play, counts what it cannot, and never raises on content.
 
 It works line by line with compiled regexes and str methods (no loop over
-characters), so 10,000 channels parse in a few tens of milliseconds.
+characters): 10,000 channels parse in about a tenth of a second.
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ from types import MappingProxyType
 from desktop.streaming.channels.links import parse_link
 from desktop.streaming.channels.model import Channel, ChannelKey
 
-# key="value" or key=value; names are case-insensitive in practice.
-_ATTRIBUTE = re.compile(r'([A-Za-z0-9_.:-]+)\s*=\s*(?:"([^"]*)"|([^\s",]+))')
+# key="value" or key=value; names are case-insensitive in practice. The
+# look-behind lets a name start only where a word starts: without it findall
+# tries every position of a long run of letters, each scanning to its end,
+# and one 200,000-character junk line took minutes (quadratic).
+_ATTRIBUTE = re.compile(r'(?<![A-Za-z0-9_.:-])([A-Za-z0-9_.:-]+)\s*=\s*(?:"([^"]*)"|([^\s",]+))')
 # The attribute part of an #EXTINF line: everything up to the first comma that
 # is outside double quotes. A run of safe characters or one quoted string per
 # step keeps the regex linear and free of backtracking.
