@@ -1,0 +1,103 @@
+"""Small things a person notices: where balloons point, what the status bar keeps, the log folder, demo wording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QGuiApplication
+
+from desktop.streaming.snapshot import ProxySnapshot
+from desktop.ui import log_folder
+from desktop.ui.actions import AppActions
+from desktop.ui.log_folder import LogFolderDialog
+from desktop.ui.main_window import MainWindow
+from desktop.ui.notifier import Notifier
+from desktop.ui.tray import tray_status
+
+
+class FakeTray:
+    """A tray icon whose host has not placed it yet (geometry unknown), as right after start-up."""
+
+    def __init__(self) -> None:
+        self.place = QRect()
+        self.balloons: list[str] = []
+
+    def isVisible(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def supportsMessages(self) -> bool:  # noqa: N802
+        return True
+
+    def geometry(self) -> QRect:
+        return self.place
+
+    def showMessage(self, title, message, icon, ms) -> None:  # noqa: N802
+        assert not self.place.isEmpty(), "a balloon before the icon is placed points at the screen's corner"
+        self.balloons.append(title)
+
+
+def demo_snapshot(**changes) -> ProxySnapshot:
+    values = dict(running=True, listen_url="http://127.0.0.1:6880", engine_url="http://127.0.0.1:43389",
+                  engine_reachable=True, engine_version="3.1.70", demo_engine=True)
+    values.update(changes)
+    return ProxySnapshot(**values)
+
+
+def test_a_start_up_balloon_waits_until_the_tray_icon_is_placed(qtbot):
+    window = MainWindow(AppActions())
+    qtbot.addWidget(window)
+    tray = FakeTray()
+    notifier = Notifier(window, tray)  # type: ignore[arg-type]
+    notifier.notify("Settings reset", "The settings file was broken.", level="warning")
+    assert tray.balloons == []
+    assert window.statusBar().currentMessage().startswith("Settings reset")  # the window has it at once
+    tray.place = QRect(1200, 0, 24, 24)  # the tray host embeds the icon
+    qtbot.waitUntil(lambda: tray.balloons == ["Settings reset"], timeout=2000)
+
+
+def test_the_status_bar_shows_only_while_it_has_something_to_say(qtbot):
+    window = MainWindow(AppActions())
+    qtbot.addWidget(window)
+    window.show()
+    bar = window.statusBar()
+    assert not bar.isVisible()  # no empty strip at the bottom
+    window.show_notice("Stream link copied: http://127.0.0.1:6880/…")
+    assert bar.isVisible()
+    bar.clearMessage()
+    assert not bar.isVisible()
+
+
+def test_reopening_the_window_clears_the_still_running_notice(make_controller, engine, qtbot):
+    controller = make_controller(engine_url=engine.url, tray=True)
+    controller.window.close()
+    assert controller.window.statusBar().currentMessage().startswith("AceTray is still running")
+    controller.show_window()
+    assert controller.window.statusBar().currentMessage() == ""
+    assert not controller.window.statusBar().isVisible()
+
+
+def test_open_log_folder_without_a_file_manager_shows_the_path_to_copy(make_controller, engine, monkeypatch,
+                                                                       tmp_path: Path):
+    monkeypatch.setattr(log_folder, "open_in_file_manager", lambda folder: False)
+    controller = make_controller(engine_url=engine.url)
+    controller.actions.open_logs.trigger()
+    (dialog,) = [d for d in controller.dialogs.open if isinstance(d, LogFolderDialog)]
+    assert dialog.isVisible() and dialog.path.text() == str(tmp_path / "logs")
+    dialog.copy_button.click()
+    assert QGuiApplication.clipboard().text() == str(tmp_path / "logs")
+    assert (tmp_path / "logs").is_dir()
+
+
+def test_the_demo_engine_is_called_the_built_in_demo_engine(qtbot):
+    window = MainWindow(AppActions())
+    qtbot.addWidget(window)
+    window.show_snapshot(demo_snapshot())
+    status = window.status_line.text()
+    assert "built-in demo engine" in status and "3.1.70" not in status and "43389" not in status
+    idle = tray_status(demo_snapshot())
+    assert idle.tooltip.endswith("nothing playing (built-in demo engine)")
+    down = tray_status(demo_snapshot(engine_reachable=False))
+    assert down.tooltip == "AceTray — the built-in demo engine does not answer" and "43389" not in down.tooltip
+    window.show_snapshot(demo_snapshot(engine_reachable=False))
+    assert "built-in demo engine not answering" in window.status_line.text()
