@@ -66,7 +66,11 @@ class Notifier(QObject):
         self._waiting.clear()
 
     def _placed(self) -> bool:
-        return self._tray is not None and not self._tray.geometry().isEmpty()
+        # Before the tray host embeds it, an X11 icon reports (0, 0, 22, 22): not yet placed.
+        if self._tray is None:
+            return False
+        where = self._tray.geometry()
+        return not where.isEmpty() and not (where.x() == 0 and where.y() == 0)
 
     def _show_waiting(self) -> None:
         self._waited_ms += PLACE_POLL_MS

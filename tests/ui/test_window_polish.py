@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QGuiApplication
 
 from desktop.streaming.snapshot import ProxySnapshot
@@ -33,7 +33,8 @@ class FakeTray:
         return self.place
 
     def showMessage(self, title, message, icon, ms) -> None:  # noqa: N802
-        assert not self.place.isEmpty(), "a balloon before the icon is placed points at the screen's corner"
+        placed = not self.place.isEmpty() and self.place.topLeft() != QPoint(0, 0)
+        assert placed, "a balloon before the icon is placed points at the screen's corner"
         self.balloons.append(title)
 
 
@@ -52,6 +53,10 @@ def test_a_start_up_balloon_waits_until_the_tray_icon_is_placed(qtbot):
     notifier.notify("Settings reset", "The settings file was broken.", level="warning")
     assert tray.balloons == []
     assert window.statusBar().currentMessage().startswith("Settings reset")  # the window has it at once
+    tray.place = QRect(0, 0, 22, 22)  # an X11 icon's size is known before the tray host has embedded it
+    with qtbot.waitSignal(notifier._poll.timeout, timeout=1000):
+        pass  # the notifier looked again…
+    assert tray.balloons == []  # …and still waits
     tray.place = QRect(1200, 0, 24, 24)  # the tray host embeds the icon
     qtbot.waitUntil(lambda: tray.balloons == ["Settings reset"], timeout=2000)
 
