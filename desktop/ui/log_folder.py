@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.ui.ui_tasks import DialogKeeper
 
@@ -22,12 +22,13 @@ class LogFolderDialog(QDialog):
     def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("AceTray log folder")
-        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)  # no resize handle: nothing grows
         text = QLabel("No file manager could open the log folder. AceTray's logs are here:")
         text.setWordWrap(True)
         layout.addWidget(text)
         self.path = QLineEdit(str(folder))
+        self.path.setMinimumWidth(500)  # the dialog's width (it is sized by its content)
         self.path.setReadOnly(True)
         self.path.setCursorPosition(0)
         layout.addWidget(self.path)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -44,6 +45,7 @@ from desktop.ui.setting_widgets import SettingEditor
 log = logging.getLogger(__name__)
 
 EngineCheck = Callable[[str], Awaitable[str]]
+GROUP_WIDTH = 600
 SETTLE_MS = 600  # a typed value is judged once typing pauses this long (or the field is left)
 _HINTS = {
     "engine_url": "Test connection asks the engine at this address for its version.",
@@ -67,7 +69,6 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("AceTray Settings")
-        self.setMinimumWidth(620)
         self._original = settings
         self._check_engine = check_engine
         self._player_system = player_system
@@ -81,6 +82,9 @@ class SettingsDialog(QDialog):
         self._settle.timeout.connect(self._validate)
 
         layout = QVBoxLayout(self)
+        # Sized by its content, not the user: the note lines keep that size steady,
+        # and window managers draw no resize handle (an empty strip) under it.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         if override_note:
             note = QLabel(override_note)
             note.setWordWrap(True)
@@ -96,6 +100,7 @@ class SettingsDialog(QDialog):
         for group in GROUPS:
             forms[group].setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
             box = QGroupBox(group)
+            box.setMinimumWidth(GROUP_WIDTH)  # the dialog's width: it is sized by its content
             box.setLayout(forms[group])
             layout.addWidget(box)
         self.test_result = self._notes["engine_url"]  # Test connection answers where URL problems show
