@@ -33,7 +33,7 @@ from desktop.ui.actions import AppActions
 from desktop.ui.banner import banner_for
 from desktop.ui.formatting import count_phrase
 from desktop.ui.link_commands import LinkCommands
-from desktop.ui.log_folder import show_log_folder
+from desktop.ui.log_folder import FolderOpener, show_log_folder
 from desktop.ui.links import base_url
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notifier import Notifier
@@ -89,6 +89,7 @@ class AppController(QObject):
         self.notify = self.notifier.notify
         self.tasks = TaskSpawner(lambda title, message, level: self.notify(title, message, level=level))
         self.dialogs = DialogKeeper()
+        self.folder_opener = FolderOpener(self)
         self.proxy = ProxyControl(self.notify)
         shared = dict(
             settings=self.run_settings, proxy=self.proxy, notify=self.notify, tasks=self.tasks,
@@ -277,7 +278,7 @@ class AppController(QObject):
             self._refresh_view()
 
     def open_log_folder(self) -> None:
-        show_log_folder(self._log_dir, self._dialog_parent(), self.dialogs)
+        show_log_folder(self._log_dir, self.folder_opener, self._dialog_parent, self.dialogs)
 
     # -- quit ---------------------------------------------------------------------------
     def request_quit(self) -> None:

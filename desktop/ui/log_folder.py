@@ -1,19 +1,58 @@
-"""Open log folder: the file manager when there is one, else the path with a Copy button."""
+"""Open log folder: the file manager when there is one, else the path with a Copy button.
+
+On Linux Qt hands the folder to `xdg-open` and reports success as soon as that
+has started, even when it then finds nothing to open the folder with. So there
+AceTray runs `xdg-open` itself and reads its exit status.
+"""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QObject, QProcess, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.ui.ui_tasks import DialogKeeper
 
 
-def open_in_file_manager(folder: Path) -> bool:
-    """Ask the desktop to show `folder`; False when nothing can (no file manager, no xdg-open)."""
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+def find_xdg_open() -> str | None:
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return shutil.which("xdg-open")
+    return None
+
+
+class FolderOpener(QObject):
+    """Shows a folder in the file manager; `failed()` is called when nothing could (maybe later)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._running: list[QProcess] = []
+
+    def open(self, folder: Path, failed: Callable[[], None]) -> None:
+        opener = find_xdg_open()
+        if opener is None:
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+                failed()
+            return
+        process = QProcess(self)
+        self._running.append(process)
+
+        def finished(code: int = 1, _status: object = None) -> None:
+            if process in self._running:
+                self._running.remove(process)
+                process.deleteLater()
+                if code != 0:  # 3: no tool found, 4: the action failed (xdg-utils' exit codes)
+                    failed()
+
+        process.finished.connect(finished)
+        process.errorOccurred.connect(
+            lambda error: finished() if error is QProcess.ProcessError.FailedToStart else None
+        )
+        process.start(opener, [str(folder)])
 
 
 class LogFolderDialog(QDialog):
@@ -44,11 +83,15 @@ class LogFolderDialog(QDialog):
         self.copy_button.setText("Copied")
 
 
-def show_log_folder(folder: Path, parent: QWidget | None, dialogs: DialogKeeper) -> LogFolderDialog | None:
+def show_log_folder(
+    folder: Path, opener: FolderOpener, parent: Callable[[], QWidget | None], dialogs: DialogKeeper
+) -> None:
+    """The file manager on `folder`, or (when there is none) a dialog with its path."""
     folder.mkdir(parents=True, exist_ok=True)
-    if open_in_file_manager(folder):
-        return None
-    dialog = LogFolderDialog(folder, parent)
-    dialogs.keep(dialog)
-    dialog.open()
-    return dialog
+
+    def show_path() -> None:
+        dialog = LogFolderDialog(folder, parent())
+        dialogs.keep(dialog)
+        dialog.open()
+
+    opener.open(folder, show_path)

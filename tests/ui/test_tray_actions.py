@@ -197,7 +197,8 @@ class _UrlCatcher(QObject):
         self.urls.append(url)
 
 
-def test_open_log_folder_opens_the_log_directory(make_controller, engine, tmp_path: Path):
+def test_open_log_folder_opens_the_log_directory(make_controller, engine, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("desktop.ui.log_folder.find_xdg_open", lambda: None)  # Qt's own way (Windows, macOS)
     catcher = _UrlCatcher()
     QDesktopServices.setUrlHandler("file", catcher, "open")  # what the desktop would be asked to open
     try:

@@ -82,16 +82,39 @@ def test_reopening_the_window_clears_the_still_running_notice(make_controller, e
     assert not controller.window.statusBar().isVisible()
 
 
-def test_open_log_folder_without_a_file_manager_shows_the_path_to_copy(make_controller, engine, monkeypatch,
+def test_open_log_folder_without_a_file_manager_shows_the_path_to_copy(make_controller, engine, monkeypatch, qtbot,
                                                                        tmp_path: Path):
-    monkeypatch.setattr(log_folder, "open_in_file_manager", lambda folder: False)
+    # xdg-open exists but finds nothing to open a folder with (Qt would call that a success).
+    xdg_open = tmp_path / "xdg-open"
+    xdg_open.write_text('#!/bin/sh\necho "xdg-open: no method available for opening $1" >&2\nexit 3\n')
+    xdg_open.chmod(0o755)
+    monkeypatch.setattr(log_folder, "find_xdg_open", lambda: str(xdg_open))
     controller = make_controller(engine_url=engine.url)
     controller.actions.open_logs.trigger()
-    (dialog,) = [d for d in controller.dialogs.open if isinstance(d, LogFolderDialog)]
+
+    def dialogs() -> list[LogFolderDialog]:
+        return [d for d in controller.dialogs.open if isinstance(d, LogFolderDialog)]
+
+    qtbot.waitUntil(lambda: len(dialogs()) == 1, timeout=5000)
+    (dialog,) = dialogs()
     assert dialog.isVisible() and dialog.path.text() == str(tmp_path / "logs")
     dialog.copy_button.click()
     assert QGuiApplication.clipboard().text() == str(tmp_path / "logs")
     assert (tmp_path / "logs").is_dir()
+
+
+def test_a_file_manager_that_opens_the_folder_gets_no_dialog(make_controller, engine, monkeypatch, qtbot,
+                                                              tmp_path: Path):
+    seen = tmp_path / "opened"
+    xdg_open = tmp_path / "xdg-open"
+    xdg_open.write_text(f'#!/bin/sh\necho "$1" > "{seen}"\n')
+    xdg_open.chmod(0o755)
+    monkeypatch.setattr(log_folder, "find_xdg_open", lambda: str(xdg_open))
+    controller = make_controller(engine_url=engine.url)
+    controller.actions.open_logs.trigger()
+    qtbot.waitUntil(lambda: seen.exists() and seen.read_text().strip() == str(tmp_path / "logs"), timeout=5000)
+    qtbot.waitUntil(lambda: not controller.folder_opener._running, timeout=5000)  # it exited 0
+    assert not [d for d in controller.dialogs.open if isinstance(d, LogFolderDialog)]
 
 
 def test_the_demo_engine_is_called_the_built_in_demo_engine(qtbot):
