@@ -3,7 +3,7 @@
 A player that exits at once (VLC refuses to run as root, mpv cannot open the
 link…) would otherwise vanish while AceTray says "Opening in player", so each
 one runs under a QProcess for `EARLY_EXIT_MS`; an exit in that time is told with
-its status and the last line it printed. A player that keeps running is the
+its status and the last lines it printed. A player that keeps running is the
 user's window from then on.
 
 Its output goes to a temporary file rather than a pipe, for two reasons: only
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 EARLY_EXIT_MS = 5000  # an exit within this long is a failure to report
 KEEP_OUTPUT_BYTES = 4096  # of a player's output, only this much of the end is read
+LAST_WORDS_CHARS = 240  # of that, this much is told (whole lines, the newest)
 _NAMES = {"vlc": "VLC", "cvlc": "VLC", "mpv": "mpv", "ffplay": "ffplay", "celluloid": "Celluloid"}
 
 
@@ -41,8 +42,13 @@ def player_name(program: str) -> str:
     return _NAMES.get(stem.lower(), stem)
 
 
-def last_line(path: Path, limit: int = KEEP_OUTPUT_BYTES) -> str:
-    """The last non-empty line in the last `limit` bytes of `path` ("" when none)."""
+def last_words(path: Path, budget: int = LAST_WORDS_CHARS, limit: int = KEEP_OUTPUT_BYTES) -> str:
+    """The last lines in the last `limit` bytes of `path`, whole, as many as fit in `budget` characters.
+
+    Not just the very last line: players wrap one message over several (VLC's
+    "VLC is not supposed to be run as root. Sorry." is followed by three lines
+    of advice), and the cause is usually just before the end.
+    """
     try:
         with path.open("rb") as file:
             file.seek(max(0, file.seek(0, os.SEEK_END) - limit))
@@ -50,7 +56,20 @@ def last_line(path: Path, limit: int = KEEP_OUTPUT_BYTES) -> str:
     except OSError:
         return ""
     lines = [line.strip() for line in tail.decode("utf-8", "replace").replace("\r", "\n").split("\n")]
-    return next((line for line in reversed(lines) if line), "")
+    lines = [line for line in lines if line]
+    if len(tail) == limit and lines:
+        lines = lines[1:]  # the first one may be cut
+    if not lines:
+        return ""
+    if len(lines[-1]) > budget:
+        half = budget // 2 - 1
+        return f"{lines[-1][:half]}…{lines[-1][-half:]}"
+    words: list[str] = []
+    for line in reversed(lines):
+        if sum(len(w) + 1 for w in words) + len(line) > budget:
+            break
+        words.insert(0, line)
+    return " ".join(words)
 
 
 class _Process(QProcess):
@@ -117,12 +136,13 @@ class PlayerProcess(QObject):
 
     def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         crashed = status is QProcess.ExitStatus.CrashExit
-        said = last_line(self._output) if self._output is not None else ""
+        said = last_words(self._output) if self._output is not None else ""
         log.info("%s exited (status %s%s)%s", self.name, code, ", crashed" if crashed else "", f": {said}" if said else "")
         if not self.settled:
             self._watch.stop()
-            # Status 0 at once is a hand-over (VLC's "one instance" mode passes the link on), not a failure.
-            if crashed or code != 0:
+            # A quiet status 0 at once is a hand-over (VLC's "one instance" mode passes
+            # the link on), not a failure; ffplay, though, exits 0 after an error it prints.
+            if crashed or code != 0 or said:
                 self.problem.emit("The player stopped", self._early_exit_sentence(code, crashed, said))
         self._drop_output()
         self.done.emit()

@@ -19,6 +19,11 @@ from tests.ui.helpers import free_port
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="uses shell scripts as players")
 
 CID = "0123456789abcdef0123456789abcdef01234567"
+VLC_AS_ROOT = """VLC is not supposed to be run as root. Sorry.
+If you need to use real-time priorities and/or privileged TCP ports
+you can use vlc-wrapper (make sure it is Set-UID root and
+cannot be run by non-trusted users first).
+"""
 
 
 def script(folder: Path, name: str, body: str) -> Path:
@@ -51,14 +56,14 @@ def test_with_the_engine_down_no_player_is_started_and_the_user_is_told(make_con
 
 def test_a_player_that_exits_at_once_is_reported_with_its_status_and_last_line(make_controller, engine, qtbot,
                                                                                tmp_path: Path):
-    player = script(tmp_path, "vlc", 'echo "VLC media player 3.0.20 Vetinari"\n'
-                                     'echo "VLC is not supposed to be run as root. Sorry." >&2\nexit 1\n')
+    # What VLC prints when started as root (one message, wrapped over four lines).
+    player = script(tmp_path, "vlc", "cat >&2 <<'EOF'\n" + VLC_AS_ROOT + "EOF\nexit 1\n")
     controller = make_controller(Settings(port=free_port(), player_command=str(player)), engine_url=engine.url,
                                  player_system=PlayerSystem())
     open_in(controller)
     qtbot.waitUntil(lambda: notice(controller).startswith("The player stopped"), timeout=5000)
     assert notice(controller) == (
-        "The player stopped: VLC exited at once (status 1): VLC is not supposed to be run as root. Sorry.")
+        "The player stopped: VLC exited at once (status 1): " + " ".join(VLC_AS_ROOT.splitlines()))
     assert any("VLC exited at once" in line for line in controller.window.events_model.texts())
     qtbot.waitUntil(lambda: not controller.links.players.players, timeout=2000)  # forgotten once reported
 
@@ -109,7 +114,22 @@ def test_the_name_a_person_knows_a_player_by():
     assert player_process.player_name("/opt/players/SuperPlayer") == "SuperPlayer"
 
 
-def test_only_the_end_of_a_long_output_is_read(tmp_path: Path):
+def test_only_the_end_of_a_long_output_is_read_and_told(tmp_path: Path):
     log = tmp_path / "out.log"
-    log.write_bytes(b"x" * 1_000_000 + b"\nfirst\nthe last words\n\n")
-    assert player_process.last_line(log, limit=64) == "the last words"
+    log.write_bytes(b"x" * 1_000_000 + b"\nfirst\nsecond line\nthe last words\n\n")
+    assert player_process.last_words(log, budget=30, limit=64) == "second line the last words"
+    log.write_bytes(b"banner\n" + b"y" * 500 + b"\n")
+    said = player_process.last_words(log, budget=40)
+    assert len(said) <= 40 and said.startswith("yyy") and "…" in said
+
+
+def test_a_player_that_says_why_and_exits_0_is_reported(qtbot, qapp, tmp_path: Path):
+    # ffplay prints "…: Connection refused" and exits 0 all the same.
+    launcher = player_process.PlayerLauncher()
+    problems: list[str] = []
+    launcher.problem.connect(lambda title, message: problems.append(message))
+    ffplay = script(tmp_path, "ffplay", 'echo "http://127.0.0.1:6880/x: Connection refused" >&2\nexit 0\n')
+    launched = launcher.launch(PlayerCommand(str(ffplay), ()))
+    with qtbot.waitSignal(launched.done, timeout=5000):
+        pass
+    assert problems == ["ffplay exited at once (status 0): http://127.0.0.1:6880/x: Connection refused"]
