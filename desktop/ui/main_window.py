@@ -126,7 +126,10 @@ class MainWindow(QMainWindow):
         self.events_model = EventsModel(parent=self)
         self.events_view = QListView()
         self.events_view.setModel(self.events_model)
-        self.events_view.setUniformItemSizes(True)
+        # Long events wrap instead of scrolling sideways: each is a sentence to read whole.
+        self.events_view.setWordWrap(True)
+        self.events_view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.events_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.events_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.events_placeholder = _placeholder("Nothing has happened yet.")
         self.events_stack = QStackedWidget()

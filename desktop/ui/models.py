@@ -208,6 +208,17 @@ class _EventRow:
     text: str
 
 
+def _event_tip(event: ProxyEvent) -> str:
+    """The whole message, the technical detail when the core gives one, and the channel."""
+    lines = [event.message]
+    detail = event.extra.get("detail")
+    if detail:
+        lines.append(f"Detail: {detail}")
+    if event.content_id:
+        lines.append(f"Channel: {event.content_id}")
+    return "\n".join(lines)
+
+
 class EventsModel(QAbstractListModel):
     """The newest events at the bottom, bounded so a long run cannot grow memory."""
 
@@ -226,7 +237,7 @@ class EventsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return row.text
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.event.content_id or None
+            return _event_tip(row.event)
         if role == Qt.ItemDataRole.UserRole:
             return row.event.level
         return None

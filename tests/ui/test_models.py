@@ -148,6 +148,17 @@ def test_events_list_is_bounded_and_readable(qapp):
     assert len(lines) == 3
     assert lines[0].endswith("event 2")
     assert "⚠ [00000000…] event 4" in lines[-1]
+    tip = model.data(model.index(2, 0), Qt.ItemDataRole.ToolTipRole)
+    assert tip == f"event 4\nChannel: {1:040x}"
+
+
+def test_an_events_technical_detail_is_in_its_tooltip(qapp):
+    model = EventsModel()
+    model.add(ProxyEvent(time=NOW, level="warning", message="The engine stopped sending; reconnecting.",
+                         extra={"detail": "ClientPayloadError: Response payload is not completed"}))
+    assert model.texts()[0].endswith("The engine stopped sending; reconnecting.")
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole) == (
+        "The engine stopped sending; reconnecting.\nDetail: ClientPayloadError: Response payload is not completed")
 
 
 def test_events_view_follows_new_events_unless_scrolled_up(qapp, qtbot):
