@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from desktop import autostart as autostart_mod
 from desktop import settings as settings_store
@@ -31,7 +31,7 @@ from desktop.ui import banner as banner_keys
 from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import banner_for
-from desktop.ui.formatting import count_phrase
+from desktop.ui.confirm import ask_before_cutting
 from desktop.ui.link_commands import LinkCommands
 from desktop.ui.log_folder import FolderOpener, show_log_folder
 from desktop.ui.links import base_url
@@ -123,7 +123,7 @@ class AppController(QObject):
         a.settings.triggered.connect(self.open_settings)
         a.start_on_login.toggled.connect(self.settings_flow.set_start_on_login)
         a.open_logs.triggered.connect(self.open_log_folder)
-        a.quit.triggered.connect(self.request_quit)
+        a.quit.triggered.connect(self.confirm_quit)
         self.window.copy_link_requested.connect(self.links.copy_link_for)
         self.window.play_requested.connect(self.links.play_soon)
         self.window.close_requested.connect(self._on_window_close)
@@ -175,7 +175,25 @@ class AppController(QObject):
 
     def toggle_proxy(self) -> None:
         running = self.snapshot is not None and self.snapshot.running
-        self.tasks.spawn(self.proxy.stop() if running else self.proxy.start())
+        if not running:
+            self.tasks.spawn(self.proxy.start())
+            return
+        ask_before_cutting(
+            players=self._players(), title="Stop the proxy?", go="Stop proxy",
+            consequence="Stopping the proxy ends their streams; players cannot connect until you start it again.",
+            then=lambda: self.tasks.spawn(self.proxy.stop()), parent=self._dialog_parent(), dialogs=self.dialogs,
+        )
+
+    def confirm_quit(self) -> None:
+        """Quit from the menu or the window: ask first when players are watching."""
+        ask_before_cutting(
+            players=self._players(), title="Quit AceTray?", go="Quit",
+            consequence="Quitting stops their streams.", then=self.request_quit,
+            parent=self._dialog_parent(), dialogs=self.dialogs,
+        )
+
+    def _players(self) -> int:
+        return self.snapshot.player_count if self.snapshot is not None and self.snapshot.running else 0
 
     def _on_tick(self) -> None:
         self.ticks.tick()
@@ -245,24 +263,11 @@ class AppController(QObject):
                 self._told_about_tray = True
                 self.notify(STILL_RUNNING, "Streams keep flowing. Quit from the tray menu.")
             return
-        players = self.snapshot.player_count if self.snapshot else 0
-        if not players:
-            self.request_quit()
-            return
         # No tray to return to: closing means quitting, so say what it stops.
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Quit AceTray?",
-            f"{count_phrase(players, 'player')} still watching. Quitting stops their streams.",
-            parent=self.window,
+        ask_before_cutting(
+            players=self._players(), title="Quit AceTray?", go="Quit", consequence="Quitting stops their streams.",
+            then=self.request_quit, otherwise=self.window.showMinimized, parent=self.window, dialogs=self.dialogs,
         )
-        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
-        box.finished.connect(
-            lambda _r: self.request_quit() if box.clickedButton() is quit_button else self.window.showMinimized()
-        )
-        self.dialogs.keep(box)
-        box.open()
 
     def _on_banner_action(self, key: str) -> None:
         if key == banner_keys.USE_DEMO:

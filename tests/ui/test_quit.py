@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtWidgets import QMessageBox
+
 from tests.fake_engine import DEFAULT_PACKETS
 from desktop.streaming.demo_state import EngineFaults
 from tests.ui.helpers import port_accepts
@@ -12,9 +14,14 @@ CID = "e" * 40
 
 
 def quit_and_time(controller, qtbot) -> float:
+    """Quit from the menu while a player watches: confirm, then time the quit itself."""
+    qtbot.waitUntil(lambda: controller.snapshot.player_count == 1, timeout=5000)
+    controller.actions.quit.trigger()
+    (box,) = [d for d in controller.dialogs.open if isinstance(d, QMessageBox)]
+    assert box.text() == "1 player is watching — quit anyway?"
     started = time.monotonic()
     with qtbot.waitSignal(controller.finished, timeout=5000):
-        controller.actions.quit.trigger()
+        next(b for b in box.buttons() if b.text() == "Quit").click()
     return time.monotonic() - started
 
 
