@@ -92,8 +92,10 @@ def tray_svg(state: str, grid: int = 24) -> str:
     inset, radius = (0.5, 3.5) if grid == 16 else (1.5, 5)
     side = grid - 2 * inset
     parts = [
-        f'<rect x="{inset}" y="{inset}" width="{side}" height="{side}" rx="{radius}" fill="{fill}" '
-        f'stroke="{edge}" stroke-width="1"/>',
+        (
+            f'<rect x="{inset}" y="{inset}" width="{side}" height="{side}" rx="{radius}" fill="{fill}" '
+            f'stroke="{edge}" stroke-width="1"/>'
+        ),
         _glyph(grid, "lit" if state == "streaming" else "dim"),
     ]
     if state == "error":

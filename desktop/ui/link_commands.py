@@ -99,9 +99,9 @@ class LinkCommands:
             self._notify("No video player found", player.HOW_TO_SET_PLAYER, level="error")
             return False
         snapshot = self._snapshot()
-        if snapshot is not None and not snapshot.running and not self._proxy.busy:
-            if not await self._proxy.start():
-                return False  # the proxy said why
+        stopped = snapshot is not None and not snapshot.running and not self._proxy.busy
+        if stopped and not await self._proxy.start():
+            return False  # the proxy said why
         problem = await self._engine_problem()
         if problem:
             # A player started now would only say "Your input can't be opened".

@@ -82,23 +82,24 @@ def test_a_player_that_hands_the_link_on_and_exits_cleanly_is_not_an_error(qtbot
 def test_a_player_that_keeps_running_is_left_alone_and_outlives_quit(make_controller, engine, qtbot, monkeypatch,
                                                                      tmp_path: Path):
     monkeypatch.setattr(player_process, "EARLY_EXIT_MS", 300)
-    pid_file = tmp_path / "pid"
-    player = script(tmp_path, "mpv", f'echo $$ > "{pid_file}"\nwhile true; do echo "AV: playing"; sleep 0.1; done\n')
+    pid_file, ticks = tmp_path / "pid", tmp_path / "ticks"
+    player = script(tmp_path, "mpv", f'echo $$ > "{pid_file}"\ni=0\n'
+                    f'while true; do i=$((i+1)); echo "AV: playing $i"; echo $i > "{ticks}"; sleep 0.1; done\n')
     controller = make_controller(Settings(port=free_port(), player_command=str(player)), engine_url=engine.url,
                                  player_system=PlayerSystem())
     open_in(controller)
     qtbot.waitUntil(lambda: pid_file.exists() and pid_file.read_text().strip() != "", timeout=5000)
     pid = int(pid_file.read_text())
     try:
-        (running,) = controller.links.players.players
-        qtbot.waitUntil(lambda: running.settled, timeout=3000)
+        (started,) = controller.links.players.players
+        qtbot.waitUntil(lambda: started.settled, timeout=3000)
         assert notice(controller).startswith("Opening in player: ")
         with qtbot.waitSignal(controller.finished, timeout=5000):
             controller.request_quit()
-        del running
         os.kill(pid, 0)  # still there after AceTray's quit (raises if it is gone)
-        # …and still printing without a reader: its output never was a pipe that closed under it.
-        qtbot.wait(300)
+        # …and still printing with AceTray gone: its output never was a pipe that could close under it.
+        after_quit = int(ticks.read_text() or 0)
+        qtbot.waitUntil(lambda: int(ticks.read_text() or 0) >= after_quit + 3, timeout=3000)
         os.kill(pid, 0)
     finally:
         try:

@@ -6,8 +6,8 @@ import time
 
 from PySide6.QtWidgets import QMessageBox
 
-from tests.fake_engine import DEFAULT_PACKETS
 from desktop.streaming.demo_state import EngineFaults
+from tests.fake_engine import DEFAULT_PACKETS
 from tests.ui.helpers import port_accepts
 
 CID = "e" * 40

@@ -9,9 +9,9 @@ from PySide6.QtGui import QGuiApplication
 
 from desktop import paths
 from desktop.settings import Settings
-from desktop.ui.links import ListenAddress
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.snapshot import ProxySnapshot
+from desktop.ui.links import ListenAddress
 from tests.ui.helpers import free_port, port_accepts
 
 CID = "0123456789abcdef0123456789abcdef01234567"

@@ -39,8 +39,8 @@ class FakeTray:
 
 
 def demo_snapshot(**changes) -> ProxySnapshot:
-    values = dict(running=True, listen_url="http://127.0.0.1:6880", engine_url="http://127.0.0.1:43389",
-                  engine_reachable=True, engine_version="3.1.70", demo_engine=True)
+    values = {"running": True, "listen_url": "http://127.0.0.1:6880", "engine_url": "http://127.0.0.1:43389",
+              "engine_reachable": True, "engine_version": "3.1.70", "demo_engine": True}
     values.update(changes)
     return ProxySnapshot(**values)
 
