@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from PySide6.QtNetwork import QAbstractSocket, QNetworkInterface
 
 from desktop.launch import is_all_interfaces
-from desktop.streaming.config import LOOPBACK
+from desktop.streaming.config import LOOPBACK, ProxyConfig
 from desktop.streaming.ids import find_content_id
+from desktop.streaming.snapshot import ProxySnapshot
 
 
 def lan_address() -> str | None:
@@ -44,7 +46,43 @@ def link_host(listen_host: str) -> str:
 
 
 def stream_link(content_id: str, host: str, port: int) -> str:
-    return f"http://{host}:{port}/ace/getstream?id={content_id}"
+    return f"{base_url(host, port)}/ace/getstream?id={content_id}"
+
+
+def base_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@dataclass(frozen=True)
+class ListenAddress:
+    """Where the proxy listens: the bound address while it runs, else where it will listen."""
+
+    host: str
+    port: int
+
+    @classmethod
+    def of(cls, snapshot: ProxySnapshot | None, config: ProxyConfig) -> "ListenAddress":
+        # The snapshot's address is the socket actually bound: after a refused
+        # port change the settings never claim a port nobody listens on.
+        if snapshot is not None and snapshot.running and snapshot.listen_url:
+            parts = urlsplit(snapshot.listen_url)
+            if parts.hostname and parts.port:
+                return cls(parts.hostname, parts.port)
+        return cls(config.host, config.port)
+
+    @property
+    def shared(self) -> bool:
+        """Other devices may connect (not loopback only)."""
+        try:
+            return not ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return self.host != "localhost"
+
+    def link_host(self, local: bool = False) -> str:
+        """The host to put in links: this machine's LAN address when shared, loopback for a local player."""
+        if local and is_all_interfaces(self.host):
+            return LOOPBACK
+        return link_host(self.host)
 
 
 @dataclass(frozen=True)
