@@ -14,6 +14,7 @@ never its fan-out.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +40,7 @@ COALESCE_BELOW = 16 * 1024  # a read smaller than this waits briefly for more...
 COALESCE_DELAY = 0.02  # ...this long, so a trickling engine still yields few chunks
 TICK = 1.0  # s between stale checks and rate samples
 STAT_INTERVAL = 2.0  # s between engine stat polls while the channel has players
+STALLED_AFTER = 3.0  # s without engine data before a playing channel shows as stalled
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 5.0
 
 
@@ -84,6 +86,8 @@ class LiveStream:
         self._closed = False
         self._start_deadline: asyncio.Timeout | None = None  # disarmed by the first byte
         self._waiting_for_players = asyncio.Event()  # set while the reader waits for a taker
+        self._response: aiohttp.ClientResponse | None = None  # the engine's playback answer being read
+        self._engine_switched = False  # set by switch_engine until the reader has reconnected
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -121,6 +125,15 @@ class LiveStream:
             self._context.sessions.stop_later(self._session_engine, self._session)
         self._session = None
         self._session_engine = None
+
+    def switch_engine(self) -> None:
+        """The engine changed: reconnect on the new one as after an engine fault; players stay."""
+        if self._closed:
+            return
+        self._engine_switched = True
+        self._drop_session()
+        if self._response is not None:
+            self._response.close()  # the reader sees its stream end and reconnects
 
     # --- players -------------------------------------------------------------------------
     def subscribe(self, info: ClientInfo) -> Subscriber:
@@ -176,39 +189,45 @@ class LiveStream:
                 await self._open_session()
                 await self._pump()
         except TimeoutError:
-            if not self._had_data:
+            if not self._had_data and not self._engine_switched:
                 raise StreamEnded(
                     f"No data from the AceStream engine within {config.start_timeout:g} s", 504
                 ) from None
-            failure = f"no data for {config.empty_timeout:g} s"
+            failure = Failure(f"no data for {config.empty_timeout:g} s")
         except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
-            if not self._had_data:
-                raise StreamEnded(_describe(exc), getattr(exc, "status", 502)) from None
+            if not self._had_data and not self._engine_switched:
+                raise StreamEnded(_describe(exc).text, getattr(exc, "status", 502)) from None
             failure = _describe(exc)
         else:
-            if not self._had_data:
+            if not self._had_data and not self._engine_switched:
                 raise StreamEnded("The AceStream engine closed the stream before sending data", 502)
-            failure = "the engine ended the stream"
+            failure = Failure("the engine ended the stream")
         await self._reconnect_loop(failure)
 
-    async def _reconnect_loop(self, failure: str) -> None:
+    async def _reconnect_loop(self, failure: Failure) -> None:
         """Keep players connected while reopening the stream, with backoff, for a bounded time."""
         failing_since = self._last_data
         backoff = BACKOFF_FIRST
         new_session = False
         while True:
             config = self._context.config
+            if self._engine_switched:
+                self._engine_switched = False
+                failure = Failure("the engine was changed in Settings")
             if not self.fanout.subscribers:
-                self._context.events.emit("info", f"Channel closed while lingering: {failure}", self.key.content_id)
+                self._context.events.emit("info", f"Channel closed while lingering: {failure.text}", self.key.content_id)
                 self.close(StreamEnded("no players left", 410))
                 return
             waited = self._loop.time() - failing_since
             if waited > config.give_up_after:
-                raise StreamEnded(f"Gave up after {waited:.0f} s without data: {failure}", 502)
+                raise StreamEnded(f"Gave up after {waited:.0f} s without data: {failure.text}", 502)
             self.state = "reconnecting"
-            self.last_error = failure
+            self.stats = None  # the engine's figures were for a session that is no longer flowing
+            self.last_error = failure.text
             self.reconnects += 1
-            self._context.events.emit("warning", f"Reconnecting ({failure})", self.key.content_id)
+            self._context.events.emit(
+                "warning", f"Reconnecting: {failure.text}.", self.key.content_id, detail=failure.detail
+            )
             self.fanout.clear_backlog()
             self._aligner.reset()
             await asyncio.sleep(backoff)
@@ -219,9 +238,9 @@ class LiveStream:
             try:
                 await self._open_session()
                 await self._pump()
-                failure = "the engine ended the stream"
+                failure = Failure("the engine ended the stream")
             except TimeoutError:
-                failure = f"no data for {config.empty_timeout:g} s"
+                failure = Failure(f"no data for {config.empty_timeout:g} s")
             except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
                 failure = _describe(exc)
             if self.bytes_in > bytes_before:
@@ -244,36 +263,40 @@ class LiveStream:
         loop = self._loop
         context = self._context
         empty_timeout = context.config.empty_timeout
-        async with context.http.get(
-            self._session.playback_url,
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
-            allow_redirects=False,
-        ) as resp:
-            if resp.status == 404:
-                raise SessionGone("The AceStream engine no longer knows this session")
-            if resp.status != 200:
-                raise EngineError(f"The AceStream engine answered HTTP {resp.status} for the stream")
-            content = resp.content
-            aligner = self._aligner
-            # Before the first byte the start timeout (outer) applies; after it, the empty timeout.
-            async with asyncio.timeout_at(loop.time() + empty_timeout if self._had_data else None) as deadline:
-                while True:
-                    data = await content.read(READ_SIZE)
-                    if not data:
-                        return
-                    if len(data) < COALESCE_BELOW:
-                        await asyncio.sleep(COALESCE_DELAY)
-                        more = content.read_nowait(READ_SIZE - len(data))
-                        if more:
-                            data += more
-                    chunk = aligner.feed(data)
-                    if chunk:
-                        self._publish(chunk)
-                        if self.fanout.all_backed_up:
-                            # Not reading is our choice, not engine silence: no empty timeout meanwhile.
-                            deadline.reschedule(None)
-                            await self._wait_for_players()
-                        deadline.reschedule(loop.time() + context.config.empty_timeout)
+        try:
+            async with context.http.get(
+                self._session.playback_url,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+                allow_redirects=False,
+            ) as resp:
+                self._response = resp
+                if resp.status == 404:
+                    raise SessionGone("The AceStream engine no longer knows this session")
+                if resp.status != 200:
+                    raise EngineError(f"The AceStream engine answered HTTP {resp.status} for the stream")
+                content = resp.content
+                aligner = self._aligner
+                # Before the first byte the start timeout (outer) applies; after it, the empty timeout.
+                async with asyncio.timeout_at(loop.time() + empty_timeout if self._had_data else None) as deadline:
+                    while True:
+                        data = await content.read(READ_SIZE)
+                        if not data:
+                            return
+                        if len(data) < COALESCE_BELOW:
+                            await asyncio.sleep(COALESCE_DELAY)
+                            more = content.read_nowait(READ_SIZE - len(data))
+                            if more:
+                                data += more
+                        chunk = aligner.feed(data)
+                        if chunk:
+                            self._publish(chunk)
+                            if self.fanout.all_backed_up:
+                                # Not reading is our choice, not engine silence: no empty timeout meanwhile.
+                                deadline.reschedule(None)
+                                await self._wait_for_players()
+                            deadline.reschedule(loop.time() + context.config.empty_timeout)
+        finally:
+            self._response = None
 
     async def _wait_for_players(self) -> None:
         self._waiting_for_players.set()
@@ -299,6 +322,7 @@ class LiveStream:
                 self._context.events.emit("info", "Stream playing", self.key.content_id)
             elif self.state == "reconnecting":
                 self._context.events.emit("info", "Stream resumed", self.key.content_id)
+                self.last_error = None  # flowing again: the old error no longer describes the channel
             self.state = "playing"
         if not self._had_data:
             self._had_data = True
@@ -334,17 +358,24 @@ class LiveStream:
             try:
                 self.stats = await engine.stats(session.stat_url)
             except EngineError as exc:
+                self.stats = None  # figures the engine can no longer confirm are not shown
                 log.debug("stat poll for %s failed: %s", self.key.content_id, exc)
 
     # --- picture -------------------------------------------------------------------------
     def snapshot(self) -> StreamSnapshot:
-        stats = self.stats
+        state = self.state
+        if state == "playing" and not self.waiting_for_players and self._loop.time() - self._last_data > STALLED_AFTER:
+            state = "stalled"  # the engine sends nothing (a P2P gap) but the empty timeout has not run out
+        flowing = state in ("playing", "lingering")
+        stats = self.stats if flowing else None
         clients = tuple(s.snapshot() for s in self.fanout.subscribers.values())
+        if not flowing:  # a player is not "playing" while nothing reaches it
+            clients = tuple(dataclasses.replace(c, state="waiting") if c.state == "playing" else c for c in clients)
         return StreamSnapshot(
             content_id=self.key.content_id,
             kind=self.key.kind,
             name=None,
-            state=self.state,
+            state=state,
             engine_status=stats.status if stats else None,
             peers=stats.peers if stats else None,
             speed_down_kbps=stats.speed_down_kbps if stats else None,
@@ -358,7 +389,21 @@ class LiveStream:
         )
 
 
-def _describe(exc: BaseException) -> str:
+@dataclass(frozen=True)
+class Failure:
+    """Why the stream broke: `text` for a person (a clause, no full stop), `detail` for the log and a tooltip."""
+
+    text: str
+    detail: str | None = None
+
+
+def _describe(exc: BaseException) -> Failure:
     if isinstance(exc, (EngineError, SessionGone)):
-        return str(exc)
-    return f"connection to the AceStream engine failed ({exc.__class__.__name__}: {exc})"
+        return Failure(str(exc).rstrip("."))
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        text = "the AceStream engine broke off the stream"
+    elif isinstance(exc, (aiohttp.ClientConnectorError, ConnectionRefusedError)):
+        text = "the AceStream engine is not reachable"
+    else:
+        text = "the connection to the AceStream engine broke"
+    return Failure(text, f"{exc.__class__.__name__}: {exc}")

@@ -164,7 +164,7 @@ def test_a_busy_port_is_explained_and_fixing_it_starts_the_proxy(make_controller
     try:
         controller = make_controller(Settings(port=busy), engine_url=engine.url, wait_running=False)
         qtbot.waitUntil(lambda: controller.window.banner.isVisible(), timeout=5000)
-        assert f"Port {busy} is already in use" in controller.window.banner.label.text()
+        assert f"Port {busy} is in use by another program" in controller.window.banner.label.text()
         assert not controller.snapshot.running
 
         dialog = controller.open_settings()
