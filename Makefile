@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SYSPKG := bash packaging/system_packages.sh
+# Extra pytest arguments for test/test-slow, e.g. PYTEST_ARGS='-k fanout -x'.
+PYTEST_ARGS ?=
 
 .PHONY: deps setup run serve demo test test-slow test-all bench package clean \
         sys-run sys-test sys-bench sys-test-slow sys-package
@@ -73,10 +75,10 @@ demo: $(VENV)/.installed-app                   ## the proxy alone with the built
 	$(VENV)/bin/acetray serve --demo
 
 test: sys-test $(VENV)/.installed-test         ## the default suite (no slow tests), headless
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-slow: sys-test-slow $(VENV)/.installed-package  ## stress tests and the frozen-build smoke test
-	$(PY) -m pytest -q -m slow
+	$(PY) -m pytest -q -m slow $(PYTEST_ARGS)
 
 test-all: test test-slow
 
