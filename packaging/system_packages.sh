@@ -27,6 +27,17 @@ for pkg in "$@"; do
 done
 [ ${#missing[@]} -gt 0 ] || exit 0
 
+# A name may be virtual, provided by an installed package under another name (a renamed
+# library often keeps its old name that way): then it is there, and apt is not asked again.
+provided=" $({ dpkg-query -W -f='${db:Status-Abbrev}|${Provides}\n' 2>/dev/null || true; } \
+    | awk -F'|' '$1 ~ /^ii/ && $2 != "" { n = split($2, p, ", "); for (i = 1; i <= n; i++) { split(p[i], w, " "); printf "%s ", w[1] } }')"
+still=()
+for pkg in "${missing[@]}"; do
+    case "$provided" in *" $pkg "*) ;; *) still+=("$pkg") ;; esac
+done
+missing=("${still[@]+"${still[@]}"}")
+[ ${#missing[@]} -gt 0 ] || exit 0
+
 sudo=()
 if [ "$(id -u)" != 0 ]; then
     if ! command -v sudo >/dev/null 2>&1; then
