@@ -32,7 +32,7 @@ grace=$1; shift
 exec 3<&0 4>&1 </dev/null >/dev/null 2>&1
 "$@" >&4 2>&4 3<&- 4>&- &
 engine=$!
-( read -r _ <&3; kill -TERM $$ ) &
+( read -r _ <&3; kill -TERM $$ ) 4>&- &
 exec 3<&- 4>&-
 stop_all() {
     trap '' TERM INT HUP
@@ -166,7 +166,9 @@ def release(engine: EngineProcess) -> None:
     """After the spawned process has exited: end stragglers, then drop the lifeline.
 
     In this order: a guard watcher still alive when the lifeline closes would
-    signal a pid that may already belong to someone else.
+    signal a pid that may already belong to someone else. Killing the group is
+    also what lets the output reach EOF under uvloop, whose children inherit
+    extra copies of the output socket that the guard cannot close.
     """
     kill_all(engine)
     if engine.lifeline is not None:
