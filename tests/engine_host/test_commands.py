@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,17 @@ def test_output_log_in_an_unwritable_place_still_keeps_the_tail(tmp_path: Path) 
     out.begin("run")
     out.write(b"still remembered\n")
     assert out.tail_lines() == ["still remembered"]
+
+
+def test_windows_job_limits_have_the_documented_64_bit_layout() -> None:
+    """The Windows job object is only exercised on Windows; its ctypes layout is checkable anywhere."""
+    import ctypes
+
+    from desktop.streaming.engine_host import winjob
+
+    if ctypes.sizeof(ctypes.c_void_p) != 8:
+        pytest.skip("layout sizes below are for 64-bit builds")
+    # JOBOBJECT_BASIC_LIMIT_INFORMATION is 64 bytes and the extended one 144 on x64 (winnt.h).
+    assert ctypes.sizeof(winjob._BasicLimits) == 64
+    assert ctypes.sizeof(winjob._ExtendedLimits) == 144
+    assert winjob.contain(1) is None or sys.platform == "win32"  # a no-op elsewhere

@@ -2,7 +2,8 @@
 
 The job handle lives only in AceTray's process; when that process ends for any
 reason (even killed from Task Manager) Windows closes the handle and, with
-KILL_ON_JOB_CLOSE, ends every process in the job. Only imported on Windows.
+KILL_ON_JOB_CLOSE, ends every process in the job. Importable anywhere (the
+packaging checks import every module); only called on Windows.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import ctypes
 import logging
 import sys
 from ctypes import wintypes
-
-assert sys.platform == "win32"  # also tells type checkers which platform this module is for
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -22,17 +22,21 @@ _PROCESS_SET_QUOTA = 0x0100
 _PROCESS_TERMINATE = 0x0001
 
 
+# Fixed-width fields (DWORD is 32 bits on Windows), so the layout can be checked on any OS.
+_DWORD = ctypes.c_uint32
+
+
 class _BasicLimits(ctypes.Structure):
     _fields_ = [
         ("PerProcessUserTimeLimit", ctypes.c_int64),
         ("PerJobUserTimeLimit", ctypes.c_int64),
-        ("LimitFlags", wintypes.DWORD),
+        ("LimitFlags", _DWORD),
         ("MinimumWorkingSetSize", ctypes.c_size_t),
         ("MaximumWorkingSetSize", ctypes.c_size_t),
-        ("ActiveProcessLimit", wintypes.DWORD),
+        ("ActiveProcessLimit", _DWORD),
         ("Affinity", ctypes.c_size_t),
-        ("PriorityClass", wintypes.DWORD),
-        ("SchedulingClass", wintypes.DWORD),
+        ("PriorityClass", _DWORD),
+        ("SchedulingClass", _DWORD),
     ]
 
 
@@ -51,7 +55,9 @@ class _ExtendedLimits(ctypes.Structure):
     ]
 
 
-def _kernel32() -> ctypes.WinDLL:
+def _kernel32() -> Any:  # ctypes.WinDLL, which only Windows defines
+    if sys.platform != "win32":  # (also tells type checkers which platform the rest is for)
+        raise OSError("job objects exist on Windows only")
     k32 = ctypes.WinDLL("kernel32", use_last_error=True)
     k32.CreateJobObjectW.restype = wintypes.HANDLE
     k32.CreateJobObjectW.argtypes = (wintypes.LPVOID, wintypes.LPCWSTR)
@@ -69,6 +75,8 @@ def contain(pid: int) -> int | None:
     The process is assigned just after it started, so a child it spawns in that
     first instant escapes the job; the engine starts its helpers much later.
     """
+    if sys.platform != "win32":
+        return None
     k32 = _kernel32()
     job = k32.CreateJobObjectW(None, None)  # not inheritable: no child may keep the job alive
     if not job:
@@ -92,4 +100,5 @@ def contain(pid: int) -> int | None:
 
 def close(job: int) -> None:
     """Close the job: every process still in it ends now."""
-    _kernel32().CloseHandle(job)
+    if sys.platform == "win32":
+        _kernel32().CloseHandle(job)
