@@ -333,12 +333,14 @@ class EngineSupervisor:
         )
 
     def _event(self, level: str, message: str) -> None:
-        log.log(_LOG_LEVELS.get(level, logging.INFO), "%s", message)
-        if self._on_event is not None:
-            try:
-                self._on_event(level, message)
-            except Exception:  # a listener's bug must not stop the supervisor
-                log.exception("Engine event listener failed")
+        # The listener (the core's EventSink.emit) logs what it receives; log here only without one.
+        if self._on_event is None:
+            log.log(_LOG_LEVELS.get(level, logging.INFO), "%s", message)
+            return
+        try:
+            self._on_event(level, message)
+        except Exception:  # a listener's bug must not stop the supervisor
+            log.exception("Engine event listener failed")
 
     def _set(self, state: EngineState | None = None, **changes: object) -> None:
         if state is not None:
