@@ -14,12 +14,21 @@ from desktop.streaming.ids import find_content_id
 from desktop.streaming.snapshot import ProxySnapshot
 
 
-def lan_address() -> str | None:
-    """This machine's IPv4 address on the home network (private range preferred).
+@dataclass(frozen=True)
+class LanAddress:
+    address: str  # an IPv4 address of this machine
+    interface: str  # its interface's name, for telling several apart ("wlan0", "eth0")
 
-    Read from the interface list (no socket is opened). None when offline.
+
+_VIRTUAL_PREFIXES = ("docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "tun", "tap", "wg", "zt")
+
+
+def lan_addresses() -> list[LanAddress]:
+    """This machine's IPv4 addresses other devices may reach, the likely home network first.
+
+    Read from the interface list (no socket is opened). Empty when offline.
     """
-    candidates: list[ipaddress.IPv4Address] = []
+    found: list[tuple[ipaddress.IPv4Address, str]] = []
     wanted = QNetworkInterface.InterfaceFlag.IsUp | QNetworkInterface.InterfaceFlag.IsRunning
     for interface in QNetworkInterface.allInterfaces():
         flags = interface.flags()
@@ -31,11 +40,19 @@ def lan_address() -> str | None:
                 continue
             ip = ipaddress.IPv4Address(address.toString())
             if not (ip.is_loopback or ip.is_link_local):
-                candidates.append(ip)
-    # Docker/VM bridges are private too; a 192.168/10.x home LAN usually sorts
-    # first, and a public address is the last resort.
-    candidates.sort(key=lambda ip: (not ip.is_private, not str(ip).startswith("192.168.")))
-    return str(candidates[0]) if candidates else None
+                found.append((ip, interface.humanReadableName() or interface.name()))
+    # Docker/VM bridges are private too: they go last; a 192.168/10.x home LAN
+    # usually sorts first, and a public address is the last resort.
+    found.sort(key=lambda item: (
+        item[1].lower().startswith(_VIRTUAL_PREFIXES), not item[0].is_private, not str(item[0]).startswith("192.168.")
+    ))
+    return [LanAddress(str(ip), name) for ip, name in found]
+
+
+def lan_address() -> str | None:
+    """The address to put in links for other devices, or None when offline."""
+    addresses = lan_addresses()
+    return addresses[0].address if addresses else None
 
 
 def link_host(listen_host: str) -> str:
