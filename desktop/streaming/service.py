@@ -128,7 +128,9 @@ class ProxyService:
     async def _start_listener(self, config: ProxyConfig) -> None:
         if self._runner is None:
             assert self.registry is not None
-            app = build_app(RouteContext(registry=self.registry, snapshot=self.snapshot))
+            app = build_app(
+                RouteContext(registry=self.registry, snapshot=self.snapshot, config=lambda: self._context.config)
+            )
             self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
             await self._runner.setup()
         site = GuardedSite(self._runner, config.host, config.port, limits_for(open_files_limit()))
