@@ -66,6 +66,14 @@ def test_clients_table_shows_what_a_user_reads(qapp):
     assert row[3:] == ["1.5 MB", "1.2 MB/s", "0", "playing"]
 
 
+def test_an_hls_player_is_marked_as_such_in_the_player_column(qapp):
+    hls = dataclasses.replace(client(0), kind="HLS", user_agent="AppleCoreMedia/1.0", address="192.168.1.20")
+    model = ClientsModel()
+    model.show_stream(dataclasses.replace(stream(1), clients=(client(1), hls)), NOW)
+    assert texts(model, 0)[1].startswith("VLC/3.0.20")
+    assert texts(model, 1)[:2] == ["192.168.1.20", "HLS · AppleCoreMedia/1.0"]
+
+
 def test_updates_keep_selection_and_scroll_and_never_reset(qapp, qtbot):
     model = StreamsModel()
     view = QTableView()
