@@ -34,7 +34,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import CONTENT_ID, free_port, open_player, wait_listening  # noqa: E402
+from tests.bench.bench_proxy import CONTENT_ID, free_port, open_player, wait_listening
 
 START_AT_EDGE = 3  # segments from the end of the first playlist a player starts at (as hls.js, AVPlayer)
 
@@ -107,6 +107,15 @@ class HlsPlayer:
         self.segments += 1
 
 
+def kernel_peak_rss(pid: int) -> int:
+    """The kernel's own peak resident size of the process (VmHWM), in bytes."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 async def measure(proxy: psutil.Process, seconds: float, delivered, requests) -> dict[str, float]:  # type: ignore[no-untyped-def]
     cpu0 = proxy.cpu_times()
     bytes0, requests0 = delivered(), requests()
@@ -116,11 +125,7 @@ async def measure(proxy: psutil.Process, seconds: float, delivered, requests) ->
     cpu1 = proxy.cpu_times()
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     moved = delivered() - bytes0
-    peak_rss = proxy.memory_info().rss
-    with open(f"/proc/{proxy.pid}/status") as status:  # the kernel's own peak (VmHWM)
-        for line in status:
-            if line.startswith("VmHWM:"):
-                peak_rss = max(peak_rss, int(line.split()[1]) * 1024)
+    peak_rss = max(proxy.memory_info().rss, kernel_peak_rss(proxy.pid))
     return {
         "seconds": elapsed,
         "delivered_mb_s": moved / elapsed / 1e6,
