@@ -134,7 +134,9 @@ class ProxyService:
     async def _start_listener(self, config: ProxyConfig) -> None:
         if self._runner is None:
             assert self.registry is not None
-            app = build_app(RouteContext(registry=self.registry, snapshot=self.snapshot))
+            app = build_app(
+                RouteContext(registry=self.registry, snapshot=self.snapshot, config=lambda: self._context.config)
+            )
             self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
             await self._runner.setup()
         self._site = await self._bind(config)
@@ -279,12 +281,13 @@ class ProxyService:
             demo_engine=self._demo is not None,
         )
 
-    def stream_url(self, content_id: str, host: str | None = None) -> str:
-        """http://<host>:<port>/ace/getstream?id=<id> for a player."""
+    def stream_url(self, content_id: str, host: str | None = None, *, hls: bool = False) -> str:
+        """http://<host>:<port>/ace/getstream?id=<id> for a player (/ace/manifest.m3u8 with `hls`)."""
         if host is None:
             host = "127.0.0.1" if self.config.host in ("0.0.0.0", "::", "") else self.config.host
         port = self._bound_address()[1] if self.running else self.config.port
-        return f"http://{host}:{port}/ace/getstream?id={content_id}"
+        path = "/ace/manifest.m3u8" if hls else "/ace/getstream"
+        return f"http://{host}:{port}{path}?id={content_id}"
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ or failed with a reason every waiting player receives as an HTTP error.
 A stream gets a `CoreContext` (config, engine, HTTP session, events,
 counters, session stopper) and an `on_closed` callback, never its registry:
 it reads the context at each use, so new settings reach it without a call.
-Routes use its player-facing methods (subscribe, unsubscribe, player_count),
-never its fan-out.
+Routes use its player-facing methods (subscribe, unsubscribe, player_count,
+and `hls` for HLS), never its fan-out. TS players hold a connection and a
+queue; HLS viewers (stream_hls) count while they keep asking. The channel
+lingers once the last of either kind is gone.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from desktop.streaming.engine import (
 )
 from desktop.streaming.fanout import ClientInfo, Fanout, StreamEnded, Subscriber
 from desktop.streaming.snapshot import StreamSnapshot
+from desktop.streaming.stream_hls import StreamHls
 from desktop.streaming.ts import PACKET_SIZE, PacketAligner
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,7 @@ class LiveStream:
         self._loop = asyncio.get_running_loop()
         self.clock = self._loop.time  # monotonic clock shared with the players' queues
         self.fanout = Fanout()
+        self.hls = StreamHls(context, self.fanout, self.clock, on_arrival=self._player_arrived)
         self._aligner = PacketAligner()
         self.state = "starting"
         self.started_at = time.time()
@@ -76,6 +80,7 @@ class LiveStream:
         self.bytes_in = 0
         self.reconnects = 0
         self.last_error: str | None = None
+        self.end_reason: StreamEnded | None = None  # why it closed, for requests that find it closed
         self.stats: EngineStats | None = None
         self._had_data = False
         self._last_data = self._start_time
@@ -103,6 +108,7 @@ class LiveStream:
         if self._closed:
             return
         self._closed = True
+        self.end_reason = reason
         self.state = "failed" if failed else "stopped"
         if failed:
             self.last_error = str(reason)
@@ -113,6 +119,7 @@ class LiveStream:
             if task is not current:
                 task.cancel()
         self.fanout.end_all(reason)
+        self.hls.close()
         self._drop_session()
         self._on_closed(self)
 
@@ -138,33 +145,44 @@ class LiveStream:
     # --- players -------------------------------------------------------------------------
     def subscribe(self, info: ClientInfo) -> Subscriber:
         """A new player: its queue starts at the backlog's join point. Its writer counts `bytes_sent`."""
-        if self._linger is not None:
-            self._linger.cancel()
-            self._linger = None
-            self.state = "playing" if self._had_data else "starting"
+        self._player_arrived()
         return self.fanout.join(
             self._context.counters.next_client_id(), info, self._context.config.queue_size, self._loop.time()
         )
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
-        if self.fanout.remove(subscriber.client_id) is None or self._closed:
-            return
-        if not self.fanout.subscribers:
-            linger = self._context.config.linger
-            if linger <= 0 or not self._had_data:
-                # Nobody waits for a channel that never started: stop it at once.
-                self.close(StreamEnded("no players left", 410))
-            else:
-                self.state = "lingering"
-                self._linger = self._loop.call_later(linger, self._linger_expired)
+        if self.fanout.remove(subscriber.client_id) is not None:
+            self._unless_players_left()
+
+    @property
+    def has_players(self) -> bool:
+        return bool(self.fanout.subscribers) or bool(self.hls.viewers)
 
     @property
     def player_count(self) -> int:
-        return len(self.fanout.subscribers)
+        return len(self.fanout.subscribers) + len(self.hls.viewers)
+
+    def _player_arrived(self) -> None:
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
+            self.state = "playing" if self._had_data else "starting"
+
+    def _unless_players_left(self) -> None:
+        """Once the last player (TS or HLS) has gone: linger, or stop a channel that never started."""
+        if self.has_players or self._closed or self._linger is not None:
+            return
+        linger = self._context.config.linger
+        if linger <= 0 or not self._had_data:
+            # Nobody waits for a channel that never started: stop it at once.
+            self.close(StreamEnded("no players left", 410))
+        else:
+            self.state = "lingering"
+            self._linger = self._loop.call_later(linger, self._linger_expired)
 
     def _linger_expired(self) -> None:
         self._linger = None
-        if not self.fanout.subscribers:
+        if not self.has_players:
             self._context.events.emit("info", "Channel closed: no players for the linger time", self.key.content_id)
             self.close(StreamEnded("no players left", 410))
 
@@ -214,7 +232,7 @@ class LiveStream:
             if self._engine_switched:
                 self._engine_switched = False
                 failure = Failure("the engine was changed in Settings")
-            if not self.fanout.subscribers:
+            if not self.has_players:
                 self._context.events.emit("info", f"Channel closed while lingering: {failure.text}", self.key.content_id)
                 self.close(StreamEnded("no players left", 410))
                 return
@@ -230,6 +248,8 @@ class LiveStream:
             )
             self.fanout.clear_backlog()
             self._aligner.reset()
+            if self.hls.segmenter is not None:
+                self.hls.segmenter.discontinuity()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, BACKOFF_MAX)
             if new_session:
@@ -330,6 +350,9 @@ class LiveStream:
                 self._start_deadline.reschedule(None)  # playing: only the empty timeout applies now
                 self._start_deadline = None
         self.fanout.publish(chunk)
+        segmenter = self.hls.segmenter
+        if segmenter is not None:
+            segmenter.feed(chunk)  # the same immutable chunk: an open segment keeps references to it
 
     # --- periodic work -------------------------------------------------------------------
     async def _housekeeping(self) -> None:
@@ -348,12 +371,16 @@ class LiveStream:
                     )
                     self._context.counters.stale_evictions += 1
                     subscriber.evict(StreamEnded("dropped as stale", 408))
+            if self.hls.viewers:
+                for viewer in self.hls.expire(now):
+                    log.info("HLS player %s left %s", viewer.address, self.key.content_id)
+                self._unless_players_left()
 
     async def _poll_stats(self) -> None:
         while True:
             await asyncio.sleep(STAT_INTERVAL)
             session, engine = self._session, self._session_engine
-            if not self.fanout.subscribers or session is None or engine is None or not session.stat_url:
+            if not self.has_players or session is None or engine is None or not session.stat_url:
                 continue
             try:
                 self.stats = await engine.stats(session.stat_url)
@@ -369,6 +396,7 @@ class LiveStream:
         flowing = state in ("playing", "lingering")
         stats = self.stats if flowing else None
         clients = tuple(s.snapshot() for s in self.fanout.subscribers.values())
+        clients += tuple(viewer.snapshot() for viewer in self.hls.viewers)
         if not flowing:  # a player is not "playing" while nothing reaches it
             clients = tuple(dataclasses.replace(c, state="waiting") if c.state == "playing" else c for c in clients)
         return StreamSnapshot(
@@ -381,7 +409,7 @@ class LiveStream:
             speed_down_kbps=stats.speed_down_kbps if stats else None,
             speed_up_kbps=stats.speed_up_kbps if stats else None,
             bytes_in=self.bytes_in,
-            bytes_out=self.fanout.bytes_out,
+            bytes_out=self.fanout.bytes_out + self.hls.viewers.bytes_sent,
             started_at=self.started_at,
             reconnects=self.reconnects,
             last_error=self.last_error,

@@ -144,6 +144,18 @@ def _engine_status(stream: StreamSnapshot, _now: float) -> str:
     return stream.state
 
 
+def _player(client: ClientSnapshot, _now: float) -> str:
+    # An HLS player is known only by its requests: say so, it explains its "Dropped" of 0.
+    agent = client.user_agent or "(unknown)"
+    return agent if client.kind == "TS" else f"{client.kind} · {agent}"
+
+
+def _player_tip(client: ClientSnapshot, _now: float) -> str:
+    if client.kind == "HLS":
+        return f"{client.user_agent}\nHLS: fetches the playlist and segments; counted while it keeps fetching"
+    return client.user_agent
+
+
 def _optional_int(value: int | None) -> str:
     return "—" if value is None else str(value)
 
@@ -166,7 +178,7 @@ _RATE_TIP = (
 
 CLIENT_COLUMNS: tuple[Column[ClientSnapshot], ...] = (
     Column("Address", lambda c, _n: c.address),
-    Column("Player", lambda c, _n: c.user_agent or "(unknown)", tooltip=lambda c, _n: c.user_agent),
+    Column("Player", _player, tooltip=_player_tip),
     Column("Connected since", lambda c, _n: format_clock(c.connected_at), numeric=True,
            tooltip=lambda c, now: f"for {format_duration(now - c.connected_at)}"),
     Column("Sent", lambda c, _n: format_bytes(c.bytes_sent), numeric=True),

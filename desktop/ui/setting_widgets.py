@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpi
 
 from desktop.settings import Spec, default_of
 
-_SUFFIXES = {"s": " s", "chunks": " chunks"}
+_SUFFIXES = {"s": " s", "chunks": " chunks", "segments": " segments"}
 
 
 class SettingEditor(QObject):

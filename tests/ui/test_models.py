@@ -90,6 +90,14 @@ def test_a_players_rate_is_labelled_as_its_own_recent_rate_and_explained(qapp):
     assert model.data(model.index(0, rate), Qt.ItemDataRole.ToolTipRole) == tip
 
 
+def test_an_hls_player_is_marked_as_such_in_the_player_column(qapp):
+    hls = dataclasses.replace(client(0), kind="HLS", user_agent="AppleCoreMedia/1.0", address="192.168.1.20")
+    model = ClientsModel()
+    model.show_stream(dataclasses.replace(stream(1), clients=(client(1), hls)), NOW)
+    assert texts(model, 0)[1].startswith("VLC/3.0.20")
+    assert texts(model, 1)[:2] == ["192.168.1.20", "HLS · AppleCoreMedia/1.0"]
+
+
 def test_updates_keep_selection_and_scroll_and_never_reset(qapp, qtbot):
     model = StreamsModel()
     view = QTableView()
