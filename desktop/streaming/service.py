@@ -299,7 +299,10 @@ class _EngineSwitch:
 
 
 async def _start_demo() -> "DemoEngine":
-    from desktop.streaming.demo.engine import DemoEngine, load_demo_clip  # demo mode only
+    from desktop.streaming.demo.engine import (  # demo mode only
+        DemoEngine,
+        load_demo_clip,
+    )
 
     demo = DemoEngine(load_demo_clip())
     try:
