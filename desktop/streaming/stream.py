@@ -299,6 +299,7 @@ class LiveStream:
                 self._context.events.emit("info", "Stream playing", self.key.content_id)
             elif self.state == "reconnecting":
                 self._context.events.emit("info", "Stream resumed", self.key.content_id)
+                self.last_error = None  # the window must not show a fault that is over
             self.state = "playing"
         if not self._had_data:
             self._had_data = True

@@ -328,3 +328,18 @@ async def _reader_rested(stream, seconds: float) -> bool:  # type: ignore[no-unt
     before = stream.bytes_in
     await asyncio.sleep(seconds)
     return stream.waiting_for_players and stream.bytes_in == before
+
+
+async def test_last_error_is_cleared_once_the_stream_resumes(fake_engine, proxy_factory) -> None:
+    proxy = await proxy_factory(fake_engine.url)
+    fake_engine.set_faults(eof_after_bytes=150_000)  # the first connection ends: a reconnect
+    async with proxy.http.get(proxy.url()) as player:
+        await player.content.readexactly(100_000)
+        await proxy.events.wait_for("Reconnecting")
+        fake_engine.set_faults(eof_after_bytes=None)
+        await proxy.events.wait_for("Stream resumed")
+        await player.content.readexactly(100_000)
+        (stream,) = proxy.service.snapshot().streams
+        assert stream.state == "playing"
+        assert stream.reconnects >= 1
+        assert stream.last_error is None
