@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import aiohttp
 
+from desktop.streaming.engine_params import FORWARDED
+
 # The engine may hold a session start for several seconds; "500 start timeout"
 # arrives after about 7 s. Beyond this it is not coming.
 START_TIMEOUT = 30.0
@@ -114,7 +116,9 @@ class EngineClient:
     # --- API -----------------------------------------------------------------------------
     async def start(self, kind: str, content_id: str, extra: Mapping[str, str]) -> EngineSession:
         """Start a session with a fresh pid: the engine serves one reader per pid."""
-        params = dict(extra)
+        # The allow-list again, here where the engine is called: whatever a route passes,
+        # only harmless preferences reach the engine (docs/engine-api.md).
+        params = {name: value for name, value in extra.items() if name in FORWARDED}
         params.update({kind: content_id, "format": "json", "pid": uuid.uuid4().hex})
         data = await self._get_json(f"{self.base_url}/ace/getstream", params, START_TIMEOUT)
         if not isinstance(data, dict):

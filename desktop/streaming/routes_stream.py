@@ -9,13 +9,14 @@ tests/bench/bench_proxy.py): one write, one counter update, one take.
 from __future__ import annotations
 
 import asyncio
-import re
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
 
+from desktop.streaming.engine_params import engine_params
 from desktop.streaming.fanout import ClientInfo, StreamEnded
 from desktop.streaming.ids import is_content_id, normalize
 from desktop.streaming.registry import RegistryClosed, TooManyChannels
@@ -23,12 +24,8 @@ from desktop.streaming.route_context import route_context
 from desktop.streaming.stream import ChannelKey
 
 SELECTORS = ("id", "content_id", "infohash")
-# Never forwarded: selectors, what the proxy sets itself, and what would make
-# the engine fetch an arbitrary URL or change the answer's shape.
-NOT_FORWARDED = frozenset(SELECTORS) | {"pid", "format", "url", "magnet", "use_api_events", "stream"}
-_PARAM_NAME = re.compile(r"\A[a-z][a-z0-9_]{0,39}\Z")
-MAX_FORWARDED = 16
-MAX_VALUE_LEN = 200
+
+log = logging.getLogger(__name__)
 
 
 class TsResponse(web.StreamResponse):
@@ -61,17 +58,12 @@ def parse_stream_request(query: Mapping[str, str]) -> StreamRequest:
     values = query.getall(name) if hasattr(query, "getall") else [query[name]]
     if len(values) != 1 or not is_content_id(values[0]):
         raise web.HTTPBadRequest(text=f"Invalid {name}: expected 40 hexadecimal characters\n")
-    extra: dict[str, str] = {}
-    for key, value in query.items():
-        if key in NOT_FORWARDED:
-            continue
-        if not _PARAM_NAME.match(key) or len(value) > MAX_VALUE_LEN or "\n" in value or "\r" in value:
-            raise web.HTTPBadRequest(text=f"Invalid parameter {key[:40]!r}\n")
-        extra[key] = value
-    if len(extra) > MAX_FORWARDED:
-        raise web.HTTPBadRequest(text="Too many parameters\n")
+    params = engine_params(query.items(), SELECTORS)
+    if params.dropped:
+        # Debug only: IPTV apps add parameters of their own; the engine never sees them.
+        log.debug("not forwarded to the engine: %s", ", ".join(repr(name) for name in params.dropped))
     kind = "infohash" if name == "infohash" else "id"
-    return StreamRequest(ChannelKey(kind, normalize(values[0])), extra)
+    return StreamRequest(ChannelKey(kind, normalize(values[0])), params.forwarded)
 
 
 def _peer(request: web.Request) -> str:
