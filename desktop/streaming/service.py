@@ -19,6 +19,7 @@ import time
 import aiohttp
 from aiohttp import web
 
+from desktop.streaming.access import AccessPolicy, machine_names, policy_for
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.connection_guard import GuardedSite, limits_for, open_files_limit
 from desktop.streaming.context import CoreContext
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL = 5.0  # s between engine get_version checks
 SHUTDOWN_GRACE = 1.5  # s to wait for engine stop commands when stopping
+NAMES_WAIT = 2.0  # s to wait for the resolver's name of this machine at start (a broken DNS must not delay us)
 
 
 class ProxyStartError(Exception):
@@ -57,6 +59,8 @@ class ProxyService:
         self._engine_reachable: bool | None = None
         self._engine_version: str | None = None
         self._error: str | None = None
+        self._machine_names = machine_names(resolve=False)  # the resolver's FQDN joins at start
+        self._access = policy_for(self._machine_names, config.host)
 
     # --- properties ----------------------------------------------------------------------
     @property
@@ -97,6 +101,7 @@ class ProxyService:
         if self.running:
             return
         self._error = None
+        await self._learn_machine_names()
         try:
             await self._start_engine_side()
             await self._start_listener(self.config)
@@ -128,7 +133,7 @@ class ProxyService:
     async def _start_listener(self, config: ProxyConfig) -> None:
         if self._runner is None:
             assert self.registry is not None
-            app = build_app(RouteContext(registry=self.registry, snapshot=self.snapshot))
+            app = build_app(RouteContext(registry=self.registry, snapshot=self.snapshot, access=self._access_policy))
             self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
             await self._runner.setup()
         site = GuardedSite(self._runner, config.host, config.port, limits_for(open_files_limit()))
@@ -200,6 +205,21 @@ class ProxyService:
     def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> None:
         """The one place settings change: running streams read them from the context at next use."""
         self._context.update(config, engine)
+        self._access = policy_for(self._machine_names, config.host)
+
+    # --- access rules --------------------------------------------------------------------
+    def _access_policy(self) -> AccessPolicy:
+        """What the access rules compare against, read by every request (a new setting applies at once)."""
+        return self._access
+
+    async def _learn_machine_names(self) -> None:
+        try:
+            names = await asyncio.wait_for(asyncio.to_thread(machine_names), NAMES_WAIT)
+        except TimeoutError:
+            log.info("this computer's full name did not resolve within %g s; using its plain name", NAMES_WAIT)
+            return
+        self._machine_names = names
+        self._access = policy_for(names, self.config.host)
 
     # --- engine health -------------------------------------------------------------------
     async def _watch_engine(self) -> None:

@@ -6,7 +6,6 @@ import logging
 
 from desktop.streaming.engine_params import engine_params
 from desktop.streaming.ts import PACKET_SIZE
-from tests.core.conftest import CHANNEL
 
 DANGEROUS = {
     "direct_url": "http://evil.example/payload.ts",

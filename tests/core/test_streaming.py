@@ -67,7 +67,7 @@ async def test_slow_player_is_dropped_and_never_slows_the_others(fake_engine_fac
     slow.setblocking(False)
     loop = asyncio.get_running_loop()
     await loop.sock_connect(slow, (proxy.service.config.host, int(proxy.base.rsplit(":", 1)[1])))
-    await loop.sock_sendall(slow, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    await loop.sock_sendall(slow, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     try:
         async with proxy.http.get(proxy.url()) as fast:
             received = bytearray()
@@ -294,7 +294,7 @@ async def test_waiting_for_backed_up_players_is_not_mistaken_for_engine_silence(
     paused.setblocking(False)
     try:
         await loop.sock_connect(paused, ("127.0.0.1", int(proxy.base.rsplit(":", 1)[1])))
-        await loop.sock_sendall(paused, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        await loop.sock_sendall(paused, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         stream = await _wait_for_stream(proxy)
         async with asyncio.timeout(30):  # bounds how long the kernel may take to fill (see _reader_rested)
             # Three empty timeouts of deliberate not-reading at a stretch: the reader really waited...
