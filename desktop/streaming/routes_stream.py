@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from aiohttp import web
 from desktop.streaming.engine_params import engine_params
 from desktop.streaming.fanout import ClientInfo, StreamEnded
 from desktop.streaming.ids import is_content_id, normalize
-from desktop.streaming.registry import RegistryClosed, TooManyChannels
+from desktop.streaming.registry import RegistryClosed, TooManyChannels, TooManyNewChannels
 from desktop.streaming.route_context import route_context
 from desktop.streaming.stream import ChannelKey
 
@@ -80,7 +81,10 @@ async def getstream(request: web.Request) -> web.StreamResponse:
         # Kodi and IPTV apps probe first; answering must not start a session.
         return web.Response(status=200, headers={"Content-Type": "video/mp2t"})
     try:
-        stream = route_context(request).registry.get_or_create(wanted.key, wanted.extra)
+        stream = route_context(request).registry.get_or_create(wanted.key, wanted.extra, client=request.remote or "?")
+    except TooManyNewChannels as exc:
+        retry = str(max(1, math.ceil(exc.retry_after)))
+        raise web.HTTPTooManyRequests(text=f"{exc}\n", headers={"Retry-After": retry}) from None
     except (TooManyChannels, RegistryClosed) as exc:
         raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
     subscriber = stream.subscribe(

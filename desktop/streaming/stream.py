@@ -80,6 +80,7 @@ class LiveStream:
         self._session: EngineSession | None = None
         self._session_engine: EngineClient | None = None
         self._linger: asyncio.TimerHandle | None = None
+        self.lingering_since: float | None = None  # loop time the last player left; the registry evicts by it
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._start_deadline: asyncio.Timeout | None = None  # disarmed by the first byte
@@ -128,6 +129,7 @@ class LiveStream:
         if self._linger is not None:
             self._linger.cancel()
             self._linger = None
+            self.lingering_since = None
             self.state = "playing" if self._had_data else "starting"
         return self.fanout.join(
             self._context.counters.next_client_id(), info, self._context.config.queue_size, self._loop.time()
@@ -144,6 +146,7 @@ class LiveStream:
             else:
                 self.state = "lingering"
                 self._linger = self._loop.call_later(linger, self._linger_expired)
+                self.lingering_since = self._loop.time()
 
     @property
     def player_count(self) -> int:

@@ -267,21 +267,6 @@ async def test_stop_ends_players_and_stops_engine_sessions(fake_engine, proxy_fa
     assert not proxy.service.running
 
 
-async def test_channel_count_is_capped_with_a_clear_answer(fake_engine, proxy_factory, monkeypatch) -> None:
-    from desktop.streaming import registry
-
-    monkeypatch.setattr(registry, "MAX_CHANNELS", 2)
-    proxy = await proxy_factory(fake_engine.url)
-    async with proxy.http.get(proxy.url(CHANNEL)) as a, proxy.http.get(proxy.url(OTHER_CHANNEL)) as b:
-        await a.content.readexactly(PACKET_SIZE)
-        await b.content.readexactly(PACKET_SIZE)
-        async with proxy.http.get(proxy.url("f" * 40)) as third:
-            assert third.status == 503
-            assert "2 channels open" in await third.text()
-        # A player of an open channel is still welcome.
-        assert (await proxy.read(proxy.url(CHANNEL), PACKET_SIZE))[0] == 0x47
-
-
 async def test_waiting_for_backed_up_players_is_not_mistaken_for_engine_silence(
     fake_engine_factory, proxy_factory
 ) -> None:
