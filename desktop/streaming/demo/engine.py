@@ -192,6 +192,11 @@ class DemoEngine:
             return web.Response(status=faults.start_http_error, text=faults.start_http_error_text)
         if faults.start_garbage:
             return web.Response(text=GARBAGE_PAGE, content_type="text/html")
+        if faults.nested_json_depth is not None:
+            depth = faults.nested_json_depth
+            return web.Response(text="[" * depth + "]" * depth, content_type="application/json")
+        if faults.huge_answer_bytes is not None:
+            return await self._huge_answer(request, faults.huge_answer_bytes, faults.huge_answer_status)
         if faults.start_error is not None:
             return _envelope(error=faults.start_error) if as_json else web.Response(status=500, text=faults.start_error)
         kind = given[0]
@@ -224,7 +229,22 @@ class DemoEngine:
         if self.faults.minimal_envelope:
             keep = ("infohash", "playback_url", "is_live", "is_encrypted")
             answer = {key: answer[key] for key in keep}
+        if self.faults.start_fields:
+            answer.update(self.faults.start_fields)
         return answer
+
+    async def _huge_answer(self, request: web.Request, size: int, status: int) -> web.StreamResponse:
+        """A body of `size` bytes in 64 KiB pieces of one shared block: the engine itself stays small."""
+        piece = b"x" * 65536
+        response = web.StreamResponse(status=status, headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        try:
+            for start in range(0, size, len(piece)):
+                await response.write(piece[: min(len(piece), size - start)])
+                self.counters.huge_bytes_sent += min(len(piece), size - start)
+        except (ConnectionError, RuntimeError):
+            pass  # the proxy stopped reading and hung up, as it should
+        return response
 
     # ---- session URLs: playback, stat, command, events ----------------------------
 
@@ -253,7 +273,10 @@ class DemoEngine:
         session = self._lookup(request)
         if session is None:
             return _envelope(error=UNKNOWN_SESSION)
-        return _envelope(self._stat_response(session))
+        answer = self._stat_response(session)
+        if self.faults.stat_fields:
+            answer.update(self.faults.stat_fields)
+        return _envelope(answer)
 
     def _stat_response(self, session: SimSession) -> dict[str, Any]:
         buffering = time.monotonic() < self._table.ready_at(session)
