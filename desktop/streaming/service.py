@@ -28,6 +28,7 @@ from desktop.streaming.events import EventHandler, EventSink
 from desktop.streaming.registry import StreamRegistry
 from desktop.streaming.route_context import RouteContext
 from desktop.streaming.server import build_app
+from desktop.streaming.server_log import ServerLog
 from desktop.streaming.snapshot import ProxySnapshot
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,8 @@ class ProxyService:
         if self._runner is None:
             assert self.registry is not None
             app = build_app(RouteContext(registry=self.registry, snapshot=self.snapshot, access=self._access_policy))
-            self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+            # ServerLog: a malformed request is one rate-limited line, not an ERROR with a traceback.
+            self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, logger=ServerLog())
             await self._runner.setup()
         site = GuardedSite(self._runner, config.host, config.port, limits_for(open_files_limit()))
         try:
