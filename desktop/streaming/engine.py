@@ -44,7 +44,9 @@ class EngineUnreachable(EngineError):
 
 
 def _too_large() -> EngineError:
-    return EngineError(f"AceStream engine answered more than {MAX_ANSWER_BYTES // 1024} KB where a short answer belongs")
+    return EngineError(
+        f"AceStream engine answered more than {MAX_ANSWER_BYTES // 1024} KB where a short answer belongs"
+    )
 
 
 @dataclass(frozen=True)

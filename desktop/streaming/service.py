@@ -153,7 +153,7 @@ class ProxyService:
             self._health_task = None
         if self.registry is not None:
             self.registry.close_all("AceTray proxy stopped")
-            await self._context.sessions.wait(SHUTDOWN_GRACE)
+            await self._context.sessions.sweep(SHUTDOWN_GRACE)  # failed stops are retried now, bounded
             self.registry = None
         if self._runner is not None:
             await self._runner.cleanup()

@@ -238,7 +238,8 @@ class LiveStream:
     async def _open_session(self) -> None:
         if self._session is None:
             engine = self._context.engine
-            self._session = await engine.start(self.key.kind, self.key.content_id, self.extra)
+            # Through the stopper: if this start is given up on, a session the engine still makes is stopped.
+            self._session = await self._context.sessions.start(engine, self.key.kind, self.key.content_id, self.extra)
             self._session_engine = engine
 
     async def _pump(self) -> None:
