@@ -85,12 +85,24 @@ def override_note(options: LaunchOptions) -> str | None:
     return f"AceTray was started with {', '.join(given)}. The values below include them, and OK saves what you see."
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """Settings the user chose, not yet in force: what this run would become once they apply."""
+
+    saved: Settings  # what would be written to the settings file
+    options: LaunchOptions  # this run's command line afterwards (overrides dropped once the user chose)
+    config: ProxyConfig  # what the core would run with
+
+
 class RunSettings:
     """This run's settings: the saved ones, the command line's overrides on top, and saving.
 
     The tray app's single owner of "which settings are in force"; every part of
     the UI reads `effective` and saves through `save`, so an override and a
-    saved value can never be confused.
+    saved value can never be confused. A change the user makes is first a
+    `Proposal`; it becomes this run's settings (and is saved) only by `commit`,
+    once the core has taken it, so a change that could not be applied is never
+    saved or shown as if it were in force.
     """
 
     def __init__(self, saved: Settings, options: LaunchOptions, save: Callable[[Settings], None]) -> None:
@@ -114,6 +126,21 @@ class RunSettings:
     def proxy_config(self) -> ProxyConfig:
         return proxy_config(self.effective, self._options.host)
 
+    def propose(self, chosen: Settings, shown: Settings | None = None) -> Proposal:
+        """What choosing `chosen` would mean for this run.
+
+        `shown` is what a Settings dialog displayed (this run's effective
+        values): given, the choice replaces the command-line overrides too.
+        Without it (e.g. "Use demo engine" from the banner) they stay in force.
+        """
+        options = options_after_edit(self._options, shown, chosen) if shown is not None else self._options
+        return Proposal(saved=chosen, options=options, config=proxy_config(effective_settings(chosen, options), options.host))
+
+    def commit(self, proposal: Proposal) -> str | None:
+        """Make an applied proposal this run's settings and save it; the problem as a sentence when not written."""
+        self._options = proposal.options
+        return self.save(proposal.saved)
+
     def save(self, settings: Settings) -> str | None:
         """Keep `settings` as the saved ones; the problem as a sentence when the file could not be written."""
         self._saved = settings
@@ -125,5 +152,4 @@ class RunSettings:
 
     def choose(self, shown: Settings, chosen: Settings) -> str | None:
         """The user chose `chosen` in a dialog that showed `shown`: it replaces the overrides too."""
-        self._options = options_after_edit(self._options, shown, chosen)
-        return self.save(chosen)
+        return self.commit(self.propose(chosen, shown))

@@ -33,7 +33,10 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
             pass
     mode = "demo engine" if config.demo else f"engine {service.engine_url}"
-    log.info("AceTray serving on %s (%s). Stream: %s", service.listen_url, mode, service.stream_url("<content id>"))
+    log.info(
+        "AceTray serving on %s (%s). Stream: %s  HLS: %s",
+        service.listen_url, mode, service.stream_url("<content id>"), service.stream_url("<content id>", hls=True),
+    )
     try:
         await stop.wait()
     finally:

@@ -22,6 +22,7 @@ import enum
 import logging
 import os
 import threading
+import weakref
 from typing import Awaitable, Callable, Mapping, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -108,10 +109,12 @@ class CoreHost(QObject):
         raise NotImplementedError
 
     def _make_service(self) -> ProxyService:
-        return self._factory(self._config, on_event=self._forward_event)
-
-    def _forward_event(self, event: ProxyEvent) -> None:
-        self.event_received.emit(event)
+        # The service lives on the core's thread: it must not keep this QObject
+        # alive. A strong reference (a bound method) would make host <-> service
+        # a cycle that Python's garbage collector may free on the core thread,
+        # running Qt's destructor there while the UI thread deletes widgets: a
+        # deadlock seen in the test suite. A weak relay has no cycle.
+        return self._factory(self._config, on_event=_WeakEventRelay(self))
 
     def _emit_snapshot(self) -> None:
         if self._service is not None:
@@ -120,6 +123,32 @@ class CoreHost(QObject):
 
 async def _is_running(service: ProxyService) -> bool:
     return service.running
+
+
+class _WeakEventRelay:
+    """Forwards core events to a CoreHost's signal without keeping the host alive."""
+
+    __slots__ = ("_host",)
+
+    def __init__(self, host: CoreHost) -> None:
+        self._host = weakref.ref(host)
+
+    def __call__(self, event: ProxyEvent) -> None:
+        host = self._host()
+        if host is not None:
+            host.event_received.emit(event)
+
+
+def _emit_snapshot(service: ProxyService | None, host_ref: "weakref.ref[CoreHost]") -> None:
+    host = host_ref()
+    if host is not None and service is not None:
+        host.snapshot_ready.emit(service.snapshot())
+
+
+async def _invoke(service: ProxyService, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
+    # A plain function on purpose: an exception's traceback made on the core
+    # thread then holds no frame that refers to a Qt object.
+    return await fn(service)
 
 
 class ThreadCoreHost(CoreHost):
@@ -168,18 +197,16 @@ class ThreadCoreHost(CoreHost):
     async def _run(self, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
         if self._loop is None or self._loop.is_closed():
             raise RuntimeError("The streaming core is not running.")
-        future = asyncio.run_coroutine_threadsafe(self._invoke(fn), self._loop)
+        assert self._service is not None
+        future = asyncio.run_coroutine_threadsafe(_invoke(self._service, fn), self._loop)
         # Cancelling the awaiting UI task cancels the core-side task too.
         return await asyncio.wrap_future(future)
-
-    async def _invoke(self, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
-        assert self._service is not None
-        return await fn(self._service)
 
     def request_snapshot(self) -> None:
         if self._loop is not None and not self._loop.is_closed():
             try:
-                self._loop.call_soon_threadsafe(self._emit_snapshot)
+                # Queued with a weak reference: the core thread must never hold the last one.
+                self._loop.call_soon_threadsafe(_emit_snapshot, self._service, weakref.ref(self))
             except RuntimeError:  # closed between the check and the call
                 pass
 
@@ -194,6 +221,8 @@ class ThreadCoreHost(CoreHost):
         thread.join(timeout)
         if thread.is_alive():
             log.warning("the core thread did not finish within %.1f s; exiting anyway", timeout)
+        else:
+            self._service = None  # freed here, on the UI thread
 
 
 class QasyncCoreHost(CoreHost):

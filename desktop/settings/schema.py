@@ -34,7 +34,7 @@ class Spec:
     group: str | None = None  # None: not shown in the dialog (kept by the app itself)
     minimum: float | None = None
     maximum: float | None = None
-    unit: str = ""  # "s" or "chunks": spin-box suffix and the range message's word
+    unit: str = ""  # "s", "chunks" or "segments": spin-box suffix and the range message's word
     noun: str | None = None  # "Port" → "Port must be between …"; None → "Must be between …"
     choices: tuple[tuple[str, str], ...] = ()  # (value, label) for a fixed set of values
     flag: str | None = None  # per-run override on the command line, e.g. "--port"
@@ -49,7 +49,7 @@ class Spec:
             return f"Must be one of {', '.join(v for v, _label in self.choices)}."
         if self.minimum is not None and self.maximum is not None and not self.minimum <= value <= self.maximum:
             subject = f"{self.noun} must" if self.noun else "Must"
-            unit = {"s": " seconds", "chunks": " chunks"}.get(self.unit, "")
+            unit = {"s": " seconds", "chunks": " chunks", "segments": " segments"}.get(self.unit, "")
             return f"{subject} be between {self.minimum:g} and {self.maximum:g}{unit}."
         return self.check(value) if self.check else None
 
@@ -116,6 +116,16 @@ class Settings:
         _CORE.linger, label="Keep a channel after its last player", minimum=0, maximum=600, unit="s",
         group=STREAMING, flag="--linger", core="linger",
         help="keep a channel open this long after its last player leaves, for quick zapping back",
+    )
+    hls_target_duration: float = setting(
+        _CORE.hls_target_duration, label="HLS segment length", minimum=1, maximum=10, unit="s",
+        group=STREAMING, flag="--hls-target-duration", core="hls_target_duration",
+        help="stream time per HLS segment (cut at the next keyframe): shorter starts sooner, longer is steadier",
+    )
+    hls_window: int = setting(
+        _CORE.hls_window, label="HLS playlist length", minimum=3, maximum=30, unit="segments",
+        group=STREAMING, flag="--hls-window", core="hls_window",
+        help="segments an HLS playlist lists: how far back an HLS player may start or fall behind",
     )
     player_command: str = setting(
         "", label="Player command", group=DESKTOP,

@@ -43,6 +43,9 @@ class AccessPolicy:
     """What the access rules compare against; replaced whole when settings change."""
 
     host_names: frozenset[str] = frozenset({"localhost"})  # lower case, no trailing dot
+    # Pages a browser may open from a link on another site: a top-level navigation cannot read
+    # the answer (and the page forbids framing), so only AceTray's own page is such a path.
+    navigable: frozenset[str] = frozenset({"/"})
 
 
 @dataclass(frozen=True)
@@ -134,12 +137,23 @@ def check_host(request: web.Request, policy: AccessPolicy) -> Refusal | None:
 
 def check_cross_site(request: web.Request, policy: AccessPolicy) -> Refusal | None:
     headers = request.headers
+    if request.path in policy.navigable and _is_top_level_navigation(request):
+        return None
     if headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
         return _cross_site("Sec-Fetch-Site: cross-site")
     origin = headers.get("Origin")
     if origin is not None and not _is_own_origin(origin, headers.get("Host")):
         return _cross_site(f"Origin {origin[:60]!r}")
     return None
+
+
+def _is_top_level_navigation(request: web.Request) -> bool:
+    headers = request.headers
+    return (
+        request.method in ("GET", "HEAD")
+        and headers.get("Sec-Fetch-Mode", "").lower() == "navigate"
+        and headers.get("Sec-Fetch-Dest", "document").lower() == "document"
+    )
 
 
 def _cross_site(reason: str) -> Refusal:

@@ -117,5 +117,10 @@ class StreamRegistry:
         for stream in list(self._streams.values()):
             stream.close(StreamEnded(reason, 503))
 
+    def switch_engine(self) -> None:
+        """The engine changed: every channel reconnects on the new one; players stay."""
+        for stream in list(self._streams.values()):
+            stream.switch_engine()
+
     def snapshot(self) -> tuple[StreamSnapshot, ...]:
         return tuple(stream.snapshot() for stream in self._streams.values())

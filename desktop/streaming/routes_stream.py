@@ -12,19 +12,22 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.base_protocol import BaseProtocol
 
 from desktop.streaming.engine_params import engine_params
-from desktop.streaming.fanout import ClientInfo, StreamEnded
+from desktop.streaming.fanout import ClientInfo, StreamEnded, Subscriber
 from desktop.streaming.ids import is_content_id, normalize
 from desktop.streaming.registry import RegistryClosed, TooManyChannels, TooManyNewChannels
 from desktop.streaming.route_context import route_context
-from desktop.streaming.stream import ChannelKey
+from desktop.streaming.stream import ChannelKey, LiveStream
 
 SELECTORS = ("id", "content_id", "infohash")
+WRITE_BATCH_BYTES = 128 * 1024  # at most ~2 chunks per system call: fewer calls, turns still short for fairness
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,17 @@ def parse_stream_request(query: Mapping[str, str]) -> StreamRequest:
     return StreamRequest(ChannelKey(kind, normalize(values[0])), params.forwarded)
 
 
+def open_channel(request: web.Request, wanted: StreamRequest) -> LiveStream:
+    """The channel's stream, started if need be for this client; its refusals as HTTP errors."""
+    try:
+        return route_context(request).registry.get_or_create(wanted.key, wanted.extra, client=request.remote or "?")
+    except TooManyNewChannels as exc:
+        retry = str(max(1, math.ceil(exc.retry_after)))
+        raise web.HTTPTooManyRequests(text=f"{exc}\n", headers={"Retry-After": retry}) from None
+    except (TooManyChannels, RegistryClosed) as exc:
+        raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
+
+
 def _peer(request: web.Request) -> str:
     peer = request.transport.get_extra_info("peername") if request.transport else None
     if isinstance(peer, tuple) and len(peer) >= 2:
@@ -80,13 +94,7 @@ async def getstream(request: web.Request) -> web.StreamResponse:
     if request.method == "HEAD":
         # Kodi and IPTV apps probe first; answering must not start a session.
         return web.Response(status=200, headers={"Content-Type": "video/mp2t"})
-    try:
-        stream = route_context(request).registry.get_or_create(wanted.key, wanted.extra, client=request.remote or "?")
-    except TooManyNewChannels as exc:
-        retry = str(max(1, math.ceil(exc.retry_after)))
-        raise web.HTTPTooManyRequests(text=f"{exc}\n", headers={"Retry-After": retry}) from None
-    except (TooManyChannels, RegistryClosed) as exc:
-        raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
+    stream = open_channel(request, wanted)
     subscriber = stream.subscribe(
         ClientInfo(_peer(request), request.headers.get("User-Agent", "")[:200], time.time())
     )
@@ -103,18 +111,13 @@ async def getstream(request: web.Request) -> web.StreamResponse:
         )
         response.force_close()
         await response.prepare(request)
+        await response.write(chunk)  # the headers go out with the first chunk, through aiohttp
+        subscriber.bytes_sent += len(chunk)
         transport = request.transport
-        if transport is not None:
-            subscriber.on_evict = transport.abort  # close() would wait for a stuck player's buffer
-        while True:
-            await response.write(chunk)
-            subscriber.bytes_sent += len(chunk)
-            if subscriber.queued:
-                # More is waiting and the write did not have to wait: yield, so
-                # that one busy player cannot hold the loop while others (and
-                # status requests) queue up behind it.
-                await asyncio.sleep(0)
-            chunk = await subscriber.take(clock)
+        if transport is None:
+            return response
+        subscriber.on_evict = transport.abort  # close() would wait for a stuck player's buffer
+        await _pump(subscriber, transport, request.protocol, request.writer, clock)
     except StreamEnded:
         pass  # the stream ended or this player was dropped; closing the connection says so
     except (ConnectionError, RuntimeError):
@@ -122,6 +125,43 @@ async def getstream(request: web.Request) -> web.StreamResponse:
     finally:
         stream.unsubscribe(subscriber)
     return response
+
+
+async def _pump(
+    subscriber: Subscriber, transport: asyncio.Transport, protocol: BaseProtocol,
+    writer: AbstractStreamWriter, clock: Callable[[], float],
+) -> None:
+    """Copy the player's queue to its socket until the stream ends or the player leaves.
+
+    The body is raw MPEG-TS (no framing), so after the headers the chunks go
+    straight to the transport: several per system call when the player is
+    behind, with aiohttp's own flow control (pause while the socket is full).
+    """
+    write = transport.write
+    writelines = transport.writelines if _writes_vectored(transport) else None
+    while True:
+        if protocol.writing_paused:
+            await writer.drain()  # the player's socket is full: wait until it takes
+        elif subscriber.queued:
+            # More is waiting and nothing had to wait: yield, so that one busy
+            # player cannot hold the loop while others (and status requests) queue up.
+            await asyncio.sleep(0)
+        batch = await subscriber.take_batch(clock, WRITE_BATCH_BYTES)
+        if transport.is_closing():
+            return
+        if len(batch) == 1:
+            write(batch[0])
+        elif writelines is not None:
+            writelines(batch)
+        else:
+            for chunk in batch:
+                write(chunk)
+        subscriber.bytes_sent += sum(map(len, batch))
+
+
+def _writes_vectored(transport: asyncio.BaseTransport) -> bool:
+    """Whether writelines sends its buffers in one call without joining them (uvloop, Python >= 3.12)."""
+    return type(transport).writelines is not asyncio.WriteTransport.writelines
 
 
 def add_routes(app: web.Application) -> None:

@@ -11,10 +11,11 @@ service. All methods run on the loop the service was started on.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import errno
 import logging
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -31,6 +32,9 @@ from desktop.streaming.server import build_app
 from desktop.streaming.server_log import ServerLog
 from desktop.streaming.snapshot import ProxySnapshot
 
+if TYPE_CHECKING:
+    from desktop.streaming.demo.engine import DemoEngine
+
 log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL = 5.0  # s between engine get_version checks
@@ -39,11 +43,19 @@ NAMES_WAIT = 2.0  # s to wait for the resolver's name of this machine at start (
 
 
 class ProxyStartError(Exception):
-    """The proxy could not start; str() is a sentence for the user (e.g. port in use)."""
+    """The proxy could not start or move; str() is a sentence with advice, `reason` the cause alone."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class EngineCheckError(Exception):
-    """The engine did not answer get_version properly; str() is for the user."""
+    """The engine did not answer get_version properly; str() is a sentence, `detail` the technical cause."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class ProxyService:
@@ -112,7 +124,7 @@ class ProxyService:
             self._error = str(exc)
             raise
         self._health_task = asyncio.get_running_loop().create_task(self._watch_engine())
-        self._events.emit("info", f"Proxy listening on {self.listen_url}, engine {self._engine_url}")
+        self._events.emit("info", f"Proxy listening on {self._where()} ({self._engine_name()})")
 
     async def _start_engine_side(self) -> None:
         self._http = aiohttp.ClientSession(
@@ -120,30 +132,35 @@ class ProxyService:
             auto_decompress=False,
             trust_env=False,  # a desktop proxy variable must never reroute engine traffic
         )
-        if self.config.demo:
-            from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
-
-            self._demo = DemoEngine(load_demo_clip())
-            await self._demo.start()
-            self._engine_url = self._demo.url
-        else:
-            self._engine_url = self.config.engine_url
+        self._demo = await _start_demo() if self.config.demo else None
+        self._engine_url = self._demo.url if self._demo else self.config.engine_url
         self._context.attach(self._http, EngineClient(self._engine_url, self._http))
         self.registry = StreamRegistry(self._context)
 
     async def _start_listener(self, config: ProxyConfig) -> None:
         if self._runner is None:
             assert self.registry is not None
-            app = build_app(RouteContext(registry=self.registry, snapshot=self.snapshot, access=self._access_policy))
+            app = build_app(
+                RouteContext(
+                    registry=self.registry,
+                    snapshot=self.snapshot,
+                    config=lambda: self._context.config,
+                    access=self._access_policy,
+                )
+            )
             # ServerLog: a malformed request is one rate-limited line, not an ERROR with a traceback.
             self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, logger=ServerLog())
             await self._runner.setup()
+        self._site = await self._bind(config)
+
+    async def _bind(self, config: ProxyConfig) -> GuardedSite:
+        assert self._runner is not None
         site = GuardedSite(self._runner, config.host, config.port, limits_for(open_files_limit()))
         try:
             await site.start()
         except OSError as exc:
-            raise ProxyStartError(_bind_problem(config, exc)) from exc
-        self._site = site
+            raise _bind_problem(config, exc) from exc
+        return site
 
     async def stop(self) -> None:
         """Stop every stream (engine `method=stop`), close the listener. Idempotent."""
@@ -171,38 +188,49 @@ class ProxyService:
             self._events.emit("info", "Proxy stopped")
 
     async def apply(self, config: ProxyConfig) -> None:
-        """Switch to new settings, disturbing running players as little as possible.
+        """Switch to new settings, all or nothing, disturbing running players as little as possible.
 
         Tunables (queue size, timeouts, linger) apply at once. A new port or
-        host gets a new listening socket while players already connected keep
-        their connections. A new engine serves new sessions; running channels
-        keep their session and move over when they next need a new one. Demo
-        mode on/off restarts everything.
+        host gets a new listening socket first; players already connected keep
+        their connections. A new engine (or the demo engine turned on or off)
+        is handled like an engine fault: running channels reconnect on it and
+        their players stay. On ProxyStartError nothing has changed.
         """
         old = self.config
-        if not self.running or config.demo != old.demo:
+        if not self.running:
             self._use(config)
-            if self.running:
-                await self.stop()
-                await self.start()
             return
-        engine = None
-        if config.engine_url != old.engine_url and not config.demo:
-            engine = EngineClient(config.engine_url, self._context.http)
-        # All but the listener applies now; the new address only once its socket is bound,
-        # so a failed bind leaves the config as it is, with nothing to roll back.
-        self._use(dataclasses.replace(config, host=old.host, port=old.port), engine)
-        if engine is not None:
-            self._engine_url = config.engine_url
+        moved = (config.host, config.port) != (old.host, old.port)
+        new_site = await self._bind(config) if moved else None  # ProxyStartError: nothing changed
+        try:
+            switch = await self._prepare_engine_switch(old, config)
+        except ProxyStartError:
+            if new_site is not None:
+                await new_site.stop()
+            raise
+        self._use(config, switch.engine if switch else None)
+        if switch is not None:
+            self._demo, self._engine_url = switch.demo, switch.url
             self._engine_reachable = self._engine_version = None
-            self._events.emit("info", f"Engine is now {config.engine_url}")
-        if (config.host, config.port) != (old.host, old.port):
-            old_site = self._site
-            await self._start_listener(config)  # ProxyStartError: still listening where it was
-            self._use(config)
+            if self.registry is not None:
+                self.registry.switch_engine()
+            if switch.retired_demo is not None:
+                await switch.retired_demo.stop()
+            self._events.emit("info", f"Now using {self._engine_name()}; playing channels reconnect to it")
+            asyncio.get_running_loop().create_task(self._check_health())  # the banner updates at once
+        if new_site is not None:
+            old_site, self._site = self._site, new_site
             if old_site is not None:
                 await old_site.stop()  # stops accepting; connected players keep streaming
-            self._events.emit("info", f"Proxy now listening on {self.listen_url}")
+            self._events.emit("info", f"Proxy now listening on {self._where()}")
+
+    async def _prepare_engine_switch(self, old: ProxyConfig, new: ProxyConfig) -> "_EngineSwitch | None":
+        """The engine `new` asks for, started if it is the demo engine; None when it is the same."""
+        if new.demo == old.demo and (new.demo or new.engine_url == old.engine_url):
+            return None
+        demo = await _start_demo() if new.demo else None
+        url = demo.url if demo else new.engine_url
+        return _EngineSwitch(EngineClient(url, self._context.http), url, demo, retired_demo=self._demo)
 
     def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> None:
         """The one place settings change: running streams read them from the context at next use."""
@@ -236,11 +264,17 @@ class ProxyService:
             version = await self._context.engine.version(timeout=3.0)
         except EngineError as exc:
             if self._engine_reachable is not False:
-                self._events.emit("error", f"{exc}. Start AceStream, or check the engine URL in Settings.")
+                if self._demo is not None:
+                    self._events.emit("error", "The built-in demo engine does not answer", detail=str(exc))
+                else:
+                    self._events.emit("error", f"{exc}. Start AceStream, or check the engine URL in Settings.")
             self._engine_reachable, self._engine_version = False, None
             return
         if self._engine_reachable is not True:
-            self._events.emit("info", f"AceStream engine {version} reachable at {self._engine_url}")
+            if self._demo is not None:
+                self._events.emit("info", "Built-in demo engine ready")
+            else:
+                self._events.emit("info", f"AceStream engine {version} reachable at {self._engine_url}")
         self._engine_reachable, self._engine_version = True, version
 
     async def check_engine(self, engine_url: str | None = None) -> str:
@@ -250,7 +284,15 @@ class ProxyService:
             try:
                 return await EngineClient(url, http).version(timeout=5.0)
             except EngineError as exc:
-                raise EngineCheckError(str(exc)) from exc
+                raise EngineCheckError(str(exc), detail=repr(exc.__cause__) if exc.__cause__ else None) from exc
+
+    def _engine_name(self) -> str:
+        return "built-in demo engine" if self._demo is not None else f"engine {self._engine_url}"
+
+    def _where(self) -> str:
+        """The listening address as a person reads it (0.0.0.0 is not an address to type in)."""
+        host, port = self._bound_address()
+        return f"all network interfaces, port {port}" if host in ("0.0.0.0", "::", "") else f"http://{host}:{port}"
 
     # --- pictures ------------------------------------------------------------------------
     def snapshot(self) -> ProxySnapshot:
@@ -266,20 +308,43 @@ class ProxyService:
             demo_engine=self._demo is not None,
         )
 
-    def stream_url(self, content_id: str, host: str | None = None) -> str:
-        """http://<host>:<port>/ace/getstream?id=<id> for a player."""
+    def stream_url(self, content_id: str, host: str | None = None, *, hls: bool = False) -> str:
+        """http://<host>:<port>/ace/getstream?id=<id> for a player (/ace/manifest.m3u8 with `hls`)."""
         if host is None:
             host = "127.0.0.1" if self.config.host in ("0.0.0.0", "::", "") else self.config.host
         port = self._bound_address()[1] if self.running else self.config.port
-        return f"http://{host}:{port}/ace/getstream?id={content_id}"
+        path = "/ace/manifest.m3u8" if hls else "/ace/getstream"
+        return f"http://{host}:{port}{path}?id={content_id}"
 
 
-def _bind_problem(config: ProxyConfig, exc: OSError) -> str:
+@dataclass(frozen=True)
+class _EngineSwitch:
+    engine: EngineClient
+    url: str
+    demo: "DemoEngine | None"
+    retired_demo: "DemoEngine | None"  # stopped once the channels have left it
+
+
+async def _start_demo() -> "DemoEngine":
+    from desktop.streaming.demo.engine import DemoEngine, load_demo_clip  # demo mode only
+
+    demo = DemoEngine(load_demo_clip())
+    try:
+        await demo.start()
+    except OSError as exc:
+        raise ProxyStartError(f"The built-in demo engine could not start: {exc.strerror or exc}") from exc
+    return demo
+
+
+def _bind_problem(config: ProxyConfig, exc: OSError) -> ProxyStartError:
     where = f"{config.host}:{config.port}"
     if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
-        return f"Port {config.port} is already in use by another program. Choose another port in Settings."
+        reason = f"Port {config.port} is in use by another program"
+        return ProxyStartError(f"{reason}. Choose another port in Settings.", reason)
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"Not allowed to listen on {where}. Choose a port above 1024 in Settings."
+        reason = f"Not allowed to listen on {where}"
+        return ProxyStartError(f"{reason}. Choose a port above 1024 in Settings.", reason)
     if exc.errno == errno.EADDRNOTAVAIL:
-        return f"{config.host} is not an address of this computer. Check the listen address."
-    return f"Could not listen on {where}: {exc.strerror or exc}"
+        reason = f"{config.host} is not an address of this computer"
+        return ProxyStartError(f"{reason}. Check the listen address.", reason)
+    return ProxyStartError(f"Could not listen on {where}: {exc.strerror or exc}")

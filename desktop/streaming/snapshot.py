@@ -20,6 +20,7 @@ class ClientSnapshot:
     rate_bps: float  # bytes per second over the last few seconds
     dropped_chunks: int
     state: str  # "waiting" | "playing" | "lagging" | "closed"
+    kind: str = "TS"  # "TS": one endless MPEG-TS connection; "HLS": fetches playlists and segments
 
 
 @dataclass(frozen=True)

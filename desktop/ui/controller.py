@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from desktop import autostart as autostart_mod
 from desktop import settings as settings_store
@@ -32,9 +31,10 @@ from desktop.ui import banner as banner_keys
 from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import banner_for
-from desktop.ui.formatting import count_phrase
+from desktop.ui.confirm import ask_before_cutting
 from desktop.ui.link_commands import LinkCommands
-from desktop.ui.links import link_host, stream_link
+from desktop.ui.log_folder import FolderOpener, show_log_folder
+from desktop.ui.links import base_url
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notifier import Notifier
 from desktop.ui.proxy_control import ProxyControl
@@ -51,6 +51,7 @@ SNAPSHOT_INTERVAL_MS = 1000
 QUIT_STOP_BUDGET = 1.0
 CORE_JOIN_BUDGET = 0.3
 HEALTH_LOG_EVERY_TICKS = 60
+STILL_RUNNING = "AceTray is still running"
 
 
 class AppController(QObject):
@@ -76,7 +77,7 @@ class AppController(QObject):
         self.snapshot: ProxySnapshot | None = None
         self.quitting = False
         self._told_about_tray = False
-        self._link_hint_cache: tuple[tuple[str, int], str] | None = None
+        self._address_cache: tuple[tuple[str, int], str] | None = None
         self.exit_code = 0
 
         self.actions = AppActions(self)
@@ -84,9 +85,11 @@ class AppController(QObject):
         if tray_available is None:
             tray_available = QSystemTrayIcon.isSystemTrayAvailable()
         self.tray: TrayIcon | None = TrayIcon(self.actions) if tray_available else None
-        self.notify = Notifier(self.window, self.tray).notify
+        self.notifier = Notifier(self.window, self.tray)
+        self.notify = self.notifier.notify
         self.tasks = TaskSpawner(lambda title, message, level: self.notify(title, message, level=level))
         self.dialogs = DialogKeeper()
+        self.folder_opener = FolderOpener(self)
         self.proxy = ProxyControl(self.notify)
         shared = dict(
             settings=self.run_settings, proxy=self.proxy, notify=self.notify, tasks=self.tasks,
@@ -120,7 +123,7 @@ class AppController(QObject):
         a.settings.triggered.connect(self.open_settings)
         a.start_on_login.toggled.connect(self.settings_flow.set_start_on_login)
         a.open_logs.triggered.connect(self.open_log_folder)
-        a.quit.triggered.connect(self.request_quit)
+        a.quit.triggered.connect(self.confirm_quit)
         self.window.copy_link_requested.connect(self.links.copy_link_for)
         self.window.play_requested.connect(self.links.play_soon)
         self.window.close_requested.connect(self._on_window_close)
@@ -172,7 +175,25 @@ class AppController(QObject):
 
     def toggle_proxy(self) -> None:
         running = self.snapshot is not None and self.snapshot.running
-        self.tasks.spawn(self.proxy.stop() if running else self.proxy.start())
+        if not running:
+            self.tasks.spawn(self.proxy.start())
+            return
+        ask_before_cutting(
+            players=self._players(), title="Stop the proxy?", go="Stop proxy",
+            consequence="Stopping the proxy ends their streams; players cannot connect until you start it again.",
+            then=lambda: self.tasks.spawn(self.proxy.stop()), parent=self._dialog_parent(), dialogs=self.dialogs,
+        )
+
+    def confirm_quit(self) -> None:
+        """Quit from the menu or the window: ask first when players are watching."""
+        ask_before_cutting(
+            players=self._players(), title="Quit AceTray?", go="Quit",
+            consequence="Quitting stops their streams.", then=self.request_quit,
+            parent=self._dialog_parent(), dialogs=self.dialogs,
+        )
+
+    def _players(self) -> int:
+        return self.snapshot.player_count if self.snapshot is not None and self.snapshot.running else 0
 
     def _on_tick(self) -> None:
         self.ticks.tick()
@@ -198,10 +219,11 @@ class AppController(QObject):
 
     def _refresh_view(self) -> None:
         snapshot, proxy = self.snapshot, self.proxy
+        address = self._shown_address()
         self.actions.set_running(bool(snapshot and snapshot.running), busy=proxy.busy)
         if self.tray is not None:
-            self.tray.show_status(tray_status(snapshot, proxy.start_error))
-        self.window.show_snapshot(snapshot, link_hint=self._link_hint())
+            self.tray.show_status(tray_status(snapshot, proxy.start_error, address=address))
+        self.window.show_snapshot(snapshot, link_hint=f"{address}/ace/getstream?id=<content id>", address=address)
         self.window.show_banner(
             banner_for(
                 snapshot,
@@ -211,22 +233,25 @@ class AppController(QObject):
             )
         )
 
-    def _link_hint(self) -> str:
-        """The example link in the empty channels table.
+    def _shown_address(self) -> str:
+        """The proxy's address as other players reach it: the socket actually listening,
+        with this machine's LAN address in place of 0.0.0.0.
 
         Cached per listen address: finding the LAN address walks the network
         interfaces, which need not happen on every one-second refresh.
         """
-        config = self.run_settings.proxy_config()
-        key = (config.host, config.port)
-        if self._link_hint_cache is None or self._link_hint_cache[0] != key:
-            self._link_hint_cache = (key, stream_link("<content id>", link_host(config.host), config.port))
-        return self._link_hint_cache[1]
+        address = self.links.listen_address()
+        key = (address.host, address.port)
+        if self._address_cache is None or self._address_cache[0] != key:
+            self._address_cache = (key, base_url(address.link_host(), address.port))
+        return self._address_cache[1]
 
     # -- window, banner, logs --------------------------------------------------------
     def show_window(self) -> None:
-        self._link_hint_cache = None  # the LAN address may have changed while hidden
-        self.window.show_snapshot(self.snapshot, link_hint=self._link_hint())
+        self._address_cache = None  # the LAN address may have changed while hidden
+        if not self.window.isVisible():
+            self.window.clear_notice(STILL_RUNNING)  # said when it was closed; not news now
+        self._refresh_view()
         self.window.showNormal()
         self.window.raise_()
         self.window.activateWindow()
@@ -236,26 +261,13 @@ class AppController(QObject):
             self.window.hide()
             if not self._told_about_tray:
                 self._told_about_tray = True
-                self.notify("AceTray is still running", "Streams keep flowing. Quit from the tray menu.")
-            return
-        players = self.snapshot.player_count if self.snapshot else 0
-        if not players:
-            self.request_quit()
+                self.notify(STILL_RUNNING, "Streams keep flowing. Quit from the tray menu.")
             return
         # No tray to return to: closing means quitting, so say what it stops.
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Quit AceTray?",
-            f"{count_phrase(players, 'player')} still watching. Quitting stops their streams.",
-            parent=self.window,
+        ask_before_cutting(
+            players=self._players(), title="Quit AceTray?", go="Quit", consequence="Quitting stops their streams.",
+            then=self.request_quit, otherwise=self.window.showMinimized, parent=self.window, dialogs=self.dialogs,
         )
-        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
-        box.finished.connect(
-            lambda _r: self.request_quit() if box.clickedButton() is quit_button else self.window.showMinimized()
-        )
-        self.dialogs.keep(box)
-        box.open()
 
     def _on_banner_action(self, key: str) -> None:
         if key == banner_keys.USE_DEMO:
@@ -271,9 +283,7 @@ class AppController(QObject):
             self._refresh_view()
 
     def open_log_folder(self) -> None:
-        self._log_dir.mkdir(parents=True, exist_ok=True)
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_dir))):
-            self.notify("Log folder", f"The logs are in {self._log_dir}")
+        show_log_folder(self._log_dir, self.folder_opener, self._dialog_parent, self.dialogs)
 
     # -- quit ---------------------------------------------------------------------------
     def request_quit(self) -> None:
@@ -287,12 +297,14 @@ class AppController(QObject):
         self.quitting = True
         started = time.monotonic()
         self._timer.stop()
+        self.notifier.stop()
         for dialog in list(self.dialogs.open):
             if shiboken6.isValid(dialog):
                 dialog.close()  # type: ignore[attr-defined]
         self.window.hide()
         if self.tray is not None:
             self.tray.hide()
+        self.links.players.release_all()  # players we started keep their windows (player_process.py)
         core = self.proxy.core
         if core is not None:
             try:

@@ -33,6 +33,9 @@ from desktop.ui.formatting import count_phrase, short_id
 from desktop.ui.icons import app_icon
 from desktop.ui.models import ClientsModel, EventsModel, StreamsModel
 
+NOTICE_MS = 15000
+CHANNEL_COLUMN_WIDTH = 320  # a channel name, or a whole 40-hex id, without a wide empty stretch
+
 
 def _table(model, stretch_column: int) -> QTableView:
     view = QTableView()
@@ -100,7 +103,11 @@ class MainWindow(QMainWindow):
         self.status_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.streams_model = StreamsModel(self)
-        self.streams_view = _table(self.streams_model, stretch_column=0)
+        self.streams_view = _table(self.streams_model, stretch_column=1)
+        # The channel's name, else its whole id: elided in the middle, both ends of an id stay readable.
+        self.streams_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.streams_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.streams_view.horizontalHeader().resizeSection(0, CHANNEL_COLUMN_WIDTH)
         self.streams_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.streams_view.customContextMenuRequested.connect(self._stream_menu)
         self.streams_placeholder = _placeholder()
@@ -119,7 +126,10 @@ class MainWindow(QMainWindow):
         self.events_model = EventsModel(parent=self)
         self.events_view = QListView()
         self.events_view.setModel(self.events_model)
-        self.events_view.setUniformItemSizes(True)
+        # Long events wrap instead of scrolling sideways: each is a sentence to read whole.
+        self.events_view.setWordWrap(True)
+        self.events_view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.events_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.events_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.events_placeholder = _placeholder("Nothing has happened yet.")
         self.events_stack = QStackedWidget()
@@ -146,17 +156,24 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.status_line)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
-        self.statusBar()
+        # The status bar carries notices only: shown while one is, so no empty strip sits at the bottom.
+        status_bar = self.statusBar()
+        status_bar.setSizeGripEnabled(False)
+        status_bar.messageChanged.connect(lambda text: status_bar.setVisible(bool(text)))
+        status_bar.hide()
 
         self.streams_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self._snapshot: ProxySnapshot | None = None
         self._link_hint = ""
+        self._address = ""
         self.show_snapshot(None)
 
     # -- feeding -------------------------------------------------------------
-    def show_snapshot(self, snapshot: ProxySnapshot | None, link_hint: str = "") -> None:
+    def show_snapshot(self, snapshot: ProxySnapshot | None, link_hint: str = "", address: str = "") -> None:
+        """`address`: where other players reach the proxy (the LAN address, not 0.0.0.0, when shared)."""
         self._snapshot = snapshot
         self._link_hint = link_hint
+        self._address = address
         now = snapshot.taken_at if snapshot and snapshot.taken_at else time.time()
         streams = snapshot.streams if snapshot else ()
         self.streams_model.update_rows(streams, now)
@@ -176,17 +193,17 @@ class MainWindow(QMainWindow):
             return "Starting the proxy…"
         if not snapshot.running:
             return "The proxy is stopped; players cannot connect."
-        if snapshot.engine_reachable is False:
+        if snapshot.demo_engine:
+            engine = "built-in demo engine" + (" not answering" if snapshot.engine_reachable is False else "")
+        elif snapshot.engine_reachable is False:
             engine = f"engine unreachable at {snapshot.engine_url}"
-        elif snapshot.demo_engine:
-            engine = "built-in demo engine"
         elif snapshot.engine_version:
             engine = f"AceStream engine {snapshot.engine_version} at {snapshot.engine_url}"
         else:
             engine = f"engine {snapshot.engine_url}"
         streams = count_phrase(len(snapshot.streams), "channel")
         players = count_phrase(snapshot.player_count, "player")
-        return f"Proxy running at {snapshot.listen_url}  ·  {engine}  ·  {streams}, {players}"
+        return f"Proxy running at {self._address or snapshot.listen_url}  ·  {engine}  ·  {streams}, {players}"
 
     def _empty_streams_text(self, snapshot: ProxySnapshot | None) -> str:
         if snapshot is None:
@@ -239,7 +256,12 @@ class MainWindow(QMainWindow):
         self.banner.show_spec(spec)
 
     def show_notice(self, text: str) -> None:
-        self.statusBar().showMessage(text, 15000)
+        self.statusBar().showMessage(text, NOTICE_MS)
+
+    def clear_notice(self, starting: str) -> None:
+        """Take a notice that is no longer news off the status bar (only if it is the one shown)."""
+        if self.statusBar().currentMessage().startswith(starting):
+            self.statusBar().clearMessage()
 
     # -- user input ----------------------------------------------------------
     def _stream_menu(self, position: QPoint) -> None:

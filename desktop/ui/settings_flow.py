@@ -70,22 +70,30 @@ class SettingsFlow:
         return await self._proxy.core.check_engine(engine_url)
 
     # -- saving and applying ----------------------------------------------------------
-    async def apply_settings(self, chosen: Settings, shown: Settings | None = None) -> None:
-        """Save `chosen` and apply it to the running proxy.
+    async def apply_settings(self, chosen: Settings, shown: Settings | None = None) -> bool:
+        """Apply `chosen` to the running proxy first, then save it: only what is in force is saved.
 
         `shown` is what the Settings dialog displayed (this run's effective
         values); given, the user's choice replaces the command-line overrides.
-        Without it (e.g. "Use demo engine") the overrides stay in force.
+        Without it (e.g. "Use demo engine") the overrides stay in force. When
+        the core refuses the change, nothing is saved and the message says
+        what stayed. True when the change is in force.
         """
         previous = self._settings.saved
-        problem = self._settings.choose(shown, chosen) if shown is not None else self._settings.save(chosen)
+        proposal = self._settings.propose(chosen, shown)
+        refused = await self._proxy.apply(proposal.config, previous=self._settings.proxy_config())
+        if refused:
+            self._notify("Settings not changed", refused, level="error")
+            self._on_applied()
+            return False
+        problem = self._settings.commit(proposal)
         if problem:
             self._notify("Settings not saved", problem, level="error")
         self.problem = None
         if chosen.start_on_login != previous.start_on_login:
             self._apply_autostart(chosen.start_on_login)
-        await self._proxy.apply(self._settings.proxy_config())
         self._on_applied()
+        return True
 
     def use_demo_engine(self, enabled: bool = True) -> None:
         self._tasks.spawn(self.apply_settings(dataclasses.replace(self._settings.saved, demo_engine=enabled)))

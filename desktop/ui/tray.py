@@ -19,8 +19,8 @@ class TrayStatus:
     tooltip: str
 
 
-def tray_status(snapshot: ProxySnapshot | None, start_error: str | None = None) -> TrayStatus:
-    """What the icon and its tooltip say for a snapshot."""
+def tray_status(snapshot: ProxySnapshot | None, start_error: str | None = None, address: str | None = None) -> TrayStatus:
+    """What the icon and its tooltip say for a snapshot; `address` is where players reach the proxy."""
     if snapshot is None:
         return TrayStatus(TrayState.STOPPED, "AceTray — starting…")
     if not snapshot.running:
@@ -29,11 +29,16 @@ def tray_status(snapshot: ProxySnapshot | None, start_error: str | None = None) 
             return TrayStatus(TrayState.ERROR, f"AceTray — proxy not running: {reason}")
         return TrayStatus(TrayState.STOPPED, "AceTray — proxy stopped")
     if snapshot.engine_reachable is False:
+        if snapshot.demo_engine:
+            return TrayStatus(TrayState.ERROR, "AceTray — the built-in demo engine does not answer")
         return TrayStatus(TrayState.ERROR, f"AceTray — AceStream engine unreachable at {snapshot.engine_url}")
+    demo = " (built-in demo engine)" if snapshot.demo_engine else ""
     if snapshot.streams:
         players = count_phrase(snapshot.player_count, "player")
-        return TrayStatus(TrayState.STREAMING, f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}")
-    return TrayStatus(TrayState.IDLE, f"AceTray — ready at {snapshot.listen_url}, nothing playing")
+        return TrayStatus(
+            TrayState.STREAMING, f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}{demo}"
+        )
+    return TrayStatus(TrayState.IDLE, f"AceTray — ready at {address or snapshot.listen_url}, nothing playing{demo}")
 
 
 class TrayIcon(QSystemTrayIcon):

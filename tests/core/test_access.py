@@ -127,3 +127,17 @@ def test_host_header_parsing(value: str, parts: tuple[str, str]) -> None:
 )
 def test_hosts_that_do_not_name_this_machine(value: str) -> None:
     assert not host_names_this_machine(value, AccessPolicy(host_names=machine_names(resolve=False)))
+
+
+@pytest.mark.parametrize(
+    "path, dest, status",
+    [("/", "document", 200), ("/", "iframe", 403), ("/api/streams", "document", 403),
+     (f"/ace/getstream?id={CHANNEL}", "document", 403)],
+)
+async def test_a_link_on_another_site_may_open_acetrays_page_and_nothing_else(
+    fake_engine, proxy_factory, path, dest, status
+) -> None:
+    proxy = await proxy_factory(fake_engine.url)
+    headers = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": dest}
+    got, _text = await _get(proxy, path, headers)
+    assert got == status

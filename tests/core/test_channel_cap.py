@@ -132,3 +132,13 @@ def test_the_quota_remembers_a_bounded_number_of_addresses() -> None:
     for n in range(channel_quota.MAX_TRACKED * 3):
         quota.spend(f"10.0.{n // 256}.{n % 256}")
     assert len(quota._buckets) <= channel_quota.MAX_TRACKED
+
+
+async def test_hls_playlists_count_towards_the_same_quota(fake_engine, proxy_factory, neighbour) -> None:
+    proxy = await proxy_factory(fake_engine.url, linger=60)
+    greedy = neighbour(2)
+    for n in range(proxy.registry.quota.per_minute):
+        await hit_and_run(greedy, proxy.url(channel(n + 1)))
+    async with greedy.get(f"{proxy.base}/ace/manifest.m3u8?id={channel(99)}") as refused:
+        assert refused.status == 429
+        assert "Too many new channels" in await refused.text()

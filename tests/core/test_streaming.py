@@ -119,7 +119,7 @@ async def test_long_stall_reconnects_to_a_new_session_and_resumes(fake_engine, p
     fake_engine.set_faults(stall_after_bytes=100_000, stall_seconds=60.0)
     data = await proxy.read(proxy.url(), 800 * PACKET_SIZE)  # 150 kB: needs data after the stall
     parse_sequence(data)  # framing intact across the reconnect
-    await proxy.events.wait_for("Reconnecting (no data for 0.5 s)")
+    await proxy.events.wait_for("Reconnecting: no data for 0.5 s.")
     await proxy.events.wait_for("Stream resumed")
     assert fake_engine.counters.sessions_started == 2  # reopening the stalled one gave nothing
 

@@ -197,7 +197,8 @@ class _UrlCatcher(QObject):
         self.urls.append(url)
 
 
-def test_open_log_folder_opens_the_log_directory(make_controller, engine, tmp_path: Path):
+def test_open_log_folder_opens_the_log_directory(make_controller, engine, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("desktop.ui.log_folder.find_xdg_open", lambda: None)  # Qt's own way (Windows, macOS)
     catcher = _UrlCatcher()
     QDesktopServices.setUrlHandler("file", catcher, "open")  # what the desktop would be asked to open
     try:
@@ -219,10 +220,45 @@ def test_without_a_tray_closing_asks_before_cutting_players(make_controller, eng
     qtbot.waitUntil(lambda: controller.snapshot.player_count == 2, timeout=5000)
     controller.window.close()
     box = open_dialog(controller, QMessageBox)
-    assert "2 players still watching" in box.text()
+    assert box.text() == "2 players are watching — quit anyway?"
+    assert "stops their streams" in box.informativeText()
     next(b for b in box.buttons() if b.text() == "Keep running").click()
     qtbot.waitUntil(lambda: controller.window.isMinimized(), timeout=2000)
     assert controller.snapshot.running and not controller.quitting
+
+
+def test_stop_proxy_asks_first_when_players_are_watching(make_controller, engine, players, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.fake_engine import DEFAULT_PACKETS
+
+    controller = make_controller(engine_url=engine.url, tray=True)
+    players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 2, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: controller.snapshot.player_count == 2, timeout=5000)
+    controller.actions.start_stop.trigger()  # "Stop proxy"
+    box = open_dialog(controller, QMessageBox)
+    assert box.text() == "2 players are watching — stop proxy anyway?"
+    assert box.defaultButton().text() == "Keep running"
+    next(b for b in box.buttons() if b.text() == "Keep running").click()
+    assert controller.snapshot.running and port_accepts(controller.settings.port)
+    controller.actions.start_stop.trigger()
+    next(b for b in open_dialog(controller, QMessageBox).buttons() if b.text() == "Stop proxy").click()
+    qtbot.waitUntil(lambda: not controller.snapshot.running, timeout=5000)
+
+
+def test_quit_from_the_menu_asks_first_when_players_are_watching(make_controller, engine, players, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.fake_engine import DEFAULT_PACKETS
+
+    controller = make_controller(engine_url=engine.url, tray=True)
+    players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: controller.snapshot.player_count == 1, timeout=5000)
+    controller.actions.quit.trigger()
+    box = open_dialog(controller, QMessageBox)
+    assert box.text() == "1 player is watching — quit anyway?"
+    next(b for b in box.buttons() if b.text() == "Keep running").click()
+    assert not controller.quitting and controller.snapshot.running
 
 
 def test_without_a_tray_closing_an_idle_window_quits(make_controller, engine, qtbot):

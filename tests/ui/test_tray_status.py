@@ -37,6 +37,6 @@ def test_each_state_has_its_own_icon_and_words(qapp):
 def test_singular_words_and_a_failed_start(qapp):
     one = tray_status(snap(streams=(stream(1, clients=1),)))
     assert one.tooltip == "AceTray — 1 stream, 1 player"
-    failed = tray_status(snap(running=False, listen_url=None), start_error="Port 6880 is already in use by another program.")
+    failed = tray_status(snap(running=False, listen_url=None), start_error="Port 6880 is in use by another program by another program.")
     assert failed.state is TrayState.ERROR
-    assert failed.tooltip.endswith("Port 6880 is already in use by another program.")
+    assert failed.tooltip.endswith("Port 6880 is in use by another program by another program.")

@@ -1,0 +1,50 @@
+"""Named channels from M3U playlists: parse, fetch, store, favourites, search (Qt-free).
+
+    m3u        parse(bytes | str) -> ParsedPlaylist
+    links      parse_link(line) -> (kind, id)
+    sources    normalize_source(text) -> str   (http, https or a local file)
+    fetch      fetch_playlist / refresh_playlist on the core's loop (aiohttp)
+    state      PlaylistState, ChannelsState: immutable values, safe across threads
+    catalog    Catalog: the merged list, lookups by (kind, id), search
+    store      ChannelStore: playlists.json and favourites.json in the config folder
+    library    ChannelLibrary: the owner on the core's loop
+    scheduler  RefreshScheduler: every N hours, or now
+"""
+
+from desktop.streaming.channels.catalog import Catalog
+from desktop.streaming.channels.fetch import (
+    FetchError,
+    FetchLimits,
+    fetch_playlist,
+    refresh_playlist,
+)
+from desktop.streaming.channels.library import ChannelLibrary, UnknownPlaylist
+from desktop.streaming.channels.m3u import ParsedPlaylist, parse
+from desktop.streaming.channels.model import Channel, ChannelKey, Kind, elide_id
+from desktop.streaming.channels.scheduler import RefreshScheduler
+from desktop.streaming.channels.sources import InvalidSource, normalize_source
+from desktop.streaming.channels.state import ChannelsState, PlaylistState
+from desktop.streaming.channels.store import ChannelStore, StoreLoad
+
+__all__ = [
+    "Catalog",
+    "Channel",
+    "ChannelKey",
+    "ChannelLibrary",
+    "ChannelStore",
+    "ChannelsState",
+    "FetchError",
+    "FetchLimits",
+    "InvalidSource",
+    "Kind",
+    "ParsedPlaylist",
+    "PlaylistState",
+    "RefreshScheduler",
+    "StoreLoad",
+    "UnknownPlaylist",
+    "elide_id",
+    "fetch_playlist",
+    "normalize_source",
+    "parse",
+    "refresh_playlist",
+]

@@ -1,0 +1,82 @@
+"""The merged, searchable channel list: an immutable snapshot that can cross threads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from desktop.streaming.channels.model import Channel, ChannelKey
+
+# Name and group are searched as one lower-cased string per channel; the
+# separator keeps a word from matching across the two.
+_FIELD_BREAK = "\x00"
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """Every channel from every playlist, in playlist order; the first playlist wins a duplicate."""
+
+    channels: tuple[Channel, ...] = ()
+    epg_urls: tuple[str, ...] = ()  # every playlist's EPG addresses, in order, without repeats
+    _by_key: Mapping[ChannelKey, Channel] = field(default_factory=dict, repr=False)
+    _haystacks: tuple[str, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def merge(
+        cls, channel_lists: Iterable[Iterable[Channel]], epg_lists: Iterable[Iterable[str]] = ()
+    ) -> Catalog:
+        by_key: dict[ChannelKey, Channel] = {}
+        for channels in channel_lists:
+            for channel in channels:
+                by_key.setdefault(channel.key, channel)
+        merged = tuple(by_key.values())  # dicts keep insertion order: playlist order
+        epg: dict[str, None] = {}
+        for urls in epg_lists:
+            epg.update(dict.fromkeys(urls))
+        haystacks = tuple(f"{c.name}{_FIELD_BREAK}{c.group}".casefold() for c in merged)
+        return cls(merged, tuple(epg), MappingProxyType(by_key), haystacks)
+
+    def __len__(self) -> int:
+        return len(self.channels)
+
+    def get(self, key: ChannelKey) -> Channel | None:
+        return self._by_key.get(key)
+
+    def name_for(self, key: ChannelKey) -> str | None:
+        """The channel's name when a playlist names it (streams table, events, tooltip)."""
+        channel = self._by_key.get(key)
+        return channel.name or None if channel is not None else None
+
+    def groups(self) -> tuple[str, ...]:
+        """The groups in the order they first appear; channels without one are left out."""
+        return tuple(dict.fromkeys(c.group for c in self.channels if c.group))
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        group: str | None = None,
+        only: AbstractSet[ChannelKey] | None = None,
+    ) -> tuple[Channel, ...]:
+        """Channels whose name or group holds every word of `query`, ignoring case.
+
+        `group` keeps one group (exact); `only` keeps the channels whose keys it
+        holds (favourites). Meant to run on every keystroke: one substring test
+        per word per channel on strings lower-cased once, when the catalog was built.
+        """
+        words = query.casefold().split()
+        pairs: Iterable[tuple[Channel, str]] = zip(self.channels, self._haystacks)
+        if group is not None:
+            pairs = [(c, h) for c, h in pairs if c.group == group]
+        if only is not None:
+            pairs = [(c, h) for c, h in pairs if c.key in only]
+        # One pass per word, each over what the words before it left: a list
+        # comprehension per word is several times faster than all() per channel.
+        for word in words:
+            pairs = [(c, h) for c, h in pairs if word in h]
+        return tuple(c for c, _ in pairs)
+
+
+EMPTY_CATALOG = Catalog()

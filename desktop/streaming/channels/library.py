@@ -1,0 +1,209 @@
+"""The owner of the channel state on the core's loop: add, remove, refresh, favourites.
+
+Every change makes a new `ChannelsState`, hands it to `on_change` (the service
+turns that into a snapshot for the window) and is written to disk before the
+call returns. Anyone may keep and read an old state from any thread; only the
+loop makes new ones, so there are no locks around the state itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+from desktop.streaming.channels.fetch import DEFAULT_LIMITS, FetchLimits, refresh_playlist
+from desktop.streaming.channels.model import ChannelKey
+from desktop.streaming.channels.sources import normalize_source
+from desktop.streaming.channels.state import ChannelsState, PlaylistState
+from desktop.streaming.channels.store import ChannelStore
+
+log = logging.getLogger(__name__)
+
+
+class UnknownPlaylist(KeyError):
+    """No playlist with that source (removed meanwhile, or never added)."""
+
+
+class ChannelLibrary:
+    def __init__(
+        self,
+        store: ChannelStore | None = None,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        limits: FetchLimits = DEFAULT_LIMITS,
+        on_change: Callable[[ChannelsState], None] | None = None,
+        on_problem: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`store=None` keeps everything in memory (tests, a throw-away run).
+        `session=None` gives each download its own short-lived session."""
+        self._store = store
+        self._session = session
+        self._limits = limits
+        self._on_change = on_change
+        self._on_problem = on_problem
+        self._clock = clock
+        self._state = ChannelsState()
+        self._refreshing: dict[str, asyncio.Task[PlaylistState]] = {}
+        self._save_lock = asyncio.Lock()
+        # Nothing is written before the saved files were read: a write before
+        # load() would replace them with the little known so far. Changes made
+        # meanwhile are remembered and written by load().
+        self._loaded = store is None
+        self._unsaved: set[str] = set()
+
+    @property
+    def state(self) -> ChannelsState:
+        """The current value; immutable, safe to hand to another thread."""
+        return self._state
+
+    async def load(self) -> tuple[str, ...]:
+        """Read the saved playlists and favourites; returns sentences about broken files."""
+        if self._store is None:
+            return ()
+        loaded = await asyncio.to_thread(self._store.load)
+        for problem in loaded.problems:
+            self._problem(problem)
+        # Playlists added before loading finished (e.g. `--playlist`) stay, after the saved ones.
+        state = loaded.state
+        for playlist in self._state.playlists:
+            if state.playlist(playlist.source) is None:
+                state = dataclasses.replace(state, playlists=(*state.playlists, playlist))
+        self._set(dataclasses.replace(state, favourites=state.favourites | self._state.favourites))
+        self._loaded = True
+        if "playlists" in self._unsaved:
+            await self._save_playlists()
+        if "favourites" in self._unsaved:
+            await self._save_favourites()
+        return loaded.problems
+
+    async def add(
+        self, source: str, *, saved: bool = True, refresh: bool = True, base: Path | None = None
+    ) -> PlaylistState:
+        """Add a playlist by URL or path and (by default) fetch it now.
+
+        Raises InvalidSource (a ValueError with a sentence) for anything but
+        http(s) or a local file. `saved=False` keeps it for this run only.
+        """
+        source = normalize_source(source, base=base)
+        self._set(self._state.with_playlist(source, saved=saved))
+        await self._save_playlists()
+        if refresh:
+            return await self.refresh(source)
+        return self._playlist(source)
+
+    async def remove(self, source: str) -> None:
+        # A download in flight is left to end on its own (its result is then
+        # dropped): cancelling it would surface as a cancel in whoever awaits it.
+        self._set(self._state.without_playlist(source))
+        await self._save_playlists()
+
+    async def refresh(self, source: str) -> PlaylistState:
+        """Fetch one playlist again; a refresh already running for it is joined, not repeated."""
+        task = self._refreshing.get(source)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(
+                self._refresh(self._playlist(source)), name="playlist-fetch"
+            )
+            self._refreshing[source] = task
+            task.add_done_callback(lambda done: self._forget(source, done))
+        # shield: one caller giving up must not cancel the refresh for the others.
+        return await asyncio.shield(task)
+
+    async def refresh_all(self) -> ChannelsState:
+        """Every playlist at once (there are few, and each waits on the network)."""
+        sources = self._state.sources
+        results = await asyncio.gather(*(self.refresh(s) for s in sources), return_exceptions=True)
+        for source, result in zip(sources, results):
+            if isinstance(result, BaseException) and not isinstance(
+                result, (UnknownPlaylist, asyncio.CancelledError)
+            ):
+                log.error("refreshing %s failed", source, exc_info=result)
+        return self._state
+
+    async def set_favourite(self, key: ChannelKey, on: bool = True) -> None:
+        self._set(self._state.with_favourite(key, on))
+        await self._save_favourites()
+
+    def seconds_until_due(self, interval_seconds: float) -> float:
+        """When the next automatic refresh is due: 0 when a playlist was never
+        tried or its last try is older than the interval (the app was closed)."""
+        if interval_seconds <= 0 or not self._state.playlists:
+            return max(0.0, interval_seconds)
+        now = self._clock()
+        due = [
+            0.0 if p.checked_at is None else p.checked_at + interval_seconds - now
+            for p in self._state.playlists
+        ]
+        return max(0.0, min(due))
+
+    async def close(self) -> None:
+        """Stop refreshes in flight and wait for the last write."""
+        tasks = list(self._refreshing.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        async with self._save_lock:
+            pass
+
+    def _playlist(self, source: str) -> PlaylistState:
+        playlist = self._state.playlist(source)
+        if playlist is None:
+            raise UnknownPlaylist(source)
+        return playlist
+
+    async def _refresh(self, playlist: PlaylistState) -> PlaylistState:
+        result = await refresh_playlist(
+            playlist, session=self._session, limits=self._limits, clock=self._clock
+        )
+        current = self._state.playlist(playlist.source)
+        if current is None:  # removed while downloading: nothing to keep
+            return result
+        # Only what the refresh decides; whether it is saved may have changed meanwhile.
+        result = dataclasses.replace(result, saved=current.saved)
+        self._set(self._state.with_update(result))
+        if result.saved:
+            await self._save_playlists()
+        return result
+
+    def _forget(self, source: str, task: asyncio.Task[PlaylistState]) -> None:
+        if self._refreshing.get(source) is task:
+            del self._refreshing[source]
+
+    def _set(self, state: ChannelsState) -> None:
+        self._state = state
+        if self._on_change is not None:
+            self._on_change(state)
+
+    async def _save_playlists(self) -> None:
+        await self._save(lambda store, state: store.save_playlists(state), "playlists")
+
+    async def _save_favourites(self) -> None:
+        await self._save(lambda store, state: store.save_favourites(state), "favourites")
+
+    async def _save(self, write: Callable[[ChannelStore, ChannelsState], None], what: str) -> None:
+        if self._store is None:
+            return
+        if not self._loaded:
+            self._unsaved.add(what)
+            return
+        self._unsaved.discard(what)
+        store = self._store
+        # One write at a time, each of the newest state: an older write can
+        # never finish after a newer one and leave stale data on disk.
+        async with self._save_lock:
+            try:
+                await asyncio.to_thread(write, store, self._state)
+            except OSError as exc:
+                log.warning("could not save the %s: %s", what, exc)
+                self._problem(f"Could not save the {what} ({exc.strerror or exc}).")
+
+    def _problem(self, message: str) -> None:
+        if self._on_problem is not None:
+            self._on_problem(message)

@@ -1,0 +1,153 @@
+"""Reading the M3U playlists people already have into named AceStream channels.
+
+Real playlists are untidy: a BOM or not, CRLF or LF, blank lines anywhere,
+titles with commas, quotes and any script, `#EXTVLCOPT` and other tags mixed
+in, plain HTTP streams beside AceStream links. The parser keeps what AceTray
+can play, counts what it cannot, and never raises on content.
+
+It works line by line with compiled regexes and str methods (no loop over
+characters): 10,000 channels parse in about a tenth of a second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from desktop.streaming.channels.links import parse_link
+from desktop.streaming.channels.model import Channel, ChannelKey
+
+# key="value" or key=value; names are case-insensitive in practice. The
+# look-behind lets a name start only where a word starts: without it findall
+# tries every position of a long run of letters, each scanning to its end,
+# and one 200,000-character junk line took minutes (quadratic).
+_ATTRIBUTE = re.compile(r'(?<![A-Za-z0-9_.:-])([A-Za-z0-9_.:-]+)\s*=\s*(?:"([^"]*)"|([^\s",]+))')
+# The attribute part of an #EXTINF line: everything up to the first comma that
+# is outside double quotes. A run of safe characters or one quoted string per
+# step keeps the regex linear and free of backtracking.
+_BEFORE_TITLE = re.compile(r'(?:[^",]+|"[^"]*")*')
+# Header attributes that name an EPG (XMLTV) address; each may list several, comma-separated.
+EPG_ATTRIBUTES = ("url-tvg", "x-tvg-url", "tvg-url")
+
+
+@dataclass(frozen=True)
+class ParsedPlaylist:
+    """What one playlist holds that AceTray can use, and what it left out."""
+
+    channels: tuple[Channel, ...]
+    header: tuple[tuple[str, str], ...] = ()  # #EXTM3U attributes, names lower-cased, first wins
+    epg_urls: tuple[str, ...] = ()  # from url-tvg / x-tvg-url, in order, without repeats
+    skipped: int = 0  # entries that are not AceStream links or carry an invalid id
+    duplicates: int = 0  # entries whose (kind, id) an earlier entry already had
+
+    @property
+    def entries(self) -> int:
+        """Every entry line the playlist had, kept or not."""
+        return len(self.channels) + self.skipped + self.duplicates
+
+
+# What an entry has when no #EXTINF came before it; read, never written.
+_NO_ATTRIBUTES: Mapping[str, str] = MappingProxyType({})
+
+
+def decode(data: bytes | str) -> str:
+    """Playlists are UTF-8 with or without a BOM; a stray bad byte must not lose the rest."""
+    if isinstance(data, bytes):
+        return data.decode("utf-8-sig", errors="replace")
+    return data.removeprefix("\ufeff")
+
+
+def parse(data: bytes | str, *, playlist: str = "") -> ParsedPlaylist:
+    """Parse a whole playlist; anything unreadable is skipped, never raised.
+
+    `playlist` (the source) is stamped on every channel.
+    """
+    channels: list[Channel] = []
+    seen: set[ChannelKey] = set()
+    header: dict[str, str] = {}
+    skipped = duplicates = 0
+    # What #EXTINF and #EXTGRP said about the next entry.
+    title, attributes, extgrp = "", _NO_ATTRIBUTES, ""
+    for raw in _lines(decode(data)):
+        line = raw.strip()
+        if not line:
+            continue
+        if line[0] == "#":
+            tag = line[:8].upper()
+            if tag == "#EXTINF:":
+                title, attributes = _extinf(line[8:])
+            elif tag == "#EXTGRP:":
+                extgrp = line[8:].strip()
+            elif tag.startswith("#EXTM3U"):
+                for name, quoted, unquoted in _ATTRIBUTE.findall(line[7:]):
+                    header.setdefault(name.lower(), (quoted or unquoted).strip())
+            continue  # #EXTVLCOPT, #KODIPROP, comments: not ours
+        key = parse_link(line)
+        if key is None:
+            skipped += 1
+        elif key in seen:
+            duplicates += 1
+        else:
+            seen.add(key)
+            get = attributes.get
+            channels.append(
+                Channel(
+                    name=title or get("tvg-name", ""),
+                    group=get("group-title") or extgrp,
+                    logo=get("tvg-logo") or get("logo", ""),
+                    tvg_id=get("tvg-id", ""),
+                    kind=key[0],
+                    id=key[1],
+                    playlist=playlist,
+                )
+            )
+        # #EXTINF and #EXTGRP describe only the entry that follows them.
+        title, attributes, extgrp = "", _NO_ATTRIBUTES, ""
+    return ParsedPlaylist(
+        channels=tuple(channels),
+        header=tuple(header.items()),
+        epg_urls=_epg_urls(header),
+        skipped=skipped,
+        duplicates=duplicates,
+    )
+
+
+def _lines(text: str) -> list[str]:
+    # Not str.splitlines(): it also breaks at U+2028, form feeds and other
+    # characters a title may hold. Two replaces and a split stay in C.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
+
+
+def _attributes(text: str) -> dict[str, str]:
+    """key="value" pairs, names lower-cased; a repeated name keeps its first value."""
+    # Built from the end so that the first of a repeated name is written last
+    # (the order of an #EXTINF's attributes does not matter; the header's does).
+    return {
+        name.lower(): (quoted or unquoted).strip()
+        for name, quoted, unquoted in reversed(_ATTRIBUTE.findall(text))
+    }
+
+
+def _extinf(body: str) -> tuple[str, dict[str, str]]:
+    """`<duration> key="value" …,Title` — the title may hold commas and quotes."""
+    end = _BEFORE_TITLE.match(body).end()  # type: ignore[union-attr]  # `*` always matches
+    if end < len(body) and body[end] == ",":
+        attributes, title = body[:end], body[end + 1 :]
+    else:
+        # An unbalanced quote: fall back to the first comma of all.
+        comma = body.find(",")
+        attributes, title = (body, "") if comma < 0 else (body[:comma], body[comma + 1 :])
+    return title.strip(), _attributes(attributes)
+
+
+def _epg_urls(header: dict[str, str]) -> tuple[str, ...]:
+    urls: dict[str, None] = {}
+    for name in EPG_ATTRIBUTES:
+        for url in header.get(name, "").split(","):
+            if url.strip():
+                urls.setdefault(url.strip(), None)
+    return tuple(urls)

@@ -1,0 +1,36 @@
+"""Plain data for named channels: what a channel is and how it is keyed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# The engine treats a content id and an infohash as different things even when
+# the hex happens to match, so a channel is keyed by both the kind and the id.
+Kind = Literal["id", "infohash"]
+ChannelKey = tuple[Kind, str]
+KINDS: tuple[Kind, ...] = ("id", "infohash")
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """One channel from a playlist; `id` is 40 lower-case hex characters."""
+
+    name: str
+    group: str
+    logo: str
+    tvg_id: str
+    kind: Kind
+    id: str
+    playlist: str = ""  # the source it came from; set once it belongs to a stored playlist
+
+    @property
+    def key(self) -> ChannelKey:
+        return (self.kind, self.id)
+
+
+def elide_id(content_id: str, keep: int = 8) -> str:
+    """How a channel that is in no playlist is shown: its id elided in the middle."""
+    if len(content_id) <= 2 * keep + 1:
+        return content_id
+    return f"{content_id[:keep]}…{content_id[-keep:]}"

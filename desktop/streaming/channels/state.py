@@ -1,0 +1,137 @@
+"""Playlists and favourites as immutable values, changed only by making new ones.
+
+The owner on the core's loop swaps one `ChannelsState` for the next; anyone on
+any thread may hold and read an old one safely.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import cached_property
+
+from desktop.streaming.channels.catalog import Catalog
+from desktop.streaming.channels.m3u import ParsedPlaylist
+from desktop.streaming.channels.model import Channel, ChannelKey
+
+
+@dataclass(frozen=True)
+class PlaylistState:
+    """One playlist: where it comes from, its last good copy, and how the last try went."""
+
+    source: str
+    channels: tuple[Channel, ...] = ()  # the last good copy; kept when a refresh fails
+    epg_urls: tuple[str, ...] = ()
+    skipped: int = 0
+    duplicates: int = 0
+    error: str | None = None  # a readable sentence from the last refresh, None when it went well
+    updated_at: float | None = None  # epoch seconds of the last good copy
+    checked_at: float | None = None  # epoch seconds of the last attempt, good or not
+    saved: bool = True  # False: added for one run only (`serve --playlist`), never written
+
+    def succeeded(self, parsed: ParsedPlaylist, now: float) -> PlaylistState:
+        """The new copy replaces the old one — unless it holds no channel at all."""
+        if not parsed.channels:
+            return self.failed(_empty_message(parsed), now)
+        source = self.source
+        channels = parsed.channels
+        if any(c.playlist != source for c in channels):  # parse(…, playlist=source) saves this
+            channels = tuple(
+                Channel(c.name, c.group, c.logo, c.tvg_id, c.kind, c.id, source) for c in channels
+            )
+        return dataclasses.replace(
+            self,
+            channels=channels,
+            epg_urls=parsed.epg_urls,
+            skipped=parsed.skipped,
+            duplicates=parsed.duplicates,
+            error=None,
+            updated_at=now,
+            checked_at=now,
+        )
+
+    def failed(self, message: str, now: float) -> PlaylistState:
+        """Nothing lost: the previous channels stay, the problem is shown on the playlist."""
+        return dataclasses.replace(self, error=message, checked_at=now)
+
+    def note(self) -> str | None:
+        """What was left out, as a sentence for the playlist's row ("3 entries are not …")."""
+        parts = []
+        if self.skipped:
+            parts.append(_count(self.skipped, "entry is", "entries are") + " not AceStream links")
+        if self.duplicates:
+            parts.append(_count(self.duplicates, "entry repeats", "entries repeat") + " a channel")
+        return "; ".join(parts) + "." if parts else None
+
+
+@dataclass(frozen=True, eq=False)
+class ChannelsState:
+    """All playlists (in the order they were added) and the favourites."""
+
+    playlists: tuple[PlaylistState, ...] = ()
+    favourites: frozenset[ChannelKey] = frozenset()
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """Built on first use and then shared; a favourite's change hands it on unchanged."""
+        playlists = self.playlists
+        return Catalog.merge((p.channels for p in playlists), (p.epg_urls for p in playlists))
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(p.source for p in self.playlists)
+
+    def playlist(self, source: str) -> PlaylistState | None:
+        return next((p for p in self.playlists if p.source == source), None)
+
+    def with_playlist(self, source: str, *, saved: bool = True) -> ChannelsState:
+        """Add a playlist (empty until fetched); one already there stays where it is."""
+        existing = self.playlist(source)
+        if existing is None:
+            added = PlaylistState(source, saved=saved)
+            return dataclasses.replace(self, playlists=(*self.playlists, added))
+        if saved and not existing.saved:  # a run-only playlist the person now keeps
+            return self.with_update(dataclasses.replace(existing, saved=True))
+        return self
+
+    def without_playlist(self, source: str) -> ChannelsState:
+        kept = tuple(p for p in self.playlists if p.source != source)
+        return dataclasses.replace(self, playlists=kept)
+
+    def with_update(self, playlist: PlaylistState) -> ChannelsState:
+        """Put a refreshed playlist in its place; one removed meanwhile stays removed."""
+        if self.playlist(playlist.source) is None:
+            return self
+        swapped = tuple(playlist if p.source == playlist.source else p for p in self.playlists)
+        return dataclasses.replace(self, playlists=swapped)
+
+    def with_favourite(self, key: ChannelKey, on: bool = True) -> ChannelsState:
+        favourites = self.favourites | {key} if on else self.favourites - {key}
+        new = dataclasses.replace(self, favourites=favourites)
+        if "catalog" in self.__dict__:
+            # The channels did not change: hand on the catalog rather than rebuild
+            # it (cached_property keeps its value in the instance's __dict__).
+            new.__dict__["catalog"] = self.__dict__["catalog"]
+        return new
+
+    def is_favourite(self, key: ChannelKey) -> bool:
+        return key in self.favourites
+
+    def search(
+        self, query: str = "", *, group: str | None = None, favourites_only: bool = False
+    ) -> tuple[Channel, ...]:
+        only = self.favourites if favourites_only else None
+        return self.catalog.search(query, group=group, only=only)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _empty_message(parsed: ParsedPlaylist) -> str:
+    if parsed.entries == 0:
+        return "The playlist has no entries. The previous channels are kept."
+    return (
+        f"The playlist has no AceStream links ({_count(parsed.entries, 'entry', 'entries')}, "
+        "none of them an AceStream link). The previous channels are kept."
+    )
