@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -59,9 +60,33 @@ def override_problem(options: LaunchOptions) -> str | None:
 
 
 def proxy_config(settings: Settings, host: str | None = None) -> ProxyConfig:
-    """The core's configuration for `settings`; `host` (from --host) beats LAN sharing."""
+    """The core's configuration for `settings`; `host` (from --host) beats LAN sharing.
+
+    Listening anywhere but loopback means other devices can connect: then the
+    access token is required on every request (and one is made if none exists).
+    """
     listen = host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
-    return ProxyConfig(host=listen, **settings.core_values())
+    token = None if is_loopback(listen) else (settings.access_token or new_token())
+    return ProxyConfig(host=listen, token=token, **settings.core_values())
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)  # 24 URL-safe characters, 144 bits
+
+
+def ensure_token(settings: Settings, host: str | None, token: str) -> Settings:
+    """`settings` with `token` as its access token if it will listen beyond loopback without one."""
+    listen = host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
+    if settings.access_token or is_loopback(listen):
+        return settings
+    return dataclasses.replace(settings, access_token=token)
+
+
+def with_token(settings: Settings) -> Settings:
+    """`settings` with an access token, made now if LAN sharing is on and there is none yet."""
+    if settings.lan_sharing and not settings.access_token:
+        return dataclasses.replace(settings, access_token=new_token())
+    return settings
 
 
 def options_after_edit(options: LaunchOptions, shown: Settings, chosen: Settings) -> LaunchOptions:
@@ -109,6 +134,9 @@ class RunSettings:
         self._saved = saved
         self._options = options
         self._save = save
+        self._run_token = new_token()  # for a run that shares on the LAN by --host alone
+        if with_token(saved) != saved:  # LAN sharing on from an older settings file: make its token now
+            self.save(with_token(saved))
 
     @property
     def saved(self) -> Settings:
@@ -121,7 +149,7 @@ class RunSettings:
     @property
     def effective(self) -> Settings:
         """The settings in force for this run (saved + command-line overrides)."""
-        return effective_settings(self._saved, self._options)
+        return ensure_token(effective_settings(self._saved, self._options), self._options.host, self._run_token)
 
     def proxy_config(self) -> ProxyConfig:
         return proxy_config(self.effective, self._options.host)
@@ -143,6 +171,7 @@ class RunSettings:
 
     def save(self, settings: Settings) -> str | None:
         """Keep `settings` as the saved ones; the problem as a sentence when the file could not be written."""
+        settings = with_token(settings)
         self._saved = settings
         try:
             self._save(settings)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 
 from desktop import settings as settings_store
-from desktop.launch import LaunchOptions, effective_settings, override_problem, proxy_config
+from desktop.launch import (
+    LaunchOptions,
+    effective_settings,
+    override_problem,
+    proxy_config,
+    with_token,
+)
 from desktop.logging_setup import setup_logging
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.connection_guard import raise_open_files_limit
@@ -37,6 +44,10 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
         "AceTray serving on %s (%s). Stream: %s  HLS: %s",
         service.listen_url, mode, service.stream_url("<content id>"), service.stream_url("<content id>", hls=True),
     )
+    if config.token:
+        # The token is never logged; the person who started AceTray sees it once, on standard output.
+        print(f"LAN sharing is on: other devices open http://<this computer>:{config.port}/?token={config.token}",
+              flush=True)
     try:
         await stop.wait()
     finally:
@@ -54,7 +65,12 @@ def run_serve(options: LaunchOptions) -> int:
     loaded = settings_store.load()
     if loaded.problem:
         log.warning("%s", loaded.problem)
-    config = proxy_config(effective_settings(loaded.settings, options), options.host)
+    settings = effective_settings(loaded.settings, options)
+    if not settings.access_token and with_token(settings) != settings:
+        # First LAN sharing: the token is made once and kept, so links stay valid across runs.
+        settings = with_token(settings)
+        settings_store.save(dataclasses.replace(loaded.settings, access_token=settings.access_token))
+    config = proxy_config(settings, options.host)
     raise_open_files_limit()  # more players and devices before the connection caps have to act
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:

@@ -84,3 +84,18 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path):
     loaded = settings_store.load(path)
     assert loaded.problem is None
     assert (loaded.settings.port, loaded.settings.linger) == (7001, 3.0)
+
+
+def test_lan_sharing_always_has_a_token_and_loopback_never_asks_for_one():
+    from desktop.launch import RunSettings
+
+    saved: list[Settings] = []
+    run = RunSettings(Settings(lan_sharing=True), LaunchOptions(), saved.append)
+    token = run.effective.access_token
+    assert len(token) >= 16 and saved[-1].access_token == token  # made once, kept
+    assert run.proxy_config().token == token == run.proxy_config().token
+    assert RunSettings(Settings(), LaunchOptions(), saved.append).proxy_config().token is None
+    # `--host` beyond loopback without LAN sharing saved: a token for this run, the same all run long.
+    run = RunSettings(Settings(), LaunchOptions(host="0.0.0.0"), saved.append)
+    assert run.proxy_config().token and run.proxy_config().token == run.proxy_config().token
+    assert Settings(access_token="short").errors()["access_token"].startswith("The access token must be")

@@ -10,6 +10,7 @@ from `ProxyConfig` itself (the core's single home for them).
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
@@ -74,6 +75,16 @@ def engine_url_problem(url: str) -> str | None:
     return None
 
 
+TOKEN_CHARACTERS = re.compile(r"\A[A-Za-z0-9_-]{16,128}\Z")
+
+
+def token_problem(token: str) -> str | None:
+    """Empty is fine (one is made on first use); anything else must be safe to put in a URL."""
+    if token and not TOKEN_CHARACTERS.match(token):
+        return "The access token must be 16 to 128 letters, digits, '-' or '_'."
+    return None
+
+
 def normalize_engine_url(url: str) -> str:
     return url.strip().rstrip("/")
 
@@ -92,6 +103,10 @@ class Settings:
     lan_sharing: bool = setting(
         False, label="Share on my network (listen on all interfaces)", group=SHARING, flag="--lan",
         help="listen on all interfaces instead of 127.0.0.1 only",
+    )
+    access_token: str = setting(
+        "", label="Access token", group=SHARING, flag="--token", check=token_problem, normalize=str.strip,
+        help="with LAN sharing on, every device's request must carry this token (made on first use)",
     )
     port: int = setting(
         _CORE.port, label="Port", noun="Port", minimum=1024, maximum=65535, group=SHARING, flag="--port",

@@ -23,6 +23,7 @@ class ProxyConfig:
     start_timeout: float = 60.0  # s for the session start + first byte
     give_up_after: float = 120.0  # s of failed reconnects before a stream is failed
     demo: bool = False  # run the built-in demo engine and point at it
+    token: str | None = None  # when set (LAN sharing), every request must carry it
     # HLS (the segmenter's HlsConfig takes these; its defaults are the same values)
     hls_target_duration: float = 2.0  # s of stream time per segment, cut at the next keyframe
     hls_window: int = 6  # segments listed in an HLS playlist

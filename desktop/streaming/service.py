@@ -201,12 +201,14 @@ class ProxyService:
             self._use(config)
             return
         moved = (config.host, config.port) != (old.host, old.port)
-        new_site = await self._bind(config) if moved else None  # ProxyStartError: nothing changed
+        new_site = await self._move_listener(old, config) if moved else None  # ProxyStartError: nothing changed
         try:
             switch = await self._prepare_engine_switch(old, config)
         except ProxyStartError:
             if new_site is not None:
                 await new_site.stop()
+                if self._site is None:  # the old socket was let go for the same port: take it back
+                    self._site = await self._bind(old)
             raise
         self._use(config, switch.engine if switch else None)
         if switch is not None:
@@ -223,6 +225,24 @@ class ProxyService:
             if old_site is not None:
                 await old_site.stop()  # stops accepting; connected players keep streaming
             self._events.emit("info", f"Proxy now listening on {self._where()}")
+
+    async def _move_listener(self, old: ProxyConfig, new: ProxyConfig) -> GuardedSite:
+        """A socket at the new address; the old one keeps listening until the caller lets it go.
+
+        The same port on another address (LAN sharing turned on or off) cannot be
+        bound while the old socket holds it, so the old one is closed first and,
+        if the new bind fails, opened again. Players already connected keep their
+        connections either way: closing a listening socket leaves accepted ones open.
+        """
+        if new.port != old.port or self._site is None:
+            return await self._bind(new)
+        old_site, self._site = self._site, None
+        await old_site.stop()
+        try:
+            return await self._bind(new)
+        except ProxyStartError:
+            self._site = await self._bind(old)
+            raise
 
     async def _prepare_engine_switch(self, old: ProxyConfig, new: ProxyConfig) -> "_EngineSwitch | None":
         """The engine `new` asks for, started if it is the demo engine; None when it is the same."""
@@ -326,7 +346,10 @@ class _EngineSwitch:
 
 
 async def _start_demo() -> "DemoEngine":
-    from desktop.streaming.demo.engine import DemoEngine, load_demo_clip  # demo mode only
+    from desktop.streaming.demo.engine import (  # demo mode only
+        DemoEngine,
+        load_demo_clip,
+    )
 
     demo = DemoEngine(load_demo_clip())
     try:

@@ -6,8 +6,11 @@ across threads as values; nothing in them refers back to live objects.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from desktop.streaming.engine import EngineStats
 
 
 @dataclass(frozen=True)
@@ -70,3 +73,29 @@ class ProxyEvent:
     message: str
     content_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def stream_picture(
+    kind: str, content_id: str, state: str, stats: "EngineStats | None", clients: tuple[ClientSnapshot, ...], **counts: Any
+) -> StreamSnapshot:
+    """A stream's snapshot, with no figure that is no longer true.
+
+    While nothing flows (starting, reconnecting, stalled) the engine's peers and
+    speeds are not shown, and no player is called "playing".
+    """
+    flowing = state in ("playing", "lingering")
+    if not flowing:
+        stats = None
+        clients = tuple(replace(c, state="waiting") if c.state == "playing" else c for c in clients)
+    return StreamSnapshot(
+        content_id=content_id,
+        kind=kind,
+        name=None,
+        state=state,
+        engine_status=stats.status if stats else None,
+        peers=stats.peers if stats else None,
+        speed_down_kbps=stats.speed_down_kbps if stats else None,
+        speed_up_kbps=stats.speed_up_kbps if stats else None,
+        clients=clients,
+        **counts,
+    )

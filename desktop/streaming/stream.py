@@ -16,7 +16,6 @@ lingers once the last of either kind is gone.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -31,8 +30,9 @@ from desktop.streaming.engine import (
     EngineSession,
     EngineStats,
 )
+from desktop.streaming.failures import Failure, SessionGone, describe
 from desktop.streaming.fanout import ClientInfo, Fanout, StreamEnded, Subscriber
-from desktop.streaming.snapshot import StreamSnapshot
+from desktop.streaming.snapshot import StreamSnapshot, stream_picture
 from desktop.streaming.stream_hls import StreamHls
 from desktop.streaming.ts import PACKET_SIZE, PacketAligner
 
@@ -51,10 +51,6 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.5, 5.0
 class ChannelKey:
     kind: str  # engine parameter selecting the content: "id" or "infohash"
     content_id: str  # 40 hex, lower case
-
-
-class SessionGone(Exception):
-    """The engine no longer knows the session (404 on playback)."""
 
 
 class LiveStream:
@@ -87,7 +83,7 @@ class LiveStream:
         self._session: EngineSession | None = None
         self._session_engine: EngineClient | None = None
         self._linger: asyncio.TimerHandle | None = None
-        self.lingering_since: float | None = None  # loop time the last player left; the registry evicts by it
+        self.lingering_since: float | None = None  # when the last player left (loop time): the registry evicts by it
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._start_deadline: asyncio.Timeout | None = None  # disarmed by the first byte
@@ -167,7 +163,6 @@ class LiveStream:
         if self._linger is not None:
             self._linger.cancel()
             self._linger = None
-            self.lingering_since = None
             self.state = "playing" if self._had_data else "starting"
 
     def _unless_players_left(self) -> None:
@@ -180,8 +175,7 @@ class LiveStream:
             self.close(StreamEnded("no players left", 410))
         else:
             self.state = "lingering"
-            self._linger = self._loop.call_later(linger, self._linger_expired)
-            self.lingering_since = self._loop.time()
+            self._linger, self.lingering_since = self._loop.call_later(linger, self._linger_expired), self._loop.time()
 
     def _linger_expired(self) -> None:
         self._linger = None
@@ -217,8 +211,8 @@ class LiveStream:
             failure = Failure(f"no data for {config.empty_timeout:g} s")
         except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
             if not self._had_data and not self._engine_switched:
-                raise StreamEnded(_describe(exc).text, getattr(exc, "status", 502)) from None
-            failure = _describe(exc)
+                raise StreamEnded(describe(exc).text, getattr(exc, "status", 502)) from None
+            failure = describe(exc)
         else:
             if not self._had_data and not self._engine_switched:
                 raise StreamEnded("The AceStream engine closed the stream before sending data", 502)
@@ -265,7 +259,7 @@ class LiveStream:
             except TimeoutError:
                 failure = Failure(f"no data for {config.empty_timeout:g} s")
             except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
-                failure = _describe(exc)
+                failure = describe(exc)
             if self.bytes_in > bytes_before:
                 # Data flowed again: the next break starts a fresh count and backoff,
                 # and first tries to reopen the same session.
@@ -277,7 +271,6 @@ class LiveStream:
     async def _open_session(self) -> None:
         if self._session is None:
             engine = self._context.engine
-            # Through the stopper: if this start is given up on, a session the engine still makes is stopped.
             self._session = await self._context.sessions.start(engine, self.key.kind, self.key.content_id, self.extra)
             self._session_engine = engine
 
@@ -394,48 +387,14 @@ class LiveStream:
 
     # --- picture -------------------------------------------------------------------------
     def snapshot(self) -> StreamSnapshot:
-        state = self.state
-        if state == "playing" and not self.waiting_for_players and self._loop.time() - self._last_data > STALLED_AFTER:
-            state = "stalled"  # the engine sends nothing (a P2P gap) but the empty timeout has not run out
-        flowing = state in ("playing", "lingering")
-        stats = self.stats if flowing else None
-        clients = tuple(s.snapshot() for s in self.fanout.subscribers.values())
-        clients += tuple(viewer.snapshot() for viewer in self.hls.viewers)
-        if not flowing:  # a player is not "playing" while nothing reaches it
-            clients = tuple(dataclasses.replace(c, state="waiting") if c.state == "playing" else c for c in clients)
-        return StreamSnapshot(
-            content_id=self.key.content_id,
-            kind=self.key.kind,
-            name=None,
-            state=state,
-            engine_status=stats.status if stats else None,
-            peers=stats.peers if stats else None,
-            speed_down_kbps=stats.speed_down_kbps if stats else None,
-            speed_up_kbps=stats.speed_up_kbps if stats else None,
-            bytes_in=self.bytes_in,
-            bytes_out=self.fanout.bytes_out + self.hls.viewers.bytes_sent,
-            started_at=self.started_at,
-            reconnects=self.reconnects,
-            last_error=self.last_error,
-            clients=clients,
+        # Still "playing" by state, but the engine sends nothing (a P2P gap) and the empty timeout runs.
+        stalled = self.state == "playing" and not self.waiting_for_players and (
+            self._loop.time() - self._last_data > STALLED_AFTER
         )
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why the stream broke: `text` for a person (a clause, no full stop), `detail` for the log and a tooltip."""
-
-    text: str
-    detail: str | None = None
-
-
-def _describe(exc: BaseException) -> Failure:
-    if isinstance(exc, (EngineError, SessionGone)):
-        return Failure(str(exc).rstrip("."))
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        text = "the AceStream engine broke off the stream"
-    elif isinstance(exc, (aiohttp.ClientConnectorError, ConnectionRefusedError)):
-        text = "the AceStream engine is not reachable"
-    else:
-        text = "the connection to the AceStream engine broke"
-    return Failure(text, f"{exc.__class__.__name__}: {exc}")
+        return stream_picture(
+            self.key.kind, self.key.content_id, "stalled" if stalled else self.state, self.stats,
+            tuple(s.snapshot() for s in self.fanout.subscribers.values())
+            + tuple(viewer.snapshot() for viewer in self.hls.viewers),
+            bytes_in=self.bytes_in, bytes_out=self.fanout.bytes_out + self.hls.viewers.bytes_sent,
+            started_at=self.started_at, reconnects=self.reconnects, last_error=self.last_error,
+        )

@@ -11,6 +11,7 @@ reached through `CoreHost`'s named methods only.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 from desktop import autostart as autostart_mod
 from desktop import settings as settings_store
 from desktop.app import CoreHost
-from desktop.launch import LaunchOptions, RunSettings
+from desktop.launch import LaunchOptions, RunSettings, is_loopback
 from desktop.settings import Settings
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot
@@ -33,12 +34,13 @@ from desktop.ui.actions import AppActions
 from desktop.ui.banner import banner_for
 from desktop.ui.confirm import ask_before_cutting
 from desktop.ui.link_commands import LinkCommands
+from desktop.ui.links import ListenAddress, base_url, lan_addresses
 from desktop.ui.log_folder import FolderOpener, show_log_folder
-from desktop.ui.links import base_url
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notifier import Notifier
 from desktop.ui.proxy_control import ProxyControl
 from desktop.ui.settings_flow import SettingsFlow
+from desktop.ui.share_dialog import ShareDialog, ShareTarget
 from desktop.ui.tick_monitor import TickMonitor
 from desktop.ui.tray import TrayIcon, tray_status
 from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
@@ -120,6 +122,7 @@ class AppController(QObject):
         a.copy_link.triggered.connect(self.links.copy_stream_link)
         a.open_player.triggered.connect(self.links.open_in_player)
         a.show_window.triggered.connect(self.show_window)
+        a.share.triggered.connect(self.open_share_dialog)
         a.settings.triggered.connect(self.open_settings)
         a.start_on_login.toggled.connect(self.settings_flow.set_start_on_login)
         a.open_logs.triggered.connect(self.open_log_folder)
@@ -223,7 +226,9 @@ class AppController(QObject):
         self.actions.set_running(bool(snapshot and snapshot.running), busy=proxy.busy)
         if self.tray is not None:
             self.tray.show_status(tray_status(snapshot, proxy.start_error, address=address))
-        self.window.show_snapshot(snapshot, link_hint=f"{address}/ace/getstream?id=<content id>", address=address)
+        token = self.run_settings.proxy_config().token
+        hint = f"{address}/ace/getstream?id=<content id>" + (f"&token={token}" if token else "")
+        self.window.show_snapshot(snapshot, link_hint=hint, address=address)
         self.window.show_banner(
             banner_for(
                 snapshot,
@@ -281,6 +286,28 @@ class AppController(QObject):
         elif key == banner_keys.DISMISS:
             self.settings_flow.problem = None
             self._refresh_view()
+
+    def open_share_dialog(self) -> ShareDialog:
+        """The page and playlist links for other devices, with QR codes; offers LAN sharing when off."""
+        old = self.dialogs.find(ShareDialog)
+        if isinstance(old, ShareDialog):
+            old.close()  # its links may be out of date (LAN sharing, port, token)
+        config = self.run_settings.proxy_config()
+        target = ShareTarget(
+            port=ListenAddress.of(self.snapshot, config).port,
+            token=config.token,
+            lan_sharing=not is_loopback(config.host),
+            addresses=tuple(lan_addresses()),
+        )
+        dialog = ShareDialog(target, parent=self._dialog_parent())
+        dialog.lan_sharing_requested.connect(lambda: self.tasks.spawn(self._share_on_lan()))
+        self.dialogs.keep(dialog)
+        dialog.open()
+        return dialog
+
+    async def _share_on_lan(self) -> None:
+        await self.settings_flow.apply_settings(dataclasses.replace(self.run_settings.saved, lan_sharing=True))
+        self.open_share_dialog()  # again, with the token and the links that now work
 
     def open_log_folder(self) -> None:
         show_log_folder(self._log_dir, self.folder_opener, self._dialog_parent, self.dialogs)

@@ -57,7 +57,7 @@ class LinkCommands:
     def stream_link_for(self, content_id: str, local: bool = False) -> str:
         """The link to give out: LAN address when sharing, loopback for a player on this machine."""
         address = self.listen_address()
-        return stream_link(content_id, address.link_host(local), address.port)
+        return stream_link(content_id, address.link_host(local), address.port, self._settings.proxy_config().token)
 
     def copy_stream_link(self) -> None:
         """Copy the link for the id on the clipboard, or ask for one."""

@@ -62,8 +62,9 @@ def link_host(listen_host: str) -> str:
     return listen_host
 
 
-def stream_link(content_id: str, host: str, port: int) -> str:
-    return f"{base_url(host, port)}/ace/getstream?id={content_id}"
+def stream_link(content_id: str, host: str, port: int, token: str | None = None) -> str:
+    """A player's link; with LAN sharing on it carries the access token (IPTV apps cannot send headers)."""
+    return f"{base_url(host, port)}/ace/getstream?id={content_id}" + (f"&token={token}" if token else "")
 
 
 def base_url(host: str, port: int) -> str:

@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(actions.copy_link)
         toolbar.addAction(actions.open_player)
+        toolbar.addAction(actions.share)
         recent = QToolButton()
         recent.setText("Recent channels")
         recent.setMenu(actions.recent_menu)

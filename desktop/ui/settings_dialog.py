@@ -32,11 +32,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.launch import new_token
 from desktop.settings import GROUPS, Settings, specs
 from desktop.ui import player
 from desktop.ui.note_line import NoteLine, Tone
@@ -49,6 +51,7 @@ GROUP_WIDTH = 600
 SETTLE_MS = 600  # a typed value is judged once typing pauses this long (or the field is left)
 _HINTS = {
     "engine_url": "Test connection asks the engine at this address for its version.",
+    "access_token": "With LAN sharing on, every device's link carries it; Share with devices… shows them whole.",
     "player_command": "{url} marks where the link goes, else it is added last. Empty: VLC or mpv, found automatically.",
 }
 DEMO_NOTE = "The built-in demo engine is in use; the Engine URL applies when it is turned off."
@@ -132,6 +135,12 @@ class SettingsDialog(QDialog):
             browse = QPushButton("Browse…")
             browse.clicked.connect(self._browse_player)
             field = _row(widget, browse)
+        elif name == "access_token":
+            assert isinstance(widget, QLineEdit)
+            widget.setReadOnly(True)  # made by AceTray: a typed one is easy to guess
+            self.new_token_button = QPushButton("New token")
+            self.new_token_button.clicked.connect(self._ask_new_token)
+            field = _row(widget, self.new_token_button)
         if isinstance(widget, QCheckBox):
             form.addRow("", field)
         else:
@@ -215,6 +224,17 @@ class SettingsDialog(QDialog):
             return
         self.accept()
         self.settings_accepted.emit(self.values())
+
+    def _ask_new_token(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Make a new access token?",
+            "Every link, playlist and page address given to other devices stops working; "
+            "they need the new ones (Share with devices… shows them).", parent=self,
+        )
+        make = box.addButton("Make a new token", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _r: self.access_token.setText(new_token()) if box.clickedButton() is make else None)
+        box.open()
 
     def _browse_player(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, "Choose a video player")

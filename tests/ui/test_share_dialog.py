@@ -57,3 +57,23 @@ def test_with_lan_sharing_off_the_dialog_says_so_and_offers_to_turn_it_on(qtbot)
     assert not dialog.page.qr.isEnabled()
     with qtbot.waitSignal(dialog.lan_sharing_requested):
         dialog.turn_on.click()
+
+
+def test_turning_lan_sharing_on_from_the_dialog_makes_a_token_that_every_link_carries(make_controller, engine, qtbot):
+    controller = make_controller(engine_url=engine.url)
+    assert controller.saved_settings.access_token == ""  # nothing to protect on loopback
+    dialog = controller.open_share_dialog()
+    assert dialog.off_note.isVisibleTo(dialog)
+    dialog.turn_on.click()
+    qtbot.waitUntil(lambda: controller.snapshot is not None and "0.0.0.0" in (controller.snapshot.listen_url or ""),
+                    timeout=5000)
+    token = controller.saved_settings.access_token
+    assert controller.saved_settings.lan_sharing and len(token) >= 16
+    shown = controller.dialogs.find(ShareDialog)
+    qtbot.waitUntil(lambda: controller.dialogs.find(ShareDialog) is not shown or shown.playlist.url.text().endswith(token),
+                    timeout=5000)
+    shown = controller.dialogs.find(ShareDialog)
+    assert shown.playlist.url.text().endswith(f"/playlist.m3u?token={token}")
+    assert not shown.off_note.isVisibleTo(shown)
+    cid = "0123456789abcdef0123456789abcdef01234567"
+    assert controller.links.stream_link_for(cid).endswith(f"/ace/getstream?id={cid}&token={token}")

@@ -34,7 +34,8 @@ def open_dialog(controller, kind=LinkDialog):
 def test_menu_lists_the_commands_in_order(make_controller, engine):
     controller = make_controller(engine_url=engine.url, tray=True)
     labels = [a.text() or "—" for a in controller.tray.menu.actions()]
-    assert labels == ["Stop proxy", "—", "Copy stream link…", "Open in player…", "Recent channels", "—",
+    assert labels == ["Stop proxy", "—", "Copy stream link…", "Open in player…", "Recent channels",
+                      "Share with devices…", "—",
                       "Show window", "Settings…", "Start on login", "—", "Quit"]
     assert controller.actions.start_on_login.isCheckable()
 
@@ -111,7 +112,9 @@ def test_lan_sharing_puts_this_machines_address_in_the_link(make_controller, eng
     controller = make_controller(Settings(port=free_port(), lan_sharing=True), engine_url=engine.url)
     QGuiApplication.clipboard().setText(CID)
     controller.actions.copy_link.trigger()
-    assert clipboard() == f"http://{address}:{controller.settings.port}/ace/getstream?id={CID}"
+    token = controller.saved_settings.access_token  # LAN sharing: made on first use, in every link
+    assert len(token) >= 16
+    assert clipboard() == f"http://{address}:{controller.settings.port}/ace/getstream?id={CID}&token={token}"
     assert "any device on your network" in controller.window.statusBar().currentMessage()
 
 

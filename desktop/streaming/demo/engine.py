@@ -34,7 +34,12 @@ from aiohttp import web
 from desktop.resources import resource_path
 from desktop.streaming.demo.playback import Playback
 from desktop.streaming.demo.sessions import SessionTable
-from desktop.streaming.demo.state import EngineCounters, EngineFaults, EngineRequest, SimSession
+from desktop.streaming.demo.state import (
+    EngineCounters,
+    EngineFaults,
+    EngineRequest,
+    SimSession,
+)
 from desktop.streaming.demo.ts_loop import TsLoop
 
 __all__ = ["DemoEngine", "EngineCounters", "EngineFaults", "EngineRequest", "SimSession", "load_demo_clip"]

@@ -5,8 +5,19 @@ Qt-free, asyncio. `discover` finds what can run the engine; `commands` and
 `EngineSupervisor` owns the process.
 """
 
-from desktop.streaming.engine_host.commands import HEADLESS_FLAGS, command_for, program_command, user_command
-from desktop.streaming.engine_host.discovery import Discovery, EngineCandidate, OsAccess, discover, system_access
+from desktop.streaming.engine_host.commands import (
+    HEADLESS_FLAGS,
+    command_for,
+    program_command,
+    user_command,
+)
+from desktop.streaming.engine_host.discovery import (
+    Discovery,
+    EngineCandidate,
+    OsAccess,
+    discover,
+    system_access,
+)
 from desktop.streaming.engine_host.docker import DEFAULT_IMAGE, docker_command
 from desktop.streaming.engine_host.spec import EngineCommand, PrepareStep
 from desktop.streaming.engine_host.state import EngineSnapshot, EngineState

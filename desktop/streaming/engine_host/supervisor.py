@@ -19,7 +19,11 @@ from pathlib import Path
 import aiohttp
 
 from desktop.streaming.engine_host import process as proc
-from desktop.streaming.engine_host.outputlog import DEFAULT_MAX_BYTES, EngineOutputLog, pump
+from desktop.streaming.engine_host.outputlog import (
+    DEFAULT_MAX_BYTES,
+    EngineOutputLog,
+    pump,
+)
 from desktop.streaming.engine_host.probe import PortStatus, probe_engine
 from desktop.streaming.engine_host.spec import EngineCommand
 from desktop.streaming.engine_host.state import (
