@@ -22,9 +22,12 @@ sharing token (issue 11) is one more field of the policy and one more rule.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import logging
 import socket
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -66,6 +69,32 @@ def machine_names(*, resolve: bool = True) -> frozenset[str]:
         except OSError:  # a broken resolver must not stop the proxy; the plain names still work
             pass
     return _names_of((hostname, fqdn))
+
+
+async def resolve_machine_names(timeout: float) -> frozenset[str] | None:
+    """`machine_names()` asked of the resolver on a thread of its own; None when it takes over `timeout` s.
+
+    Not the loop's default executor: on the UI's qasync loop that is a pool of
+    QThreads, and a resolver that hangs must neither hold the loop nor the exit
+    (the thread is a daemon; its late answer is dropped).
+    """
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[frozenset[str]] = loop.create_future()
+
+    def deliver(names: frozenset[str]) -> None:
+        if not answer.done():
+            answer.set_result(names)
+
+    def work() -> None:
+        names = machine_names()
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody is waiting
+            loop.call_soon_threadsafe(deliver, names)
+
+    threading.Thread(target=work, name="machine-names", daemon=True).start()
+    try:
+        return await asyncio.wait_for(answer, timeout)
+    except TimeoutError:
+        return None
 
 
 def _names_of(given: tuple[str, ...]) -> frozenset[str]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
-from desktop.streaming.access import AccessPolicy, machine_names, policy_for
+from desktop.streaming.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.connection_guard import GuardedSite, limits_for, open_files_limit
 from desktop.streaming.context import CoreContext
@@ -263,9 +263,8 @@ class ProxyService:
         return self._access
 
     async def _learn_machine_names(self) -> None:
-        try:
-            names = await asyncio.wait_for(asyncio.to_thread(machine_names), NAMES_WAIT)
-        except TimeoutError:
+        names = await resolve_machine_names(NAMES_WAIT)
+        if names is None:
             log.info("this computer's full name did not resolve within %g s; using its plain name", NAMES_WAIT)
             return
         self._machine_names = names

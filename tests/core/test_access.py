@@ -141,3 +141,21 @@ async def test_a_link_on_another_site_may_open_acetrays_page_and_nothing_else(
     headers = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": dest}
     got, _text = await _get(proxy, path, headers)
     assert got == status
+
+
+async def test_a_resolver_that_hangs_delays_the_start_by_a_bounded_time_only(monkeypatch) -> None:
+    import threading
+    import time
+
+    from desktop.streaming import access
+
+    release = threading.Event()
+    monkeypatch.setattr(access, "machine_names", lambda: release.wait(10) and frozenset({"late"}))
+    began = time.monotonic()
+    try:
+        assert await access.resolve_machine_names(0.2) is None
+    finally:
+        release.set()
+    assert time.monotonic() - began < 2
+    monkeypatch.undo()
+    assert "localhost" in (await access.resolve_machine_names(5.0) or ())
