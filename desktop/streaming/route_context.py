@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from desktop.streaming.access import AccessPolicy
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.registry import StreamRegistry
 from desktop.streaming.snapshot import ProxySnapshot
@@ -23,6 +24,7 @@ class RouteContext:
     registry: StreamRegistry  # this run's channels
     snapshot: Callable[[], ProxySnapshot]  # the whole proxy's picture, for the status API
     config: Callable[[], ProxyConfig]  # the settings in force now (they change while running)
+    access: Callable[[], AccessPolicy] = AccessPolicy  # the access rules' current policy, read per request
 
 
 ROUTE_CONTEXT: web.AppKey[RouteContext] = web.AppKey("route_context", RouteContext)

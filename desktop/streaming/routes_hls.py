@@ -20,9 +20,8 @@ from aiohttp import web
 from desktop.streaming.hls import CONTENT_TYPE, SEGMENT_CONTENT_TYPE, Missing
 from desktop.streaming.hls.viewers import TooManyViewers
 from desktop.streaming.ids import normalize
-from desktop.streaming.registry import RegistryClosed, TooManyChannels
 from desktop.streaming.route_context import route_context
-from desktop.streaming.routes_stream import parse_stream_request
+from desktop.streaming.routes_stream import open_channel, parse_stream_request
 from desktop.streaming.stream import ChannelKey, LiveStream
 
 MANIFEST_PATH = "/ace/manifest.m3u8"
@@ -58,15 +57,15 @@ async def manifest(request: web.Request) -> web.Response:
         # Probes (IPTV apps, Kodi) must not start a session.
         return web.Response(headers=PLAYLIST_HEADERS)
     context = route_context(request)
+    stream = open_channel(request, wanted)  # the cap, the client's quota: 503 / 429
     try:
-        stream = context.registry.get_or_create(wanted.key, wanted.extra)
         with stream.hls.visit(*_viewer_of(request)):
             segmenter = stream.hls.open()
             timeout = context.config().start_timeout
             if not await segmenter.wait_for_segments(FIRST_SEGMENTS, timeout):
                 return _not_ready(stream, timeout)
             text = segmenter.playlist(lambda seq: segment_uri(wanted.key, seq))
-    except (TooManyChannels, RegistryClosed, TooManyViewers) as exc:
+    except TooManyViewers as exc:
         raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
     return web.Response(body=text.encode(), headers=PLAYLIST_HEADERS)
 

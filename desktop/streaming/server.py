@@ -11,11 +11,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from desktop.streaming import routes_api, routes_hls, routes_page, routes_stream
+from desktop.streaming.access import access_middleware
 from desktop.streaming.route_context import ROUTE_CONTEXT, RouteContext
 
 
 def build_app(context: RouteContext) -> web.Application:
-    app = web.Application()
+    # Access rules first, for every route: a refused request never reaches a handler.
+    app = web.Application(middlewares=[access_middleware(context.access)])
     app[ROUTE_CONTEXT] = context
     routes_stream.add_routes(app)
     routes_hls.add_routes(app)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
+from desktop.streaming.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.connection_guard import GuardedSite, limits_for, open_files_limit
 from desktop.streaming.context import CoreContext
@@ -28,6 +29,7 @@ from desktop.streaming.events import EventHandler, EventSink
 from desktop.streaming.registry import StreamRegistry
 from desktop.streaming.route_context import RouteContext
 from desktop.streaming.server import build_app
+from desktop.streaming.server_log import ServerLog
 from desktop.streaming.snapshot import ProxySnapshot
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL = 5.0  # s between engine get_version checks
 SHUTDOWN_GRACE = 1.5  # s to wait for engine stop commands when stopping
+NAMES_WAIT = 2.0  # s to wait for the resolver's name of this machine at start (a broken DNS must not delay us)
 
 
 class ProxyStartError(Exception):
@@ -69,6 +72,8 @@ class ProxyService:
         self._engine_reachable: bool | None = None
         self._engine_version: str | None = None
         self._error: str | None = None
+        self._machine_names = machine_names(resolve=False)  # the resolver's FQDN joins at start
+        self._access = policy_for(self._machine_names, config.host)
 
     # --- properties ----------------------------------------------------------------------
     @property
@@ -109,6 +114,7 @@ class ProxyService:
         if self.running:
             return
         self._error = None
+        await self._learn_machine_names()
         try:
             await self._start_engine_side()
             await self._start_listener(self.config)
@@ -135,9 +141,15 @@ class ProxyService:
         if self._runner is None:
             assert self.registry is not None
             app = build_app(
-                RouteContext(registry=self.registry, snapshot=self.snapshot, config=lambda: self._context.config)
+                RouteContext(
+                    registry=self.registry,
+                    snapshot=self.snapshot,
+                    config=lambda: self._context.config,
+                    access=self._access_policy,
+                )
             )
-            self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+            # ServerLog: a malformed request is one rate-limited line, not an ERROR with a traceback.
+            self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, logger=ServerLog())
             await self._runner.setup()
         self._site = await self._bind(config)
 
@@ -158,7 +170,7 @@ class ProxyService:
             self._health_task = None
         if self.registry is not None:
             self.registry.close_all("AceTray proxy stopped")
-            await self._context.sessions.wait(SHUTDOWN_GRACE)
+            await self._context.sessions.sweep(SHUTDOWN_GRACE)  # failed stops are retried now, bounded
             self.registry = None
         if self._runner is not None:
             await self._runner.cleanup()
@@ -243,6 +255,20 @@ class ProxyService:
     def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> None:
         """The one place settings change: running streams read them from the context at next use."""
         self._context.update(config, engine)
+        self._access = policy_for(self._machine_names, config.host)
+
+    # --- access rules --------------------------------------------------------------------
+    def _access_policy(self) -> AccessPolicy:
+        """What the access rules compare against, read by every request (a new setting applies at once)."""
+        return self._access
+
+    async def _learn_machine_names(self) -> None:
+        names = await resolve_machine_names(NAMES_WAIT)
+        if names is None:
+            log.info("this computer's full name did not resolve within %g s; using its plain name", NAMES_WAIT)
+            return
+        self._machine_names = names
+        self._access = policy_for(names, self.config.host)
 
     # --- engine health -------------------------------------------------------------------
     async def _watch_engine(self) -> None:

@@ -83,6 +83,7 @@ class LiveStream:
         self._session: EngineSession | None = None
         self._session_engine: EngineClient | None = None
         self._linger: asyncio.TimerHandle | None = None
+        self.lingering_since: float | None = None  # when the last player left (loop time): the registry evicts by it
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._start_deadline: asyncio.Timeout | None = None  # disarmed by the first byte
@@ -174,7 +175,7 @@ class LiveStream:
             self.close(StreamEnded("no players left", 410))
         else:
             self.state = "lingering"
-            self._linger = self._loop.call_later(linger, self._linger_expired)
+            self._linger, self.lingering_since = self._loop.call_later(linger, self._linger_expired), self._loop.time()
 
     def _linger_expired(self) -> None:
         self._linger = None
@@ -270,7 +271,7 @@ class LiveStream:
     async def _open_session(self) -> None:
         if self._session is None:
             engine = self._context.engine
-            self._session = await engine.start(self.key.kind, self.key.content_id, self.extra)
+            self._session = await self._context.sessions.start(engine, self.key.kind, self.key.content_id, self.extra)
             self._session_engine = engine
 
     async def _pump(self) -> None:

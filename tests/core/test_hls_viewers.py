@@ -100,7 +100,7 @@ async def test_a_backed_up_ts_player_never_pauses_the_reader_while_hls_viewers_w
     loop = asyncio.get_running_loop()
     try:
         await loop.sock_connect(stuck, ("127.0.0.1", int(proxy.base.rsplit(":", 1)[1])))
-        await loop.sock_sendall(stuck, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        await loop.sock_sendall(stuck, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         await wait_until(lambda: proxy.registry.find(CHANNEL) is not None)
         stream = proxy.registry.find(CHANNEL)
         await stream.until_waiting_for_players()
