@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import ipaddress
 import logging
 import socket
@@ -49,6 +50,7 @@ class AccessPolicy:
     # Pages a browser may open from a link on another site: a top-level navigation cannot read
     # the answer (and the page forbids framing), so only AceTray's own page is such a path.
     navigable: frozenset[str] = frozenset({"/"})
+    token: str | None = None  # LAN sharing: every request carries it (query `token=` or a Bearer header)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Refusal:
 
     reason: str
     message: str
+    status: type[web.HTTPException] = web.HTTPForbidden
 
 
 def machine_names(*, resolve: bool = True) -> frozenset[str]:
@@ -109,9 +112,9 @@ def _names_of(given: tuple[str, ...]) -> frozenset[str]:
     return frozenset(names)
 
 
-def policy_for(machine: frozenset[str], listen_host: str) -> AccessPolicy:
+def policy_for(machine: frozenset[str], listen_host: str, token: str | None = None) -> AccessPolicy:
     """The policy for this machine's names plus the listen address, when that is a name."""
-    return AccessPolicy(host_names=machine | _names_of((listen_host,)))
+    return AccessPolicy(host_names=machine | _names_of((listen_host,)), token=token)
 
 
 def _normal(name: str) -> str:
@@ -207,7 +210,29 @@ def _is_own_origin(origin: str, host: str | None) -> bool:
     return _normal(parts.hostname) == host_name and (origin_port or 80) == int(host_port or 80)
 
 
-RULES: tuple[Callable[[web.Request, AccessPolicy], Refusal | None], ...] = (check_host, check_cross_site)
+def check_token(request: web.Request, policy: AccessPolicy) -> Refusal | None:
+    """With LAN sharing on, every request — from this computer too — carries the access token.
+
+    IPTV apps cannot set headers, so `?token=` is accepted beside `Authorization:
+    Bearer`. Compared in constant time; the token itself is never logged.
+    """
+    expected = policy.token
+    if expected is None:
+        return None
+    given = request.query.get("token")
+    if given is None:
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        given = value.strip() if scheme.lower() == "bearer" else None
+    if given is not None and hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8")):
+        return None
+    return Refusal(
+        "missing access token" if given is None else "wrong access token",
+        "AceTray asks for its access token: use the links from Share with devices (they end in ?token=…).",
+        web.HTTPUnauthorized,
+    )
+
+
+RULES: tuple[Callable[[web.Request, AccessPolicy], Refusal | None], ...] = (check_host, check_cross_site, check_token)
 
 
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
@@ -224,7 +249,7 @@ def access_middleware(policy: Callable[[], AccessPolicy]) -> Middleware:
             refusal = rule(request, current)
             if refusal is not None:
                 refusals.warning(rule.__name__, "refused a request from %s: %s", request.remote, refusal.reason)
-                raise web.HTTPForbidden(text=refusal.message + "\n")
+                raise refusal.status(text=refusal.message + "\n")
         return await handler(request)
 
     return check_access

@@ -15,6 +15,8 @@ window or is not cut yet (players reload the playlist and go on).
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from aiohttp import web
 
 from desktop.streaming.hls import CONTENT_TYPE, SEGMENT_CONTENT_TYPE, Missing
@@ -41,9 +43,14 @@ _MISSING = {
 }
 
 
-def segment_uri(key: ChannelKey, seq: int) -> str:
-    """A segment's URI relative to the playlist's (`/ace/manifest.m3u8` → `/ace/hls/...`)."""
-    return f"hls/{key.kind}/{key.content_id}/{seq}.ts"
+def segment_uri(key: ChannelKey, seq: int, token: str | None = None) -> str:
+    """A segment's URI relative to the playlist's (`/ace/manifest.m3u8` → `/ace/hls/...`).
+
+    With LAN sharing on the player fetches every segment with the token its
+    playlist request carried: players cannot add it themselves.
+    """
+    uri = f"hls/{key.kind}/{key.content_id}/{seq}.ts"
+    return f"{uri}?token={quote(token, safe='')}" if token else uri
 
 
 def _viewer_of(request: web.Request) -> tuple[str, str]:
@@ -64,7 +71,8 @@ async def manifest(request: web.Request) -> web.Response:
             timeout = context.config().start_timeout
             if not await segmenter.wait_for_segments(FIRST_SEGMENTS, timeout):
                 return _not_ready(stream, timeout)
-            text = segmenter.playlist(lambda seq: segment_uri(wanted.key, seq))
+            token = request.query.get("token")
+            text = segmenter.playlist(lambda seq: segment_uri(wanted.key, seq, token))
     except TooManyViewers as exc:
         raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
     return web.Response(body=text.encode(), headers=PLAYLIST_HEADERS)

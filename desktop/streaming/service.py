@@ -73,7 +73,7 @@ class ProxyService:
         self._engine_version: str | None = None
         self._error: str | None = None
         self._machine_names = machine_names(resolve=False)  # the resolver's FQDN joins at start
-        self._access = policy_for(self._machine_names, config.host)
+        self._access = policy_for(self._machine_names, config.host, config.token)
 
     # --- properties ----------------------------------------------------------------------
     @property
@@ -255,7 +255,7 @@ class ProxyService:
     def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> None:
         """The one place settings change: running streams read them from the context at next use."""
         self._context.update(config, engine)
-        self._access = policy_for(self._machine_names, config.host)
+        self._access = policy_for(self._machine_names, config.host, config.token)
 
     # --- access rules --------------------------------------------------------------------
     def _access_policy(self) -> AccessPolicy:
@@ -268,7 +268,7 @@ class ProxyService:
             log.info("this computer's full name did not resolve within %g s; using its plain name", NAMES_WAIT)
             return
         self._machine_names = names
-        self._access = policy_for(names, self.config.host)
+        self._access = policy_for(names, self.config.host, self.config.token)
 
     # --- engine health -------------------------------------------------------------------
     async def _watch_engine(self) -> None:
