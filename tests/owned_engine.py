@@ -39,9 +39,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def is_demo_engine(process: psutil.Process) -> bool:
+    """The stand-in engine itself, not the guard shell whose command line quotes it."""
+    return process.cmdline()[1:3] == ["-m", "desktop.streaming.demo"]
+
+
 def engine_process(guard_pid: int) -> psutil.Process:
     """The engine itself under the supervisor's guard (the process a user would kill by hand)."""
     children = psutil.Process(guard_pid).children()
-    engines = [c for c in children if "desktop.streaming.demo" in " ".join(c.cmdline())]
-    assert engines, f"no engine under the guard {guard_pid}: {children}"
+    engines = [c for c in children if is_demo_engine(c)]
+    assert len(engines) == 1, f"not one engine under the guard {guard_pid}: {children}"
     return engines[0]
