@@ -40,6 +40,13 @@ class ProxyControl(QObject):
         self.user_stopped = True
         return await self._call(lambda core: core.stop_proxy(), "stop the proxy")
 
+    async def start_engine(self) -> bool:
+        """Start engine (menu, banner): the engine AceTray runs, now."""
+        return await self._call(lambda core: core.start_engine(), "start the engine")
+
+    async def stop_engine(self) -> bool:
+        return await self._call(lambda core: core.stop_engine(), "stop the engine")
+
     async def apply(self, config: ProxyConfig, previous: ProxyConfig) -> str | None:
         """Put `config` in force; None when it is, else why not as sentences (nothing changed then).
 

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from desktop.launch import new_token
 from desktop.settings import GROUPS, Settings, specs
 from desktop.ui import player
+from desktop.ui.engine_rows import Discover, EngineRows
 from desktop.ui.note_line import NoteLine, Tone
 from desktop.ui.setting_widgets import SettingEditor
 
@@ -68,6 +69,7 @@ class SettingsDialog(QDialog):
         autostart_supported: bool = True,
         override_note: str | None = None,
         player_system: player.PlayerSystem = player.PlayerSystem(),
+        discover_engines: Discover | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -108,6 +110,11 @@ class SettingsDialog(QDialog):
             layout.addWidget(box)
         self.test_result = self._notes["engine_url"]  # Test connection answers where URL problems show
         self.demo_engine.toggled.connect(self._on_demo_toggled)
+        self.engine_rows = EngineRows(
+            self, mode=self.engine_mode, program=self.engine_program, browse=self.browse_engine,
+            image=self.docker_image, start=self.engine_start, notes=self._notes, discover=discover_engines,
+            on_found=self._validate,
+        )
 
         if not autostart_supported:
             self.start_on_login.setEnabled(False)
@@ -121,6 +128,7 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.finished.connect(self._cancel_engine_check)
+        self.finished.connect(self.engine_rows.cancel)
         self._validate()
 
     # -- rows ------------------------------------------------------------------
@@ -141,6 +149,9 @@ class SettingsDialog(QDialog):
             self.new_token_button = QPushButton("New token")
             self.new_token_button.clicked.connect(self._ask_new_token)
             field = _row(widget, self.new_token_button)
+        elif name == "engine_program":
+            self.browse_engine = QPushButton("Browse…")  # EngineRows handles it
+            field = _row(widget, self.browse_engine)
         if isinstance(widget, QCheckBox):
             form.addRow("", field)
         else:
