@@ -2,7 +2,8 @@
 
 Finding the engine runs commands (snap, docker) that may take seconds, so it is
 asked of the core through an injected coroutine function and shown when it
-answers; the dialog stays usable meanwhile.
+answers; the dialog stays usable meanwhile. The program row and the Docker
+image row take turns (one is shown, by the mode), so the dialog keeps its height.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Awaitable, Callable
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLineEdit, QPushButton, QWidget
 
 from desktop.streaming.config import ENGINE_DOCKER, ENGINE_EXTERNAL, ENGINE_PROGRAM
-from desktop.streaming.engine_host import Discovery
+from desktop.streaming.engine_host import DEFAULT_IMAGE, Discovery
+from desktop.streaming.engine_host.commands import PORT_PLACEHOLDER
 from desktop.ui.note_line import NoteLine
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,8 @@ Discover = Callable[[], Awaitable[Discovery]]
 
 LOOKING = "Looking for AceStream on this computer…"
 PROGRAM_HINT = "Empty: the AceStream engine found on this computer. A command with {port} is run as written."
+AS_WRITTEN = "AceTray runs this command as written, {port} replaced by the engine URL's port."
+FLAGS_ADDED = "AceTray adds --client-console, --http-port (the engine URL's port) and an in-memory cache."
 
 
 def program_hint(discovery: Discovery) -> str:
@@ -57,32 +61,49 @@ class EngineRows:
         program: QLineEdit,
         browse: QPushButton,
         image: QLineEdit,
+        default_image: QPushButton,
         start: QComboBox,
         notes: dict[str, NoteLine],
+        show_row: Callable[[str, bool], None],
         discover: Discover | None,
         on_found: Callable[[], None],
     ) -> None:
         self._parent = parent
         self._mode, self._program, self._browse, self._image, self._start = mode, program, browse, image, start
+        self._default_image = default_image
         self._notes = notes
+        self._show_row = show_row
         self._on_found = on_found  # the dialog shows the new hints (unless a problem is on show)
         self.discovery: Discovery | None = None
+        self._found_hint = LOOKING if discover else PROGRAM_HINT  # about the program when none is given
         self._task: asyncio.Task[None] | None = None
-        notes["engine_program"].hint = LOOKING if discover else PROGRAM_HINT
         notes["docker_image"].hint = LOOKING if discover else ""
         program.setPlaceholderText(program_placeholder(None))
         browse.clicked.connect(self._choose_program)
+        default_image.setToolTip(f"Use the default image, {DEFAULT_IMAGE}")
+        default_image.clicked.connect(lambda: image.setText(DEFAULT_IMAGE))
+        program.textChanged.connect(self._program_hint)
         mode.currentIndexChanged.connect(self.follow_mode)
+        self._program_hint()
         self.follow_mode()
         if discover is not None:
             self._task = asyncio.ensure_future(self._find(discover))
 
     def follow_mode(self) -> None:
         mode = self._mode.currentData()
+        self._show_row("engine_program", mode != ENGINE_DOCKER)
+        self._show_row("docker_image", mode == ENGINE_DOCKER)
         self._program.setEnabled(mode == ENGINE_PROGRAM)
         self._browse.setEnabled(mode == ENGINE_PROGRAM)
-        self._image.setEnabled(mode == ENGINE_DOCKER)
         self._start.setEnabled(mode != ENGINE_EXTERNAL)
+
+    def _program_hint(self) -> None:
+        """What will run: the command as written, the program with the engine's flags, or the one found."""
+        text = self._program.text().strip()
+        note = self._notes["engine_program"]
+        note.hint = AS_WRITTEN if PORT_PLACEHOLDER in text else FLAGS_ADDED if text else self._found_hint
+        if not note.is_error:
+            note.show_hint()
 
     async def _find(self, discover: Discover) -> None:
         # On cancellation (dialog closed) the widgets may be gone: touch nothing.
@@ -92,14 +113,15 @@ class EngineRows:
             raise
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
             log.warning("finding the AceStream engine failed: %s", exc)
-            self._notes["engine_program"].hint = f"Could not look for AceStream here: {exc}"
+            self._found_hint = f"Could not look for AceStream here: {exc}"
             self._notes["docker_image"].hint = ""
         else:
             self.discovery = found
-            self._notes["engine_program"].hint = program_hint(found)
+            self._found_hint = program_hint(found)
             self._notes["docker_image"].hint = docker_hint(found)
             self._program.setPlaceholderText(program_placeholder(found))
         self._task = None
+        self._program_hint()
         self._on_found()
 
     def cancel(self) -> None:

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addAction(actions.start_stop)
+        toolbar.addAction(actions.engine)
         toolbar.addSeparator()
         toolbar.addAction(actions.copy_link)
         toolbar.addAction(actions.open_player)

@@ -89,8 +89,8 @@ class ProxyControl(QObject):
             still_running = False
         reason = getattr(exc, "reason", None)  # the cause without advice, when the core gives it
         told = str(exc) or type(exc).__name__
-        if not still_running:
-            return f"{told} Nothing was saved."
+        if not still_running or (config.host, config.port) == (previous.host, previous.port):
+            return f"{told} Nothing was saved."  # where AceTray listens is not news when it did not move
         where = str(previous.port) if previous.host == config.host else f"{previous.host}:{previous.port}"
         if reason:
             return f"{reason}; AceTray stays on {where}. Nothing was saved."

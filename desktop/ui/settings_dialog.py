@@ -81,6 +81,7 @@ class SettingsDialog(QDialog):
         self._engine_answered = False  # a Test connection answer is on show (until the URL is edited)
         self._editors: dict[str, SettingEditor] = {}
         self._notes: dict[str, NoteLine] = {}  # under each typed field: hint, problem or check result
+        self._rows: dict[str, tuple[QFormLayout, QWidget | QHBoxLayout]] = {}  # name → (form, field)
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
@@ -112,8 +113,8 @@ class SettingsDialog(QDialog):
         self.demo_engine.toggled.connect(self._on_demo_toggled)
         self.engine_rows = EngineRows(
             self, mode=self.engine_mode, program=self.engine_program, browse=self.browse_engine,
-            image=self.docker_image, start=self.engine_start, notes=self._notes, discover=discover_engines,
-            on_found=self._validate,
+            image=self.docker_image, default_image=self.default_image, start=self.engine_start, notes=self._notes,
+            show_row=self._show_row, discover=discover_engines, on_found=self._validate,
         )
 
         if not autostart_supported:
@@ -152,6 +153,17 @@ class SettingsDialog(QDialog):
         elif name == "engine_program":
             self.browse_engine = QPushButton("Browse…")  # EngineRows handles it
             field = _row(widget, self.browse_engine)
+        elif name == "docker_image":
+            self.default_image = QPushButton("Default")  # EngineRows handles it
+            field = _row(widget, self.default_image)
+        elif name == "engine_mode":
+            field = self._mode_row = _row(widget)
+        elif name == "engine_start":
+            # Beside the mode it qualifies ("Start AceStream on this computer", "When AceTray starts").
+            self._mode_row.addWidget(widget)
+            editor.changed.connect(self._validate)
+            return
+        self._rows[name] = (form, field)
         if isinstance(widget, QCheckBox):
             form.addRow("", field)
         else:
@@ -162,10 +174,18 @@ class SettingsDialog(QDialog):
             note = NoteLine(_HINTS.get(name, ""))
             form.addRow(note)  # spans both columns, so a long message wraps instead of being cut
             self._notes[name] = note
+            self._rows[f"{name}:note"] = (form, note)
             editor.changed.connect(lambda n=name: self._on_typing(n))
             widget.editingFinished.connect(self._validate)
         else:
             editor.changed.connect(self._validate)
+
+    def _show_row(self, name: str, visible: bool) -> None:
+        """Show or hide a setting's row and its note line."""
+        for key in (name, f"{name}:note"):
+            if key in self._rows:
+                form, field = self._rows[key]
+                form.setRowVisible(field, visible)
 
     # -- values and validation ----------------------------------------------
     def values(self) -> Settings:
@@ -281,8 +301,9 @@ class SettingsDialog(QDialog):
         self._check_task = None
 
 
-def _row(main: QWidget, extra: QWidget) -> QHBoxLayout:
+def _row(main: QWidget, extra: QWidget | None = None) -> QHBoxLayout:
     row = QHBoxLayout()
     row.addWidget(main, 1)
-    row.addWidget(extra)
+    if extra is not None:
+        row.addWidget(extra)
     return row

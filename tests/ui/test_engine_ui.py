@@ -15,6 +15,7 @@ from desktop.settings import Settings
 from desktop.streaming.engine_host import EngineSnapshot, EngineState, OsAccess
 from desktop.streaming.engine_host.discovery import CommandResult
 from desktop.streaming.service import ProxyService
+from desktop.ui.engine_rows import AS_WRITTEN, FLAGS_ADDED
 from desktop.ui.engine_view import engine_menu_entry
 from desktop.ui.icons import TrayState
 from tests.owned_engine import FAST_POLICY, demo_engine_command, engine_process
@@ -70,14 +71,20 @@ def test_settings_shows_the_engine_modes_and_what_was_found_here(make_controller
     assert dialog._notes["docker_image"].text() == "Docker 27.0.3 is ready on this computer."
     assert dialog.engine_program.placeholderText() == "found: /usr/bin/acestreamengine"
 
-    # The rows follow the mode: only what the chosen mode uses can be edited.
-    assert not dialog.engine_program.isEnabled() and not dialog.docker_image.isEnabled()
-    assert not dialog.engine_start.isEnabled()
+    # The rows follow the mode: the program row or the Docker image row, one at a time.
+    assert not dialog.engine_program.isEnabled() and not dialog.engine_start.isEnabled()
+    assert dialog.engine_program.isVisible() and not dialog.docker_image.isVisible()
     dialog.engine_mode.setCurrentIndex(1)
-    assert dialog.engine_program.isEnabled() and dialog.browse_engine.isEnabled()
-    assert dialog.engine_start.isEnabled() and not dialog.docker_image.isEnabled()
+    assert dialog.engine_program.isEnabled() and dialog.browse_engine.isEnabled() and dialog.engine_start.isEnabled()
+    # The note says what will run.
+    dialog.engine_program.setText("/opt/ace/engine")
+    assert note.text() == FLAGS_ADDED
+    dialog.engine_program.setText("ace --http-port {port}")
+    assert note.text() == AS_WRITTEN
+    dialog.engine_program.setText("")
+    assert note.text().startswith("Found AceStream engine")
     dialog.engine_mode.setCurrentIndex(2)
-    assert dialog.docker_image.isEnabled() and not dialog.engine_program.isEnabled()
+    assert dialog.docker_image.isVisible() and not dialog.engine_program.isVisible()
     # An engine AceTray starts runs here: a remote engine URL is refused, with the fix.
     dialog.engine_url.setText("http://192.168.1.20:6878")
     dialog.engine_url.editingFinished.emit()

@@ -188,7 +188,8 @@ def test_without_a_tray_the_window_is_shown_and_has_every_command(make_controlle
     assert controller.tray is None
     assert controller.window.isVisible()
     toolbar_actions = {a.text() for bar in controller.window.findChildren(QToolBar) for a in bar.actions()}
-    for needed in ("Stop proxy", "Copy stream link…", "Open in player…", "Settings…", "Open log folder", "Quit"):
+    for needed in ("Stop proxy", "Start engine", "Copy stream link…", "Open in player…", "Settings…",
+                   "Open log folder", "Quit"):
         assert needed in toolbar_actions
 
 
