@@ -8,7 +8,13 @@ import logging
 import signal
 
 from desktop import settings as settings_store
-from desktop.launch import LaunchOptions, effective_settings, launch_problem, proxy_config, with_token
+from desktop.launch import (
+    LaunchOptions,
+    effective_settings,
+    launch_problem,
+    proxy_config,
+    with_token,
+)
 from desktop.logging_setup import setup_logging
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.connection_guard import raise_open_files_limit

@@ -31,7 +31,12 @@ from desktop.streaming.engine_host import (
     discover,
     system_access,
 )
-from desktop.streaming.engine_plan import EnginePlan, needs_discovery, plan_for, plan_key
+from desktop.streaming.engine_plan import (
+    EnginePlan,
+    needs_discovery,
+    plan_for,
+    plan_key,
+)
 from desktop.streaming.events import EventSink
 
 log = logging.getLogger(__name__)
@@ -116,9 +121,10 @@ class EngineOwner:
             self._supervisor = self._supervise(plan, config) if plan.command is not None else None
         self._plan, self._config = plan, config
         supervisor = self._supervisor
-        if start and supervisor is not None and not plan.on_first_play and not self._held:
-            if supervisor.snapshot.state is EngineState.STOPPED:  # a failed one waits for the user
-                await supervisor.start()
+        due = start and not plan.on_first_play and not self._held
+        # A failed engine waits for the user (Start engine), not for any settings change.
+        if due and supervisor is not None and supervisor.snapshot.state is EngineState.STOPPED:
+            await supervisor.start()
 
     def _supervise(self, plan: EnginePlan, config: ProxyConfig) -> EngineSupervisor:
         assert plan.command is not None

@@ -16,8 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from desktop.streaming.config import ENGINE_DOCKER, ENGINE_PROGRAM, START_ON_PLAY, ProxyConfig
-from desktop.streaming.engine_host import Discovery, EngineCommand, command_for, program_command, user_command
+from desktop.streaming.config import (
+    ENGINE_DOCKER,
+    ENGINE_PROGRAM,
+    START_ON_PLAY,
+    ProxyConfig,
+)
+from desktop.streaming.engine_host import (
+    Discovery,
+    EngineCommand,
+    command_for,
+    program_command,
+    user_command,
+)
 from desktop.streaming.engine_host.commands import PORT_PLACEHOLDER, split_command
 
 NOT_FOUND = (

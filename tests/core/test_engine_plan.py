@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from desktop.streaming.config import ENGINE_DOCKER, ENGINE_PROGRAM, START_ON_PLAY, ProxyConfig
+from desktop.streaming.config import (
+    ENGINE_DOCKER,
+    ENGINE_PROGRAM,
+    START_ON_PLAY,
+    ProxyConfig,
+)
 from desktop.streaming.engine_host import DEFAULT_IMAGE, Discovery, EngineCandidate
 from desktop.streaming.engine_plan import NOT_FOUND, needs_discovery, plan_for
 

@@ -18,13 +18,23 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from desktop.streaming.config import ENGINE_EXTERNAL, ENGINE_PROGRAM, START_ON_PLAY, ProxyConfig
+from desktop.streaming.config import (
+    ENGINE_EXTERNAL,
+    ENGINE_PROGRAM,
+    START_ON_PLAY,
+    ProxyConfig,
+)
 from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
 from desktop.streaming.engine_host import EngineState
 from desktop.streaming.service import ProxyService, ProxyStartError
 from tests.core.conftest import CHANNEL, EventLog, wait_until
 from tests.engine_host.conftest import pid_alive, wait_pid_gone
-from tests.owned_engine import FAST_POLICY, demo_engine_command, engine_process, free_port
+from tests.owned_engine import (
+    FAST_POLICY,
+    demo_engine_command,
+    engine_process,
+    free_port,
+)
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the guard and signals are POSIX here")
 
@@ -45,15 +55,15 @@ class Owned:
 
 
 @pytest_asyncio.fixture
-async def owned_service(tmp_path: Path) -> AsyncIterator[Callable[..., "asyncio.Future[Owned]"]]:
+async def owned_service(tmp_path: Path) -> AsyncIterator[Callable[..., asyncio.Future[Owned]]]:
     made: list[ProxyService] = []
 
     async def make(**fields: object) -> Owned:
-        values: dict[str, object] = dict(
-            engine_url=f"http://127.0.0.1:{free_port()}", port=0, linger=0.5, engine_mode=ENGINE_PROGRAM,
-            engine_program=demo_engine_command(), engine_log=str(tmp_path / "logs" / "engine.log"),
-        )
-        values.update(fields)
+        values: dict[str, object] = {
+            "engine_url": f"http://127.0.0.1:{free_port()}", "port": 0, "linger": 0.5, "engine_mode": ENGINE_PROGRAM,
+            "engine_program": demo_engine_command(), "engine_log": str(tmp_path / "logs" / "engine.log"),
+            **fields,
+        }
         events = EventLog()
         service = ProxyService(ProxyConfig(**values), on_event=events, engine_policy=FAST_POLICY)  # type: ignore[arg-type]
         made.append(service)
