@@ -134,7 +134,6 @@ class ProxyService:
         try:
             await self._start_engine_side()
             await self._start_listener(self.config)
-            await self._owner.begin(self.config)
         except ProxyStartError as exc:
             self._error = str(exc)
             await self.stop()
@@ -142,6 +141,7 @@ class ProxyService:
             raise
         self._health_task = asyncio.get_running_loop().create_task(self._watch_engine())
         self._events.emit("info", f"Proxy listening on {self._where()} ({self._engine_name()})")
+        await self._owner.begin(self.config)  # with the proxy, or on the first play
 
     async def _start_engine_side(self) -> None:
         self._http = aiohttp.ClientSession(
