@@ -63,12 +63,8 @@ class EngineCheckError(Exception):
 
 class ProxyService:
     def __init__(
-        self,
-        config: ProxyConfig,
-        *,
-        on_event: EventHandler | None = None,
-        engine_access: OsAccess | None = None,
-        engine_policy: SupervisorPolicy | None = None,
+        self, config: ProxyConfig, *, on_event: EventHandler | None = None,
+        engine_access: OsAccess | None = None, engine_policy: SupervisorPolicy | None = None,  # tests fake these
     ) -> None:
         self._events = EventSink(on_event, log)
         self._owner = EngineOwner(self._events, access=engine_access, policy=engine_policy)
