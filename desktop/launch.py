@@ -13,10 +13,12 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from desktop import paths
 from desktop.settings import Settings, spec_of
 from desktop.streaming.config import LOOPBACK, ProxyConfig
 
 ALL_INTERFACES = "0.0.0.0"
+ENGINE_LOG = "engine.log"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,21 @@ def override_problem(options: LaunchOptions) -> str | None:
     return None
 
 
+def launch_problem(saved: Settings, options: LaunchOptions) -> str | None:
+    """Why this run cannot start with these overrides on these saved settings, as a sentence; None when it can.
+
+    Each override is checked by its own rule first; then the combination (an engine
+    AceTray starts must be on this computer, whatever the saved engine URL).
+    """
+    problem = override_problem(options)
+    if problem:
+        return problem
+    for name, message in effective_settings(saved, options).errors().items():
+        flag = spec_of(name).flag
+        return f"{flag}: {message}" if flag and name in options.overrides else message
+    return None
+
+
 def proxy_config(settings: Settings, host: str | None = None) -> ProxyConfig:
     """The core's configuration for `settings`; `host` (from --host) beats LAN sharing.
 
@@ -67,7 +84,9 @@ def proxy_config(settings: Settings, host: str | None = None) -> ProxyConfig:
     """
     listen = host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
     token = None if is_loopback(listen) else (settings.access_token or new_token())
-    return ProxyConfig(host=listen, token=token, **settings.core_values())
+    # An engine AceTray runs writes its output beside AceTray's own log.
+    engine_log = str(paths.log_dir() / ENGINE_LOG)
+    return ProxyConfig(host=listen, token=token, engine_log=engine_log, **settings.core_values())
 
 
 def new_token() -> str:

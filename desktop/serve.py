@@ -11,7 +11,7 @@ from desktop import settings as settings_store
 from desktop.launch import (
     LaunchOptions,
     effective_settings,
-    override_problem,
+    launch_problem,
     proxy_config,
     with_token,
 )
@@ -58,13 +58,13 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
 
 def run_serve(options: LaunchOptions) -> int:
     setup_logging(to_file=False, to_stderr=True, verbose=options.verbose)
-    problem = override_problem(options)
-    if problem:
-        log.error("%s", problem)
-        return 2
     loaded = settings_store.load()
     if loaded.problem:
         log.warning("%s", loaded.problem)
+    problem = launch_problem(loaded.settings, options)
+    if problem:
+        log.error("%s", problem)
+        return 2
     settings = effective_settings(loaded.settings, options)
     if not settings.access_token and with_token(settings) != settings:
         # First LAN sharing: the token is made once and kept, so links stay valid across runs.

@@ -28,6 +28,7 @@ from typing import Awaitable, Callable, Mapping, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from desktop.streaming.config import ProxyConfig
+from desktop.streaming.engine_host import Discovery
 from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
 from desktop.streaming.snapshot import ProxyEvent
@@ -91,6 +92,18 @@ class CoreHost(QObject):
 
     async def is_running(self) -> bool:
         return await self._run(_is_running)
+
+    async def start_engine(self) -> None:
+        """Start the engine AceTray runs (Settings → Engine); raises EngineUnavailable with the reason."""
+        await self._run(lambda service: service.engine_owner.start())
+
+    async def stop_engine(self) -> None:
+        """Stop the engine AceTray started (its channels end); one it did not start is left alone."""
+        await self._run(lambda service: service.stop_engine())
+
+    async def discover_engines(self) -> Discovery:
+        """What can run the engine on this computer, found off the UI thread (Settings shows it)."""
+        return await self._run(lambda service: service.engine_owner.discover())
 
     def start(self) -> None:
         """Bring up the core (its loop and the service object); the proxy itself starts with start_proxy."""

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desktop.streaming.engine_host.docker import DEFAULT_IMAGE
+
 LOOPBACK = "127.0.0.1"
 DEFAULT_ENGINE_URL = "http://127.0.0.1:6878"
 DEFAULT_PORT = 6880
+
+# Who runs the engine (`engine_mode`) and when AceTray starts one it runs (`engine_start`).
+ENGINE_EXTERNAL, ENGINE_PROGRAM, ENGINE_DOCKER = "external", "program", "docker"
+START_WITH_APP, START_ON_PLAY = "launch", "first-play"
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,11 @@ class ProxyConfig:
     # HLS (the segmenter's HlsConfig takes these; its defaults are the same values)
     hls_target_duration: float = 2.0  # s of stream time per segment, cut at the next keyframe
     hls_window: int = 6  # segments listed in an HLS playlist
+    engine_mode: str = ENGINE_EXTERNAL  # program / docker: AceTray runs the engine on engine_url's port
+    engine_program: str = ""  # program mode: a command line; "" = the engine found on this computer
+    docker_image: str = DEFAULT_IMAGE  # docker mode
+    engine_start: str = START_WITH_APP  # an engine AceTray runs starts with the proxy, or on the first play
+    engine_log: str = ""  # where an engine AceTray runs writes its output ("" = not kept)
 
     def needs_restart_from(self, old: "ProxyConfig") -> bool:
         """True when the listener or the engine changed (running streams must go)."""

@@ -114,6 +114,10 @@ class StreamRegistry:
     def close_all(self, reason: str) -> None:
         """Stop every stream and refuse new ones; the engine stops run on in the context's stopper."""
         self._closed = True
+        self.end_all(reason)
+
+    def end_all(self, reason: str) -> None:
+        """Stop every stream now (players are told `reason`); new ones may start later."""
         for stream in list(self._streams.values()):
             stream.close(StreamEnded(reason, 503))
 

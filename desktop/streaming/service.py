@@ -1,7 +1,8 @@
 """ProxyService: the one object the UI and the CLI drive.
 
 It owns the HTTP listener, the channel registry, the shared aiohttp client
-session, an engine health check and (in demo mode) the built-in demo engine.
+session, an engine health check, (in demo mode) the built-in demo engine and
+the engine AceTray runs itself when the settings say so (`engine_owner.py`).
 It also owns the one `CoreContext` its streams read, and is its only writer:
 settings reach running streams through `_use`, nowhere else. Routes get a
 `RouteContext` (this run's registry and the snapshot function), not the
@@ -25,6 +26,8 @@ from desktop.streaming.config import ProxyConfig
 from desktop.streaming.connection_guard import GuardedSite, limits_for, open_files_limit
 from desktop.streaming.context import CoreContext
 from desktop.streaming.engine import EngineClient, EngineError
+from desktop.streaming.engine_host import OsAccess, SupervisorPolicy
+from desktop.streaming.engine_owner import EngineOwner
 from desktop.streaming.events import EventHandler, EventSink
 from desktop.streaming.registry import StreamRegistry
 from desktop.streaming.route_context import RouteContext
@@ -59,8 +62,12 @@ class EngineCheckError(Exception):
 
 
 class ProxyService:
-    def __init__(self, config: ProxyConfig, *, on_event: EventHandler | None = None) -> None:
+    def __init__(
+        self, config: ProxyConfig, *, on_event: EventHandler | None = None,
+        engine_access: OsAccess | None = None, engine_policy: SupervisorPolicy | None = None,  # tests fake these
+    ) -> None:
         self._events = EventSink(on_event, log)
+        self._owner = EngineOwner(self._events, access=engine_access, policy=engine_policy)
         self._context = CoreContext(config, self._events)  # holds the one current config
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
         self._http: aiohttp.ClientSession | None = None
@@ -84,6 +91,11 @@ class ProxyService:
     def context(self) -> CoreContext:
         """What streams read (config, engine, counters...); for diagnostics and tests."""
         return self._context
+
+    @property
+    def engine_owner(self) -> EngineOwner:
+        """The engine AceTray runs itself (Settings → Engine), started and stopped with the proxy."""
+        return self._owner
 
     @property
     def running(self) -> bool:
@@ -125,6 +137,7 @@ class ProxyService:
             raise
         self._health_task = asyncio.get_running_loop().create_task(self._watch_engine())
         self._events.emit("info", f"Proxy listening on {self._where()} ({self._engine_name()})")
+        await self._owner.begin(self.config)  # with the proxy, or on the first play
 
     async def _start_engine_side(self) -> None:
         self._http = aiohttp.ClientSession(
@@ -134,7 +147,7 @@ class ProxyService:
         )
         self._demo = await _start_demo() if self.config.demo else None
         self._engine_url = self._demo.url if self._demo else self.config.engine_url
-        self._context.attach(self._http, EngineClient(self._engine_url, self._http))
+        self._context.attach(self._http, self._owner.client(self._engine_url, self._http))
         self.registry = StreamRegistry(self._context)
 
     async def _start_listener(self, config: ProxyConfig) -> None:
@@ -179,6 +192,7 @@ class ProxyService:
         if self._demo is not None:
             await self._demo.stop()
             self._demo = None
+        await self._owner.stop()
         self._context.detach()
         if self._http is not None:
             await self._http.close()
@@ -197,8 +211,12 @@ class ProxyService:
         their players stay. On ProxyStartError nothing has changed.
         """
         old = self.config
+        engine_plan = await self._owner.prepare(config)
+        if refused := self._owner.refusal(engine_plan):
+            raise ProxyStartError(refused)
         if not self.running:
             self._use(config)
+            await self._owner.adopt(engine_plan, config, start=False)
             return
         moved = (config.host, config.port) != (old.host, old.port)
         new_site = await self._move_listener(old, config) if moved else None  # ProxyStartError: nothing changed
@@ -225,6 +243,7 @@ class ProxyService:
             if old_site is not None:
                 await old_site.stop()  # stops accepting; connected players keep streaming
             self._events.emit("info", f"Proxy now listening on {self._where()}")
+        await self._owner.adopt(engine_plan, config, start=True)
 
     async def _move_listener(self, old: ProxyConfig, new: ProxyConfig) -> GuardedSite:
         """A socket at the new address; the old one keeps listening until the caller lets it go.
@@ -250,7 +269,13 @@ class ProxyService:
             return None
         demo = await _start_demo() if new.demo else None
         url = demo.url if demo else new.engine_url
-        return _EngineSwitch(EngineClient(url, self._context.http), url, demo, retired_demo=self._demo)
+        return _EngineSwitch(self._owner.client(url, self._context.http), url, demo, retired_demo=self._demo)
+
+    async def stop_engine(self) -> None:
+        """Stop engine (the tray menu): its channels end, as nothing could feed them."""
+        if self.registry is not None and self._owner.in_charge:
+            self.registry.end_all("The AceStream engine was stopped in AceTray")
+        await self._owner.stop(hold=True)
 
     def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> None:
         """The one place settings change: running streams read them from the context at next use."""
@@ -282,14 +307,14 @@ class ProxyService:
         try:
             version = await self._context.engine.version(timeout=3.0)
         except EngineError as exc:
-            if self._engine_reachable is not False:
+            if self._engine_reachable is not False and not self._owner.in_charge:  # the supervisor tells it
                 if self._demo is not None:
                     self._events.emit("error", "The built-in demo engine does not answer", detail=str(exc))
                 else:
                     self._events.emit("error", f"{exc}. Start AceStream, or check the engine URL in Settings.")
             self._engine_reachable, self._engine_version = False, None
             return
-        if self._engine_reachable is not True:
+        if self._engine_reachable is not True and not self._owner.in_charge:
             if self._demo is not None:
                 self._events.emit("info", "Built-in demo engine ready")
             else:
@@ -325,6 +350,7 @@ class ProxyService:
             taken_at=time.time(),
             error=self._error,
             demo_engine=self._demo is not None,
+            engine_host=self._owner.snapshot(),
         )
 
     def stream_url(self, content_id: str, host: str | None = None, *, hls: bool = False) -> str:

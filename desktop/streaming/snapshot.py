@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from desktop.streaming.engine import EngineStats
 
+from desktop.streaming.engine_host.state import EngineSnapshot
+
 
 @dataclass(frozen=True)
 class ClientSnapshot:
@@ -55,6 +57,7 @@ class ProxySnapshot:
     taken_at: float = 0.0
     error: str | None = None  # why the proxy is not running, when it is not
     demo_engine: bool = False  # the engine is the built-in demo engine
+    engine_host: EngineSnapshot | None = None  # the engine AceTray runs itself; None when the user runs it
 
     @property
     def player_count(self) -> int:

@@ -26,13 +26,14 @@ from desktop import settings as settings_store
 from desktop.app import CoreHost
 from desktop.launch import LaunchOptions, RunSettings, is_loopback
 from desktop.settings import Settings
-from desktop.streaming.config import ProxyConfig
+from desktop.streaming.config import START_ON_PLAY, ProxyConfig
 from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot
 from desktop.ui import banner as banner_keys
 from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import banner_for
 from desktop.ui.confirm import ask_before_cutting
+from desktop.ui.engine_view import engine_menu_entry
 from desktop.ui.link_commands import LinkCommands
 from desktop.ui.links import ListenAddress, base_url, lan_addresses
 from desktop.ui.log_folder import FolderOpener, show_log_folder
@@ -51,6 +52,9 @@ SNAPSHOT_INTERVAL_MS = 1000
 # Quit must finish within 2 s even if the engine hangs: this much for the
 # engine stop commands, a little for the core thread, the rest is slack.
 QUIT_STOP_BUDGET = 1.0
+# The engine AceTray runs is asked to stop, then ended by force after the supervisor's
+# grace (5 s); past this budget the engine's guard ends it as AceTray exits.
+ENGINE_QUIT_BUDGET = 8.0
 CORE_JOIN_BUDGET = 0.3
 HEALTH_LOG_EVERY_TICKS = 60
 STILL_RUNNING = "AceTray is still running"
@@ -79,6 +83,7 @@ class AppController(QObject):
         self.snapshot: ProxySnapshot | None = None
         self.quitting = False
         self._told_about_tray = False
+        self._outdated_dismissed = False  # the old-engine warning was read: not shown again this run
         self._address_cache: tuple[tuple[str, int], str] | None = None
         self.exit_code = 0
 
@@ -119,6 +124,7 @@ class AppController(QObject):
     def _connect_actions(self) -> None:
         a = self.actions
         a.start_stop.triggered.connect(self.toggle_proxy)
+        a.engine.triggered.connect(self.toggle_engine)
         a.copy_link.triggered.connect(self.links.copy_stream_link)
         a.open_player.triggered.connect(self.links.open_in_player)
         a.show_window.triggered.connect(self.show_window)
@@ -187,6 +193,18 @@ class AppController(QObject):
             then=lambda: self.tasks.spawn(self.proxy.stop()), parent=self._dialog_parent(), dialogs=self.dialogs,
         )
 
+    def toggle_engine(self) -> None:
+        """Start engine / Stop engine from the menu: stopping asks first when players are watching."""
+        if not self.actions.engine_stops:
+            self.tasks.spawn(self.proxy.start_engine())
+            return
+        ask_before_cutting(
+            players=self._players(), title="Stop the engine?", go="Stop engine",
+            consequence="Stopping the AceStream engine ends their streams.",
+            then=lambda: self.tasks.spawn(self.proxy.stop_engine()), parent=self._dialog_parent(),
+            dialogs=self.dialogs,
+        )
+
     def confirm_quit(self) -> None:
         """Quit from the menu or the window: ask first when players are watching."""
         ask_before_cutting(
@@ -223,11 +241,15 @@ class AppController(QObject):
     def _refresh_view(self) -> None:
         snapshot, proxy = self.snapshot, self.proxy
         address = self._shown_address()
+        first_play = self.settings.engine_start == START_ON_PLAY
         self.actions.set_running(bool(snapshot and snapshot.running), busy=proxy.busy)
+        self.actions.set_engine(engine_menu_entry(snapshot.engine_host if snapshot is not None else None))
         if self.tray is not None:
-            self.tray.show_status(tray_status(snapshot, proxy.start_error, address=address))
+            status = tray_status(snapshot, proxy.start_error, address=address, engine_on_first_play=first_play)
+            self.tray.show_status(status)
         token = self.run_settings.proxy_config().token
         hint = f"{address}/ace/getstream?id=<content id>" + (f"&token={token}" if token else "")
+        self.window.engine_on_first_play = first_play
         self.window.show_snapshot(snapshot, link_hint=hint, address=address)
         self.window.show_banner(
             banner_for(
@@ -235,6 +257,8 @@ class AppController(QObject):
                 demo_engine=self.settings.demo_engine,
                 start_error=proxy.start_error,
                 settings_problem=self.settings_flow.problem,
+                engine_on_first_play=first_play,
+                outdated_dismissed=self._outdated_dismissed,
             )
         )
 
@@ -285,6 +309,11 @@ class AppController(QObject):
             self.tasks.spawn(self.proxy.start())
         elif key == banner_keys.DISMISS:
             self.settings_flow.problem = None
+            self._refresh_view()
+        elif key == banner_keys.START_ENGINE:
+            self.tasks.spawn(self.proxy.start_engine())
+        elif key == banner_keys.DISMISS_OUTDATED:
+            self._outdated_dismissed = True
             self._refresh_view()
 
     def open_share_dialog(self) -> ShareDialog:
@@ -340,7 +369,18 @@ class AppController(QObject):
                 log.warning("the engine did not confirm the stop commands within %.1f s; quitting anyway", QUIT_STOP_BUDGET)
             except Exception:  # noqa: BLE001 - quitting regardless
                 log.exception("stopping the proxy failed while quitting")
+            await self._stop_engine_for_quit(core)
             core.shutdown(CORE_JOIN_BUDGET)
         log.info("%s", self.ticks.stats().log_line())
         log.info("quit took %.2f s", time.monotonic() - started)
         self.finished.emit()
+
+    @staticmethod
+    async def _stop_engine_for_quit(core: CoreHost) -> None:
+        """The engine AceTray runs (if any; the proxy's stop may have done it): politely, then by force."""
+        try:
+            await asyncio.wait_for(core.stop_engine(), ENGINE_QUIT_BUDGET)
+        except asyncio.TimeoutError:
+            log.warning("the engine did not stop within %.1f s; its guard ends it as AceTray exits", ENGINE_QUIT_BUDGET)
+        except Exception:  # noqa: BLE001 - quitting regardless
+            log.exception("stopping the engine failed while quitting")

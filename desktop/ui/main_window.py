@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot, StreamSnapshot
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import Banner, BannerSpec
+from desktop.ui.engine_view import engine_phrase
 from desktop.ui.formatting import count_phrase, short_id
 from desktop.ui.icons import app_icon
 from desktop.ui.models import ClientsModel, EventsModel, StreamsModel
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addAction(actions.start_stop)
+        toolbar.addAction(actions.engine)
         toolbar.addSeparator()
         toolbar.addAction(actions.copy_link)
         toolbar.addAction(actions.open_player)
@@ -167,6 +169,7 @@ class MainWindow(QMainWindow):
         self._snapshot: ProxySnapshot | None = None
         self._link_hint = ""
         self._address = ""
+        self.engine_on_first_play = False  # an engine AceTray runs waits for the first play (status line)
         self.show_snapshot(None)
 
     # -- feeding -------------------------------------------------------------
@@ -194,7 +197,9 @@ class MainWindow(QMainWindow):
             return "Starting the proxy…"
         if not snapshot.running:
             return "The proxy is stopped; players cannot connect."
-        if snapshot.demo_engine:
+        if snapshot.engine_host is not None:
+            engine = engine_phrase(snapshot.engine_host, self.engine_on_first_play)
+        elif snapshot.demo_engine:
             engine = "built-in demo engine" + (" not answering" if snapshot.engine_reachable is False else "")
         elif snapshot.engine_reachable is False:
             engine = f"engine unreachable at {snapshot.engine_url}"

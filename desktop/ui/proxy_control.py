@@ -40,6 +40,13 @@ class ProxyControl(QObject):
         self.user_stopped = True
         return await self._call(lambda core: core.stop_proxy(), "stop the proxy")
 
+    async def start_engine(self) -> bool:
+        """Start engine (menu, banner): the engine AceTray runs, now."""
+        return await self._call(lambda core: core.start_engine(), "start the engine")
+
+    async def stop_engine(self) -> bool:
+        return await self._call(lambda core: core.stop_engine(), "stop the engine")
+
     async def apply(self, config: ProxyConfig, previous: ProxyConfig) -> str | None:
         """Put `config` in force; None when it is, else why not as sentences (nothing changed then).
 
@@ -82,8 +89,8 @@ class ProxyControl(QObject):
             still_running = False
         reason = getattr(exc, "reason", None)  # the cause without advice, when the core gives it
         told = str(exc) or type(exc).__name__
-        if not still_running:
-            return f"{told} Nothing was saved."
+        if not still_running or (config.host, config.port) == (previous.host, previous.port):
+            return f"{told} Nothing was saved."  # where AceTray listens is not news when it did not move
         where = str(previous.port) if previous.host == config.host else f"{previous.host}:{previous.port}"
         if reason:
             return f"{reason}; AceTray stays on {where}. Nothing was saved."

@@ -5,7 +5,7 @@ with a typed value is shown when editing pauses (`SETTLE_MS`) or ends, in a
 note line under the field whose space is always there (`note_line.py`).
 
 Its rows are made from the settings' declarations (`desktop.settings.schema`):
-label, help, limits and grouping come from there, so the dialog can never
+label, help, limits and grouping (a tab per group, so it fits a laptop's screen) come from there, so the dialog can never
 disagree with `acetray serve` or the settings file about a rule. The dialog
 only edits a `Settings` value; saving and applying it is the controller's job.
 "Test connection" asks the engine for its version through an injected
@@ -20,20 +20,22 @@ import dataclasses
 import logging
 from typing import Awaitable, Callable
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QStyle,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +43,7 @@ from PySide6.QtWidgets import (
 from desktop.launch import new_token
 from desktop.settings import GROUPS, Settings, specs
 from desktop.ui import player
+from desktop.ui.engine_rows import Discover, EngineRows
 from desktop.ui.note_line import NoteLine, Tone
 from desktop.ui.setting_widgets import SettingEditor
 
@@ -68,6 +71,7 @@ class SettingsDialog(QDialog):
         autostart_supported: bool = True,
         override_note: str | None = None,
         player_system: player.PlayerSystem = player.PlayerSystem(),
+        discover_engines: Discover | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -79,6 +83,8 @@ class SettingsDialog(QDialog):
         self._engine_answered = False  # a Test connection answer is on show (until the URL is edited)
         self._editors: dict[str, SettingEditor] = {}
         self._notes: dict[str, NoteLine] = {}  # under each typed field: hint, problem or check result
+        self._rows: dict[str, tuple[QFormLayout, QWidget | QHBoxLayout]] = {}  # name → (form, field)
+        self._tab_of: dict[str, int] = {}  # setting name → its group's tab
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
@@ -99,15 +105,25 @@ class SettingsDialog(QDialog):
             editor = SettingEditor(name, spec, getattr(settings, name))
             self._editors[name] = editor
             setattr(self, name, editor.widget)  # dialog.port, dialog.engine_url… for callers and tests
+            self._tab_of[name] = GROUPS.index(spec.group)
             self._add_row(forms[spec.group], name, editor)
+        self.tabs = QTabWidget()
         for group in GROUPS:
             forms[group].setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-            box = QGroupBox(group)
-            box.setMinimumWidth(GROUP_WIDTH)  # the dialog's width: it is sized by its content
-            box.setLayout(forms[group])
-            layout.addWidget(box)
+            page = QWidget()
+            page.setMinimumWidth(GROUP_WIDTH)  # the dialog's width: it is sized by its content
+            page_layout = QVBoxLayout(page)
+            page_layout.addLayout(forms[group])
+            page_layout.addStretch(1)
+            self.tabs.addTab(page, group)
+        layout.addWidget(self.tabs)
         self.test_result = self._notes["engine_url"]  # Test connection answers where URL problems show
         self.demo_engine.toggled.connect(self._on_demo_toggled)
+        self.engine_rows = EngineRows(
+            self, mode=self.engine_mode, program=self.engine_program, browse=self.browse_engine,
+            image=self.docker_image, default_image=self.default_image, start=self.engine_start, notes=self._notes,
+            show_row=self._show_row, discover=discover_engines, on_found=self._validate,
+        )
 
         if not autostart_supported:
             self.start_on_login.setEnabled(False)
@@ -121,6 +137,7 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.finished.connect(self._cancel_engine_check)
+        self.finished.connect(self.engine_rows.cancel)
         self._validate()
 
     # -- rows ------------------------------------------------------------------
@@ -141,6 +158,20 @@ class SettingsDialog(QDialog):
             self.new_token_button = QPushButton("New token")
             self.new_token_button.clicked.connect(self._ask_new_token)
             field = _row(widget, self.new_token_button)
+        elif name == "engine_program":
+            self.browse_engine = QPushButton("Browse…")  # EngineRows handles it
+            field = _row(widget, self.browse_engine)
+        elif name == "docker_image":
+            self.default_image = QPushButton("Default")  # EngineRows handles it
+            field = _row(widget, self.default_image)
+        elif name == "engine_mode":
+            field = self._mode_row = _row(widget)
+        elif name == "engine_start":
+            # Beside the mode it qualifies ("Start AceStream on this computer", "When AceTray starts").
+            self._mode_row.addWidget(widget)
+            editor.changed.connect(self._validate)
+            return
+        self._rows[name] = (form, field)
         if isinstance(widget, QCheckBox):
             form.addRow("", field)
         else:
@@ -151,10 +182,18 @@ class SettingsDialog(QDialog):
             note = NoteLine(_HINTS.get(name, ""))
             form.addRow(note)  # spans both columns, so a long message wraps instead of being cut
             self._notes[name] = note
+            self._rows[f"{name}:note"] = (form, note)
             editor.changed.connect(lambda n=name: self._on_typing(n))
             widget.editingFinished.connect(self._validate)
         else:
             editor.changed.connect(self._validate)
+
+    def _show_row(self, name: str, visible: bool) -> None:
+        """Show or hide a setting's row and its note line."""
+        for key in (name, f"{name}:note"):
+            if key in self._rows:
+                form, field = self._rows[key]
+                form.setRowVisible(field, visible)
 
     # -- values and validation ----------------------------------------------
     def values(self) -> Settings:
@@ -192,6 +231,20 @@ class SettingsDialog(QDialog):
                 continue  # the check (or its answer about the address shown) owns the line
             self._show_note(name, problems)
         self._update_buttons(problems)
+        self._mark_tabs(problems)
+
+    def _mark_tabs(self, problems: dict[str, str]) -> None:
+        """A warning sign on each tab with a problem, so one on another tab is not a mystery.
+
+        The other tabs get a blank icon of the same size: a sign appearing must not
+        make the tab bar, and so the dialog, taller.
+        """
+        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        blank = QPixmap(self.tabs.iconSize())
+        blank.fill(Qt.GlobalColor.transparent)
+        troubled = {self._tab_of[name] for name in problems if name in self._tab_of}
+        for index in range(self.tabs.count()):
+            self.tabs.setTabIcon(index, warning if index in troubled else QIcon(blank))
 
     def _show_note(self, name: str, problems: dict[str, str]) -> None:
         note = self._notes[name]
@@ -219,8 +272,11 @@ class SettingsDialog(QDialog):
         self._validate()
 
     def _accept_if_valid(self) -> None:
-        if self.errors():
+        problems = self.errors()
+        if problems:
             self._validate()
+            first = min(self._tab_of.get(name, 0) for name in problems)
+            self.tabs.setCurrentIndex(first)  # where the problem is, in words
             return
         self.accept()
         self.settings_accepted.emit(self.values())
@@ -270,8 +326,9 @@ class SettingsDialog(QDialog):
         self._check_task = None
 
 
-def _row(main: QWidget, extra: QWidget) -> QHBoxLayout:
+def _row(main: QWidget, extra: QWidget | None = None) -> QHBoxLayout:
     row = QHBoxLayout()
     row.addWidget(main, 1)
-    row.addWidget(extra)
+    if extra is not None:
+        row.addWidget(extra)
     return row

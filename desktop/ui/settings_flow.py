@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWidget
 from desktop import autostart as autostart_mod
 from desktop.launch import RunSettings, override_note
 from desktop.settings import Settings
+from desktop.streaming.engine_host import Discovery
 from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.proxy_control import Notify, ProxyControl
@@ -58,12 +59,17 @@ class SettingsFlow:
             autostart_supported=self._autostart.supported,
             override_note=override_note(self._settings.options),
             player_system=self._player_system,
+            discover_engines=self.discover_engines,
             parent=self._dialog_parent(),
         )
         dialog.settings_accepted.connect(lambda chosen: self._tasks.spawn(self.apply_settings(chosen, shown)))
         self._dialogs.keep(dialog)
         dialog.open()
         return dialog
+
+    async def discover_engines(self) -> Discovery:
+        assert self._proxy.core is not None
+        return await self._proxy.core.discover_engines()
 
     async def check_engine(self, engine_url: str) -> str:
         assert self._proxy.core is not None

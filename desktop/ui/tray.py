@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui.actions import AppActions
+from desktop.ui.engine_view import engine_in_trouble, engine_tooltip_line
 from desktop.ui.formatting import count_phrase
 from desktop.ui.icons import TrayState, tray_icon
 
@@ -19,8 +20,26 @@ class TrayStatus:
     tooltip: str
 
 
-def tray_status(snapshot: ProxySnapshot | None, start_error: str | None = None, address: str | None = None) -> TrayStatus:
-    """What the icon and its tooltip say for a snapshot; `address` is where players reach the proxy."""
+def tray_status(
+    snapshot: ProxySnapshot | None,
+    start_error: str | None = None,
+    address: str | None = None,
+    *,
+    engine_on_first_play: bool = False,
+) -> TrayStatus:
+    """What the icon and its tooltip say for a snapshot; `address` is where players reach the proxy.
+
+    When AceTray runs the engine, the tooltip's second line is the engine's state.
+    """
+    status = _proxy_status(snapshot, start_error, address)
+    engine = snapshot.engine_host if snapshot is not None else None
+    if engine is None:
+        return status
+    state = TrayState.ERROR if engine_in_trouble(engine) and status.state is not TrayState.STOPPED else status.state
+    return TrayStatus(state, f"{status.tooltip}\n{engine_tooltip_line(engine, engine_on_first_play)}")
+
+
+def _proxy_status(snapshot: ProxySnapshot | None, start_error: str | None, address: str | None) -> TrayStatus:
     if snapshot is None:
         return TrayStatus(TrayState.STOPPED, "AceTray — starting…")
     if not snapshot.running:
@@ -28,7 +47,7 @@ def tray_status(snapshot: ProxySnapshot | None, start_error: str | None = None, 
         if reason:
             return TrayStatus(TrayState.ERROR, f"AceTray — proxy not running: {reason}")
         return TrayStatus(TrayState.STOPPED, "AceTray — proxy stopped")
-    if snapshot.engine_reachable is False:
+    if snapshot.engine_reachable is False and snapshot.engine_host is None:  # else the engine's line says it
         if snapshot.demo_engine:
             return TrayStatus(TrayState.ERROR, "AceTray — the built-in demo engine does not answer")
         return TrayStatus(TrayState.ERROR, f"AceTray — AceStream engine unreachable at {snapshot.engine_url}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStyle
 
-from desktop.settings import Settings
+from desktop.settings import GROUPS, Settings
 from desktop.ui.settings_dialog import DEMO_NOTE, SETTLE_MS, SettingsDialog
 
 
@@ -66,3 +67,19 @@ def test_with_the_demo_engine_the_engine_url_is_not_editable_and_says_why(qtbot,
     dialog.demo_engine.click()
     assert not dialog.engine_url.isEnabled() and dialog.test_result.text() == DEMO_NOTE
     assert dialog.test_result.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+
+
+def test_a_tab_per_group_keeps_the_dialog_small_and_a_problem_on_another_tab_is_pointed_at(
+    qtbot, ui_loop, no_player_system
+):
+    dialog = shown(qtbot, Settings(), no_player_system)
+    assert dialog.height() < 500  # fits a 768-pixel laptop screen with room to spare
+    assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == list(GROUPS)
+    dialog.player_command.setText("surely-not-a-player")  # on the last tab, while the first is shown
+    dialog.player_command.editingFinished.emit()
+    desktop_tab = GROUPS.index("Player and desktop")
+    warning = dialog.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+    assert dialog.tabs.tabIcon(desktop_tab).pixmap(16).toImage() == warning.pixmap(16).toImage()
+    assert dialog.tabs.tabIcon(0).pixmap(16).toImage() != warning.pixmap(16).toImage()
+    dialog.buttons.accepted.emit()  # OK (disabled for a click) or Enter: the problem's tab is shown
+    assert dialog.tabs.currentIndex() == desktop_tab and dialog.isVisible()

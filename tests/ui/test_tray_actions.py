@@ -34,10 +34,12 @@ def open_dialog(controller, kind=LinkDialog):
 def test_menu_lists_the_commands_in_order(make_controller, engine):
     controller = make_controller(engine_url=engine.url, tray=True)
     labels = [a.text() or "—" for a in controller.tray.menu.actions()]
-    assert labels == ["Stop proxy", "—", "Copy stream link…", "Open in player…", "Recent channels",
-                      "Share with devices…", "—",
-                      "Show window", "Settings…", "Start on login", "—", "Quit"]
+    assert labels == ["Stop proxy", "Start engine", "—", "Copy stream link…", "Open in player…", "Recent channels",
+                      "Share with devices…", "—", "Show window", "Settings…", "Start on login", "—", "Quit"]
     assert controller.actions.start_on_login.isCheckable()
+    # The engine is the user's own here: AceTray has none to start, and says how it could.
+    assert not controller.actions.engine.isEnabled()
+    assert "Start AceStream on this computer" in controller.actions.engine.toolTip()
 
 
 def test_start_and_stop_change_the_server_state(make_controller, engine, qtbot):
@@ -186,7 +188,8 @@ def test_without_a_tray_the_window_is_shown_and_has_every_command(make_controlle
     assert controller.tray is None
     assert controller.window.isVisible()
     toolbar_actions = {a.text() for bar in controller.window.findChildren(QToolBar) for a in bar.actions()}
-    for needed in ("Stop proxy", "Copy stream link…", "Open in player…", "Settings…", "Open log folder", "Quit"):
+    for needed in ("Stop proxy", "Start engine", "Copy stream link…", "Open in player…", "Settings…",
+                   "Open log folder", "Quit"):
         assert needed in toolbar_actions
 
 

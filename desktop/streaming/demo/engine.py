@@ -76,6 +76,7 @@ class DemoEngine:
         burst_seconds: float = 1.0,
         faults: EngineFaults | None = None,
         session_idle_stop: float = 30.0,
+        version: str | None = None,
     ) -> None:
         """`bytes_per_second`: "clip" = the clip's own rate (size / duration), None = unpaced.
         `continuous`: rewrite clocks and counters on each loop (default: when paced; costs CPU)."""
@@ -102,6 +103,7 @@ class DemoEngine:
         )
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
+        self._version_info = {**VERSION_INFO, "version": version} if version else VERSION_INFO
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -190,7 +192,7 @@ class DemoEngine:
 
     async def _service(self, request: web.Request) -> web.Response:
         if request.query.get("method") == "get_version":
-            return web.json_response({"result": VERSION_INFO, "error": None})
+            return web.json_response({"result": self._version_info, "error": None})
         return web.json_response({"result": None, "error": "unknown method"})
 
     def _record(self, request: web.Request) -> None:
