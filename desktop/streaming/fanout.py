@@ -120,20 +120,6 @@ class Subscriber:
             room.set()
         return self._chunks.popleft()
 
-    async def take_batch(self, loop_time: Callable[[], float], max_bytes: int) -> list[bytes]:
-        """The oldest queued chunks, at least one and at most ~`max_bytes`, waiting for one.
-
-        A player that is behind gets several chunks in one system call; the
-        bound keeps one turn short so 50 busy players still share the loop.
-        """
-        first = await self.take(loop_time)
-        batch, size, chunks = [first], len(first), self._chunks
-        while chunks and size + len(chunks[0]) <= max_bytes:
-            chunk = chunks.popleft()
-            batch.append(chunk)
-            size += len(chunk)
-        return batch
-
     # --- bookkeeping ----------------------------------------------------------------------
     @property
     def queued(self) -> int:
