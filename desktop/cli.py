@@ -12,7 +12,8 @@ import sys
 from typing import Any
 
 from desktop import __version__
-from desktop.launch import LaunchOptions
+from desktop.launch import LaunchOptions, run_playlist
+from desktop.streaming.channels.sources import InvalidSource
 from desktop.settings import default_of, specs
 
 
@@ -28,7 +29,19 @@ def _add_setting_flags(parser: argparse.ArgumentParser, *, tray: bool) -> None:
             parser.add_argument(spec.flag, dest=name, type=type(default), metavar=metavar,
                                 help=f"{spec.help} (default: the saved setting)")
     parser.add_argument("--host", metavar="H", help="listen on this address (overrides LAN sharing)")
+    parser.add_argument(
+        "--playlist", dest="playlists", action="append", type=_playlist, metavar="SOURCE", default=[],
+        help="an M3U playlist (http/https URL or a file) to add for this run, besides the saved ones; "
+        "repeatable",
+    )
 
+
+def _playlist(text: str) -> str:
+    # Resolved now, against the folder the command was started in.
+    try:
+        return run_playlist(text)
+    except InvalidSource as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 def build_tray_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -60,6 +73,7 @@ def options_from_args(args: argparse.Namespace) -> LaunchOptions:
         overrides=overrides,
         host=args.host,
         links=tuple(getattr(args, "links", ())),
+        playlists=tuple(dict.fromkeys(args.playlists)),
         verbose=getattr(args, "verbose", False),
     )
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from desktop.settings import Settings, spec_of
+from desktop.streaming.channels.sources import normalize_source
 from desktop.streaming.config import LOOPBACK, ProxyConfig
 
 ALL_INTERFACES = "0.0.0.0"
@@ -25,6 +27,7 @@ class LaunchOptions:
     overrides: Mapping[str, Any] = field(default_factory=dict)  # setting name → value, this run only
     host: str | None = None  # a specific listen address (no setting: LAN sharing picks 0.0.0.0)
     links: tuple[str, ...] = ()  # acestream:// links or ids handed to the app
+    playlists: tuple[str, ...] = ()  # `--playlist`: normalised sources added for this run only
     verbose: bool = False
 
 
@@ -58,10 +61,19 @@ def override_problem(options: LaunchOptions) -> str | None:
     return None
 
 
-def proxy_config(settings: Settings, host: str | None = None) -> ProxyConfig:
-    """The core's configuration for `settings`; `host` (from --host) beats LAN sharing."""
+def proxy_config(settings: Settings, host: str | None = None, playlists: tuple[str, ...] = ()) -> ProxyConfig:
+    """The core's configuration for `settings`; `host` (from --host) beats LAN sharing.
+
+    `playlists` (from `--playlist`) join the saved ones for this run and are never saved.
+    """
     listen = host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
-    return ProxyConfig(host=listen, **settings.core_values())
+    return ProxyConfig(host=listen, playlists=playlists, **settings.core_values())
+
+
+def run_playlist(text: str, base: Path | None = None) -> str:
+    """A `--playlist` argument as stored: a URL, or a file's absolute path (relative to `base`,
+    the current folder by default). Raises InvalidSource with a sentence."""
+    return normalize_source(text, base=base)
 
 
 def options_after_edit(options: LaunchOptions, shown: Settings, chosen: Settings) -> LaunchOptions:
@@ -112,7 +124,7 @@ class RunSettings:
         return effective_settings(self._saved, self._options)
 
     def proxy_config(self) -> ProxyConfig:
-        return proxy_config(self.effective, self._options.host)
+        return proxy_config(self.effective, self._options.host, self._options.playlists)
 
     def save(self, settings: Settings) -> str | None:
         """Keep `settings` as the saved ones; the problem as a sentence when the file could not be written."""

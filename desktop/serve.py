@@ -24,6 +24,7 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
         await service.start()
     except ProxyStartError as exc:
         log.error("%s", exc)
+        await service.close()
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -34,11 +35,14 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
             pass
     mode = "demo engine" if config.demo else f"engine {service.engine_url}"
     log.info("AceTray serving on %s (%s). Stream: %s", service.listen_url, mode, service.stream_url("<content id>"))
+    playlists = service.channels.state.playlists
+    if playlists:
+        log.info("%d playlist(s); channels at %s/api/channels", len(playlists), service.listen_url)
     try:
         await stop.wait()
     finally:
         log.info("stopping: closing streams and engine sessions")
-        await service.stop()
+        await service.close()
     return 0
 
 
@@ -51,7 +55,7 @@ def run_serve(options: LaunchOptions) -> int:
     loaded = settings_store.load()
     if loaded.problem:
         log.warning("%s", loaded.problem)
-    config = proxy_config(effective_settings(loaded.settings, options), options.host)
+    config = proxy_config(effective_settings(loaded.settings, options), options.host, options.playlists)
     raise_open_files_limit()  # more players and devices before the connection caps have to act
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:

@@ -26,6 +26,7 @@ from typing import Awaitable, Callable, Mapping, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.streaming.channels import ChannelKey, ChannelsState, ChannelsView, PlaylistState
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
@@ -62,6 +63,7 @@ class CoreHost(QObject):
 
     snapshot_ready = Signal(object)  # ProxySnapshot
     event_received = Signal(object)  # ProxyEvent
+    channels_changed = Signal(object)  # ChannelsView: the playlists, favourites, downloads under way
 
     placement: CorePlacement
 
@@ -91,6 +93,28 @@ class CoreHost(QObject):
     async def is_running(self) -> bool:
         return await self._run(_is_running)
 
+    # -- channels (they live as long as the core, proxy running or not) ----------
+    async def add_playlist(self, source: str) -> PlaylistState:
+        """Add a playlist by URL or path and download it; InvalidSource (a sentence) when it cannot be one.
+        A failed download is not an exception: it is the playlist's `error`."""
+        return await self._run(lambda service: service.channels.add(source))
+
+    async def remove_playlist(self, source: str) -> None:
+        await self._run(lambda service: service.channels.remove(source))
+
+    async def refresh_playlist(self, source: str) -> PlaylistState:
+        return await self._run(lambda service: service.channels.refresh(source))
+
+    async def refresh_all(self) -> ChannelsState:
+        return await self._run(lambda service: service.channels.refresh_all())
+
+    async def set_favourite(self, key: ChannelKey, on: bool) -> None:
+        await self._run(lambda service: service.channels.set_favourite(key, on))
+
+    async def open_channels(self) -> None:
+        """Read the saved playlists (the proxy's start does this too); the view comes as `channels_changed`."""
+        await self._run(lambda service: service.channels.open())
+
     def start(self) -> None:
         """Bring up the core (its loop and the service object); the proxy itself starts with start_proxy."""
         raise NotImplementedError
@@ -108,10 +132,13 @@ class CoreHost(QObject):
         raise NotImplementedError
 
     def _make_service(self) -> ProxyService:
-        return self._factory(self._config, on_event=self._forward_event)
+        return self._factory(self._config, on_event=self._forward_event, on_channels=self._forward_channels)
 
     def _forward_event(self, event: ProxyEvent) -> None:
         self.event_received.emit(event)
+
+    def _forward_channels(self, view: ChannelsView) -> None:
+        self.channels_changed.emit(view)
 
     def _emit_snapshot(self) -> None:
         if self._service is not None:

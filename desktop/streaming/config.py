@@ -23,6 +23,8 @@ class ProxyConfig:
     start_timeout: float = 60.0  # s for the session start + first byte
     give_up_after: float = 120.0  # s of failed reconnects before a stream is failed
     demo: bool = False  # run the built-in demo engine and point at it
+    playlist_refresh_hours: int = 6  # refresh the playlists this often; 0: only when asked
+    playlists: tuple[str, ...] = ()  # sources added for this run only (`--playlist`), never saved
 
     def needs_restart_from(self, old: "ProxyConfig") -> bool:
         """True when the listener or the engine changed (running streams must go)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.registry import StreamRegistry
 from desktop.streaming.snapshot import ProxySnapshot
 
@@ -21,6 +22,7 @@ from desktop.streaming.snapshot import ProxySnapshot
 class RouteContext:
     registry: StreamRegistry  # this run's channels
     snapshot: Callable[[], ProxySnapshot]  # the whole proxy's picture, for the status API
+    channels: Callable[[], ChannelsState] = ChannelsState  # the playlists' channels and favourites
 
 
 ROUTE_CONTEXT: web.AppKey[RouteContext] = web.AppKey("route_context", RouteContext)

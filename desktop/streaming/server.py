@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from desktop.streaming import routes_api, routes_stream
+from desktop.streaming import routes_api, routes_channels, routes_stream
 from desktop.streaming.route_context import ROUTE_CONTEXT, RouteContext
 
 
@@ -19,4 +19,5 @@ def build_app(context: RouteContext) -> web.Application:
     app[ROUTE_CONTEXT] = context
     routes_stream.add_routes(app)
     routes_api.add_routes(app)
+    routes_channels.add_routes(app)
     return app

@@ -5,7 +5,10 @@ session, an engine health check and (in demo mode) the built-in demo engine.
 It also owns the one `CoreContext` its streams read, and is its only writer:
 settings reach running streams through `_use`, nowhere else. Routes get a
 `RouteContext` (this run's registry and the snapshot function), not the
-service. All methods run on the loop the service was started on.
+service. The named channels (`channels`: playlists, favourites, the refresh
+schedule) live as long as the service, across stops and starts; their names
+go into snapshots and events. All methods run on the loop the service was
+started on.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import dataclasses
 import errno
 import logging
 import time
+from collections.abc import Callable
 
 import aiohttp
 from aiohttp import web
 
+from desktop.streaming.channels.host import ChannelsHost, ChannelsView
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.connection_guard import GuardedSite, limits_for, open_files_limit
 from desktop.streaming.context import CoreContext
@@ -27,7 +32,7 @@ from desktop.streaming.events import EventHandler, EventSink
 from desktop.streaming.registry import StreamRegistry
 from desktop.streaming.route_context import RouteContext
 from desktop.streaming.server import build_app
-from desktop.streaming.snapshot import ProxySnapshot
+from desktop.streaming.snapshot import ProxySnapshot, StreamSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +49,20 @@ class EngineCheckError(Exception):
 
 
 class ProxyService:
-    def __init__(self, config: ProxyConfig, *, on_event: EventHandler | None = None) -> None:
-        self._events = EventSink(on_event, log)
+    def __init__(
+        self,
+        config: ProxyConfig,
+        *,
+        on_event: EventHandler | None = None,
+        on_channels: Callable[[ChannelsView], None] | None = None,
+    ) -> None:
+        self._events = EventSink(on_event, log, namer=self._name_for_id)
+        self.channels = ChannelsHost(
+            interval_hours=config.playlist_refresh_hours,
+            run_playlists=config.playlists,
+            on_view=on_channels,
+            on_event=self._events.emit,
+        )
         self._context = CoreContext(config, self._events)  # holds the one current config
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
         self._http: aiohttp.ClientSession | None = None
@@ -97,6 +114,8 @@ class ProxyService:
         if self.running:
             return
         self._error = None
+        # Channels first: the saved ones are there even when the port is taken.
+        await self.channels.start_schedule()
         try:
             await self._start_engine_side()
             await self._start_listener(self.config)
@@ -128,7 +147,10 @@ class ProxyService:
     async def _start_listener(self, config: ProxyConfig) -> None:
         if self._runner is None:
             assert self.registry is not None
-            app = build_app(RouteContext(registry=self.registry, snapshot=self.snapshot))
+            channels = self.channels
+            app = build_app(
+                RouteContext(registry=self.registry, snapshot=self.snapshot, channels=lambda: channels.state)
+            )
             self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
             await self._runner.setup()
         site = GuardedSite(self._runner, config.host, config.port, limits_for(open_files_limit()))
@@ -141,6 +163,7 @@ class ProxyService:
     async def stop(self) -> None:
         """Stop every stream (engine `method=stop`), close the listener. Idempotent."""
         was_running = self.running
+        await self.channels.stop_schedule()
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None
@@ -163,6 +186,11 @@ class ProxyService:
         if was_running:
             self._events.emit("info", "Proxy stopped")
 
+    async def close(self) -> None:
+        """Stop, and let the channels finish their last write (the end of a `serve` run)."""
+        await self.stop()
+        await self.channels.close()
+
     async def apply(self, config: ProxyConfig) -> None:
         """Switch to new settings, disturbing running players as little as possible.
 
@@ -173,6 +201,7 @@ class ProxyService:
         mode on/off restarts everything.
         """
         old = self.config
+        self.channels.set_interval(config.playlist_refresh_hours)
         if not self.running or config.demo != old.demo:
             self._use(config)
             if self.running:
@@ -238,11 +267,22 @@ class ProxyService:
             engine_url=self._engine_url,
             engine_reachable=self._engine_reachable,
             engine_version=self._engine_version,
-            streams=self.registry.snapshot() if self.registry else (),
+            streams=tuple(map(self._named, self.registry.snapshot())) if self.registry else (),
             taken_at=time.time(),
             error=self._error,
             demo_engine=self._demo is not None,
         )
+
+    def _named(self, stream: StreamSnapshot) -> StreamSnapshot:
+        channel = self.channels.channel_for(stream.kind, stream.content_id)
+        if channel is None:
+            return stream
+        return dataclasses.replace(
+            stream, name=channel.name or None, group=channel.group or None, logo=channel.logo or None
+        )
+
+    def _name_for_id(self, content_id: str) -> str | None:
+        return self.channels.name_for_id(content_id)
 
     def stream_url(self, content_id: str, host: str | None = None) -> str:
         """http://<host>:<port>/ace/getstream?id=<id> for a player."""

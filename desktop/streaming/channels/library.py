@@ -39,15 +39,19 @@ class ChannelLibrary:
         limits: FetchLimits = DEFAULT_LIMITS,
         on_change: Callable[[ChannelsState], None] | None = None,
         on_problem: Callable[[str], None] | None = None,
+        on_busy: Callable[[frozenset[str]], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """`store=None` keeps everything in memory (tests, a throw-away run).
-        `session=None` gives each download its own short-lived session."""
+        `session=None` gives each download its own short-lived session.
+        `on_busy` hears the sources being downloaded whenever that set changes
+        (the window shows progress while one runs)."""
         self._store = store
         self._session = session
         self._limits = limits
         self._on_change = on_change
         self._on_problem = on_problem
+        self._on_busy = on_busy
         self._clock = clock
         self._state = ChannelsState()
         self._refreshing: dict[str, asyncio.Task[PlaylistState]] = {}
@@ -62,6 +66,11 @@ class ChannelLibrary:
     def state(self) -> ChannelsState:
         """The current value; immutable, safe to hand to another thread."""
         return self._state
+
+    @property
+    def refreshing(self) -> frozenset[str]:
+        """The sources whose download is under way."""
+        return frozenset(self._refreshing)
 
     async def load(self) -> tuple[str, ...]:
         """Read the saved playlists and favourites; returns sentences about broken files."""
@@ -113,6 +122,7 @@ class ChannelLibrary:
             )
             self._refreshing[source] = task
             task.add_done_callback(lambda done: self._forget(source, done))
+            self._busy_changed()
         # shield: one caller giving up must not cancel the refresh for the others.
         return await asyncio.shield(task)
 
@@ -175,6 +185,11 @@ class ChannelLibrary:
     def _forget(self, source: str, task: asyncio.Task[PlaylistState]) -> None:
         if self._refreshing.get(source) is task:
             del self._refreshing[source]
+            self._busy_changed()
+
+    def _busy_changed(self) -> None:
+        if self._on_busy is not None:
+            self._on_busy(self.refreshing)
 
     def _set(self, state: ChannelsState) -> None:
         self._state = state
