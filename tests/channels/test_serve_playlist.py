@@ -47,7 +47,7 @@ def playlist_site() -> Iterator[str]:
     """A plain HTTP server on 127.0.0.1 answering /list.m3u."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path != "/list.m3u":
                 self.send_error(404)
                 return
@@ -169,7 +169,7 @@ def test_serve_refuses_a_playlist_address_it_cannot_read(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "desktop", "serve", "--demo", "--playlist", "ftp://example.org/list.m3u"],
         cwd=tmp_path, env=dict(os.environ, ACETRAY_CONFIG_DIR=str(tmp_path), PYTHONPATH=str(ROOT)),
-        capture_output=True, text=True, timeout=30,
+        capture_output=True, text=True, timeout=30, check=False,
     )
     assert result.returncode == 2
     assert "--playlist: Only http, https and local files can be playlists" in result.stderr

@@ -24,7 +24,11 @@ from desktop.streaming.channels.library import ChannelLibrary, UnknownPlaylist
 from desktop.streaming.channels.m3u import ParsedPlaylist, parse
 from desktop.streaming.channels.model import Channel, ChannelKey, Kind, elide_id
 from desktop.streaming.channels.scheduler import RefreshScheduler
-from desktop.streaming.channels.sources import InvalidSource, normalize_source, source_label
+from desktop.streaming.channels.sources import (
+    InvalidSource,
+    normalize_source,
+    source_label,
+)
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore, StoreLoad
 

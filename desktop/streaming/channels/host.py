@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from desktop.streaming.channels.fetch import DEFAULT_LIMITS, FetchLimits
 from desktop.streaming.channels.library import ChannelLibrary
@@ -32,7 +32,7 @@ EventCallback = Callable[[str, str], None]  # (level, message)
 class ChannelsView:
     """What the window shows about channels: the state, and which playlists are downloading."""
 
-    state: ChannelsState = ChannelsState()
+    state: ChannelsState = field(default_factory=ChannelsState)
     refreshing: frozenset[str] = frozenset()
     loaded: bool = False  # the saved playlists have been read
 

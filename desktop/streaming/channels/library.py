@@ -17,7 +17,11 @@ from pathlib import Path
 
 import aiohttp
 
-from desktop.streaming.channels.fetch import DEFAULT_LIMITS, FetchLimits, refresh_playlist
+from desktop.streaming.channels.fetch import (
+    DEFAULT_LIMITS,
+    FetchLimits,
+    refresh_playlist,
+)
 from desktop.streaming.channels.model import ChannelKey
 from desktop.streaming.channels.sources import normalize_source
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
