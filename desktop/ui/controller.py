@@ -22,6 +22,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon, QWidget
 
 from desktop import autostart as autostart_mod
+from desktop import paths
 from desktop import settings as settings_store
 from desktop.app import CoreHost
 from desktop.launch import LaunchOptions, RunSettings
@@ -32,9 +33,13 @@ from desktop.ui import banner as banner_keys
 from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import banner_for
+from desktop.ui.channel_commands import ChannelCommands
+from desktop.ui.channels_view import ChannelsPane
 from desktop.ui.formatting import count_phrase
 from desktop.ui.link_commands import LinkCommands
 from desktop.ui.links import link_host, stream_link
+from desktop.ui.logo_cache import LogoDiskCache
+from desktop.ui.logos import LogoProvider
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notifier import Notifier
 from desktop.ui.proxy_control import ProxyControl
@@ -99,6 +104,14 @@ class AppController(QObject):
             on_applied=self._after_settings_applied, **shared,
         )
         self.settings_flow.problem = settings_problem
+        self.logos = LogoProvider(LogoDiskCache(paths.cache_dir() / "logos"), parent=self.window)
+        self.channels_pane = ChannelsPane(self.logos)
+        self.window.tabs.addTab(self.channels_pane, "Channels")
+        self.channels_pane.count_changed.connect(self._show_channel_count)
+        self.channels = ChannelCommands(
+            pane=self.channels_pane, links=self.links, apply_settings=self.settings_flow.apply_settings,
+            **{k: v for k, v in shared.items() if k != "player_system"},
+        )
 
         self.ticks = TickMonitor(SNAPSHOT_INTERVAL_MS / 1000)
         self._timer = QTimer(self)
@@ -154,6 +167,7 @@ class AppController(QObject):
         queued = Qt.ConnectionType.QueuedConnection  # emitted on the core's thread
         core.snapshot_ready.connect(self._on_snapshot, queued)
         core.event_received.connect(self._on_event, queued)
+        core.channels_changed.connect(self.channels.on_view, queued)
         core.start()
         self.proxy.core = core
         if self.tray is not None:
@@ -186,11 +200,16 @@ class AppController(QObject):
             return
         self.snapshot = snapshot
         self.links.learn_names(snapshot)
+        self.channels_pane.set_playing(frozenset((s.kind, s.content_id) for s in snapshot.streams))
         self._refresh_view()
 
     def _on_event(self, event: ProxyEvent) -> None:
         if not self.quitting:
             self.window.add_event(event)
+
+    def _show_channel_count(self, count: int) -> None:
+        tabs = self.window.tabs
+        tabs.setTabText(tabs.indexOf(self.channels_pane), f"Channels ({count:,})")
 
     def _after_settings_applied(self) -> None:
         self.links.refresh_recent()

@@ -46,13 +46,14 @@ class LinkCommands:
         self._player_system = player_system
         self._last_copied: str | None = None
         self._names: dict[str, str] = {}  # content id → channel name, as snapshots tell them
+        self.channel_name: Callable[[str], str | None] = lambda _cid: None  # from the playlists
 
     # -- links -------------------------------------------------------------------
-    def stream_link_for(self, content_id: str, local: bool = False) -> str:
+    def stream_link_for(self, content_id: str, local: bool = False, kind: str = "id") -> str:
         """The link to give out: LAN address when sharing, loopback for a player on this machine."""
         config = self._settings.proxy_config()
         host = LOOPBACK if local and is_all_interfaces(config.host) else link_host(config.host)
-        return stream_link(content_id, host, config.port)
+        return stream_link(content_id, host, config.port, kind)
 
     def copy_stream_link(self) -> None:
         """Copy the link for the id on the clipboard, or ask for one."""
@@ -65,11 +66,11 @@ class LinkCommands:
         else:
             self._ask_for_link("Copy stream link", "Copy link", self.copy_link_for)
 
-    def copy_link_for(self, content_id: str) -> None:
-        link = self.stream_link_for(content_id)
+    def copy_link_for(self, content_id: str, kind: str = "id") -> None:
+        link = self.stream_link_for(content_id, kind=kind)
         QGuiApplication.clipboard().setText(link)
         self._last_copied = link
-        self._remember(content_id)
+        self._remember(content_id, kind)
         shared = not is_loopback(self._settings.proxy_config().host)
         where = "any device on your network" if shared else "a player on this computer"
         snapshot = self._snapshot()
@@ -87,8 +88,8 @@ class LinkCommands:
     def play_soon(self, content_id: str) -> None:
         self._tasks.spawn(self.play(content_id))
 
-    async def play(self, content_id: str) -> bool:
-        link = self.stream_link_for(content_id, local=True)
+    async def play(self, content_id: str, kind: str = "id") -> bool:
+        link = self.stream_link_for(content_id, local=True, kind=kind)
         command = player.build_command(self._settings.effective.player_command, link, self._player_system)
         if command is None:
             self._notify("No video player found", player.HOW_TO_SET_PLAYER, level="error")
@@ -100,8 +101,9 @@ class LinkCommands:
         if problem:
             self._notify("The player did not start", problem, level="error")
             return False
-        self._remember(content_id)
-        self._notify("Opening in player", f"{command.program} {link}")
+        self._remember(content_id, kind)
+        name = self.name_of(content_id)
+        self._notify(f"Opening {name} in the player" if name else "Opening in player", f"{command.program} {link}")
         return True
 
     # -- links handed to the app ----------------------------------------------------
@@ -142,7 +144,12 @@ class LinkCommands:
             if stream.name:
                 self._names[stream.content_id] = stream.name
 
-    def _remember(self, content_id: str) -> None:
+    def name_of(self, content_id: str) -> str | None:
+        return self.channel_name(content_id) or self._names.get(content_id)
+
+    def _remember(self, content_id: str, kind: str = "id") -> None:
+        if kind != "id":
+            return  # Recent channels keeps content ids (an infohash would replay as an id)
         saved = self._settings.saved
         if saved.recent_channels[:1] != (content_id,):
             problem = self._settings.save(saved.with_recent(content_id))
@@ -152,7 +159,7 @@ class LinkCommands:
 
     def refresh_recent(self) -> None:
         saved = self._settings.saved
-        entries = [(cid, self._names.get(cid)) for cid in saved.recent_channels]
+        entries = [(cid, self.name_of(cid)) for cid in saved.recent_channels]
         play = saved.link_action == "play"
         self._actions.set_recent(
             entries, self.play_soon if play else self.copy_link_for, verb="Open in player" if play else "Copy link"

@@ -43,8 +43,10 @@ def link_host(listen_host: str) -> str:
     return listen_host
 
 
-def stream_link(content_id: str, host: str, port: int) -> str:
-    return f"http://{host}:{port}/ace/getstream?id={content_id}"
+def stream_link(content_id: str, host: str, port: int, kind: str = "id") -> str:
+    """`kind` "infohash" selects the content by infohash (the engine keeps the two apart)."""
+    selector = "infohash" if kind == "infohash" else "id"
+    return f"http://{host}:{port}/ace/getstream?{selector}={content_id}"
 
 
 @dataclass(frozen=True)

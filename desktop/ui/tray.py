@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from desktop.streaming.channels import elide_id
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui.actions import AppActions
 from desktop.ui.formatting import count_phrase
 from desktop.ui.icons import TrayState, tray_icon
+
+
+MAX_TOOLTIP_STREAMS = 6  # some desktops cut long tooltips; the window lists them all
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,14 @@ def tray_status(snapshot: ProxySnapshot | None, start_error: str | None = None) 
         return TrayStatus(TrayState.ERROR, f"AceTray — AceStream engine unreachable at {snapshot.engine_url}")
     if snapshot.streams:
         players = count_phrase(snapshot.player_count, "player")
-        return TrayStatus(TrayState.STREAMING, f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}")
+        lines = [f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}"]
+        lines += [
+            f"{s.name or elide_id(s.content_id)}: {count_phrase(len(s.clients), 'player')}"
+            for s in snapshot.streams[:MAX_TOOLTIP_STREAMS]
+        ]
+        if len(snapshot.streams) > MAX_TOOLTIP_STREAMS:
+            lines.append("…")
+        return TrayStatus(TrayState.STREAMING, "\n".join(lines))
     return TrayStatus(TrayState.IDLE, f"AceTray — ready at {snapshot.listen_url}, nothing playing")
 
 

@@ -54,7 +54,10 @@ def test_streams_table_shows_what_a_user_reads(qapp):
     model.update_rows([stream(1, clients=3, bytes_out=15_300_000, name="Sports HD")], NOW)
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
         "Channel", "Status", "Peers", "Download", "Players", "Uptime", "Delivered"]
-    assert texts(model, 0) == ["00000000…  Sports HD", "playing (dl)", "7", "1.2 MB/s", "3", "3m 12s", "15.3 MB"]
+    assert texts(model, 0) == ["Sports HD", "playing (dl)", "7", "1.2 MB/s", "3", "3m 12s", "15.3 MB"]
+    # A channel no playlist names shows its id, elided in the middle.
+    model.update_rows([stream(2)], NOW)
+    assert texts(model, 0)[0] == "00000000…00000002"
 
 
 def test_clients_table_shows_what_a_user_reads(qapp):
@@ -123,7 +126,10 @@ def test_events_list_is_bounded_and_readable(qapp):
     lines = model.texts()
     assert len(lines) == 3
     assert lines[0].endswith("event 2")
-    assert "⚠ [00000000…] event 4" in lines[-1]
+    assert "⚠ [00000000…00000001] event 4" in lines[-1]
+    model.add(ProxyEvent(time=NOW, level="info", message="Starting channel", content_id=f"{1:040x}",
+                         channel="Sport One"))
+    assert model.texts()[-1].endswith("[Sport One] Starting channel")
 
 
 def test_events_view_follows_new_events_unless_scrolled_up(qapp, qtbot):

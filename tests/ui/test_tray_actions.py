@@ -34,7 +34,7 @@ def open_dialog(controller, kind=LinkDialog):
 def test_menu_lists_the_commands_in_order(make_controller, engine):
     controller = make_controller(engine_url=engine.url, tray=True)
     labels = [a.text() or "—" for a in controller.tray.menu.actions()]
-    assert labels == ["Stop proxy", "—", "Copy stream link…", "Open in player…", "Recent channels", "—",
+    assert labels == ["Stop proxy", "—", "Copy stream link…", "Open in player…", "Favourites", "Recent channels", "—",
                       "Show window", "Settings…", "Start on login", "—", "Quit"]
     assert controller.actions.start_on_login.isCheckable()
 
