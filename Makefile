@@ -1,55 +1,91 @@
-# AceTray developer commands. `make run` and `make test` set everything up on first use.
+# AceTray developer commands. On a fresh Debian/Ubuntu machine `make run` and `make test`
+# each do their own set-up first: the system packages that target needs (only the missing
+# ones; apt-get, with sudo when not root), the virtual env, the editable install.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+SYSPKG := bash packaging/system_packages.sh
+# Extra pytest arguments for test/test-slow, e.g. PYTEST_ARGS='-k fanout -x'.
+PYTEST_ARGS ?=
 
-.PHONY: deps setup run serve demo test test-slow test-all bench package clean
+.PHONY: deps setup run serve demo test test-slow test-all bench package clean \
+        sys-run sys-test sys-bench sys-test-slow sys-package
+# One apt or pip at a time, whatever -j says.
+.NOTPARALLEL:
+# A recipe that fails leaves no half-made venv or stamp behind for the next run to trust.
+.DELETE_ON_ERROR:
 
-# Debian/Ubuntu system packages: Qt's runtime libraries, ffmpeg (the player
-# programs the end-to-end tests use), Xvfb and the packaging checkers.
-DEBIAN_PACKAGES := ffmpeg \
-  libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 \
-  libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
+# --- Debian/Ubuntu system packages, per target -------------------------------------------
+# Qt's runtime libraries (enough for the offscreen platform the tests use) and a font.
+QT_DEBS := libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 \
+  libxkbcommon0 libgssapi-krb5-2 libbrotli1 libssl3 fonts-dejavu-core
+# Qt's xcb (and wayland) platform plugins, for a real display: `make run`.
+QT_DISPLAY_DEBS := libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
   libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxcb-randr0 libxcb-xinerama0 \
-  libxcb-xfixes0 libxrender1 fonts-dejavu-core \
-  libwayland-client0 libwayland-cursor0 libgssapi-krb5-2 libbrotli1 libssl3 \
-  xvfb trayer xdotool desktop-file-utils dpkg-dev nsis
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+  libxcb-xfixes0 libxrender1 libwayland-client0 libwayland-cursor0
+RUN_DEBS  := $(QT_DEBS) $(QT_DISPLAY_DEBS)
+# The default suite: Qt offscreen, real players (ffmpeg/ffprobe, mpv) and a browser for
+# the phone page (chromium driven through chromium-driver).
+TEST_DEBS := $(QT_DEBS) ffmpeg mpv chromium chromium-driver
+# `make package`: dpkg-shlibdeps, desktop-file-validate, makensis (the Windows script's
+# check); lintian only when asked for with LINTIAN=1.
+PACKAGE_DEBS := dpkg-dev desktop-file-utils nsis $(if $(filter 1,$(LINTIAN)),lintian)
+# The slow suite: the default suite's, plus the frozen build and its tray on a real X
+# display (Xvfb with trayer's tray, found with xdotool).
+SLOW_DEBS := $(TEST_DEBS) $(PACKAGE_DEBS) $(QT_DISPLAY_DEBS) xvfb trayer xdotool
 
-$(STAMP): pyproject.toml
+sys-run:       ; @$(SYSPKG) $(RUN_DEBS)
+sys-test:      ; @$(SYSPKG) $(TEST_DEBS)
+sys-bench:     ; @$(SYSPKG) $(QT_DEBS)
+sys-test-slow: ; @$(SYSPKG) $(SLOW_DEBS)
+sys-package:   ; @$(SYSPKG) $(PACKAGE_DEBS)
+
+deps:                  ## every target's system packages at once (optional: each target installs its own)
+	@$(SYSPKG) $(sort $(RUN_DEBS) $(SLOW_DEBS))
+
+# --- The virtual env: one env, one stamp per set of extras, redone when pyproject changes -
+$(PY):
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || $(SYSPKG) python3-venv \
+	  "python$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[fast]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test,fast]'
+	touch $@
+
+$(VENV)/.installed-package: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[test,fast,package]'
-	touch $(STAMP)
+	touch $@
 
-deps:                  ## system packages (Debian/Ubuntu; needs root or sudo)
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES)
+setup: $(VENV)/.installed-package  ## the virtual env with every extra (optional: each target makes its own)
 
-setup: $(STAMP)        ## the virtual env with AceTray and its test/packaging tools
-
-run: $(STAMP)          ## the tray app
+# --- Targets -------------------------------------------------------------------------------
+run: sys-run $(VENV)/.installed-app            ## the tray app
 	$(VENV)/bin/acetray
 
-serve: $(STAMP)        ## the proxy alone, headless, against the saved engine URL
+serve: $(VENV)/.installed-app                  ## the proxy alone, headless, against the saved engine URL (no Qt)
 	$(VENV)/bin/acetray serve
 
-demo: $(STAMP)         ## the proxy alone with the built-in demo engine
+demo: $(VENV)/.installed-app                   ## the proxy alone with the built-in demo engine (no Qt)
 	$(VENV)/bin/acetray serve --demo
 
-test: $(STAMP)         ## the default suite (no slow tests), headless
-	$(PY) -m pytest -q
+test: sys-test $(VENV)/.installed-test         ## the default suite (no slow tests), headless
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-test-slow: $(STAMP)    ## stress tests and the frozen-build smoke test
-	$(PY) -m pytest -q -m slow
+test-slow: sys-test-slow $(VENV)/.installed-package  ## stress tests and the frozen-build smoke test
+	$(PY) -m pytest -q -m slow $(PYTEST_ARGS)
 
 test-all: test test-slow
 
-bench: $(STAMP)        ## throughput / CPU / latency / memory figures (prints, does not assert)
+bench: sys-bench $(VENV)/.installed-test       ## throughput / CPU / latency / memory figures (prints, does not assert)
 	$(PY) tests/bench/bench_proxy.py
 
-package: $(STAMP)      ## PyInstaller bundle + Linux .deb into dist/
+package: sys-package $(VENV)/.installed-package  ## PyInstaller bundle + Linux .deb into dist/
 	bash packaging/build.sh
 
 clean:

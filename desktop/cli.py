@@ -13,8 +13,8 @@ from typing import Any
 
 from desktop import __version__
 from desktop.launch import LaunchOptions, run_playlist
+from desktop.settings import default_of, spec_of, specs
 from desktop.streaming.channels.sources import InvalidSource
-from desktop.settings import default_of, specs
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser, *, tray: bool) -> None:
@@ -24,8 +24,11 @@ def _add_setting_flags(parser: argparse.ArgumentParser, *, tray: bool) -> None:
         default = default_of(name)
         if isinstance(default, bool):
             parser.add_argument(spec.flag, dest=name, action="store_const", const=True, help=spec.help)
+        elif spec.choices:
+            parser.add_argument(spec.flag, dest=name, choices=[value for value, _label in spec.choices],
+                                help=f"{spec.help} (default: the saved setting)")
         else:
-            metavar = "S" if spec.unit == "s" else "URL" if isinstance(default, str) else "N"
+            metavar = spec.metavar or ("S" if spec.unit == "s" else "URL" if isinstance(default, str) else "N")
             parser.add_argument(spec.flag, dest=name, type=type(default), metavar=metavar,
                                 help=f"{spec.help} (default: the saved setting)")
     parser.add_argument("--host", metavar="H", help="listen on this address (overrides LAN sharing)")
@@ -42,6 +45,7 @@ def _playlist(text: str) -> str:
         return run_playlist(text)
     except InvalidSource as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
 
 def build_tray_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -69,6 +73,9 @@ def options_from_args(args: argparse.Namespace) -> LaunchOptions:
     overrides: dict[str, Any] = {
         name: value for name, value in vars(args).items() if name in setting_names and value is not None
     }
+    for name in list(overrides):
+        for implied, value in spec_of(name).implies:  # e.g. --engine-command means "start this engine"
+            overrides.setdefault(implied, value)
     return LaunchOptions(
         overrides=overrides,
         host=args.host,

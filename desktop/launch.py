@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from desktop import paths
 from desktop.settings import Settings, spec_of
 from desktop.streaming.channels.sources import normalize_source
 from desktop.streaming.config import LOOPBACK, ProxyConfig
 
 ALL_INTERFACES = "0.0.0.0"
+ENGINE_LOG = "engine.log"
 
 
 @dataclass(frozen=True)
@@ -61,19 +64,60 @@ def override_problem(options: LaunchOptions) -> str | None:
     return None
 
 
+def launch_problem(saved: Settings, options: LaunchOptions) -> str | None:
+    """Why this run cannot start with these overrides on these saved settings, as a sentence; None when it can.
+
+    Each override is checked by its own rule first; then the combination (an engine
+    AceTray starts must be on this computer, whatever the saved engine URL).
+    """
+    problem = override_problem(options)
+    if problem:
+        return problem
+    for name, message in effective_settings(saved, options).errors().items():
+        flag = spec_of(name).flag
+        return f"{flag}: {message}" if flag and name in options.overrides else message
+    return None
+
+
 def proxy_config(settings: Settings, host: str | None = None, playlists: tuple[str, ...] = ()) -> ProxyConfig:
     """The core's configuration for `settings`; `host` (from --host) beats LAN sharing.
 
+    Listening anywhere but loopback means other devices can connect: then the
+    access token is required on every request (and one is made if none exists).
     `playlists` (from `--playlist`) join the saved ones for this run and are never saved.
     """
     listen = host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
-    return ProxyConfig(host=listen, playlists=playlists, **settings.core_values())
+    token = None if is_loopback(listen) else (settings.access_token or new_token())
+    # An engine AceTray runs writes its output beside AceTray's own log.
+    engine_log = str(paths.log_dir() / ENGINE_LOG)
+    return ProxyConfig(
+        host=listen, token=token, engine_log=engine_log, playlists=playlists, **settings.core_values()
+    )
 
 
 def run_playlist(text: str, base: Path | None = None) -> str:
     """A `--playlist` argument as stored: a URL, or a file's absolute path (relative to `base`,
     the current folder by default). Raises InvalidSource with a sentence."""
     return normalize_source(text, base=base)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)  # 24 URL-safe characters, 144 bits
+
+
+def ensure_token(settings: Settings, host: str | None, token: str) -> Settings:
+    """`settings` with `token` as its access token if it will listen beyond loopback without one."""
+    listen = host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
+    if settings.access_token or is_loopback(listen):
+        return settings
+    return dataclasses.replace(settings, access_token=token)
+
+
+def with_token(settings: Settings) -> Settings:
+    """`settings` with an access token, made now if LAN sharing is on and there is none yet."""
+    if settings.lan_sharing and not settings.access_token:
+        return dataclasses.replace(settings, access_token=new_token())
+    return settings
 
 
 def options_after_edit(options: LaunchOptions, shown: Settings, chosen: Settings) -> LaunchOptions:
@@ -97,18 +141,33 @@ def override_note(options: LaunchOptions) -> str | None:
     return f"AceTray was started with {', '.join(given)}. The values below include them, and OK saves what you see."
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """Settings the user chose, not yet in force: what this run would become once they apply."""
+
+    saved: Settings  # what would be written to the settings file
+    options: LaunchOptions  # this run's command line afterwards (overrides dropped once the user chose)
+    config: ProxyConfig  # what the core would run with
+
+
 class RunSettings:
     """This run's settings: the saved ones, the command line's overrides on top, and saving.
 
     The tray app's single owner of "which settings are in force"; every part of
     the UI reads `effective` and saves through `save`, so an override and a
-    saved value can never be confused.
+    saved value can never be confused. A change the user makes is first a
+    `Proposal`; it becomes this run's settings (and is saved) only by `commit`,
+    once the core has taken it, so a change that could not be applied is never
+    saved or shown as if it were in force.
     """
 
     def __init__(self, saved: Settings, options: LaunchOptions, save: Callable[[Settings], None]) -> None:
         self._saved = saved
         self._options = options
         self._save = save
+        self._run_token = new_token()  # for a run that shares on the LAN by --host alone
+        if with_token(saved) != saved:  # LAN sharing on from an older settings file: make its token now
+            self.save(with_token(saved))
 
     @property
     def saved(self) -> Settings:
@@ -121,13 +180,30 @@ class RunSettings:
     @property
     def effective(self) -> Settings:
         """The settings in force for this run (saved + command-line overrides)."""
-        return effective_settings(self._saved, self._options)
+        return ensure_token(effective_settings(self._saved, self._options), self._options.host, self._run_token)
 
     def proxy_config(self) -> ProxyConfig:
         return proxy_config(self.effective, self._options.host, self._options.playlists)
 
+    def propose(self, chosen: Settings, shown: Settings | None = None) -> Proposal:
+        """What choosing `chosen` would mean for this run.
+
+        `shown` is what a Settings dialog displayed (this run's effective
+        values): given, the choice replaces the command-line overrides too.
+        Without it (e.g. "Use demo engine" from the banner) they stay in force.
+        """
+        options = options_after_edit(self._options, shown, chosen) if shown is not None else self._options
+        config = proxy_config(effective_settings(chosen, options), options.host, options.playlists)
+        return Proposal(saved=chosen, options=options, config=config)
+
+    def commit(self, proposal: Proposal) -> str | None:
+        """Make an applied proposal this run's settings and save it; the problem as a sentence when not written."""
+        self._options = proposal.options
+        return self.save(proposal.saved)
+
     def save(self, settings: Settings) -> str | None:
         """Keep `settings` as the saved ones; the problem as a sentence when the file could not be written."""
+        settings = with_token(settings)
         self._saved = settings
         try:
             self._save(settings)
@@ -137,5 +213,4 @@ class RunSettings:
 
     def choose(self, shown: Settings, chosen: Settings) -> str | None:
         """The user chose `chosen` in a dialog that showed `shown`: it replaces the overrides too."""
-        self._options = options_after_edit(self._options, shown, chosen)
-        return self.save(chosen)
+        return self.commit(self.propose(chosen, shown))

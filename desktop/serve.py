@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 
 from desktop import settings as settings_store
-from desktop.launch import LaunchOptions, effective_settings, override_problem, proxy_config
+from desktop.launch import (
+    LaunchOptions,
+    effective_settings,
+    launch_problem,
+    proxy_config,
+    with_token,
+)
 from desktop.logging_setup import setup_logging
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.connection_guard import raise_open_files_limit
@@ -24,7 +31,7 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
         await service.start()
     except ProxyStartError as exc:
         log.error("%s", exc)
-        await service.close()
+        await service.channels.close()
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -34,7 +41,14 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
             pass
     mode = "demo engine" if config.demo else f"engine {service.engine_url}"
-    log.info("AceTray serving on %s (%s). Stream: %s", service.listen_url, mode, service.stream_url("<content id>"))
+    log.info(
+        "AceTray serving on %s (%s). Stream: %s  HLS: %s",
+        service.listen_url, mode, service.stream_url("<content id>"), service.stream_url("<content id>", hls=True),
+    )
+    if config.token:
+        # The token is never logged; the person who started AceTray sees it once, on standard output.
+        print(f"LAN sharing is on: other devices open http://<this computer>:{config.port}/?token={config.token}",
+              flush=True)
     playlists = service.channels.state.playlists
     if playlists:
         log.info("%d playlist(s); channels at %s/api/channels", len(playlists), service.listen_url)
@@ -42,20 +56,26 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
         await stop.wait()
     finally:
         log.info("stopping: closing streams and engine sessions")
-        await service.close()
+        await service.stop()
+        await service.channels.close()  # the last playlist write finishes
     return 0
 
 
 def run_serve(options: LaunchOptions) -> int:
     setup_logging(to_file=False, to_stderr=True, verbose=options.verbose)
-    problem = override_problem(options)
-    if problem:
-        log.error("%s", problem)
-        return 2
     loaded = settings_store.load()
     if loaded.problem:
         log.warning("%s", loaded.problem)
-    config = proxy_config(effective_settings(loaded.settings, options), options.host, options.playlists)
+    problem = launch_problem(loaded.settings, options)
+    if problem:
+        log.error("%s", problem)
+        return 2
+    settings = effective_settings(loaded.settings, options)
+    if not settings.access_token and with_token(settings) != settings:
+        # First LAN sharing: the token is made once and kept, so links stay valid across runs.
+        settings = with_token(settings)
+        settings_store.save(dataclasses.replace(loaded.settings, access_token=settings.access_token))
+    config = proxy_config(settings, options.host, options.playlists)
     raise_open_files_limit()  # more players and devices before the connection caps have to act
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:

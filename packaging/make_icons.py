@@ -1,11 +1,17 @@
-"""Render AceTray's icons from the SVG sources in resources/icons/.
+"""Make AceTray's icons: the app icon from resources/icons/acetray.svg, the tray icons from this file.
 
-    .venv/bin/python packaging/make_icons.py        # rewrite the PNG/ICO/ICNS files
+    .venv/bin/python packaging/make_icons.py        # rewrite the SVG/PNG/ICO/ICNS files
     .venv/bin/python packaging/make_icons.py --check  # exit 1 if any output is missing
+    .venv/bin/python packaging/make_icons.py --sheet sheet.png  # every tray state at 16/22/24 px, light and dark
 
-The outputs are committed, so building the app never needs this script. It uses
-only Qt (QtSvg renders, QtGui encodes PNG) and writes the multi-size .ico and the
-.icns containers itself, so no ImageMagick/icnsutils is needed to regenerate.
+The tray icons are drawn here (`tray_svg`), not in an SVG editor: one family —
+the app's rounded tile with its play-and-three-screens glyph — whose colour is
+the state (grey stopped, blue ready), with the screens lit yellow while
+streaming and a red badge on error. Each is drawn on a 16 px and a 24 px grid so
+its edges fall on whole pixels at the sizes panels use. The outputs are
+committed, so building the app never needs this script. It uses only Qt (QtSvg
+renders, QtGui encodes PNG) and writes the multi-size .ico and the .icns
+containers itself, so no ImageMagick/icnsutils is needed to regenerate.
 """
 
 from __future__ import annotations
@@ -19,14 +25,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt  # noqa: E402
-from PySide6.QtGui import QGuiApplication, QImage, QPainter  # noqa: E402
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter  # noqa: E402
 from PySide6.QtSvg import QSvgRenderer  # noqa: E402
 
 ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 APP_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 20, 24, 32, 40, 48, 64, 128, 256)
 TRAY_STATES = ("stopped", "idle", "streaming", "error")
-TRAY_SIZES = (32, 64)
+TRAY_SIZES = (16, 22, 24, 32, 48, 64)
+GRID_FOR_SIZE = {16: 16, 22: 22, 24: 24, 32: 16, 48: 24, 64: 16}  # sharpest grid for each size
 # ICNS element types holding PNG data, by pixel size (macOS 10.7+).
 ICNS_TYPES = (
     (b"icp4", 16), (b"ic11", 32), (b"icp5", 32), (b"ic12", 64), (b"icp6", 64),
@@ -34,8 +41,79 @@ ICNS_TYPES = (
 )
 
 
-def render(svg: Path, size: int) -> QImage:
-    renderer = QSvgRenderer(str(svg))
+# -- the tray family -------------------------------------------------------------------
+BLUE, BLUE_EDGE = "#2a6fdb", "#0e3a8c"
+GREY, GREY_EDGE = "#8a929c", "#4b525b"
+SCREEN_LIT, SCREEN_EDGE = "#ffd23f", "#8a6a00"
+BADGE, BADGE_EDGE = "#e03b24", "#7d1607"
+
+
+def _glyph(grid: int, screens: str) -> str:
+    """The app's play triangle and three screens; `screens`: "dim" or "lit"."""
+    if grid == 16:
+        play = "M3.5 4 L9.5 8 L3.5 12 Z"
+        boxes = [(11, y, 3, 2.5) for y in (2.75, 6.75, 10.75)]
+    else:
+        play = "M5.5 6 L14 12 L5.5 18 Z"
+        boxes = [(16.5, y, 4.5, 3.5) for y in (4.5, 10.25, 16)]
+    out = [f'<path d="{play}" fill="#ffffff" stroke="#ffffff" stroke-width="0.6" stroke-linejoin="round"/>']
+    for x, y, w, h in boxes:
+        if screens == "lit":
+            out.append(f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="0.6" fill="{SCREEN_LIT}"/>')
+        else:
+            out.append(f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="0.6" fill="#ffffff" fill-opacity="0.45"/>')
+    return "\n  ".join(out)
+
+
+def _badge(grid: int) -> str:
+    """A round red "!" badge in the lower right: an error that is AceTray's, not the system's triangle."""
+    if grid == 16:
+        cx, cy, r, bar, dot = 11.5, 11.5, 4.5, "M11.5 8.6 L11.5 12", (11.5, 13.9, 0.85)
+        width = 1.6
+    else:
+        cx, cy, r, bar, dot = 16.5, 16.5, 6, "M16.5 12.6 L16.5 17.2", (16.5, 20, 1.2)
+        width = 2.3
+    return (
+        f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="{BADGE}" stroke="{BADGE_EDGE}" stroke-width="1"/>\n  '
+        f'<path d="{bar}" stroke="#ffffff" stroke-width="{width}" stroke-linecap="round"/>\n  '
+        f'<circle cx="{dot[0]}" cy="{dot[1]}" r="{dot[2]}" fill="#ffffff"/>'
+    )
+
+
+def tray_svg(state: str, grid: int = 24) -> str:
+    """The tray icon for `state` drawn on a `grid`-pixel canvas (16, 22 or 24).
+
+    22 is the 24 drawing without its 1 px margin, so its edges stay on whole pixels.
+    """
+    view = f"1 1 {grid} {grid}" if grid == 22 else f"0 0 {grid} {grid}"
+    if grid == 22:
+        grid = 24
+    fill, edge = (GREY, GREY_EDGE) if state == "stopped" else (BLUE, BLUE_EDGE)
+    inset, radius = (0.5, 3.5) if grid == 16 else (1.5, 5)
+    side = grid - 2 * inset
+    parts = [
+        (
+            f'<rect x="{inset}" y="{inset}" width="{side}" height="{side}" rx="{radius}" fill="{fill}" '
+            f'stroke="{edge}" stroke-width="1"/>'
+        ),
+        _glyph(grid, "lit" if state == "streaming" else "dim"),
+    ]
+    if state == "error":
+        parts.append(_badge(grid))
+    meaning = {"stopped": "proxy stopped", "idle": "ready, nothing playing", "streaming": "streaming to players",
+               "error": "engine unreachable or proxy not running"}[state]
+    body = "\n  ".join(parts)
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<!-- AceTray tray icon: {meaning}. Generated by packaging/make_icons.py; edit it there. -->\n"
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{view.split()[2]}" height="{view.split()[2]}" viewBox="{view}">\n'
+        f"  {body}\n</svg>\n"
+    )
+
+
+def render(svg: Path | str, size: int) -> QImage:
+    """`svg`: a file, or SVG markup."""
+    renderer = QSvgRenderer(QByteArray(svg.encode()) if isinstance(svg, str) else str(svg))
     if not renderer.isValid():
         raise SystemExit(f"invalid SVG: {svg}")
     image = QImage(size, size, QImage.Format.Format_ARGB32)
@@ -96,8 +174,34 @@ def write_icns(svg: Path, out: Path) -> None:
     out.write_bytes(b"icns" + struct.pack(">I", 8 + len(body)) + body)
 
 
+def write_sheet(out: Path, sizes: tuple[int, ...] = (16, 22, 24), zoom: int = 4) -> None:
+    """Each state at each size on a light and a dark panel: once as a panel shows it, once magnified."""
+    panels = (("#efefef", "#202124"), ("#2b2b2b", "#e8eaed"))  # (background, unused text colour)
+    cell = max(sizes) * zoom + 16
+    width = len(TRAY_STATES) * (cell + max(sizes) + 24) + 16
+    height = len(panels) * len(sizes) * cell + 16
+    sheet = QImage(width, height, QImage.Format.Format_ARGB32)
+    painter = QPainter(sheet)
+    row = 0
+    for background, _text in panels:
+        for size in sizes:
+            top = 8 + row * cell
+            painter.fillRect(0, top - 8, width, cell, QColor(background))
+            for column, state in enumerate(TRAY_STATES):
+                icon = render(tray_svg(state, GRID_FOR_SIZE[size]), size)
+                left = 8 + column * (cell + max(sizes) + 24)
+                painter.drawImage(left, top, icon)  # actual size
+                big = icon.scaled(size * zoom, size * zoom, Qt.AspectRatioMode.KeepAspectRatio,
+                                  Qt.TransformationMode.FastTransformation)  # nearest: the real pixels
+                painter.drawImage(left + max(sizes) + 12, top, big)
+            row += 1
+    painter.end()
+    sheet.save(str(out), "PNG")
+
+
 def outputs() -> list[Path]:
     files = [ICONS / f"acetray-{s}.png" for s in APP_SIZES] + [ICONS / "acetray.ico", ICONS / "acetray.icns"]
+    files += [ICONS / f"tray-{state}.svg" for state in TRAY_STATES]
     files += [ICONS / f"tray-{state}-{s}.png" for state in TRAY_STATES for s in TRAY_SIZES]
     return files
 
@@ -105,20 +209,25 @@ def outputs() -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that every output exists")
+    parser.add_argument("--sheet", type=Path, help="write a contact sheet of the tray icons to this PNG, and stop")
     args = parser.parse_args()
     if args.check:
         missing = [str(p) for p in outputs() if not p.is_file()]
         print("\n".join(missing) or "all icons present")
         return 1 if missing else 0
     _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    if args.sheet:
+        write_sheet(args.sheet)
+        return 0
     app_svg = ICONS / "acetray.svg"
     for size in APP_SIZES:
         render(app_svg, size).save(str(ICONS / f"acetray-{size}.png"), "PNG")
     write_ico(app_svg, ICONS / "acetray.ico")
     write_icns(app_svg, ICONS / "acetray.icns")
     for state in TRAY_STATES:
+        (ICONS / f"tray-{state}.svg").write_text(tray_svg(state, 24), encoding="utf-8")
         for size in TRAY_SIZES:
-            render(ICONS / f"tray-{state}.svg", size).save(str(ICONS / f"tray-{state}-{size}.png"), "PNG")
+            render(tray_svg(state, GRID_FOR_SIZE[size]), size).save(str(ICONS / f"tray-{state}-{size}.png"), "PNG")
     for path in outputs():
         print(f"{path.stat().st_size:>8}  {path.relative_to(ICONS.parent.parent)}")
     return 0

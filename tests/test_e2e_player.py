@@ -101,4 +101,4 @@ def test_serve_rejects_a_port_in_use_with_a_clear_message(tmp_path: Path) -> Non
             capture_output=True, text=True, timeout=30,
         )
     assert result.returncode == 2
-    assert f"Port {port} is already in use" in result.stderr
+    assert f"Port {port} is in use by another program" in result.stderr

@@ -183,7 +183,7 @@ def test_icons_present_and_sized() -> None:
         assert _png_size(ICONS / f"acetray-{size}.png") == (size, size)
     for state in ("stopped", "idle", "streaming", "error"):
         assert (ICONS / f"tray-{state}.svg").is_file()
-        for size in (32, 64):
+        for size in (16, 22, 24, 32, 48, 64):  # drawn per size: crisp where panels use them
             assert _png_size(ICONS / f"tray-{state}-{size}.png") == (size, size)
     ico = (ICONS / "acetray.ico").read_bytes()
     reserved, kind, count = struct.unpack("<HHH", ico[:6])
@@ -192,6 +192,28 @@ def test_icons_present_and_sized() -> None:
     assert {16, 32, 48, 256} <= sizes
     icns = (ICONS / "acetray.icns").read_bytes()
     assert icns[:4] == b"icns" and struct.unpack(">I", icns[4:8])[0] == len(icns)
+
+
+def test_the_tray_icons_come_from_the_generator(qapp) -> None:
+    import make_icons
+
+    for state in make_icons.TRAY_STATES:
+        assert (ICONS / f"tray-{state}.svg").read_text(encoding="utf-8") == make_icons.tray_svg(state, 24), (
+            "edit the tray icons in packaging/make_icons.py and run it")
+
+
+def test_the_tray_icons_are_one_family_and_the_error_is_no_triangle(qapp) -> None:
+    from PySide6.QtGui import QImage
+
+    def alpha(state: str, x: int, y: int) -> int:
+        return QImage(str(ICONS / f"tray-{state}-24.png")).pixelColor(x, y).alpha()
+
+    # The same rounded tile in every state: transparent corners, solid edges, at the same pixels.
+    for state in ("stopped", "idle", "streaming", "error"):
+        assert alpha(state, 0, 0) == 0 and alpha(state, 23, 0) == 0, state
+        assert alpha(state, 12, 1) == 255 and alpha(state, 1, 12) == 255, state
+        # A warning triangle would leave the top corners empty beside its apex; the tile fills them.
+        assert alpha(state, 4, 3) == 255 and alpha(state, 19, 3) == 255, state
 
 
 def test_macos_info_plist() -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from desktop import paths
 from desktop import settings as settings_store
 from desktop.cli import build_serve_parser, build_tray_parser, options_from_args
-from desktop.launch import LaunchOptions, effective_settings, override_problem, proxy_config
+from desktop.launch import LaunchOptions, effective_settings, launch_problem, override_problem, proxy_config
 from desktop.settings import Settings, specs
 from desktop.streaming.config import ProxyConfig
 
@@ -36,8 +37,10 @@ def test_every_core_tunable_comes_from_exactly_one_setting():
     fed = [spec.core for _name, spec in specs() if spec.core]
     assert len(fed) == len(set(fed))
     config = proxy_config(Settings())
-    # The core's own defaults are the settings' defaults: one home for each value.
-    assert dataclasses.replace(config, host=ProxyConfig().host) == ProxyConfig()
+    # The core's own defaults are the settings' defaults: one home for each value
+    # (the listen address and the engine's log file are this run's, not settings).
+    assert dataclasses.replace(config, host=ProxyConfig().host, engine_log="") == ProxyConfig()
+    assert config.engine_log == str(paths.log_dir() / "engine.log")
 
 
 def test_serve_has_a_flag_for_every_flagged_setting_and_the_tray_app_for_its_own():
@@ -108,3 +111,43 @@ def test_the_refresh_interval_is_whole_hours_with_zero_meaning_only_when_asked()
         "playlist_refresh_hours": "Must be between 0 and 168 hours."}
     args = build_tray_parser().parse_args(["--playlist-refresh-hours", "2"])
     assert proxy_config(effective_settings(Settings(), options_from_args(args))).playlist_refresh_hours == 2
+def test_lan_sharing_always_has_a_token_and_loopback_never_asks_for_one():
+    from desktop.launch import RunSettings
+
+    saved: list[Settings] = []
+    run = RunSettings(Settings(lan_sharing=True), LaunchOptions(), saved.append)
+    token = run.effective.access_token
+    assert len(token) >= 16 and saved[-1].access_token == token  # made once, kept
+    assert run.proxy_config().token == token == run.proxy_config().token
+    assert RunSettings(Settings(), LaunchOptions(), saved.append).proxy_config().token is None
+    # `--host` beyond loopback without LAN sharing saved: a token for this run, the same all run long.
+    run = RunSettings(Settings(), LaunchOptions(host="0.0.0.0"), saved.append)
+    assert run.proxy_config().token and run.proxy_config().token == run.proxy_config().token
+    assert Settings(access_token="short").errors()["access_token"].startswith("The access token must be")
+
+
+def test_engine_command_and_docker_flags_choose_who_runs_the_engine():
+    parse = build_serve_parser().parse_args
+    command = options_from_args(parse(["--engine-command", "acestreamengine --http-port {port}"]))
+    assert command.overrides == {"engine_program": "acestreamengine --http-port {port}", "engine_mode": "program"}
+    docker = options_from_args(parse(["--engine-docker", "example/engine:1", "--engine-start", "first-play"]))
+    assert docker.overrides == {"docker_image": "example/engine:1", "engine_mode": "docker", "engine_start": "first-play"}
+    # An explicit mode is not overridden by what another flag implies.
+    explicit = options_from_args(parse(["--engine-docker", "x", "--engine-mode", "external"]))
+    assert explicit.overrides["engine_mode"] == "external"
+
+
+def test_an_engine_acetray_starts_must_be_on_this_computer():
+    remote = Settings(engine_url="http://192.168.1.20:6878")
+    assert remote.errors() == {}  # someone else's engine may be anywhere
+    assert "use http://127.0.0.1:6878" in dataclasses.replace(remote, engine_mode="program").errors()["engine_url"]
+    assert dataclasses.replace(remote, engine_mode="docker", demo_engine=True).errors() == {}  # demo needs none
+    assert "No closing quotation" in Settings(engine_program='"unbalanced').errors()["engine_program"]
+    assert "no spaces" in Settings(docker_image="two words").errors()["docker_image"]
+
+
+def test_serve_refuses_an_engine_command_with_a_saved_remote_engine_url():
+    saved = Settings(engine_url="http://192.168.1.20:6878")
+    options = options_from_args(build_serve_parser().parse_args(["--engine-command", "acestreamengine"]))
+    assert "use http://127.0.0.1:6878" in launch_problem(saved, options)
+    assert launch_problem(Settings(), options) is None

@@ -22,15 +22,16 @@ import enum
 import logging
 import os
 import threading
+import weakref
 from typing import Awaitable, Callable, Mapping, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.streaming.channels import ChannelKey, ChannelsState, ChannelsView, PlaylistState
+from desktop.streaming.channels import ChannelKey, ChannelsState, PlaylistState
 from desktop.streaming.config import ProxyConfig
+from desktop.streaming.engine_host import Discovery
 from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
-from desktop.streaming.snapshot import ProxyEvent
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,18 @@ class CoreHost(QObject):
     async def is_running(self) -> bool:
         return await self._run(_is_running)
 
+    async def start_engine(self) -> None:
+        """Start the engine AceTray runs (Settings → Engine); raises EngineUnavailable with the reason."""
+        await self._run(lambda service: service.engine_owner.start())
+
+    async def stop_engine(self) -> None:
+        """Stop the engine AceTray started (its channels end); one it did not start is left alone."""
+        await self._run(lambda service: service.stop_engine())
+
+    async def discover_engines(self) -> Discovery:
+        """What can run the engine on this computer, found off the UI thread (Settings shows it)."""
+        return await self._run(lambda service: service.engine_owner.discover())
+
     # -- channels (they live as long as the core, proxy running or not) ----------
     async def add_playlist(self, source: str) -> PlaylistState:
         """Add a playlist by URL or path and download it; InvalidSource (a sentence) when it cannot be one.
@@ -132,13 +145,16 @@ class CoreHost(QObject):
         raise NotImplementedError
 
     def _make_service(self) -> ProxyService:
-        return self._factory(self._config, on_event=self._forward_event, on_channels=self._forward_channels)
-
-    def _forward_event(self, event: ProxyEvent) -> None:
-        self.event_received.emit(event)
-
-    def _forward_channels(self, view: ChannelsView) -> None:
-        self.channels_changed.emit(view)
+        # The service lives on the core's thread: it must not keep this QObject
+        # alive. A strong reference (a bound method) would make host <-> service
+        # a cycle that Python's garbage collector may free on the core thread,
+        # running Qt's destructor there while the UI thread deletes widgets: a
+        # deadlock seen in the test suite. A weak relay has no cycle.
+        return self._factory(
+            self._config,
+            on_event=_WeakRelay(self, "event_received"),
+            on_channels=_WeakRelay(self, "channels_changed"),
+        )
 
     def _emit_snapshot(self) -> None:
         if self._service is not None:
@@ -147,6 +163,33 @@ class CoreHost(QObject):
 
 async def _is_running(service: ProxyService) -> bool:
     return service.running
+
+
+class _WeakRelay:
+    """Forwards core values (events, channel views) to one of a CoreHost's signals without keeping the host alive."""
+
+    __slots__ = ("_host", "_signal")
+
+    def __init__(self, host: CoreHost, signal: str) -> None:
+        self._host = weakref.ref(host)
+        self._signal = signal
+
+    def __call__(self, value: object) -> None:
+        host = self._host()
+        if host is not None:
+            getattr(host, self._signal).emit(value)
+
+
+def _emit_snapshot(service: ProxyService | None, host_ref: "weakref.ref[CoreHost]") -> None:
+    host = host_ref()
+    if host is not None and service is not None:
+        host.snapshot_ready.emit(service.snapshot())
+
+
+async def _invoke(service: ProxyService, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
+    # A plain function on purpose: an exception's traceback made on the core
+    # thread then holds no frame that refers to a Qt object.
+    return await fn(service)
 
 
 class ThreadCoreHost(CoreHost):
@@ -195,18 +238,16 @@ class ThreadCoreHost(CoreHost):
     async def _run(self, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
         if self._loop is None or self._loop.is_closed():
             raise RuntimeError("The streaming core is not running.")
-        future = asyncio.run_coroutine_threadsafe(self._invoke(fn), self._loop)
+        assert self._service is not None
+        future = asyncio.run_coroutine_threadsafe(_invoke(self._service, fn), self._loop)
         # Cancelling the awaiting UI task cancels the core-side task too.
         return await asyncio.wrap_future(future)
-
-    async def _invoke(self, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
-        assert self._service is not None
-        return await fn(self._service)
 
     def request_snapshot(self) -> None:
         if self._loop is not None and not self._loop.is_closed():
             try:
-                self._loop.call_soon_threadsafe(self._emit_snapshot)
+                # Queued with a weak reference: the core thread must never hold the last one.
+                self._loop.call_soon_threadsafe(_emit_snapshot, self._service, weakref.ref(self))
             except RuntimeError:  # closed between the check and the call
                 pass
 
@@ -221,6 +262,8 @@ class ThreadCoreHost(CoreHost):
         thread.join(timeout)
         if thread.is_alive():
             log.warning("the core thread did not finish within %.1f s; exiting anyway", timeout)
+        else:
+            self._service = None  # freed here, on the UI thread
 
 
 class QasyncCoreHost(CoreHost):

@@ -1,9 +1,20 @@
 """User settings: declared once in `schema`, stored as JSON by `store`."""
 
-from desktop.settings.schema import GROUPS, LINK_ACTIONS, Settings, Spec, default_of, engine_url_problem, spec_of, specs
+from desktop.settings.schema import (
+    ENGINE_MODES,
+    ENGINE_STARTS,
+    GROUPS,
+    LINK_ACTIONS,
+    Settings,
+    Spec,
+    default_of,
+    engine_url_problem,
+    spec_of,
+    specs,
+)
 from desktop.settings.store import LoadResult, load, save
 
 __all__ = [
-    "GROUPS", "LINK_ACTIONS", "LoadResult", "Settings", "Spec", "default_of", "engine_url_problem",
-    "load", "save", "spec_of", "specs",
+    "ENGINE_MODES", "ENGINE_STARTS", "GROUPS", "LINK_ACTIONS", "LoadResult", "Settings", "Spec", "default_of",
+    "engine_url_problem", "load", "save", "spec_of", "specs",
 ]

@@ -10,11 +10,20 @@ from `ProxyConfig` itself (the core's single home for them).
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
-from desktop.streaming.config import ProxyConfig
+from desktop.streaming.config import (
+    ENGINE_DOCKER,
+    ENGINE_EXTERNAL,
+    ENGINE_PROGRAM,
+    START_ON_PLAY,
+    START_WITH_APP,
+    ProxyConfig,
+)
+from desktop.streaming.engine_plan import command_problem, engine_address, is_local
 
 _CORE = ProxyConfig()
 _SPEC = "acetray.spec"
@@ -25,8 +34,14 @@ ENGINE, SHARING, STREAMING, CHANNELS, DESKTOP = (
 )
 GROUPS = (ENGINE, SHARING, STREAMING, CHANNELS, DESKTOP)
 # A unit's spin-box suffix and the word in a range message.
-UNIT_WORDS = {"s": "seconds", "chunks": "chunks", "h": "hours"}
+UNIT_WORDS = {"s": "seconds", "chunks": "chunks", "segments": "segments", "h": "hours"}
 LINK_ACTIONS = (("copy", "Copy the stream link"), ("play", "Open it in the player"))
+ENGINE_MODES = (
+    (ENGINE_EXTERNAL, "Use an engine that is already running"),
+    (ENGINE_PROGRAM, "Start AceStream on this computer"),
+    (ENGINE_DOCKER, "Start AceStream in Docker"),
+)
+ENGINE_STARTS = ((START_WITH_APP, "When AceTray starts"), (START_ON_PLAY, "On the first play"))
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,8 @@ class Spec:
     minimum_text: str | None = None  # what the dialog shows for the minimum ("only when asked")
     flag: str | None = None  # per-run override on the command line, e.g. "--port"
     tray_flag: bool = False  # the tray app accepts the flag too, not only `serve`
+    metavar: str | None = None  # the flag's value in `--help` (default: N, S or URL by type)
+    implies: tuple[tuple[str, Any], ...] = ()  # other settings the flag sets too, e.g. the engine mode
     core: str | None = None  # the ProxyConfig field this setting feeds
     check: Callable[[Any], str | None] | None = None  # a rule beyond range and choices
     normalize: Callable[[Any], Any] | None = None  # applied on construction (e.g. strip "/")
@@ -79,16 +96,52 @@ def engine_url_problem(url: str) -> str | None:
     return None
 
 
+TOKEN_CHARACTERS = re.compile(r"\A[A-Za-z0-9_-]{16,128}\Z")
+
+
+def token_problem(token: str) -> str | None:
+    """Empty is fine (one is made on first use); anything else must be safe to put in a URL."""
+    if token and not TOKEN_CHARACTERS.match(token):
+        return "The access token must be 16 to 128 letters, digits, '-' or '_'."
+    return None
+
+
 def normalize_engine_url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
+def docker_image_problem(image: str) -> str | None:
+    return "A Docker image name has no spaces." if any(c.isspace() for c in image) else None
+
+
 @dataclass(frozen=True)
 class Settings:
+    engine_mode: str = setting(
+        _CORE.engine_mode, label="Engine", group=ENGINE, choices=ENGINE_MODES, flag="--engine-mode",
+        core="engine_mode", help="use an AceStream engine that is already running, or let AceTray start one "
+        "on this computer or in Docker (and stop it when AceTray quits)",
+    )
     engine_url: str = setting(
         _CORE.engine_url, label="Engine URL", group=ENGINE, flag="--engine", tray_flag=True, core="engine_url",
-        help="where the AceStream engine's HTTP API answers", check=engine_url_problem,
-        normalize=normalize_engine_url,
+        help="where the AceStream engine's HTTP API answers (an engine AceTray starts listens on its port)",
+        check=engine_url_problem, normalize=normalize_engine_url,
+    )
+    engine_program: str = setting(
+        _CORE.engine_program, label="Engine program", group=ENGINE, flag="--engine-command", metavar="CMD",
+        core="engine_program", implies=(("engine_mode", ENGINE_PROGRAM),), check=command_problem,
+        help="the AceStream engine AceTray starts: a program (AceTray adds --client-console, --http-port "
+        "and an in-memory cache) or a whole command with {port} where the engine URL's port goes "
+        "(empty: the engine found on this computer)", normalize=str.strip,
+    )
+    docker_image: str = setting(
+        _CORE.docker_image, label="Docker image", group=ENGINE, flag="--engine-docker", metavar="IMAGE",
+        core="docker_image", implies=(("engine_mode", ENGINE_DOCKER),), check=docker_image_problem,
+        help="the AceStream engine image AceTray runs in Docker", normalize=str.strip,
+    )
+    engine_start: str = setting(
+        _CORE.engine_start, label="Start the engine", group=ENGINE, choices=ENGINE_STARTS, flag="--engine-start",
+        core="engine_start", help="when AceTray starts the engine it runs: with AceTray, or when a channel is "
+        "first played",
     )
     demo_engine: bool = setting(
         _CORE.demo, label="Use the built-in demo engine instead (no AceStream needed)", group=ENGINE,
@@ -97,6 +150,10 @@ class Settings:
     lan_sharing: bool = setting(
         False, label="Share on my network (listen on all interfaces)", group=SHARING, flag="--lan",
         help="listen on all interfaces instead of 127.0.0.1 only",
+    )
+    access_token: str = setting(
+        "", label="Access token", group=SHARING, flag="--token", check=token_problem, normalize=str.strip,
+        help="with LAN sharing on, every device's request must carry this token (made on first use)",
     )
     port: int = setting(
         _CORE.port, label="Port", noun="Port", minimum=1024, maximum=65535, group=SHARING, flag="--port",
@@ -121,6 +178,16 @@ class Settings:
         _CORE.linger, label="Keep a channel after its last player", minimum=0, maximum=600, unit="s",
         group=STREAMING, flag="--linger", core="linger",
         help="keep a channel open this long after its last player leaves, for quick zapping back",
+    )
+    hls_target_duration: float = setting(
+        _CORE.hls_target_duration, label="HLS segment length", minimum=1, maximum=10, unit="s",
+        group=STREAMING, flag="--hls-target-duration", core="hls_target_duration",
+        help="stream time per HLS segment (cut at the next keyframe): shorter starts sooner, longer is steadier",
+    )
+    hls_window: int = setting(
+        _CORE.hls_window, label="HLS playlist length", minimum=3, maximum=30, unit="segments",
+        group=STREAMING, flag="--hls-window", core="hls_window",
+        help="segments an HLS playlist lists: how far back an HLS player may start or fall behind",
     )
     playlist_refresh_hours: int = setting(
         _CORE.playlist_refresh_hours, label="Refresh playlists every", minimum=0, maximum=168, unit="h",
@@ -157,7 +224,19 @@ class Settings:
             problem = spec.problem(getattr(self, name))
             if problem:
                 problems[name] = problem
+        if "engine_url" not in problems and self.owns_engine:
+            host, port = engine_address(self.engine_url)
+            if not is_local(host):
+                problems["engine_url"] = (
+                    f"AceTray starts the engine on this computer: use http://127.0.0.1:{port} "
+                    "(or choose an engine that is already running)."
+                )
         return problems
+
+    @property
+    def owns_engine(self) -> bool:
+        """AceTray runs the engine itself (not in demo mode, which needs none)."""
+        return self.engine_mode != ENGINE_EXTERNAL and not self.demo_engine
 
     def with_recent(self, content_id: str, keep: int = 10) -> "Settings":
         recent = (content_id,) + tuple(c for c in self.recent_channels if c != content_id)

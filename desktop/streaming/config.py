@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desktop.streaming.engine_host.docker import DEFAULT_IMAGE
+
 LOOPBACK = "127.0.0.1"
 DEFAULT_ENGINE_URL = "http://127.0.0.1:6878"
 DEFAULT_PORT = 6880
+
+# Who runs the engine (`engine_mode`) and when AceTray starts one it runs (`engine_start`).
+ENGINE_EXTERNAL, ENGINE_PROGRAM, ENGINE_DOCKER = "external", "program", "docker"
+START_WITH_APP, START_ON_PLAY = "launch", "first-play"
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,15 @@ class ProxyConfig:
     start_timeout: float = 60.0  # s for the session start + first byte
     give_up_after: float = 120.0  # s of failed reconnects before a stream is failed
     demo: bool = False  # run the built-in demo engine and point at it
+    token: str | None = None  # when set (LAN sharing), every request must carry it
+    # HLS (the segmenter's HlsConfig takes these; its defaults are the same values)
+    hls_target_duration: float = 2.0  # s of stream time per segment, cut at the next keyframe
+    hls_window: int = 6  # segments listed in an HLS playlist
+    engine_mode: str = ENGINE_EXTERNAL  # program / docker: AceTray runs the engine on engine_url's port
+    engine_program: str = ""  # program mode: a command line; "" = the engine found on this computer
+    docker_image: str = DEFAULT_IMAGE  # docker mode
+    engine_start: str = START_WITH_APP  # an engine AceTray runs starts with the proxy, or on the first play
+    engine_log: str = ""  # where an engine AceTray runs writes its output ("" = not kept)
     playlist_refresh_hours: int = 6  # refresh the playlists this often; 0: only when asked
     playlists: tuple[str, ...] = ()  # sources added for this run only (`--playlist`), never saved
 

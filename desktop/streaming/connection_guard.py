@@ -55,6 +55,9 @@ class RateLimitedLog:
         self._held: dict[str, int] = {}
 
     def warning(self, kind: str, message: str, *args: object) -> None:
+        self.log(logging.WARNING, kind, message, *args)
+
+    def log(self, level: int, kind: str, message: str, *args: object, exc_info: object = None) -> None:
         now = self._clock()
         if now - self._last.get(kind, -self._every) < self._every:
             self._held[kind] = self._held.get(kind, 0) + 1
@@ -62,7 +65,7 @@ class RateLimitedLog:
         held = self._held.pop(kind, 0)
         suffix = f" ({held} more like it not logged)" if held else ""
         self._last[kind] = now
-        self._logger.warning(message + suffix, *args)
+        self._logger.log(level, message + suffix, *args, exc_info=exc_info)  # type: ignore[arg-type]
 
 
 class ConnectionGuard:

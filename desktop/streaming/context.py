@@ -12,17 +12,16 @@ reaches running streams at their next use, without telling them.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import logging
 
 import aiohttp
 
 from desktop.streaming.config import ProxyConfig
-from desktop.streaming.engine import EngineClient, EngineError, EngineSession
+from desktop.streaming.engine import EngineClient
 from desktop.streaming.events import EventSink
+from desktop.streaming.session_stopper import SessionStopper
 
-log = logging.getLogger(__name__)
+__all__ = ["CoreContext", "CoreStopped", "Counters", "SessionStopper"]
 
 
 class CoreStopped(RuntimeError):
@@ -40,44 +39,6 @@ class Counters:
     def next_client_id(self) -> int:
         """Unique over the service's life, so the window never confuses a new player with a gone one."""
         return next(self._client_ids)
-
-
-class SessionStopper:
-    """Sends the engine's `method=stop` for finished sessions in the background, tracked.
-
-    A closing stream must not wait for the engine (its players are told at
-    once), but a shutdown must, briefly: otherwise the engine keeps a session
-    running that nobody reads. So stops run as tasks kept here, and `wait`
-    gives them a bounded time.
-    """
-
-    def __init__(self) -> None:
-        self._pending: set[asyncio.Task[None]] = set()
-
-    def stop_later(self, engine: EngineClient, session: EngineSession) -> None:
-        if not session.command_url:
-            return  # the engine gave no way to stop it (minimal answers): it times out on its own
-        task = asyncio.get_running_loop().create_task(self._stop(engine, session.command_url))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
-
-    async def wait(self, timeout: float) -> bool:
-        """Wait up to `timeout` s for the stops under way; True when all of them finished."""
-        if not self._pending:
-            return True
-        _, not_done = await asyncio.wait(set(self._pending), timeout=timeout)
-        return not not_done
-
-    @staticmethod
-    async def _stop(engine: EngineClient, command_url: str) -> None:
-        try:
-            await engine.stop(command_url)
-        except EngineError as exc:
-            log.warning("could not stop engine session: %s", exc)
 
 
 class CoreContext:

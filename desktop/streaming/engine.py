@@ -11,17 +11,24 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import aiohttp
+
+from desktop.streaming.engine_params import FORWARDED
 
 # The engine may hold a session start for several seconds; "500 start timeout"
 # arrives after about 7 s. Beyond this it is not coming.
 START_TIMEOUT = 30.0
 CONTROL_TIMEOUT = 5.0  # stat, stop, version: cheap calls that answer at once
 _MAX_ERROR_TEXT = 200
+# The engine's JSON answers are a few hundred bytes. A larger one is a broken
+# (or hostile) engine: it is refused, never read whole into memory.
+MAX_ANSWER_BYTES = 1024 * 1024
+_MAX_ERROR_BYTES = 4096  # of an error body, only the start is shown to anyone
 
 
 class EngineError(Exception):
@@ -34,6 +41,12 @@ class EngineError(Exception):
 
 class EngineUnreachable(EngineError):
     """Nothing answers at the engine URL."""
+
+
+def _too_large() -> EngineError:
+    return EngineError(
+        f"AceStream engine answered more than {MAX_ANSWER_BYTES // 1024} KB where a short answer belongs"
+    )
 
 
 @dataclass(frozen=True)
@@ -59,8 +72,42 @@ class EngineStats:
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # None, "fast", a list; Infinity
         return None
+
+
+def _text(value: Any) -> str:
+    """An engine-supplied value for a message: a string or a number as it is, anything else described."""
+    if isinstance(value, (str, int, float)):
+        return str(value)[:_MAX_ERROR_TEXT]
+    return f"an unexpected {_shape(value)}"
+
+
+def _shape(value: Any) -> str:
+    return {dict: "object", list: "list", bool: "true/false", int: "number", float: "number"}.get(
+        type(value), "value"
+    )
+
+
+def _optional_str(response: dict[str, Any], key: str) -> str | None:
+    """A key that must be a string when present; any other type is a broken answer, said plainly."""
+    value = response.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise EngineError(f"AceStream engine answered something unexpected: {key} is a {_shape(value)}, not text")
+
+
+async def _read_at_most(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    """Up to `limit` bytes of the body and whether there was more; never reads further."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = await resp.content.read(limit + 1 - size)
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)[:limit], True
 
 
 class EngineClient:
@@ -81,7 +128,10 @@ class EngineClient:
         """
         if not url:
             return None
-        parts = urlsplit(urljoin(self.base_url + "/", url))
+        try:
+            parts = urlsplit(urljoin(self.base_url + "/", url))
+        except ValueError as exc:  # "http://[::1", a port out of range
+            raise EngineError(f"AceStream engine answered a URL that is not one: {url[:60]!r}") from exc
         return urlunsplit((self._base.scheme, self._base.netloc, parts.path, parts.query, ""))
 
     def _unreachable(self) -> EngineUnreachable:
@@ -93,8 +143,15 @@ class EngineClient:
             async with self._http.get(
                 url, params=params, timeout=aiohttp.ClientTimeout(total=timeout), allow_redirects=False
             ) as resp:
-                body = await resp.read()
                 status = resp.status
+                if status >= 400:
+                    body, _more = await _read_at_most(resp, _MAX_ERROR_BYTES)  # the rest is never read
+                elif (resp.content_length or 0) > MAX_ANSWER_BYTES:
+                    raise _too_large()
+                else:
+                    body, more = await _read_at_most(resp, MAX_ANSWER_BYTES)
+                    if more:
+                        raise _too_large()
         except aiohttp.ClientConnectorError as exc:
             raise self._unreachable() from exc
         except asyncio.TimeoutError as exc:
@@ -110,27 +167,33 @@ class EngineClient:
         except ValueError as exc:
             snippet = " ".join(text[:60].split())
             raise EngineError(f"AceStream engine answered something that is not JSON: {snippet!r}") from exc
+        except RecursionError as exc:  # "[[[[...": valid JSON nested deeper than Python recurses
+            raise EngineError("AceStream engine answered JSON nested too deeply to read") from exc
 
     # --- API -----------------------------------------------------------------------------
     async def start(self, kind: str, content_id: str, extra: Mapping[str, str]) -> EngineSession:
         """Start a session with a fresh pid: the engine serves one reader per pid."""
-        params = dict(extra)
+        # The allow-list again, here where the engine is called: whatever a route passes,
+        # only harmless preferences reach the engine (docs/engine-api.md).
+        params = {name: value for name, value in extra.items() if name in FORWARDED}
         params.update({kind: content_id, "format": "json", "pid": uuid.uuid4().hex})
         data = await self._get_json(f"{self.base_url}/ace/getstream", params, START_TIMEOUT)
         if not isinstance(data, dict):
             raise EngineError("AceStream engine answered an unexpected JSON value")
         if data.get("error"):
-            raise EngineError(f"AceStream engine error: {str(data['error'])[:_MAX_ERROR_TEXT]}")
+            raise EngineError(f"AceStream engine error: {_text(data['error'])}")
         response = data.get("response")
         if not isinstance(response, dict) or not response.get("playback_url"):
             raise EngineError("AceStream engine answered without a playback URL")
-        playback = self.rewrite(str(response["playback_url"]))
+        # Every field is checked before use: a number where a URL belongs is the engine's fault (502),
+        # not a crash in the proxy (500).
+        playback = self.rewrite(_optional_str(response, "playback_url"))
         assert playback is not None
         return EngineSession(
             playback_url=playback,
-            stat_url=self.rewrite(response.get("stat_url")),
-            command_url=self.rewrite(response.get("command_url")),
-            infohash=response.get("infohash"),
+            stat_url=self.rewrite(_optional_str(response, "stat_url")),
+            command_url=self.rewrite(_optional_str(response, "command_url")),
+            infohash=_optional_str(response, "infohash"),
             is_live=bool(response.get("is_live", 1)),
         )
 
@@ -139,9 +202,10 @@ class EngineClient:
         response = data.get("response") if isinstance(data, dict) else None
         if not isinstance(response, dict):
             error = data.get("error") if isinstance(data, dict) else None
-            raise EngineError(f"AceStream engine stat error: {error or 'no response'}")
+            raise EngineError(f"AceStream engine stat error: {_text(error) if error else 'no response'}")
+        status = response.get("status")
         return EngineStats(
-            status=str(response["status"]) if response.get("status") is not None else None,
+            status=status[:20] if isinstance(status, str) else None,
             peers=_int_or_none(response.get("peers")),
             speed_down_kbps=_int_or_none(response.get("speed_down")),
             speed_up_kbps=_int_or_none(response.get("speed_up")),
@@ -155,15 +219,17 @@ class EngineClient:
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
         data = await self._get_json(url, None, timeout)
         error = data.get("error") if isinstance(data, dict) else "unexpected answer"
-        if error and "unknown playback session" not in str(error):
-            raise EngineError(f"AceStream engine could not stop the session: {error}")
+        if error and "unknown playback session" not in _text(error):
+            raise EngineError(f"AceStream engine could not stop the session: {_text(error)}")
 
     async def version(self, timeout: float = CONTROL_TIMEOUT) -> str:
         data = await self._get_json(
             f"{self.base_url}/webui/api/service", {"method": "get_version"}, timeout
         )
         result = data.get("result") if isinstance(data, dict) else None
-        if not isinstance(result, dict) or not result.get("version"):
+        if not isinstance(result, dict) or not isinstance(result.get("version"), (str, int, float)):
             error = data.get("error") if isinstance(data, dict) else None
-            raise EngineError(f"AceStream engine did not report a version ({error or 'unexpected answer'})")
-        return str(result["version"])
+            raise EngineError(
+                f"AceStream engine did not report a version ({_text(error) if error else 'unexpected answer'})"
+            )
+        return _text(result["version"])

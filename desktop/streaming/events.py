@@ -45,12 +45,17 @@ class EventSink:
         self._log = logger or _log
         self._namer = namer
 
-    def emit(self, level: str, message: str, content_id: str | None = None) -> None:
+    def emit(self, level: str, message: str, content_id: str | None = None, *, detail: str | None = None) -> None:
+        """`message` is a sentence for a person; `detail` (an exception's text) goes to the log and a tooltip."""
         name = self._namer(content_id) if content_id and self._namer is not None else None
         # The log line names the channel (first 8 hex, and its name when a playlist
         # gives one) so a log read alone still says which one.
         prefix = f"[{content_id[:8]}{f' {name}' if name else ''}] " if content_id else ""
-        self._log.log(log_level(level), "%s%s", prefix, message, stacklevel=2)  # the emitter's line
+        suffix = f" ({detail})" if detail else ""
+        self._log.log(log_level(level), "%s%s%s", prefix, message, suffix, stacklevel=2)  # the emitter's line
+        extra = {"detail": detail} if detail else {}
         self._handler(
-            ProxyEvent(time=time.time(), level=level, message=message, content_id=content_id, channel=name)
+            ProxyEvent(
+                time=time.time(), level=level, message=message, content_id=content_id, extra=extra, channel=name
+            )
         )

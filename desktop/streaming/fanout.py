@@ -120,20 +120,6 @@ class Subscriber:
             room.set()
         return self._chunks.popleft()
 
-    async def take_batch(self, loop_time: Callable[[], float], max_bytes: int) -> list[bytes]:
-        """The oldest queued chunks, at least one and at most ~`max_bytes`, waiting for one.
-
-        A player that is behind gets several chunks in one system call; the
-        bound keeps one turn short so 50 busy players still share the loop.
-        """
-        first = await self.take(loop_time)
-        batch, size, chunks = [first], len(first), self._chunks
-        while chunks and size + len(chunks[0]) <= max_bytes:
-            chunk = chunks.popleft()
-            batch.append(chunk)
-            size += len(chunk)
-        return batch
-
     # --- bookkeeping ----------------------------------------------------------------------
     @property
     def queued(self) -> int:
@@ -189,6 +175,9 @@ class Fanout:
         self.subscribers: dict[int, Subscriber] = {}
         self._bytes_out_of_gone = 0  # what players that left were sent
         self.room = asyncio.Event()  # set when a player takes, joins or leaves
+        # Players without a queue here (HLS viewers read segments cut from every
+        # chunk): while any is present the reader never pauses for the queues.
+        self.queueless_players = 0
         self.clear_backlog()
 
     def clear_backlog(self) -> None:
@@ -208,9 +197,9 @@ class Fanout:
 
     @property
     def all_backed_up(self) -> bool:
-        """Every player has half its queue waiting: reading on would only make drops."""
+        """Every player has half its queue waiting (and none reads without one): reading on would only make drops."""
         subscribers = self.subscribers
-        return bool(subscribers) and all(s.backed_up for s in subscribers.values())
+        return bool(subscribers) and not self.queueless_players and all(s.backed_up for s in subscribers.values())
 
     async def wait_for_a_taker(self) -> None:
         """Wait while every player is backed up, until one takes (or joins, or leaves).
@@ -257,16 +246,20 @@ class Fanout:
             pat = self._last_pat
             self._join = pat if pat and pat[0] >= self._first_index else (self._first_index, 0)
 
-    def join(self, client_id: int, info: ClientInfo, maxsize: int, now: float) -> Subscriber:
-        """A new player's queue, starting with the backlog from the join point (sliced once, for it)."""
-        subscriber = Subscriber(client_id, info, maxsize, now, room=self.room)
+    def backlog(self) -> list[bytes]:
+        """The chunks a joiner starts with: from the join point on (the first one sliced, for it)."""
         backlog = list(self._backlog)
         if self._join is not None and backlog:
             skip = self._join[0] - self._first_index
             backlog = backlog[skip:]
             if backlog and self._join[1]:
                 backlog[0] = backlog[0][self._join[1] :]
-        subscriber.prefill(backlog)
+        return backlog
+
+    def join(self, client_id: int, info: ClientInfo, maxsize: int, now: float) -> Subscriber:
+        """A new player's queue, starting with the backlog from the join point."""
+        subscriber = Subscriber(client_id, info, maxsize, now, room=self.room)
+        subscriber.prefill(self.backlog())
         self.subscribers[client_id] = subscriber
         self.room.set()
         return subscriber

@@ -8,8 +8,11 @@ when they close; they never see the registry itself.
 
 from __future__ import annotations
 
+import asyncio
+import math
 from collections.abc import Mapping
 
+from desktop.streaming.channel_quota import NewChannelQuota
 from desktop.streaming.context import CoreContext
 from desktop.streaming.fanout import StreamEnded
 from desktop.streaming.snapshot import StreamSnapshot
@@ -21,7 +24,15 @@ MAX_CHANNELS = 16
 
 
 class TooManyChannels(Exception):
-    """A new channel was asked for while MAX_CHANNELS are open; str() is for the player."""
+    """MAX_CHANNELS are open and every one has players; str() is for the player."""
+
+
+class TooManyNewChannels(Exception):
+    """This client address opened its share of new channels for now; str() is for the player."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class RegistryClosed(Exception):
@@ -33,20 +44,55 @@ class StreamRegistry:
         self._context = context
         self._streams: dict[ChannelKey, LiveStream] = {}
         self._closed = False
+        self.quota = NewChannelQuota(clock=asyncio.get_running_loop().time)
 
-    def get_or_create(self, key: ChannelKey, extra: Mapping[str, str]) -> LiveStream:
+    def get_or_create(self, key: ChannelKey, extra: Mapping[str, str], client: str | None = None) -> LiveStream:
+        """The channel's stream, started when it is not open; `client` (an address) is held to its quota.
+
+        Raises RegistryClosed, TooManyNewChannels (the client's quota) or TooManyChannels (the cap).
+        """
         stream = self._streams.get(key)
         if stream is None:
             if self._closed:
                 raise RegistryClosed("AceTray is stopping")
-            if len(self._streams) >= MAX_CHANNELS:
-                raise TooManyChannels(f"AceTray already has {MAX_CHANNELS} channels open; close one first")
+            if client is not None and not self.quota.allows(client):
+                wait = self.quota.retry_after(client)
+                raise TooManyNewChannels(
+                    f"Too many new channels from {client} (at most {self.quota.per_minute} a minute): "
+                    f"wait {math.ceil(wait)} s, or watch a channel that is already open",
+                    wait,
+                )
+            if len(self._streams) >= MAX_CHANNELS and not self._make_room():
+                raise TooManyChannels(
+                    f"AceTray already has {MAX_CHANNELS} channels open, each with players: "
+                    "stop watching one of them, then try again"
+                )
+            if client is not None:
+                self.quota.spend(client)
             stream = LiveStream(key, extra, self._context, on_closed=self._forget)
             self._streams[key] = stream
             self._context.counters.sessions_started += 1
             self._context.events.emit("info", "Starting channel", key.content_id)
             stream.start()
         return stream
+
+    def _make_room(self) -> bool:
+        """Close the channel that has lingered longest without players; False when every one has players.
+
+        Lingering keeps a channel warm for zapping back; it must never keep a
+        player out (hit-and-run requests would otherwise fill the cap for the
+        linger time, again and again).
+        """
+        idle = [s for s in self._streams.values() if s.player_count == 0 and not s.closed]
+        if not idle:
+            return False
+        now = asyncio.get_running_loop().time()
+        oldest = min(idle, key=lambda s: now if s.lingering_since is None else s.lingering_since)
+        self._context.events.emit(
+            "info", f"Channel closed to make room for a new one ({MAX_CHANNELS} open)", oldest.key.content_id
+        )
+        oldest.close(StreamEnded("closed to make room for another channel", 503))
+        return True
 
     def get(self, key: ChannelKey) -> LiveStream | None:
         return self._streams.get(key)
@@ -68,8 +114,17 @@ class StreamRegistry:
     def close_all(self, reason: str) -> None:
         """Stop every stream and refuse new ones; the engine stops run on in the context's stopper."""
         self._closed = True
+        self.end_all(reason)
+
+    def end_all(self, reason: str) -> None:
+        """Stop every stream now (players are told `reason`); new ones may start later."""
         for stream in list(self._streams.values()):
             stream.close(StreamEnded(reason, 503))
+
+    def switch_engine(self) -> None:
+        """The engine changed: every channel reconnects on the new one; players stay."""
+        for stream in list(self._streams.values()):
+            stream.switch_engine()
 
     def snapshot(self) -> tuple[StreamSnapshot, ...]:
         return tuple(stream.snapshot() for stream in self._streams.values())

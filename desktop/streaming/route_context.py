@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from desktop.streaming.access import AccessPolicy
 from desktop.streaming.channels.state import ChannelsState
+from desktop.streaming.config import ProxyConfig
 from desktop.streaming.registry import StreamRegistry
 from desktop.streaming.snapshot import ProxySnapshot
 
@@ -22,6 +24,8 @@ from desktop.streaming.snapshot import ProxySnapshot
 class RouteContext:
     registry: StreamRegistry  # this run's channels
     snapshot: Callable[[], ProxySnapshot]  # the whole proxy's picture, for the status API
+    config: Callable[[], ProxyConfig]  # the settings in force now (they change while running)
+    access: Callable[[], AccessPolicy] = AccessPolicy  # the access rules' current policy, read per request
     channels: Callable[[], ChannelsState] = ChannelsState  # the playlists' channels and favourites
 
 

@@ -9,7 +9,8 @@ tests/bench/bench_proxy.py): one write, one counter update, one take.
 from __future__ import annotations
 
 import asyncio
-import re
+import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,20 +19,16 @@ from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.base_protocol import BaseProtocol
 
+from desktop.streaming.engine_params import engine_params
 from desktop.streaming.fanout import ClientInfo, StreamEnded, Subscriber
 from desktop.streaming.ids import is_content_id, normalize
-from desktop.streaming.registry import RegistryClosed, TooManyChannels
+from desktop.streaming.registry import RegistryClosed, TooManyChannels, TooManyNewChannels
 from desktop.streaming.route_context import route_context
-from desktop.streaming.stream import ChannelKey
+from desktop.streaming.stream import ChannelKey, LiveStream
 
 SELECTORS = ("id", "content_id", "infohash")
-# Never forwarded: selectors, what the proxy sets itself, and what would make
-# the engine fetch an arbitrary URL or change the answer's shape.
-NOT_FORWARDED = frozenset(SELECTORS) | {"pid", "format", "url", "magnet", "use_api_events", "stream"}
-_PARAM_NAME = re.compile(r"\A[a-z][a-z0-9_]{0,39}\Z")
-MAX_FORWARDED = 16
-MAX_VALUE_LEN = 200
-WRITE_BATCH_BYTES = 128 * 1024  # at most ~2 chunks per system call: fewer calls, turns still short for fairness
+
+log = logging.getLogger(__name__)
 
 
 class TsResponse(web.StreamResponse):
@@ -64,17 +61,23 @@ def parse_stream_request(query: Mapping[str, str]) -> StreamRequest:
     values = query.getall(name) if hasattr(query, "getall") else [query[name]]
     if len(values) != 1 or not is_content_id(values[0]):
         raise web.HTTPBadRequest(text=f"Invalid {name}: expected 40 hexadecimal characters\n")
-    extra: dict[str, str] = {}
-    for key, value in query.items():
-        if key in NOT_FORWARDED:
-            continue
-        if not _PARAM_NAME.match(key) or len(value) > MAX_VALUE_LEN or "\n" in value or "\r" in value:
-            raise web.HTTPBadRequest(text=f"Invalid parameter {key[:40]!r}\n")
-        extra[key] = value
-    if len(extra) > MAX_FORWARDED:
-        raise web.HTTPBadRequest(text="Too many parameters\n")
+    params = engine_params(query.items(), SELECTORS)
+    if params.dropped:
+        # Debug only: IPTV apps add parameters of their own; the engine never sees them.
+        log.debug("not forwarded to the engine: %s", ", ".join(repr(name) for name in params.dropped))
     kind = "infohash" if name == "infohash" else "id"
-    return StreamRequest(ChannelKey(kind, normalize(values[0])), extra)
+    return StreamRequest(ChannelKey(kind, normalize(values[0])), params.forwarded)
+
+
+def open_channel(request: web.Request, wanted: StreamRequest) -> LiveStream:
+    """The channel's stream, started if need be for this client; its refusals as HTTP errors."""
+    try:
+        return route_context(request).registry.get_or_create(wanted.key, wanted.extra, client=request.remote or "?")
+    except TooManyNewChannels as exc:
+        retry = str(max(1, math.ceil(exc.retry_after)))
+        raise web.HTTPTooManyRequests(text=f"{exc}\n", headers={"Retry-After": retry}) from None
+    except (TooManyChannels, RegistryClosed) as exc:
+        raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
 
 
 def _peer(request: web.Request) -> str:
@@ -90,10 +93,7 @@ async def getstream(request: web.Request) -> web.StreamResponse:
     if request.method == "HEAD":
         # Kodi and IPTV apps probe first; answering must not start a session.
         return web.Response(status=200, headers={"Content-Type": "video/mp2t"})
-    try:
-        stream = route_context(request).registry.get_or_create(wanted.key, wanted.extra)
-    except (TooManyChannels, RegistryClosed) as exc:
-        raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
+    stream = open_channel(request, wanted)
     subscriber = stream.subscribe(
         ClientInfo(_peer(request), request.headers.get("User-Agent", "")[:200], time.time())
     )
@@ -132,12 +132,13 @@ async def _pump(
 ) -> None:
     """Copy the player's queue to its socket until the stream ends or the player leaves.
 
-    The body is raw MPEG-TS (no framing), so after the headers the chunks go
-    straight to the transport: several per system call when the player is
-    behind, with aiohttp's own flow control (pause while the socket is full).
+    The body is raw MPEG-TS (no framing), so after the headers each chunk goes
+    straight to the transport, with aiohttp's own flow control (wait while the
+    player's socket is full). Measured with tests/bench/bench_proxy.py: ~10 %
+    less CPU per GB than `response.write`; writing two chunks per call saved
+    nothing more and doubled the join latency, so it is one chunk per turn.
     """
     write = transport.write
-    writelines = transport.writelines if _writes_vectored(transport) else None
     while True:
         if protocol.writing_paused:
             await writer.drain()  # the player's socket is full: wait until it takes
@@ -145,22 +146,11 @@ async def _pump(
             # More is waiting and nothing had to wait: yield, so that one busy
             # player cannot hold the loop while others (and status requests) queue up.
             await asyncio.sleep(0)
-        batch = await subscriber.take_batch(clock, WRITE_BATCH_BYTES)
+        chunk = await subscriber.take(clock)
         if transport.is_closing():
             return
-        if len(batch) == 1:
-            write(batch[0])
-        elif writelines is not None:
-            writelines(batch)
-        else:
-            for chunk in batch:
-                write(chunk)
-        subscriber.bytes_sent += sum(map(len, batch))
-
-
-def _writes_vectored(transport: asyncio.BaseTransport) -> bool:
-    """Whether writelines sends its buffers in one call without joining them (uvloop, Python >= 3.12)."""
-    return type(transport).writelines is not asyncio.WriteTransport.writelines
+        write(chunk)
+        subscriber.bytes_sent += len(chunk)
 
 
 def add_routes(app: web.Application) -> None:

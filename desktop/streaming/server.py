@@ -1,6 +1,6 @@
 """The proxy's aiohttp application, assembled from one route module per concern.
 
-Each route module (`routes_stream`, `routes_api`, and later HLS, channels,
+Each route module (`routes_stream`, `routes_hls`, `routes_api`, and later channels,
 playlist, page) exposes `add_routes(app)` and reads a `RouteContext`, never
 the service; this module only puts them together, so a feature adds its
 module and one line here.
@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from desktop.streaming import routes_api, routes_channels, routes_stream
+from desktop.streaming import routes_api, routes_channels, routes_hls, routes_page, routes_stream
+from desktop.streaming.access import access_middleware
 from desktop.streaming.route_context import ROUTE_CONTEXT, RouteContext
 
 
 def build_app(context: RouteContext) -> web.Application:
-    app = web.Application()
+    # Access rules first, for every route: a refused request never reaches a handler.
+    app = web.Application(middlewares=[access_middleware(context.access)])
     app[ROUTE_CONTEXT] = context
     routes_stream.add_routes(app)
+    routes_hls.add_routes(app)
     routes_api.add_routes(app)
     routes_channels.add_routes(app)
+    routes_page.add_routes(app)
     return app

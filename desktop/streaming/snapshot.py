@@ -6,8 +6,13 @@ across threads as values; nothing in them refers back to live objects.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from desktop.streaming.engine import EngineStats
+
+from desktop.streaming.engine_host.state import EngineSnapshot
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,7 @@ class ClientSnapshot:
     rate_bps: float  # bytes per second over the last few seconds
     dropped_chunks: int
     state: str  # "waiting" | "playing" | "lagging" | "closed"
+    kind: str = "TS"  # "TS": one endless MPEG-TS connection; "HLS": fetches playlists and segments
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class ProxySnapshot:
     taken_at: float = 0.0
     error: str | None = None  # why the proxy is not running, when it is not
     demo_engine: bool = False  # the engine is the built-in demo engine
+    engine_host: EngineSnapshot | None = None  # the engine AceTray runs itself; None when the user runs it
 
     @property
     def player_count(self) -> int:
@@ -72,3 +79,29 @@ class ProxyEvent:
     content_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     channel: str | None = None  # the channel's name when a playlist names `content_id`
+
+
+def stream_picture(
+    kind: str, content_id: str, state: str, stats: "EngineStats | None", clients: tuple[ClientSnapshot, ...], **counts: Any
+) -> StreamSnapshot:
+    """A stream's snapshot, with no figure that is no longer true.
+
+    While nothing flows (starting, reconnecting, stalled) the engine's peers and
+    speeds are not shown, and no player is called "playing".
+    """
+    flowing = state in ("playing", "lingering")
+    if not flowing:
+        stats = None
+        clients = tuple(replace(c, state="waiting") if c.state == "playing" else c for c in clients)
+    return StreamSnapshot(
+        content_id=content_id,
+        kind=kind,
+        name=None,
+        state=state,
+        engine_status=stats.status if stats else None,
+        peers=stats.peers if stats else None,
+        speed_down_kbps=stats.speed_down_kbps if stats else None,
+        speed_up_kbps=stats.speed_up_kbps if stats else None,
+        clients=clients,
+        **counts,
+    )

@@ -9,14 +9,18 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from desktop.streaming.channels import elide_id
+from desktop.ui.engine_view import EngineMenuEntry
 
 
 class AppActions(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.start_stop = QAction("Start proxy", self)
+        self.engine = QAction("Start engine", self)  # the engine AceTray runs (Settings → Engine)
+        self.engine_stops = False  # what `engine` does when triggered now
         self.copy_link = QAction("Copy stream link…", self)
         self.open_player = QAction("Open in player…", self)
+        self.share = QAction("Share with devices…", self)
         self.show_window = QAction("Show window", self)
         self.settings = QAction("Settings…", self)
         self.start_on_login = QAction("Start on login", self)
@@ -31,6 +35,12 @@ class AppActions(QObject):
     def set_running(self, running: bool, busy: bool = False) -> None:
         self.start_stop.setText("Stop proxy" if running else "Start proxy")
         self.start_stop.setEnabled(not busy)
+
+    def set_engine(self, entry: EngineMenuEntry) -> None:
+        self.engine.setText(entry.text)
+        self.engine.setEnabled(entry.enabled)
+        self.engine.setToolTip(entry.tooltip)
+        self.engine_stops = entry.stops
 
     def set_recent(self, entries: Sequence[tuple[str, str | None]], on_pick: Callable[[str], None],
                    verb: str = "Copy link") -> None:
@@ -63,11 +73,14 @@ class AppActions(QObject):
     def fill_menu(self, menu: QMenu) -> None:
         """The tray's right-click menu, in the order the issue lists it."""
         menu.addAction(self.start_stop)
+        menu.addAction(self.engine)
+        menu.setToolTipsVisible(True)  # a disabled Start engine says why
         menu.addSeparator()
         menu.addAction(self.copy_link)
         menu.addAction(self.open_player)
         menu.addMenu(self.favourites_menu)
         menu.addMenu(self.recent_menu)
+        menu.addAction(self.share)
         menu.addSeparator()
         menu.addAction(self.show_window)
         menu.addAction(self.settings)

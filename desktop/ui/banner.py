@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from desktop.streaming.engine_host import EngineSnapshot, EngineState
 from desktop.streaming.snapshot import ProxySnapshot
 
 # Button keys the controller acts on.
@@ -15,6 +16,8 @@ USE_ENGINE = "use-engine"
 OPEN_SETTINGS = "settings"
 START_PROXY = "start"
 DISMISS = "dismiss"
+START_ENGINE = "start-engine"
+DISMISS_OUTDATED = "dismiss-outdated"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ def banner_for(
     demo_engine: bool,
     start_error: str | None = None,
     settings_problem: str | None = None,
+    engine_on_first_play: bool = False,
+    outdated_dismissed: bool = False,
 ) -> BannerSpec | None:
     """The most urgent thing to tell the user, or None when all is well."""
     if snapshot is not None and not snapshot.running and (start_error or snapshot.error):
@@ -39,7 +44,15 @@ def banner_for(
             f"The proxy is not running: {reason}",
             (("Settings…", OPEN_SETTINGS), ("Try again", START_PROXY)),
         )
-    if snapshot is not None and snapshot.running and snapshot.engine_reachable is False and not demo_engine:
+    engine = snapshot.engine_host if snapshot is not None and snapshot.running else None
+    if engine is not None and engine.state is not EngineState.RUNNING and engine.state is not EngineState.EXTERNAL:
+        told = _engine_banner(engine, engine_on_first_play)
+        if told is not None:
+            return told
+    if (
+        snapshot is not None and snapshot.running and snapshot.engine_reachable is False and not demo_engine
+        and snapshot.engine_host is None  # an engine AceTray runs tells its own story
+    ):
         return BannerSpec(
             "warning",
             f"The AceStream engine does not answer at {snapshot.engine_url}. Start AceStream Engine "
@@ -49,11 +62,43 @@ def banner_for(
         )
     if settings_problem:
         return BannerSpec("warning", settings_problem, (("Settings…", OPEN_SETTINGS), ("Dismiss", DISMISS)))
+    if engine is not None and engine.outdated and not outdated_dismissed:
+        return BannerSpec(
+            "warning",
+            f"Your AceStream engine ({engine.version}) is older than 3.2. Some internet providers cut such "
+            "engines every 12–15 minutes: update AceStream (acestream.org), or run it in Docker "
+            "(Settings → Engine).",
+            (("Settings…", OPEN_SETTINGS), ("Dismiss", DISMISS_OUTDATED)),
+        )
     if demo_engine and snapshot is not None and snapshot.running:
         return BannerSpec(
             "info",
             "The demo engine is in use: every channel id plays a generated test stream, not real AceStream content.",
             (("Use AceStream engine", USE_ENGINE),),
+        )
+    return None
+
+
+def _engine_banner(engine: EngineSnapshot, on_first_play: bool) -> BannerSpec | None:
+    """What to say about the engine AceTray runs while it is not running."""
+    if engine.state is EngineState.FAILED:
+        return BannerSpec(
+            "error",
+            f"The AceStream engine could not be started: {engine.reason}",
+            (("Try again", START_ENGINE), ("Settings…", OPEN_SETTINGS)),
+        )
+    if engine.state is EngineState.RESTARTING:
+        return BannerSpec(
+            "warning",
+            f"The AceStream engine stopped unexpectedly; AceTray is restarting it (attempt {max(engine.attempt, 1)}). "
+            "Players reconnect once it is back.",
+        )
+    if engine.state is EngineState.STARTING:
+        return BannerSpec("info", "Starting the AceStream engine… Channels start as soon as it answers.")
+    if engine.state is EngineState.STOPPED and not on_first_play:
+        return BannerSpec(
+            "info", "The AceStream engine is stopped: players cannot watch until it runs.",
+            (("Start engine", START_ENGINE),),
         )
     return None
 

@@ -12,18 +12,23 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QWidget
 
+from desktop import paths
 from desktop.app import CoreHost
 from desktop.launch import RunSettings
 from desktop.streaming.channels import Channel, ChannelKey, ChannelsView, InvalidSource, elide_id, source_label
+from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui.actions import AppActions
 from desktop.ui.channels_model import channel_title
 from desktop.ui.channels_view import ChannelsPane
 from desktop.ui.formatting import count_phrase
 from desktop.ui.link_commands import LinkCommands
+from desktop.ui.logo_cache import LogoDiskCache
+from desktop.ui.logos import LogoProvider
+from desktop.ui.main_window import MainWindow
 from desktop.ui.playlists_dialog import PlaylistsDialog
 from desktop.ui.proxy_control import Notify, ProxyControl
 from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
@@ -33,6 +38,17 @@ T = TypeVar("T")
 
 
 class ChannelCommands:
+    @classmethod
+    def in_window(cls, window: MainWindow, *, player_system: object = None, **commands: Any) -> ChannelCommands:
+        """The Channels tab beside the window's live view, its logos cached in the cache folder."""
+        logos = LogoProvider(LogoDiskCache(paths.cache_dir() / "logos"), parent=window)
+        pane = ChannelsPane(logos)
+        window.tabs.addTab(pane, "Channels")
+        pane.count_changed.connect(
+            lambda count, tabs=window.tabs: tabs.setTabText(tabs.indexOf(pane), f"Channels ({count:,})")
+        )
+        return cls(pane=pane, **commands)
+
     def __init__(
         self,
         *,
@@ -76,6 +92,10 @@ class ChannelCommands:
         if view.state.catalog is not old.state.catalog or view.state.favourites != old.state.favourites:
             self._refresh_favourites_menu()
             self._links.refresh_recent()  # names may have arrived
+
+    def show_snapshot(self, snapshot: ProxySnapshot) -> None:
+        """The channels playing now are shown in bold in the list."""
+        self.pane.set_playing(frozenset((s.kind, s.content_id) for s in snapshot.streams))  # type: ignore[misc]
 
     def name_for(self, content_id: str) -> str | None:
         catalog = self.view.state.catalog

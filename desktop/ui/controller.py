@@ -11,39 +11,38 @@ reached through `CoreHost`'s named methods only.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from pathlib import Path
 from typing import Callable, Sequence
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from desktop import autostart as autostart_mod
-from desktop import paths
 from desktop import settings as settings_store
 from desktop.app import CoreHost
-from desktop.launch import LaunchOptions, RunSettings
+from desktop.launch import LaunchOptions, RunSettings, is_loopback
 from desktop.settings import Settings
-from desktop.streaming.config import ProxyConfig
+from desktop.streaming.config import START_ON_PLAY, ProxyConfig
 from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot
 from desktop.ui import banner as banner_keys
 from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import banner_for
 from desktop.ui.channel_commands import ChannelCommands
-from desktop.ui.channels_view import ChannelsPane
-from desktop.ui.formatting import count_phrase
+from desktop.ui.confirm import ask_before_cutting
+from desktop.ui.engine_view import engine_menu_entry
 from desktop.ui.link_commands import LinkCommands
-from desktop.ui.links import link_host, stream_link
-from desktop.ui.logo_cache import LogoDiskCache
-from desktop.ui.logos import LogoProvider
+from desktop.ui.links import ListenAddress, base_url, lan_addresses
+from desktop.ui.log_folder import FolderOpener, show_log_folder
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notifier import Notifier
 from desktop.ui.proxy_control import ProxyControl
 from desktop.ui.settings_flow import SettingsFlow
+from desktop.ui.share_dialog import ShareDialog, ShareTarget
 from desktop.ui.tick_monitor import TickMonitor
 from desktop.ui.tray import TrayIcon, tray_status
 from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
@@ -54,8 +53,12 @@ SNAPSHOT_INTERVAL_MS = 1000
 # Quit must finish within 2 s even if the engine hangs: this much for the
 # engine stop commands, a little for the core thread, the rest is slack.
 QUIT_STOP_BUDGET = 1.0
+# The engine AceTray runs is asked to stop, then ended by force after the supervisor's
+# grace (5 s); past this budget the engine's guard ends it as AceTray exits.
+ENGINE_QUIT_BUDGET = 8.0
 CORE_JOIN_BUDGET = 0.3
 HEALTH_LOG_EVERY_TICKS = 60
+STILL_RUNNING = "AceTray is still running"
 
 
 class AppController(QObject):
@@ -81,7 +84,8 @@ class AppController(QObject):
         self.snapshot: ProxySnapshot | None = None
         self.quitting = False
         self._told_about_tray = False
-        self._link_hint_cache: tuple[tuple[str, int], str] | None = None
+        self._outdated_dismissed = False  # the old-engine warning was read: not shown again this run
+        self._address_cache: tuple[tuple[str, int], str] | None = None
         self.exit_code = 0
 
         self.actions = AppActions(self)
@@ -89,9 +93,11 @@ class AppController(QObject):
         if tray_available is None:
             tray_available = QSystemTrayIcon.isSystemTrayAvailable()
         self.tray: TrayIcon | None = TrayIcon(self.actions) if tray_available else None
-        self.notify = Notifier(self.window, self.tray).notify
+        self.notifier = Notifier(self.window, self.tray)
+        self.notify = self.notifier.notify
         self.tasks = TaskSpawner(lambda title, message, level: self.notify(title, message, level=level))
         self.dialogs = DialogKeeper()
+        self.folder_opener = FolderOpener(self)
         self.proxy = ProxyControl(self.notify)
         shared = dict(
             settings=self.run_settings, proxy=self.proxy, notify=self.notify, tasks=self.tasks,
@@ -104,13 +110,8 @@ class AppController(QObject):
             on_applied=self._after_settings_applied, **shared,
         )
         self.settings_flow.problem = settings_problem
-        self.logos = LogoProvider(LogoDiskCache(paths.cache_dir() / "logos"), parent=self.window)
-        self.channels_pane = ChannelsPane(self.logos)
-        self.window.tabs.addTab(self.channels_pane, "Channels")
-        self.channels_pane.count_changed.connect(self._show_channel_count)
-        self.channels = ChannelCommands(
-            pane=self.channels_pane, links=self.links, apply_settings=self.settings_flow.apply_settings,
-            **{k: v for k, v in shared.items() if k != "player_system"},
+        self.channels = ChannelCommands.in_window(
+            self.window, links=self.links, apply_settings=self.settings_flow.apply_settings, **shared
         )
 
         self.ticks = TickMonitor(SNAPSHOT_INTERVAL_MS / 1000)
@@ -127,13 +128,15 @@ class AppController(QObject):
     def _connect_actions(self) -> None:
         a = self.actions
         a.start_stop.triggered.connect(self.toggle_proxy)
+        a.engine.triggered.connect(self.toggle_engine)
         a.copy_link.triggered.connect(self.links.copy_stream_link)
         a.open_player.triggered.connect(self.links.open_in_player)
         a.show_window.triggered.connect(self.show_window)
+        a.share.triggered.connect(self.open_share_dialog)
         a.settings.triggered.connect(self.open_settings)
         a.start_on_login.toggled.connect(self.settings_flow.set_start_on_login)
         a.open_logs.triggered.connect(self.open_log_folder)
-        a.quit.triggered.connect(self.request_quit)
+        a.quit.triggered.connect(self.confirm_quit)
         self.window.copy_link_requested.connect(self.links.copy_link_for)
         self.window.play_requested.connect(self.links.play_soon)
         self.window.close_requested.connect(self._on_window_close)
@@ -186,7 +189,37 @@ class AppController(QObject):
 
     def toggle_proxy(self) -> None:
         running = self.snapshot is not None and self.snapshot.running
-        self.tasks.spawn(self.proxy.stop() if running else self.proxy.start())
+        if not running:
+            self.tasks.spawn(self.proxy.start())
+            return
+        ask_before_cutting(
+            players=self._players(), title="Stop the proxy?", go="Stop proxy",
+            consequence="Stopping the proxy ends their streams; players cannot connect until you start it again.",
+            then=lambda: self.tasks.spawn(self.proxy.stop()), parent=self._dialog_parent(), dialogs=self.dialogs,
+        )
+
+    def toggle_engine(self) -> None:
+        """Start engine / Stop engine from the menu: stopping asks first when players are watching."""
+        if not self.actions.engine_stops:
+            self.tasks.spawn(self.proxy.start_engine())
+            return
+        ask_before_cutting(
+            players=self._players(), title="Stop the engine?", go="Stop engine",
+            consequence="Stopping the AceStream engine ends their streams.",
+            then=lambda: self.tasks.spawn(self.proxy.stop_engine()), parent=self._dialog_parent(),
+            dialogs=self.dialogs,
+        )
+
+    def confirm_quit(self) -> None:
+        """Quit from the menu or the window: ask first when players are watching."""
+        ask_before_cutting(
+            players=self._players(), title="Quit AceTray?", go="Quit",
+            consequence="Quitting stops their streams.", then=self.request_quit,
+            parent=self._dialog_parent(), dialogs=self.dialogs,
+        )
+
+    def _players(self) -> int:
+        return self.snapshot.player_count if self.snapshot is not None and self.snapshot.running else 0
 
     def _on_tick(self) -> None:
         self.ticks.tick()
@@ -200,16 +233,12 @@ class AppController(QObject):
             return
         self.snapshot = snapshot
         self.links.learn_names(snapshot)
-        self.channels_pane.set_playing(frozenset((s.kind, s.content_id) for s in snapshot.streams))
+        self.channels.show_snapshot(snapshot)
         self._refresh_view()
 
     def _on_event(self, event: ProxyEvent) -> None:
         if not self.quitting:
             self.window.add_event(event)
-
-    def _show_channel_count(self, count: int) -> None:
-        tabs = self.window.tabs
-        tabs.setTabText(tabs.indexOf(self.channels_pane), f"Channels ({count:,})")
 
     def _after_settings_applied(self) -> None:
         self.links.refresh_recent()
@@ -217,35 +246,47 @@ class AppController(QObject):
 
     def _refresh_view(self) -> None:
         snapshot, proxy = self.snapshot, self.proxy
+        address = self._shown_address()
+        first_play = self.settings.engine_start == START_ON_PLAY
         self.actions.set_running(bool(snapshot and snapshot.running), busy=proxy.busy)
+        self.actions.set_engine(engine_menu_entry(snapshot.engine_host if snapshot is not None else None))
         if self.tray is not None:
-            self.tray.show_status(tray_status(snapshot, proxy.start_error))
-        self.window.show_snapshot(snapshot, link_hint=self._link_hint())
+            status = tray_status(snapshot, proxy.start_error, address=address, engine_on_first_play=first_play)
+            self.tray.show_status(status)
+        token = self.run_settings.proxy_config().token
+        hint = f"{address}/ace/getstream?id=<content id>" + (f"&token={token}" if token else "")
+        self.window.engine_on_first_play = first_play
+        self.window.show_snapshot(snapshot, link_hint=hint, address=address)
         self.window.show_banner(
             banner_for(
                 snapshot,
                 demo_engine=self.settings.demo_engine,
                 start_error=proxy.start_error,
                 settings_problem=self.settings_flow.problem,
+                engine_on_first_play=first_play,
+                outdated_dismissed=self._outdated_dismissed,
             )
         )
 
-    def _link_hint(self) -> str:
-        """The example link in the empty channels table.
+    def _shown_address(self) -> str:
+        """The proxy's address as other players reach it: the socket actually listening,
+        with this machine's LAN address in place of 0.0.0.0.
 
         Cached per listen address: finding the LAN address walks the network
         interfaces, which need not happen on every one-second refresh.
         """
-        config = self.run_settings.proxy_config()
-        key = (config.host, config.port)
-        if self._link_hint_cache is None or self._link_hint_cache[0] != key:
-            self._link_hint_cache = (key, stream_link("<content id>", link_host(config.host), config.port))
-        return self._link_hint_cache[1]
+        address = self.links.listen_address()
+        key = (address.host, address.port)
+        if self._address_cache is None or self._address_cache[0] != key:
+            self._address_cache = (key, base_url(address.link_host(), address.port))
+        return self._address_cache[1]
 
     # -- window, banner, logs --------------------------------------------------------
     def show_window(self) -> None:
-        self._link_hint_cache = None  # the LAN address may have changed while hidden
-        self.window.show_snapshot(self.snapshot, link_hint=self._link_hint())
+        self._address_cache = None  # the LAN address may have changed while hidden
+        if not self.window.isVisible():
+            self.window.clear_notice(STILL_RUNNING)  # said when it was closed; not news now
+        self._refresh_view()
         self.window.showNormal()
         self.window.raise_()
         self.window.activateWindow()
@@ -255,26 +296,13 @@ class AppController(QObject):
             self.window.hide()
             if not self._told_about_tray:
                 self._told_about_tray = True
-                self.notify("AceTray is still running", "Streams keep flowing. Quit from the tray menu.")
-            return
-        players = self.snapshot.player_count if self.snapshot else 0
-        if not players:
-            self.request_quit()
+                self.notify(STILL_RUNNING, "Streams keep flowing. Quit from the tray menu.")
             return
         # No tray to return to: closing means quitting, so say what it stops.
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Quit AceTray?",
-            f"{count_phrase(players, 'player')} still watching. Quitting stops their streams.",
-            parent=self.window,
+        ask_before_cutting(
+            players=self._players(), title="Quit AceTray?", go="Quit", consequence="Quitting stops their streams.",
+            then=self.request_quit, otherwise=self.window.showMinimized, parent=self.window, dialogs=self.dialogs,
         )
-        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
-        box.finished.connect(
-            lambda _r: self.request_quit() if box.clickedButton() is quit_button else self.window.showMinimized()
-        )
-        self.dialogs.keep(box)
-        box.open()
 
     def _on_banner_action(self, key: str) -> None:
         if key == banner_keys.USE_DEMO:
@@ -288,11 +316,36 @@ class AppController(QObject):
         elif key == banner_keys.DISMISS:
             self.settings_flow.problem = None
             self._refresh_view()
+        elif key == banner_keys.START_ENGINE:
+            self.tasks.spawn(self.proxy.start_engine())
+        elif key == banner_keys.DISMISS_OUTDATED:
+            self._outdated_dismissed = True
+            self._refresh_view()
+
+    def open_share_dialog(self) -> ShareDialog:
+        """The page and playlist links for other devices, with QR codes; offers LAN sharing when off."""
+        old = self.dialogs.find(ShareDialog)
+        if isinstance(old, ShareDialog):
+            old.close()  # its links may be out of date (LAN sharing, port, token)
+        config = self.run_settings.proxy_config()
+        target = ShareTarget(
+            port=ListenAddress.of(self.snapshot, config).port,
+            token=config.token,
+            lan_sharing=not is_loopback(config.host),
+            addresses=tuple(lan_addresses()),
+        )
+        dialog = ShareDialog(target, parent=self._dialog_parent())
+        dialog.lan_sharing_requested.connect(lambda: self.tasks.spawn(self._share_on_lan()))
+        self.dialogs.keep(dialog)
+        dialog.open()
+        return dialog
+
+    async def _share_on_lan(self) -> None:
+        await self.settings_flow.apply_settings(dataclasses.replace(self.run_settings.saved, lan_sharing=True))
+        self.open_share_dialog()  # again, with the token and the links that now work
 
     def open_log_folder(self) -> None:
-        self._log_dir.mkdir(parents=True, exist_ok=True)
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_dir))):
-            self.notify("Log folder", f"The logs are in {self._log_dir}")
+        show_log_folder(self._log_dir, self.folder_opener, self._dialog_parent, self.dialogs)
 
     # -- quit ---------------------------------------------------------------------------
     def request_quit(self) -> None:
@@ -306,12 +359,14 @@ class AppController(QObject):
         self.quitting = True
         started = time.monotonic()
         self._timer.stop()
+        self.notifier.stop()
         for dialog in list(self.dialogs.open):
             if shiboken6.isValid(dialog):
                 dialog.close()  # type: ignore[attr-defined]
         self.window.hide()
         if self.tray is not None:
             self.tray.hide()
+        self.links.players.release_all()  # players we started keep their windows (player_process.py)
         core = self.proxy.core
         if core is not None:
             try:
@@ -320,7 +375,18 @@ class AppController(QObject):
                 log.warning("the engine did not confirm the stop commands within %.1f s; quitting anyway", QUIT_STOP_BUDGET)
             except Exception:  # noqa: BLE001 - quitting regardless
                 log.exception("stopping the proxy failed while quitting")
+            await self._stop_engine_for_quit(core)
             core.shutdown(CORE_JOIN_BUDGET)
         log.info("%s", self.ticks.stats().log_line())
         log.info("quit took %.2f s", time.monotonic() - started)
         self.finished.emit()
+
+    @staticmethod
+    async def _stop_engine_for_quit(core: CoreHost) -> None:
+        """The engine AceTray runs (if any; the proxy's stop may have done it): politely, then by force."""
+        try:
+            await asyncio.wait_for(core.stop_engine(), ENGINE_QUIT_BUDGET)
+        except asyncio.TimeoutError:
+            log.warning("the engine did not stop within %.1f s; its guard ends it as AceTray exits", ENGINE_QUIT_BUDGET)
+        except Exception:  # noqa: BLE001 - quitting regardless
+            log.exception("stopping the engine failed while quitting")

@@ -30,14 +30,17 @@ _FALLBACK_COLOURS = {
 
 
 def _from_files(stem: str, sizes: tuple[int, ...]) -> QIcon:
+    """The PNGs drawn for each size (crisp at 16–24 px), else the SVG scaled."""
     icon = QIcon()
-    svg = resource_path("icons", f"{stem}.svg")
-    if svg.exists():
-        icon.addFile(str(svg))
     for size in sizes:
         png = resource_path("icons", f"{stem}-{size}.png")
         if png.exists():
             icon.addFile(str(png))
+    if icon.isNull():
+        # An SVG icon keeps only one extra pixmap per mode, so PNGs and SVG are not mixed.
+        svg = resource_path("icons", f"{stem}.svg")
+        if svg.exists():
+            icon.addFile(str(svg))
     return icon
 
 
@@ -54,7 +57,7 @@ def _painted(colour: str) -> QIcon:
 
 
 def tray_icon(state: TrayState) -> QIcon:
-    icon = _from_files(f"tray-{state.value}", (32, 64))
+    icon = _from_files(f"tray-{state.value}", (16, 22, 24, 32, 48, 64))
     return icon if not icon.isNull() else _painted(_FALLBACK_COLOURS[state])
 
 

@@ -8,13 +8,13 @@ from typing import Callable
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from desktop.launch import RunSettings, is_all_interfaces, is_loopback
-from desktop.streaming.config import LOOPBACK
+from desktop.launch import RunSettings
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.link_dialog import LinkDialog
-from desktop.ui.links import LinkRequest, link_host, stream_link
+from desktop.ui.links import LinkRequest, ListenAddress, stream_link
+from desktop.ui.player_process import PlayerLauncher
 from desktop.ui.proxy_control import Notify, ProxyControl
 from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
 
@@ -47,13 +47,19 @@ class LinkCommands:
         self._last_copied: str | None = None
         self._names: dict[str, str] = {}  # content id → channel name, as snapshots tell them
         self.channel_name: Callable[[str], str | None] = lambda _cid: None  # from the playlists
+        self.players = PlayerLauncher()  # the players we started, kept alive and watched
+        self.players.problem.connect(lambda title, message: self._notify(title, message, level="error"))
 
     # -- links -------------------------------------------------------------------
+    def listen_address(self) -> ListenAddress:
+        """Where the proxy actually listens (the bound socket while it runs)."""
+        return ListenAddress.of(self._snapshot(), self._settings.proxy_config())
+
     def stream_link_for(self, content_id: str, local: bool = False, kind: str = "id") -> str:
         """The link to give out: LAN address when sharing, loopback for a player on this machine."""
-        config = self._settings.proxy_config()
-        host = LOOPBACK if local and is_all_interfaces(config.host) else link_host(config.host)
-        return stream_link(content_id, host, config.port, kind)
+        address = self.listen_address()
+        token = self._settings.proxy_config().token
+        return stream_link(content_id, address.link_host(local), address.port, token, kind)
 
     def copy_stream_link(self) -> None:
         """Copy the link for the id on the clipboard, or ask for one."""
@@ -71,7 +77,7 @@ class LinkCommands:
         QGuiApplication.clipboard().setText(link)
         self._last_copied = link
         self._remember(content_id, kind)
-        shared = not is_loopback(self._settings.proxy_config().host)
+        shared = self.listen_address().shared
         where = "any device on your network" if shared else "a player on this computer"
         snapshot = self._snapshot()
         note = "" if snapshot is None or snapshot.running else " (start the proxy before playing)"
@@ -89,22 +95,50 @@ class LinkCommands:
         self._tasks.spawn(self.play(content_id))
 
     async def play(self, content_id: str, kind: str = "id") -> bool:
-        link = self.stream_link_for(content_id, local=True, kind=kind)
-        command = player.build_command(self._settings.effective.player_command, link, self._player_system)
+        """Start the player on a channel, once the proxy runs and the engine answers."""
+        command = player.build_command(self._settings.effective.player_command, "", self._player_system)
         if command is None:
             self._notify("No video player found", player.HOW_TO_SET_PLAYER, level="error")
             return False
         snapshot = self._snapshot()
-        if snapshot is not None and not snapshot.running and not self._proxy.busy:
-            await self._proxy.start()
-        problem = player.launch(command)
+        stopped = snapshot is not None and not snapshot.running and not self._proxy.busy
+        if stopped and not await self._proxy.start():
+            return False  # the proxy said why
+        problem = await self._engine_problem()
         if problem:
-            self._notify("The player did not start", problem, level="error")
+            # A player started now would only say "Your input can't be opened".
+            self._notify("The player was not started", problem, level="error")
             return False
+        link = self.stream_link_for(content_id, local=True, kind=kind)
+        command = player.build_command(self._settings.effective.player_command, link, self._player_system)
+        assert command is not None
+        self.players.launch(command)
         self._remember(content_id, kind)
         name = self.name_of(content_id)
         self._notify(f"Opening {name} in the player" if name else "Opening in player", f"{command.program} {link}")
         return True
+
+    async def _engine_problem(self) -> str | None:
+        """Why the engine cannot feed a player right now, or None when it answers."""
+        snapshot = self._snapshot()
+        if snapshot is not None and snapshot.engine_reachable:
+            return None
+        demo = snapshot.demo_engine if snapshot is not None else self._settings.effective.demo_engine
+        url = snapshot.engine_url if snapshot is not None else self._settings.effective.engine_url
+        core = self._proxy.core
+        if core is None:
+            return None
+        try:
+            await core.check_engine(url)
+        except Exception as exc:  # noqa: BLE001 - EngineCheckError and anything else: the detail goes to the log
+            log.info("engine check before opening a player failed: %s", exc)
+            if demo:
+                return "The built-in demo engine does not answer. Try again, or restart AceTray."
+            return (
+                f"The AceStream engine does not answer at {url}. Start AceStream Engine, "
+                "or check the engine URL in Settings."
+            )
+        return None
 
     # -- links handed to the app ----------------------------------------------------
     async def handle_link(self, text: str) -> None:

@@ -31,9 +31,13 @@ from desktop.streaming.channels import elide_id
 from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot, StreamSnapshot
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import Banner, BannerSpec
+from desktop.ui.engine_view import engine_phrase
 from desktop.ui.formatting import count_phrase
 from desktop.ui.icons import app_icon
 from desktop.ui.models import ClientsModel, EventsModel, StreamsModel
+
+NOTICE_MS = 15000
+CHANNEL_COLUMN_WIDTH = 320  # a channel name, or a whole 40-hex id, without a wide empty stretch
 
 
 def _table(model, stretch_column: int) -> QTableView:
@@ -82,9 +86,11 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addAction(actions.start_stop)
+        toolbar.addAction(actions.engine)
         toolbar.addSeparator()
         toolbar.addAction(actions.copy_link)
         toolbar.addAction(actions.open_player)
+        toolbar.addAction(actions.share)
         recent = QToolButton()
         recent.setText("Recent channels")
         recent.setMenu(actions.recent_menu)
@@ -102,7 +108,11 @@ class MainWindow(QMainWindow):
         self.status_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.streams_model = StreamsModel(self)
-        self.streams_view = _table(self.streams_model, stretch_column=0)
+        self.streams_view = _table(self.streams_model, stretch_column=1)
+        # The channel's name, else its whole id: elided in the middle, both ends of an id stay readable.
+        self.streams_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.streams_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.streams_view.horizontalHeader().resizeSection(0, CHANNEL_COLUMN_WIDTH)
         self.streams_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.streams_view.customContextMenuRequested.connect(self._stream_menu)
         self.streams_placeholder = _placeholder()
@@ -121,7 +131,10 @@ class MainWindow(QMainWindow):
         self.events_model = EventsModel(parent=self)
         self.events_view = QListView()
         self.events_view.setModel(self.events_model)
-        self.events_view.setUniformItemSizes(True)
+        # Long events wrap instead of scrolling sideways: each is a sentence to read whole.
+        self.events_view.setWordWrap(True)
+        self.events_view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.events_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.events_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.events_placeholder = _placeholder("Nothing has happened yet.")
         self.events_stack = QStackedWidget()
@@ -151,17 +164,25 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(splitter, "Now playing")
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
-        self.statusBar()
+        # The status bar carries notices only: shown while one is, so no empty strip sits at the bottom.
+        status_bar = self.statusBar()
+        status_bar.setSizeGripEnabled(False)
+        status_bar.messageChanged.connect(lambda text: status_bar.setVisible(bool(text)))
+        status_bar.hide()
 
         self.streams_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self._snapshot: ProxySnapshot | None = None
         self._link_hint = ""
+        self._address = ""
+        self.engine_on_first_play = False  # an engine AceTray runs waits for the first play (status line)
         self.show_snapshot(None)
 
     # -- feeding -------------------------------------------------------------
-    def show_snapshot(self, snapshot: ProxySnapshot | None, link_hint: str = "") -> None:
+    def show_snapshot(self, snapshot: ProxySnapshot | None, link_hint: str = "", address: str = "") -> None:
+        """`address`: where other players reach the proxy (the LAN address, not 0.0.0.0, when shared)."""
         self._snapshot = snapshot
         self._link_hint = link_hint
+        self._address = address
         now = snapshot.taken_at if snapshot and snapshot.taken_at else time.time()
         streams = snapshot.streams if snapshot else ()
         self.streams_model.update_rows(streams, now)
@@ -181,17 +202,19 @@ class MainWindow(QMainWindow):
             return "Starting the proxy…"
         if not snapshot.running:
             return "The proxy is stopped; players cannot connect."
-        if snapshot.engine_reachable is False:
-            engine = f"engine unreachable at {snapshot.engine_url}"
+        if snapshot.engine_host is not None:
+            engine = engine_phrase(snapshot.engine_host, self.engine_on_first_play)
         elif snapshot.demo_engine:
-            engine = "built-in demo engine"
+            engine = "built-in demo engine" + (" not answering" if snapshot.engine_reachable is False else "")
+        elif snapshot.engine_reachable is False:
+            engine = f"engine unreachable at {snapshot.engine_url}"
         elif snapshot.engine_version:
             engine = f"AceStream engine {snapshot.engine_version} at {snapshot.engine_url}"
         else:
             engine = f"engine {snapshot.engine_url}"
         streams = count_phrase(len(snapshot.streams), "channel")
         players = count_phrase(snapshot.player_count, "player")
-        return f"Proxy running at {snapshot.listen_url}  ·  {engine}  ·  {streams}, {players}"
+        return f"Proxy running at {self._address or snapshot.listen_url}  ·  {engine}  ·  {streams}, {players}"
 
     def _empty_streams_text(self, snapshot: ProxySnapshot | None) -> str:
         if snapshot is None:
@@ -244,7 +267,12 @@ class MainWindow(QMainWindow):
         self.banner.show_spec(spec)
 
     def show_notice(self, text: str) -> None:
-        self.statusBar().showMessage(text, 15000)
+        self.statusBar().showMessage(text, NOTICE_MS)
+
+    def clear_notice(self, starting: str) -> None:
+        """Take a notice that is no longer news off the status bar (only if it is the one shown)."""
+        if self.statusBar().currentMessage().startswith(starting):
+            self.statusBar().clearMessage()
 
     # -- user input ----------------------------------------------------------
     def _stream_menu(self, position: QPoint) -> None:

@@ -38,6 +38,7 @@ class Column(Generic[Row]):
     text: Callable[[Row, float], str]  # (row, now) → cell text
     numeric: bool = False  # right-aligned
     tooltip: Callable[[Row, float], str] | None = None
+    header_tip: str = ""  # what the column means, on the header
 
 
 class KeyedTableModel(QAbstractTableModel, Generic[Row]):
@@ -63,6 +64,8 @@ class KeyedTableModel(QAbstractTableModel, Generic[Row]):
                 return self._columns[section].title
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return _RIGHT if self._columns[section].numeric else _LEFT
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self._columns[section].header_tip or None
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -121,7 +124,8 @@ class KeyedTableModel(QAbstractTableModel, Generic[Row]):
 
 
 def _channel(stream: StreamSnapshot, _now: float) -> str:
-    return stream.name or elide_id(stream.content_id)
+    # The whole id when there is no name: the view elides it in the middle to fit.
+    return stream.name or stream.content_id
 
 
 def _channel_tip(stream: StreamSnapshot, _now: float) -> str:
@@ -142,6 +146,18 @@ def _engine_status(stream: StreamSnapshot, _now: float) -> str:
     return stream.state
 
 
+def _player(client: ClientSnapshot, _now: float) -> str:
+    # An HLS player is known only by its requests: say so, it explains its "Dropped" of 0.
+    agent = client.user_agent or "(unknown)"
+    return agent if client.kind == "TS" else f"{client.kind} · {agent}"
+
+
+def _player_tip(client: ClientSnapshot, _now: float) -> str:
+    if client.kind == "HLS":
+        return f"{client.user_agent}\nHLS: fetches the playlist and segments; counted while it keeps fetching"
+    return client.user_agent
+
+
 def _optional_int(value: int | None) -> str:
     return "—" if value is None else str(value)
 
@@ -157,13 +173,19 @@ STREAM_COLUMNS: tuple[Column[StreamSnapshot], ...] = (
            tooltip=lambda s, _n: f"Read from the engine: {format_bytes(s.bytes_in)}"),
 )
 
+_RATE_TIP = (
+    "What this player took over the last few seconds. Players that keep up all take the channel's "
+    "own rate; a lower figure means this one is falling behind (see Dropped)."
+)
+
 CLIENT_COLUMNS: tuple[Column[ClientSnapshot], ...] = (
     Column("Address", lambda c, _n: c.address),
-    Column("Player", lambda c, _n: c.user_agent or "(unknown)", tooltip=lambda c, _n: c.user_agent),
+    Column("Player", _player, tooltip=_player_tip),
     Column("Connected since", lambda c, _n: format_clock(c.connected_at), numeric=True,
            tooltip=lambda c, now: f"for {format_duration(now - c.connected_at)}"),
     Column("Sent", lambda c, _n: format_bytes(c.bytes_sent), numeric=True),
-    Column("Rate", lambda c, _n: format_rate(c.rate_bps), numeric=True),
+    Column("Recent rate", lambda c, _n: format_rate(c.rate_bps), numeric=True, tooltip=lambda c, _n: _RATE_TIP,
+           header_tip=_RATE_TIP),
     Column("Dropped", lambda c, _n: str(c.dropped_chunks), numeric=True,
            tooltip=lambda c, _n: "Chunks this player was too slow to take (it skipped ahead)"),
     Column("State", lambda c, _n: c.state),
@@ -200,6 +222,17 @@ class _EventRow:
     text: str
 
 
+def _event_tip(event: ProxyEvent) -> str:
+    """The whole message, the technical detail when the core gives one, and the channel."""
+    lines = [event.message]
+    detail = event.extra.get("detail")
+    if detail:
+        lines.append(f"Detail: {detail}")
+    if event.content_id:
+        lines.append(f"Channel: {event.content_id}")
+    return "\n".join(lines)
+
+
 class EventsModel(QAbstractListModel):
     """The newest events at the bottom, bounded so a long run cannot grow memory."""
 
@@ -218,7 +251,7 @@ class EventsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return row.text
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.event.content_id or None
+            return _event_tip(row.event)
         if role == Qt.ItemDataRole.UserRole:
             return row.event.level
         return None

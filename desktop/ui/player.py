@@ -131,13 +131,3 @@ def build_command(player_command: str, url: str, system: PlayerSystem = PlayerSy
     else:
         args = parts[1:] + [url]
     return PlayerCommand(program=parts[0], args=tuple(args))
-
-
-def launch(command: PlayerCommand) -> str | None:
-    """Start the player detached from AceTray; returns a readable problem or None."""
-    from PySide6.QtCore import QProcess
-
-    started, _pid = QProcess.startDetached(command.program, list(command.args))
-    if not started:
-        return f"Could not start {command.program}. {HOW_TO_SET_PLAYER}"
-    return None

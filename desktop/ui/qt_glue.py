@@ -4,31 +4,56 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
+import sys
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer, QtMsgType, qInstallMessageHandler
 
 log = logging.getLogger(__name__)
 
 
-def install_quit_signals(request_quit: Callable[[], None]) -> QTimer:
+class QuitSignals:
     """Ctrl+C / SIGTERM quit cleanly (streams stopped) instead of killing mid-write.
 
-    Python runs signal handlers only between bytecodes; while Qt sits in its
-    C++ event loop that may be never, so a cheap timer wakes the interpreter.
+    Python runs signal handlers only between bytecodes, and while Qt sits in its
+    C++ event loop that may be never. Rather than a timer waking the interpreter
+    several times a second (CPU while idle), the C-level handler writes to a
+    socket (`signal.set_wakeup_fd`) that a QSocketNotifier watches: Qt wakes
+    only when a signal really arrives. Windows has no such fd for console
+    events, so a slow timer stays there.
     """
 
-    def handler(_signum: int, _frame: object) -> None:
-        QTimer.singleShot(0, request_quit)
+    def __init__(self, request_quit: Callable[[], None]) -> None:
+        self._reader, self._writer = socket.socketpair()
+        for end in (self._reader, self._writer):
+            end.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._drain)
+        self._timer: QTimer | None = None
+        if sys.platform.startswith("win"):
+            self._timer = QTimer()
+            self._timer.start(500)
+            self._timer.timeout.connect(lambda: None)
+        for name in ("SIGINT", "SIGTERM"):
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                signal.signal(signum, lambda _signum, _frame: QTimer.singleShot(0, request_quit))
 
-    for name in ("SIGINT", "SIGTERM"):
-        signum = getattr(signal, name, None)
-        if signum is not None:
-            signal.signal(signum, handler)
-    wake = QTimer()
-    wake.start(250)
-    wake.timeout.connect(lambda: None)
-    return wake
+    def _drain(self) -> None:
+        try:
+            self._reader.recv(64)  # the Python handler itself runs as soon as Qt returns to Python
+        except BlockingIOError:
+            pass
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(self._previous_fd)
+        self._notifier.setEnabled(False)
+        if self._timer is not None:
+            self._timer.stop()
+        self._reader.close()
+        self._writer.close()
 
 
 def route_qt_messages_to_logging() -> None:

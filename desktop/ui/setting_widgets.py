@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpi
 
 from desktop.settings import Spec, default_of
 
-_SUFFIXES = {"s": " s", "chunks": " chunks", "h": " h"}
+_SUFFIXES = {"s": " s", "chunks": " chunks", "segments": " segments", "h": " h"}
 
 
 class SettingEditor(QObject):
@@ -27,7 +27,8 @@ class SettingEditor(QObject):
         self.name = name
         self.spec = spec
         self.widget = _make_widget(spec, default_of(name), value)
-        self.widget.setToolTip(spec.help[:1].upper() + spec.help[1:] + ".")
+        self.tooltip = spec.help[:1].upper() + spec.help[1:] + "."
+        self.widget.setToolTip(self.tooltip)
         if isinstance(self.widget, QCheckBox):
             self.widget.toggled.connect(self.changed)
         elif isinstance(self.widget, QComboBox):

@@ -1,7 +1,11 @@
 """The Settings dialog: every user setting, validated inline (OK disabled until valid).
 
+Typing never makes the dialog jump: OK follows every keystroke, but a problem
+with a typed value is shown when editing pauses (`SETTLE_MS`) or ends, in a
+note line under the field whose space is always there (`note_line.py`).
+
 Its rows are made from the settings' declarations (`desktop.settings.schema`):
-label, help, limits and grouping come from there, so the dialog can never
+label, help, limits and grouping (a tab per group, so it fits a laptop's screen) come from there, so the dialog can never
 disagree with `acetray serve` or the settings file about a rule. The dialog
 only edits a `Settings` value; saving and applying it is the controller's job.
 "Test connection" asks the engine for its version through an injected
@@ -16,30 +20,44 @@ import dataclasses
 import logging
 from typing import Awaitable, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
+    QLineEdit,
+    QMessageBox,
     QPushButton,
+    QStyle,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.launch import new_token
 from desktop.settings import GROUPS, Settings, specs
 from desktop.ui import player
+from desktop.ui.engine_rows import Discover, EngineRows
+from desktop.ui.note_line import NoteLine, Tone
 from desktop.ui.setting_widgets import SettingEditor
 
 log = logging.getLogger(__name__)
 
 EngineCheck = Callable[[str], Awaitable[str]]
-_ERROR_STYLE = "color: #c0392b;"
-_HINT_STYLE = "color: palette(mid);"
+GROUP_WIDTH = 600
+SETTLE_MS = 600  # a typed value is judged once typing pauses this long (or the field is left)
+_HINTS = {
+    "engine_url": "Test connection asks the engine at this address for its version.",
+    "access_token": "With LAN sharing on, every device's link carries it; Share with devices… shows them whole.",
+    "player_command": "{url} marks where the link goes, else it is added last. Empty: VLC or mpv, found automatically.",
+}
+DEMO_NOTE = "The built-in demo engine is in use; the Engine URL applies when it is turned off."
 
 
 class SettingsDialog(QDialog):
@@ -53,20 +71,29 @@ class SettingsDialog(QDialog):
         autostart_supported: bool = True,
         override_note: str | None = None,
         player_system: player.PlayerSystem = player.PlayerSystem(),
+        discover_engines: Discover | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("AceTray Settings")
-        self.setMinimumWidth(620)
         self._original = settings
         self._check_engine = check_engine
         self._player_system = player_system
         self._check_task: asyncio.Task[None] | None = None
+        self._engine_answered = False  # a Test connection answer is on show (until the URL is edited)
         self._editors: dict[str, SettingEditor] = {}
-        self._error_labels: dict[str, QLabel] = {}
-        self._error_rows: dict[str, QFormLayout] = {}
+        self._notes: dict[str, NoteLine] = {}  # under each typed field: hint, problem or check result
+        self._rows: dict[str, tuple[QFormLayout, QWidget | QHBoxLayout]] = {}  # name → (form, field)
+        self._tab_of: dict[str, int] = {}  # setting name → its group's tab
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._validate)
 
         layout = QVBoxLayout(self)
+        # Sized by its content, not the user: the note lines keep that size steady,
+        # and window managers draw no resize handle (an empty strip) under it.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         if override_note:
             note = QLabel(override_note)
             note.setWordWrap(True)
@@ -78,13 +105,25 @@ class SettingsDialog(QDialog):
             editor = SettingEditor(name, spec, getattr(settings, name))
             self._editors[name] = editor
             setattr(self, name, editor.widget)  # dialog.port, dialog.engine_url… for callers and tests
+            self._tab_of[name] = GROUPS.index(spec.group)
             self._add_row(forms[spec.group], name, editor)
-            editor.changed.connect(self._validate)
+        self.tabs = QTabWidget()
         for group in GROUPS:
             forms[group].setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-            box = QGroupBox(group)
-            box.setLayout(forms[group])
-            layout.addWidget(box)
+            page = QWidget()
+            page.setMinimumWidth(GROUP_WIDTH)  # the dialog's width: it is sized by its content
+            page_layout = QVBoxLayout(page)
+            page_layout.addLayout(forms[group])
+            page_layout.addStretch(1)
+            self.tabs.addTab(page, group)
+        layout.addWidget(self.tabs)
+        self.test_result = self._notes["engine_url"]  # Test connection answers where URL problems show
+        self.demo_engine.toggled.connect(self._on_demo_toggled)
+        self.engine_rows = EngineRows(
+            self, mode=self.engine_mode, program=self.engine_program, browse=self.browse_engine,
+            image=self.docker_image, default_image=self.default_image, start=self.engine_start, notes=self._notes,
+            show_row=self._show_row, discover=discover_engines, on_found=self._validate,
+        )
 
         if not autostart_supported:
             self.start_on_login.setEnabled(False)
@@ -98,6 +137,7 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.finished.connect(self._cancel_engine_check)
+        self.finished.connect(self.engine_rows.cancel)
         self._validate()
 
     # -- rows ------------------------------------------------------------------
@@ -112,27 +152,48 @@ class SettingsDialog(QDialog):
             browse = QPushButton("Browse…")
             browse.clicked.connect(self._browse_player)
             field = _row(widget, browse)
+        elif name == "access_token":
+            assert isinstance(widget, QLineEdit)
+            widget.setReadOnly(True)  # made by AceTray: a typed one is easy to guess
+            self.new_token_button = QPushButton("New token")
+            self.new_token_button.clicked.connect(self._ask_new_token)
+            field = _row(widget, self.new_token_button)
+        elif name == "engine_program":
+            self.browse_engine = QPushButton("Browse…")  # EngineRows handles it
+            field = _row(widget, self.browse_engine)
+        elif name == "docker_image":
+            self.default_image = QPushButton("Default")  # EngineRows handles it
+            field = _row(widget, self.default_image)
+        elif name == "engine_mode":
+            field = self._mode_row = _row(widget)
+        elif name == "engine_start":
+            # Beside the mode it qualifies ("Start AceStream on this computer", "When AceTray starts").
+            self._mode_row.addWidget(widget)
+            editor.changed.connect(self._validate)
+            return
+        self._rows[name] = (form, field)
         if isinstance(widget, QCheckBox):
             form.addRow("", field)
         else:
             form.addRow(f"{editor.spec.label}:", field)
-        self._add_error_row(form, name)
-        if name == "engine_url":
-            self.test_result = QLabel()
-            self.test_result.setWordWrap(True)
-            self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            form.addRow(self.test_result)  # spans both columns: room for long engine errors
-            form.setRowVisible(self.test_result, False)  # shown once there is a result
-            self._engine_form = form
+        if isinstance(widget, QLineEdit):
+            # Only typed fields can hold a value their rule refuses (spin boxes and
+            # lists cannot), so only they get a note line.
+            note = NoteLine(_HINTS.get(name, ""))
+            form.addRow(note)  # spans both columns, so a long message wraps instead of being cut
+            self._notes[name] = note
+            self._rows[f"{name}:note"] = (form, note)
+            editor.changed.connect(lambda n=name: self._on_typing(n))
+            widget.editingFinished.connect(self._validate)
+        else:
+            editor.changed.connect(self._validate)
 
-    def _add_error_row(self, form: QFormLayout, name: str) -> None:
-        label = QLabel()
-        label.setWordWrap(True)
-        label.setStyleSheet(_ERROR_STYLE)
-        form.addRow(label)  # spans both columns so a long message wraps instead of being cut
-        form.setRowVisible(label, False)
-        self._error_rows[name] = form
-        self._error_labels[name] = label
+    def _show_row(self, name: str, visible: bool) -> None:
+        """Show or hide a setting's row and its note line."""
+        for key in (name, f"{name}:note"):
+            if key in self._rows:
+                form, field = self._rows[key]
+                form.setRowVisible(field, visible)
 
     # -- values and validation ----------------------------------------------
     def values(self) -> Settings:
@@ -145,48 +206,119 @@ class SettingsDialog(QDialog):
             problems["player_command"] = player_problem
         return problems
 
-    def _validate(self) -> None:
+    def shown_errors(self) -> dict[str, str]:
+        """The problems the user can see right now, by setting name."""
+        return {name: note.text() for name, note in self._notes.items() if note.is_error}
+
+    def _on_typing(self, name: str) -> None:
         problems = self.errors()
-        for name, label in self._error_labels.items():
-            label.setText(problems.get(name, ""))
-            self._error_rows[name].setRowVisible(label, name in problems)
+        note = self._notes[name]
+        if name == "engine_url" and (self._engine_answered or self._check_task is not None):
+            self._cancel_engine_check()  # an answer about the old address would mislead: it goes at once
+            self._engine_answered = False
+            note.show_hint()
+        if name not in problems and note.is_error:
+            self._show_note(name, problems)  # a fixed problem goes at once
+        self._update_buttons(problems)
+        self._settle.start()  # a new problem waits until typing pauses
+
+    def _validate(self) -> None:
+        self._settle.stop()
+        problems = self.errors()
+        for name in self._notes:
+            checking = self._check_task is not None or self._engine_answered
+            if name == "engine_url" and checking and name not in problems:
+                continue  # the check (or its answer about the address shown) owns the line
+            self._show_note(name, problems)
+        self._update_buttons(problems)
+        self._mark_tabs(problems)
+
+    def _mark_tabs(self, problems: dict[str, str]) -> None:
+        """A warning sign on each tab with a problem, so one on another tab is not a mystery.
+
+        The other tabs get a blank icon of the same size: a sign appearing must not
+        make the tab bar, and so the dialog, taller.
+        """
+        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        blank = QPixmap(self.tabs.iconSize())
+        blank.fill(Qt.GlobalColor.transparent)
+        troubled = {self._tab_of[name] for name in problems if name in self._tab_of}
+        for index in range(self.tabs.count()):
+            self.tabs.setTabIcon(index, warning if index in troubled else QIcon(blank))
+
+    def _show_note(self, name: str, problems: dict[str, str]) -> None:
+        note = self._notes[name]
+        if name in problems:
+            note.say(problems[name], Tone.ERROR)
+        elif name == "engine_url" and self.demo_engine.isChecked():
+            note.say(DEMO_NOTE)
+        else:
+            note.show_hint()
+
+    def _update_buttons(self, problems: dict[str, str]) -> None:
         self.ok_button.setEnabled(not problems)
-        self.test_button.setEnabled("engine_url" not in problems)
+        demo = self.demo_engine.isChecked()
+        # In demo mode the URL is not used; a URL with a problem stays editable so it can be fixed.
+        self.engine_url.setEnabled(not demo or "engine_url" in problems)
+        self.engine_url.setToolTip(DEMO_NOTE if demo else self._editors["engine_url"].tooltip)
+        self.test_button.setEnabled(not demo and "engine_url" not in problems and self._check_task is None)
+        self.test_button.setToolTip(DEMO_NOTE if demo else "Ask the engine for its version")
+        if demo:
+            self._cancel_engine_check()
+
+    def _on_demo_toggled(self, _demo: bool) -> None:
+        self._cancel_engine_check()
+        self._engine_answered = False  # an answer about the real engine is beside the point now
+        self._validate()
 
     def _accept_if_valid(self) -> None:
-        if self.errors():
+        problems = self.errors()
+        if problems:
+            self._validate()
+            first = min(self._tab_of.get(name, 0) for name in problems)
+            self.tabs.setCurrentIndex(first)  # where the problem is, in words
             return
         self.accept()
         self.settings_accepted.emit(self.values())
+
+    def _ask_new_token(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Make a new access token?",
+            "Every link, playlist and page address given to other devices stops working; "
+            "they need the new ones (Share with devices… shows them).", parent=self,
+        )
+        make = box.addButton("Make a new token", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _r: self.access_token.setText(new_token()) if box.clickedButton() is make else None)
+        box.open()
 
     def _browse_player(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, "Choose a video player")
         if path:
             self.player_command.setText(f'"{path}"' if " " in path else path)
+            self._validate()
 
     # -- Test connection ----------------------------------------------------
     def _start_engine_check(self) -> None:
         self._cancel_engine_check()
         url = self.values().engine_url
-        self.test_button.setEnabled(False)
-        self.test_result.setStyleSheet(_HINT_STYLE)
-        self.test_result.setText(f"Asking {url} for its version…")
-        self._engine_form.setRowVisible(self.test_result, True)
+        self.test_result.say(f"Asking {url} for its version…")
+        self._engine_answered = False
         self._check_task = asyncio.ensure_future(self._run_engine_check(url))
+        self.test_button.setEnabled(False)
 
     async def _run_engine_check(self, url: str) -> None:
-        # On cancellation (dialog closed) the widgets may be gone: touch nothing.
+        # On cancellation (dialog closed, URL edited) the widgets may be gone: touch nothing.
         try:
             version = await self._check_engine(url)
         except Exception as exc:  # EngineCheckError and anything unexpected: show it
             log.info("engine check of %s failed: %s", url, exc)
-            self.test_result.setStyleSheet(_ERROR_STYLE)
-            self.test_result.setText(f"No answer from the engine: {exc}")
+            self.test_result.say(f"No answer from the engine: {exc}", Tone.ERROR, detail=str(exc))
         else:
-            self.test_result.setStyleSheet("color: #27ae60;")
-            self.test_result.setText(f"Connected: AceStream engine {version}.")
+            self.test_result.say(f"Connected: AceStream engine {version}.", Tone.GOOD)
         self._check_task = None
-        self._validate()
+        self._engine_answered = True
+        self._update_buttons(self.errors())
 
     def _cancel_engine_check(self) -> None:
         if self._check_task is not None and not self._check_task.done():
@@ -194,8 +326,9 @@ class SettingsDialog(QDialog):
         self._check_task = None
 
 
-def _row(main: QWidget, extra: QWidget) -> QHBoxLayout:
+def _row(main: QWidget, extra: QWidget | None = None) -> QHBoxLayout:
     row = QHBoxLayout()
     row.addWidget(main, 1)
-    row.addWidget(extra)
+    if extra is not None:
+        row.addWidget(extra)
     return row

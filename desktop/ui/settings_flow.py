@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWidget
 from desktop import autostart as autostart_mod
 from desktop.launch import RunSettings, override_note
 from desktop.settings import Settings
+from desktop.streaming.engine_host import Discovery
 from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.proxy_control import Notify, ProxyControl
@@ -58,6 +59,7 @@ class SettingsFlow:
             autostart_supported=self._autostart.supported,
             override_note=override_note(self._settings.options),
             player_system=self._player_system,
+            discover_engines=self.discover_engines,
             parent=self._dialog_parent(),
         )
         dialog.settings_accepted.connect(lambda chosen: self._tasks.spawn(self.apply_settings(chosen, shown)))
@@ -65,27 +67,39 @@ class SettingsFlow:
         dialog.open()
         return dialog
 
+    async def discover_engines(self) -> Discovery:
+        assert self._proxy.core is not None
+        return await self._proxy.core.discover_engines()
+
     async def check_engine(self, engine_url: str) -> str:
         assert self._proxy.core is not None
         return await self._proxy.core.check_engine(engine_url)
 
     # -- saving and applying ----------------------------------------------------------
-    async def apply_settings(self, chosen: Settings, shown: Settings | None = None) -> None:
-        """Save `chosen` and apply it to the running proxy.
+    async def apply_settings(self, chosen: Settings, shown: Settings | None = None) -> bool:
+        """Apply `chosen` to the running proxy first, then save it: only what is in force is saved.
 
         `shown` is what the Settings dialog displayed (this run's effective
         values); given, the user's choice replaces the command-line overrides.
-        Without it (e.g. "Use demo engine") the overrides stay in force.
+        Without it (e.g. "Use demo engine") the overrides stay in force. When
+        the core refuses the change, nothing is saved and the message says
+        what stayed. True when the change is in force.
         """
         previous = self._settings.saved
-        problem = self._settings.choose(shown, chosen) if shown is not None else self._settings.save(chosen)
+        proposal = self._settings.propose(chosen, shown)
+        refused = await self._proxy.apply(proposal.config, previous=self._settings.proxy_config())
+        if refused:
+            self._notify("Settings not changed", refused, level="error")
+            self._on_applied()
+            return False
+        problem = self._settings.commit(proposal)
         if problem:
             self._notify("Settings not saved", problem, level="error")
         self.problem = None
         if chosen.start_on_login != previous.start_on_login:
             self._apply_autostart(chosen.start_on_login)
-        await self._proxy.apply(self._settings.proxy_config())
         self._on_applied()
+        return True
 
     def use_demo_engine(self, enabled: bool = True) -> None:
         self._tasks.spawn(self.apply_settings(dataclasses.replace(self._settings.saved, demo_engine=enabled)))

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from desktop.streaming.channels import elide_id
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui.actions import AppActions
+from desktop.ui.engine_view import engine_in_trouble, engine_tooltip_line
 from desktop.ui.formatting import count_phrase
 from desktop.ui.icons import TrayState, tray_icon
 
@@ -23,8 +24,28 @@ class TrayStatus:
     tooltip: str
 
 
-def tray_status(snapshot: ProxySnapshot | None, start_error: str | None = None) -> TrayStatus:
-    """What the icon and its tooltip say for a snapshot."""
+def tray_status(
+    snapshot: ProxySnapshot | None,
+    start_error: str | None = None,
+    address: str | None = None,
+    *,
+    engine_on_first_play: bool = False,
+) -> TrayStatus:
+    """What the icon and its tooltip say for a snapshot; `address` is where players reach the proxy.
+
+    When AceTray runs the engine, the tooltip's second line is the engine's state; then
+    one line per playing channel, by name.
+    """
+    status = _proxy_status(snapshot, start_error, address)
+    engine = snapshot.engine_host if snapshot is not None else None
+    if engine is None:
+        return status
+    state = TrayState.ERROR if engine_in_trouble(engine) and status.state is not TrayState.STOPPED else status.state
+    headline, *streams = status.tooltip.split("\n")
+    return TrayStatus(state, "\n".join([headline, engine_tooltip_line(engine, engine_on_first_play), *streams]))
+
+
+def _proxy_status(snapshot: ProxySnapshot | None, start_error: str | None, address: str | None) -> TrayStatus:
     if snapshot is None:
         return TrayStatus(TrayState.STOPPED, "AceTray — starting…")
     if not snapshot.running:
@@ -32,11 +53,14 @@ def tray_status(snapshot: ProxySnapshot | None, start_error: str | None = None) 
         if reason:
             return TrayStatus(TrayState.ERROR, f"AceTray — proxy not running: {reason}")
         return TrayStatus(TrayState.STOPPED, "AceTray — proxy stopped")
-    if snapshot.engine_reachable is False:
+    if snapshot.engine_reachable is False and snapshot.engine_host is None:  # else the engine's line says it
+        if snapshot.demo_engine:
+            return TrayStatus(TrayState.ERROR, "AceTray — the built-in demo engine does not answer")
         return TrayStatus(TrayState.ERROR, f"AceTray — AceStream engine unreachable at {snapshot.engine_url}")
+    demo = " (built-in demo engine)" if snapshot.demo_engine else ""
     if snapshot.streams:
         players = count_phrase(snapshot.player_count, "player")
-        lines = [f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}"]
+        lines = [f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}{demo}"]
         lines += [
             f"{s.name or elide_id(s.content_id)}: {count_phrase(len(s.clients), 'player')}"
             for s in snapshot.streams[:MAX_TOOLTIP_STREAMS]
@@ -44,7 +68,7 @@ def tray_status(snapshot: ProxySnapshot | None, start_error: str | None = None) 
         if len(snapshot.streams) > MAX_TOOLTIP_STREAMS:
             lines.append("…")
         return TrayStatus(TrayState.STREAMING, "\n".join(lines))
-    return TrayStatus(TrayState.IDLE, f"AceTray — ready at {snapshot.listen_url}, nothing playing")
+    return TrayStatus(TrayState.IDLE, f"AceTray — ready at {address or snapshot.listen_url}, nothing playing{demo}")
 
 
 class TrayIcon(QSystemTrayIcon):

@@ -16,7 +16,7 @@ from desktop.launch import LaunchOptions, override_problem
 from desktop.streaming.connection_guard import raise_open_files_limit
 from desktop.logging_setup import setup_logging
 from desktop.ui.controller import AppController
-from desktop.ui.qt_glue import UrlOpenFilter, install_quit_signals, route_qt_messages_to_logging
+from desktop.ui.qt_glue import UrlOpenFilter, QuitSignals, route_qt_messages_to_logging
 from desktop.ui.single_instance import SingleInstance, server_name
 
 log = logging.getLogger(__name__)
@@ -65,11 +65,11 @@ def run_tray(options: LaunchOptions) -> int:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    wake = install_quit_signals(controller.request_quit)
+    quit_signals = QuitSignals(controller.request_quit)
     with loop:
         controller.launch(show_window=first_run, links=options.links)
         loop.run_forever()
-    wake.stop()
+    quit_signals.close()
     instance.close()
     log.info("AceTray exited")
     return controller.exit_code

@@ -196,11 +196,13 @@ def start_proxy(target: str, engine_port: int, port: int, config_dir: str, queue
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def run_scenario(target: str, mode: str, players: int, seconds: float, queue: int) -> Result:
+def run_scenario(target: str, mode: str, players: int, seconds: float, queue: int, rate: float | None = None) -> Result:
     engine_port, port = free_port(), free_port()
     engine_cmd = [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)]
     if mode == "unpaced":
         engine_cmd.append("--unpaced")
+    elif rate:
+        engine_cmd += ["--rate", str(rate)]  # a paced channel at this many bytes per second
     with tempfile.TemporaryDirectory() as config_dir:
         engine = subprocess.Popen(engine_cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         proxy = start_proxy(target, engine_port, port, config_dir, queue)
@@ -226,13 +228,14 @@ def main() -> int:
     parser.add_argument("--players", default="10,50", help="player counts (comma-separated)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--queue-size", type=int, default=64)
+    parser.add_argument("--rate", type=float, help="paced mode at this many bytes/s (default: the demo clip's own)")
     args = parser.parse_args()
     print(f"{'target':<11} {'mode':<8} {'players':>7} {'MB/s':>8} {'CPU-s/GB':>9} {'CPU%':>5} "
           f"{'TTFB p50':>9} {'max':>7} {'status p50':>10} {'p99':>7} {'peak RSS':>9} {'alive':>6}")
     for target in args.target.split(","):
         for mode in args.mode.split(","):
             for players in (int(n) for n in args.players.split(",")):
-                r = run_scenario(target, mode, players, args.seconds, args.queue_size)
+                r = run_scenario(target, mode, players, args.seconds, args.queue_size, args.rate)
                 print(f"{r.target:<11} {r.mode:<8} {r.players:>7} {r.delivered_mb_s:>8.1f} "
                       f"{r.cpu_s_per_gb:>9.2f} {r.proxy_cpu_percent:>5.0f} {r.ttfb_p50_ms:>7.1f}ms "
                       f"{r.ttfb_max_ms:>5.0f}ms {r.status_p50_ms:>8.1f}ms {r.status_p99_ms:>5.1f}ms "

@@ -32,12 +32,13 @@ class EventLog:
     def messages(self) -> list[str]:
         return [e.message for e in self.events]
 
-    async def wait_for(self, text: str, timeout: float = 10.0) -> ProxyEvent:
+    async def wait_for(self, text: str, timeout: float = 10.0, count: int = 1) -> ProxyEvent:
+        """The `count`-th event whose message contains `text`, once it has come."""
         async with asyncio.timeout(timeout):
             while True:
-                for event in self.events:
-                    if text in event.message:
-                        return event
+                found = [event for event in self.events if text in event.message]
+                if len(found) >= count:
+                    return found[count - 1]
                 self._changed.clear()
                 await self._changed.wait()
 

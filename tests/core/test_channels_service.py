@@ -95,7 +95,8 @@ async def test_views_reach_the_window_with_downloads_under_way_and_the_catalog_b
         assert "catalog" in views[-1].state.__dict__  # built on the core's loop, not the window's
         assert views[-1].channel("id", CHANNEL).name == "Sport One"
     finally:
-        await service.close()
+        await service.stop()
+        await service.channels.close()
 
 
 async def test_run_playlists_are_fetched_at_start_and_never_saved(fake_engine, tmp_path: Path) -> None:
@@ -108,7 +109,8 @@ async def test_run_playlists_are_fetched_at_start_and_never_saved(fake_engine, t
         await events.wait_for("Playlist list.m3u updated")
         assert service.channels.state.playlist(source).saved is False
     finally:
-        await service.close()
+        await service.stop()
+        await service.channels.close()
     reopened = ProxyService(ProxyConfig(engine_url=fake_engine.url, port=0))
     await reopened.channels.open()
     assert reopened.channels.state.playlists == ()

@@ -17,7 +17,7 @@ async def test_port_in_use_is_a_readable_start_error(fake_engine) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         service = ProxyService(ProxyConfig(engine_url=fake_engine.url, port=port))
-        with pytest.raises(ProxyStartError, match=f"Port {port} is already in use"):
+        with pytest.raises(ProxyStartError, match=f"Port {port} is in use by another program"):
             await service.start()
         assert not service.running
         assert service.snapshot().error and "in use" in service.snapshot().error

@@ -67,7 +67,7 @@ async def test_slow_player_is_dropped_and_never_slows_the_others(fake_engine_fac
     slow.setblocking(False)
     loop = asyncio.get_running_loop()
     await loop.sock_connect(slow, (proxy.service.config.host, int(proxy.base.rsplit(":", 1)[1])))
-    await loop.sock_sendall(slow, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    await loop.sock_sendall(slow, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     try:
         async with proxy.http.get(proxy.url()) as fast:
             received = bytearray()
@@ -119,7 +119,7 @@ async def test_long_stall_reconnects_to_a_new_session_and_resumes(fake_engine, p
     fake_engine.set_faults(stall_after_bytes=100_000, stall_seconds=60.0)
     data = await proxy.read(proxy.url(), 800 * PACKET_SIZE)  # 150 kB: needs data after the stall
     parse_sequence(data)  # framing intact across the reconnect
-    await proxy.events.wait_for("Reconnecting (no data for 0.5 s)")
+    await proxy.events.wait_for("Reconnecting: no data for 0.5 s.")
     await proxy.events.wait_for("Stream resumed")
     assert fake_engine.counters.sessions_started == 2  # reopening the stalled one gave nothing
 
@@ -161,7 +161,7 @@ async def test_linger_then_stop(fake_engine, proxy_factory) -> None:
     await proxy.events.wait_for("no players for the linger time")
 
 
-async def test_player_pid_is_ignored_and_other_params_forwarded(fake_engine, proxy_factory) -> None:
+async def test_player_pid_is_ignored_and_audio_language_forwarded(fake_engine, proxy_factory) -> None:
     proxy = await proxy_factory(fake_engine.url)
     await proxy.read(proxy.url(pid="tv-in-the-kitchen", preferred_audio_language="eng"), PACKET_SIZE)
     (request,) = [r for r in fake_engine.requests if r.path == "/ace/getstream"]
@@ -214,7 +214,6 @@ async def test_stats_are_polled_into_the_snapshot(fake_engine, proxy_factory) ->
         ("?id=xyz", "Invalid id"),
         ("?id=0123456789abcdef0123456789abcdef0123456", "Invalid id"),  # 39 characters
         (f"?id={CHANNEL}&infohash={CHANNEL}", "exactly one"),
-        (f"?id={CHANNEL}&bad%20name=1", "Invalid parameter"),
         ("?url=http://evil.example/x.torrent", "Missing content id"),
     ],
 )
@@ -268,21 +267,6 @@ async def test_stop_ends_players_and_stops_engine_sessions(fake_engine, proxy_fa
     assert not proxy.service.running
 
 
-async def test_channel_count_is_capped_with_a_clear_answer(fake_engine, proxy_factory, monkeypatch) -> None:
-    from desktop.streaming import registry
-
-    monkeypatch.setattr(registry, "MAX_CHANNELS", 2)
-    proxy = await proxy_factory(fake_engine.url)
-    async with proxy.http.get(proxy.url(CHANNEL)) as a, proxy.http.get(proxy.url(OTHER_CHANNEL)) as b:
-        await a.content.readexactly(PACKET_SIZE)
-        await b.content.readexactly(PACKET_SIZE)
-        async with proxy.http.get(proxy.url("f" * 40)) as third:
-            assert third.status == 503
-            assert "2 channels open" in await third.text()
-        # A player of an open channel is still welcome.
-        assert (await proxy.read(proxy.url(CHANNEL), PACKET_SIZE))[0] == 0x47
-
-
 async def test_waiting_for_backed_up_players_is_not_mistaken_for_engine_silence(
     fake_engine_factory, proxy_factory
 ) -> None:
@@ -295,7 +279,7 @@ async def test_waiting_for_backed_up_players_is_not_mistaken_for_engine_silence(
     paused.setblocking(False)
     try:
         await loop.sock_connect(paused, ("127.0.0.1", int(proxy.base.rsplit(":", 1)[1])))
-        await loop.sock_sendall(paused, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        await loop.sock_sendall(paused, f"GET /ace/getstream?id={CHANNEL} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         stream = await _wait_for_stream(proxy)
         async with asyncio.timeout(30):  # bounds how long the kernel may take to fill (see _reader_rested)
             # Three empty timeouts of deliberate not-reading at a stretch: the reader really waited...
@@ -328,3 +312,18 @@ async def _reader_rested(stream, seconds: float) -> bool:  # type: ignore[no-unt
     before = stream.bytes_in
     await asyncio.sleep(seconds)
     return stream.waiting_for_players and stream.bytes_in == before
+
+
+async def test_last_error_is_cleared_once_the_stream_resumes(fake_engine, proxy_factory) -> None:
+    proxy = await proxy_factory(fake_engine.url)
+    fake_engine.set_faults(eof_after_bytes=150_000)  # the first connection ends: a reconnect
+    async with proxy.http.get(proxy.url()) as player:
+        await player.content.readexactly(100_000)
+        await proxy.events.wait_for("Reconnecting")
+        fake_engine.set_faults(eof_after_bytes=None)
+        await proxy.events.wait_for("Stream resumed")
+        await player.content.readexactly(100_000)
+        (stream,) = proxy.service.snapshot().streams
+        assert stream.state == "playing"
+        assert stream.reconnects >= 1
+        assert stream.last_error is None

@@ -147,3 +147,15 @@ async def test_segment_requests_answer_at_once_when_waiting_cannot_help() -> Non
 def test_an_empty_playlist_still_parses() -> None:
     parsed = m3u8.loads(HlsSegmenter().playlist(str))
     assert parsed.segments == [] and parsed.media_sequence == 0
+
+
+def test_numbering_can_start_anywhere_and_a_break_before_the_first_segment_still_flags_nothing() -> None:
+    segmenter = HlsSegmenter(first_seq=1_800_000_000)
+    segmenter.discontinuity()
+    for chunk in chunks(looped(1)):  # four segments: all still listed
+        segmenter.feed(chunk)
+    parsed = listed(segmenter)
+    assert parsed.media_sequence == 1_800_000_000
+    assert not any(s.discontinuity for s in parsed.segments)
+    assert isinstance(segmenter.segment(1_800_000_000), Segment)
+    assert segmenter.segment(0) is Missing.GONE

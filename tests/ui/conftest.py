@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from desktop import settings as settings_store
 from desktop.app import CorePlacement, make_core_host
 from desktop.launch import LaunchOptions
 from desktop.settings import Settings
+from desktop.streaming.service import ProxyService
 from desktop.ui.controller import AppController
 from desktop.ui.player import PlayerSystem
 from tests.ui.helpers import FakeAutostart, free_port
@@ -33,6 +35,7 @@ def make_controller(qtbot, ui_loop, tmp_path: Path, no_player_system: PlayerSyst
         settings_problem: str | None = None,
         launch: bool = True,
         wait_running: bool = True,
+        service_factory: Callable[..., ProxyService] = ProxyService,
     ) -> AppController:
         settings = settings or Settings(port=free_port(), linger=1.0)
         if engine_url:
@@ -40,7 +43,7 @@ def make_controller(qtbot, ui_loop, tmp_path: Path, no_player_system: PlayerSyst
         controller = AppController(
             settings=settings,
             options=options,
-            core_factory=lambda config: make_core_host(placement, config),
+            core_factory=lambda config: make_core_host(placement, config, service_factory),
             log_dir=tmp_path / "logs",
             settings_problem=settings_problem,
             autostart=autostart or FakeAutostart(),

@@ -42,7 +42,7 @@ def add_through_the_dialog(controller, qtbot, *sources: str) -> PlaylistsDialog:
 def with_playlist(make_controller, engine, qtbot, tmp_path: Path, settings: Settings | None = None, **kwargs):
     controller = make_controller(settings, engine_url=engine.url, **kwargs)
     dialog = add_through_the_dialog(controller, qtbot, str(write_playlist(tmp_path)))
-    qtbot.waitUntil(lambda: controller.channels_pane.model.rowCount() == 4, timeout=5000)
+    qtbot.waitUntil(lambda: controller.channels.pane.model.rowCount() == 4, timeout=5000)
     qtbot.waitUntil(lambda: "Added mine.m3u" in dialog.message.text(), timeout=5000)  # the add is over
     dialog.close()
     return controller
@@ -50,7 +50,7 @@ def with_playlist(make_controller, engine, qtbot, tmp_path: Path, settings: Sett
 
 def test_a_playlist_added_in_the_dialog_fills_the_list_with_names_and_groups(make_controller, engine, qtbot, tmp_path):
     controller = make_controller(engine_url=engine.url)
-    pane = controller.channels_pane
+    pane = controller.channels.pane
     assert pane.stack.currentIndex() == 0 and "No channels yet" in pane.placeholder.text()
     assert not pane.add_button.isHidden()
     dialog = add_through_the_dialog(controller, qtbot, str(write_playlist(tmp_path)))
@@ -67,7 +67,7 @@ def test_a_playlist_added_in_the_dialog_fills_the_list_with_names_and_groups(mak
 
 def test_search_filters_by_name_and_group_as_you_type(make_controller, engine, qtbot, tmp_path):
     controller = with_playlist(make_controller, engine, qtbot, tmp_path)
-    pane = controller.channels_pane
+    pane = controller.channels.pane
     qtbot.keyClicks(pane.search, "fil")
     assert names(pane.model) == ["Film Four"]
     pane.search.setText("NEWS")  # the group "News" and the name "World News", any case
@@ -84,7 +84,7 @@ def test_search_filters_by_name_and_group_as_you_type(make_controller, engine, q
 
 def test_sorting_by_a_column_header(make_controller, engine, qtbot, tmp_path):
     controller = with_playlist(make_controller, engine, qtbot, tmp_path)
-    table = controller.channels_pane.table
+    table = controller.channels.pane.table
     table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
     assert names(table.model()) == ["Film Four", "Music by infohash", "Sport One", "World News"]
     table.sortByColumn(GROUP, Qt.SortOrder.DescendingOrder)
@@ -95,7 +95,7 @@ def test_clicking_a_star_makes_a_favourite_that_persists_and_is_in_the_tray_menu
     make_controller, engine, qtbot, tmp_path
 ):
     controller = with_playlist(make_controller, engine, qtbot, tmp_path, tray=True)
-    pane = controller.channels_pane
+    pane = controller.channels.pane
     controller.show_window()
     controller.window.tabs.setCurrentWidget(pane)
     row = pane.model.row_of(("id", NEWS))
@@ -122,7 +122,7 @@ def test_favourites_are_there_at_the_next_start(make_controller, engine, qtbot, 
     with qtbot.waitSignal(first.finished, timeout=5000):
         first.request_quit()
     second = make_controller(engine_url=engine.url)
-    model = second.channels_pane.model
+    model = second.channels.pane.model
     qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=5000)
     assert model.data(model.index(model.row_of(("id", FILM)), STAR)) == "★"
 
@@ -132,7 +132,7 @@ def test_double_click_opens_the_channel_in_the_configured_player(make_controller
     script, record = fake_player(tmp_path)
     settings = Settings(port=free_port(), player_command=f"{script} --fullscreen")
     controller = with_playlist(make_controller, engine, qtbot, tmp_path, settings, player_system=PlayerSystem())
-    pane = controller.channels_pane
+    pane = controller.channels.pane
     controller.show_window()
     controller.window.tabs.setCurrentWidget(pane)
     click_cell(qtbot, pane.table, pane.model.row_of(("id", SPORT)), NAME, double=True)
@@ -167,7 +167,7 @@ def test_one_click_on_a_tray_favourite_starts_it_in_the_player(make_controller, 
 
 def test_the_context_menu_copies_the_link_and_changes_the_favourite(make_controller, engine, qtbot, tmp_path):
     controller = with_playlist(make_controller, engine, qtbot, tmp_path)
-    pane = controller.channels_pane
+    pane = controller.channels.pane
     channel = pane.model.channel_at(pane.model.row_of(("infohash", MUSIC)))
     menu = pane.context_menu(channel)
     labels = [a.text() for a in menu.actions() if a.text()]
@@ -195,7 +195,7 @@ def test_a_playing_channel_is_named_in_the_streams_table_events_and_tray(
     assert window.streams_model.data(window.streams_model.index(0, 0)) == "Sport One"
     assert "[Sport One] Starting channel" in "\n".join(window.events_model.texts())
     assert controller.tray.status.tooltip == "AceTray — 1 stream, 2 players\nSport One: 2 players"
-    pane = controller.channels_pane
+    pane = controller.channels.pane
     font = pane.model.data(pane.model.index(pane.model.row_of(("id", SPORT)), NAME), 6)  # FontRole
     assert font is not None and font.bold()
 
@@ -212,10 +212,10 @@ def test_the_dialog_says_what_went_wrong_and_keeps_the_previous_channels(make_co
     qtbot.waitUntil(lambda: "mine.m3u:" in dialog.message.text(), timeout=5000)
     status = dialog.table.item(0, 4).text()
     assert status == f"The file {tmp_path / 'mine.m3u'} does not exist. The last good copy (4 channels, just now) is kept."
-    assert controller.channels_pane.model.rowCount() == 4  # nothing lost
+    assert controller.channels.pane.model.rowCount() == 4  # nothing lost
 
     dialog.remove_button.click()
-    qtbot.waitUntil(lambda: controller.channels_pane.model.rowCount() == 0, timeout=3000)
+    qtbot.waitUntil(lambda: controller.channels.pane.model.rowCount() == 0, timeout=3000)
     assert dialog.table.rowCount() == 0 and not dialog.empty.isHidden()
     assert "Removed mine.m3u" in dialog.message.text()
 

@@ -58,7 +58,7 @@ def test_errors_come_back_to_the_caller_as_they_are(qtbot, ui_loop, engine):
         qtbot.waitUntil(started.done, timeout=5000)
         clash = asyncio.ensure_future(second.start_proxy())
         qtbot.waitUntil(clash.done, timeout=5000)
-        with pytest.raises(ProxyStartError, match=f"Port {port} is already in use"):
+        with pytest.raises(ProxyStartError, match=f"Port {port} is in use by another program"):
             clash.result()
     finally:
         for host in (first, second):

@@ -55,9 +55,20 @@ def test_streams_table_shows_what_a_user_reads(qapp):
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
         "Channel", "Status", "Peers", "Download", "Players", "Uptime", "Delivered"]
     assert texts(model, 0) == ["Sports HD", "playing (dl)", "7", "1.2 MB/s", "3", "3m 12s", "15.3 MB"]
-    # A channel no playlist names shows its id, elided in the middle.
-    model.update_rows([stream(2)], NOW)
-    assert texts(model, 0)[0] == "00000000…00000002"
+
+
+def test_an_unnamed_channel_shows_its_whole_id_for_the_view_to_elide_in_the_middle(qapp, qtbot):
+    from desktop.ui.actions import AppActions
+    from desktop.ui.main_window import CHANNEL_COLUMN_WIDTH, MainWindow
+
+    model = StreamsModel()
+    model.update_rows([stream(1)], NOW)
+    assert model.data(model.index(0, 0)) == f"{1:040x}"
+    window = MainWindow(AppActions())
+    qtbot.addWidget(window)
+    view = window.streams_view
+    assert view.textElideMode() == Qt.TextElideMode.ElideMiddle
+    assert view.horizontalHeader().sectionSize(0) == CHANNEL_COLUMN_WIDTH
 
 
 def test_clients_table_shows_what_a_user_reads(qapp):
@@ -67,6 +78,24 @@ def test_clients_table_shows_what_a_user_reads(qapp):
     assert row[0] == "192.168.1.10:50000"
     assert row[1].startswith("VLC/3.0.20")
     assert row[3:] == ["1.5 MB", "1.2 MB/s", "0", "playing"]
+
+
+def test_a_players_rate_is_labelled_as_its_own_recent_rate_and_explained(qapp):
+    model = ClientsModel()
+    model.show_stream(stream(1, clients=1), NOW)
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    rate = titles.index("Recent rate")
+    tip = model.headerData(rate, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "this player" in tip and "falling behind" in tip
+    assert model.data(model.index(0, rate), Qt.ItemDataRole.ToolTipRole) == tip
+
+
+def test_an_hls_player_is_marked_as_such_in_the_player_column(qapp):
+    hls = dataclasses.replace(client(0), kind="HLS", user_agent="AppleCoreMedia/1.0", address="192.168.1.20")
+    model = ClientsModel()
+    model.show_stream(dataclasses.replace(stream(1), clients=(client(1), hls)), NOW)
+    assert texts(model, 0)[1].startswith("VLC/3.0.20")
+    assert texts(model, 1)[:2] == ["192.168.1.20", "HLS · AppleCoreMedia/1.0"]
 
 
 def test_updates_keep_selection_and_scroll_and_never_reset(qapp, qtbot):
@@ -126,10 +155,21 @@ def test_events_list_is_bounded_and_readable(qapp):
     lines = model.texts()
     assert len(lines) == 3
     assert lines[0].endswith("event 2")
-    assert "⚠ [00000000…00000001] event 4" in lines[-1]
+    assert "⚠ [00000000…00000001] event 4" in lines[-1]  # no playlist names it: the id, elided in the middle
+    tip = model.data(model.index(2, 0), Qt.ItemDataRole.ToolTipRole)
+    assert tip == f"event 4\nChannel: {1:040x}"
     model.add(ProxyEvent(time=NOW, level="info", message="Starting channel", content_id=f"{1:040x}",
                          channel="Sport One"))
     assert model.texts()[-1].endswith("[Sport One] Starting channel")
+
+
+def test_an_events_technical_detail_is_in_its_tooltip(qapp):
+    model = EventsModel()
+    model.add(ProxyEvent(time=NOW, level="warning", message="The engine stopped sending; reconnecting.",
+                         extra={"detail": "ClientPayloadError: Response payload is not completed"}))
+    assert model.texts()[0].endswith("The engine stopped sending; reconnecting.")
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole) == (
+        "The engine stopped sending; reconnecting.\nDetail: ClientPayloadError: Response payload is not completed")
 
 
 def test_events_view_follows_new_events_unless_scrolled_up(qapp, qtbot):

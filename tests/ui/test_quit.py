@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import time
 
-from tests.fake_engine import DEFAULT_PACKETS
+from PySide6.QtWidgets import QMessageBox
+
 from desktop.streaming.demo.state import EngineFaults
+from tests.fake_engine import DEFAULT_PACKETS
 from tests.ui.helpers import port_accepts
 
 CID = "e" * 40
 
 
 def quit_and_time(controller, qtbot) -> float:
+    """Quit from the menu while a player watches: confirm, then time the quit itself."""
+    qtbot.waitUntil(lambda: controller.snapshot.player_count == 1, timeout=5000)
+    controller.actions.quit.trigger()
+    (box,) = [d for d in controller.dialogs.open if isinstance(d, QMessageBox)]
+    assert box.text() == "1 player is watching — quit anyway?"
     started = time.monotonic()
     with qtbot.waitSignal(controller.finished, timeout=5000):
-        controller.actions.quit.trigger()
+        next(b for b in box.buttons() if b.text() == "Quit").click()
     return time.monotonic() - started
 
 

@@ -29,8 +29,9 @@ def test_ok_is_disabled_until_every_field_is_valid(qtbot, ui_loop, no_player_sys
 
     dialog.engine_url.setText("ftp://127.0.0.1:6878")
     assert not dialog.ok_button.isEnabled()
-    assert dialog._error_labels["engine_url"].text() == "Engine URL must start with http:// or https://."
     assert not dialog.test_button.isEnabled()
+    # The message waits until typing pauses (test_settings_layout.py has the timing).
+    qtbot.waitUntil(lambda: dialog.shown_errors().get("engine_url") == "Engine URL must start with http:// or https://.")
     dialog.engine_url.setText("http://192.168.1.20:6878")
 
     # Numbers cannot leave their setting's range: the box holds the same rule as the settings file.
@@ -42,11 +43,11 @@ def test_ok_is_disabled_until_every_field_is_valid(qtbot, ui_loop, no_player_sys
     dialog.linger.setValue(5)
 
     dialog.player_command.setText("surely-not-a-player --fs")
-    assert "No program “surely-not-a-player” found" in dialog._error_labels["player_command"].text()
+    qtbot.waitUntil(lambda: "No program “surely-not-a-player” found" in dialog.shown_errors().get("player_command", ""))
     dialog.player_command.setText("")
 
     assert dialog.ok_button.isEnabled()
-    assert not any(label.isVisible() for label in dialog._error_labels.values())
+    assert dialog.shown_errors() == {}
     with qtbot.waitSignal(dialog.settings_accepted) as accepted:
         dialog.ok_button.click()
     chosen: Settings = accepted.args[0]
@@ -163,7 +164,7 @@ def test_a_busy_port_is_explained_and_fixing_it_starts_the_proxy(make_controller
     try:
         controller = make_controller(Settings(port=busy), engine_url=engine.url, wait_running=False)
         qtbot.waitUntil(lambda: controller.window.banner.isVisible(), timeout=5000)
-        assert f"Port {busy} is already in use" in controller.window.banner.label.text()
+        assert f"Port {busy} is in use by another program" in controller.window.banner.label.text()
         assert not controller.snapshot.running
 
         dialog = controller.open_settings()

@@ -34,9 +34,13 @@ def open_dialog(controller, kind=LinkDialog):
 def test_menu_lists_the_commands_in_order(make_controller, engine):
     controller = make_controller(engine_url=engine.url, tray=True)
     labels = [a.text() or "—" for a in controller.tray.menu.actions()]
-    assert labels == ["Stop proxy", "—", "Copy stream link…", "Open in player…", "Favourites", "Recent channels", "—",
-                      "Show window", "Settings…", "Start on login", "—", "Quit"]
+    assert labels == ["Stop proxy", "Start engine", "—", "Copy stream link…", "Open in player…", "Favourites",
+                      "Recent channels", "Share with devices…", "—", "Show window", "Settings…", "Start on login",
+                      "—", "Quit"]
     assert controller.actions.start_on_login.isCheckable()
+    # The engine is the user's own here: AceTray has none to start, and says how it could.
+    assert not controller.actions.engine.isEnabled()
+    assert "Start AceStream on this computer" in controller.actions.engine.toolTip()
 
 
 def test_start_and_stop_change_the_server_state(make_controller, engine, qtbot):
@@ -111,7 +115,9 @@ def test_lan_sharing_puts_this_machines_address_in_the_link(make_controller, eng
     controller = make_controller(Settings(port=free_port(), lan_sharing=True), engine_url=engine.url)
     QGuiApplication.clipboard().setText(CID)
     controller.actions.copy_link.trigger()
-    assert clipboard() == f"http://{address}:{controller.settings.port}/ace/getstream?id={CID}"
+    token = controller.saved_settings.access_token  # LAN sharing: made on first use, in every link
+    assert len(token) >= 16
+    assert clipboard() == f"http://{address}:{controller.settings.port}/ace/getstream?id={CID}&token={token}"
     assert "any device on your network" in controller.window.statusBar().currentMessage()
 
 
@@ -183,7 +189,8 @@ def test_without_a_tray_the_window_is_shown_and_has_every_command(make_controlle
     assert controller.tray is None
     assert controller.window.isVisible()
     toolbar_actions = {a.text() for bar in controller.window.findChildren(QToolBar) for a in bar.actions()}
-    for needed in ("Stop proxy", "Copy stream link…", "Open in player…", "Settings…", "Open log folder", "Quit"):
+    for needed in ("Stop proxy", "Start engine", "Copy stream link…", "Open in player…", "Settings…",
+                   "Open log folder", "Quit"):
         assert needed in toolbar_actions
 
 
@@ -197,7 +204,8 @@ class _UrlCatcher(QObject):
         self.urls.append(url)
 
 
-def test_open_log_folder_opens_the_log_directory(make_controller, engine, tmp_path: Path):
+def test_open_log_folder_opens_the_log_directory(make_controller, engine, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("desktop.ui.log_folder.find_xdg_open", lambda: None)  # Qt's own way (Windows, macOS)
     catcher = _UrlCatcher()
     QDesktopServices.setUrlHandler("file", catcher, "open")  # what the desktop would be asked to open
     try:
@@ -219,10 +227,45 @@ def test_without_a_tray_closing_asks_before_cutting_players(make_controller, eng
     qtbot.waitUntil(lambda: controller.snapshot.player_count == 2, timeout=5000)
     controller.window.close()
     box = open_dialog(controller, QMessageBox)
-    assert "2 players still watching" in box.text()
+    assert box.text() == "2 players are watching — quit anyway?"
+    assert "stops their streams" in box.informativeText()
     next(b for b in box.buttons() if b.text() == "Keep running").click()
     qtbot.waitUntil(lambda: controller.window.isMinimized(), timeout=2000)
     assert controller.snapshot.running and not controller.quitting
+
+
+def test_stop_proxy_asks_first_when_players_are_watching(make_controller, engine, players, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.fake_engine import DEFAULT_PACKETS
+
+    controller = make_controller(engine_url=engine.url, tray=True)
+    players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 2, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: controller.snapshot.player_count == 2, timeout=5000)
+    controller.actions.start_stop.trigger()  # "Stop proxy"
+    box = open_dialog(controller, QMessageBox)
+    assert box.text() == "2 players are watching — stop proxy anyway?"
+    assert box.defaultButton().text() == "Keep running"
+    next(b for b in box.buttons() if b.text() == "Keep running").click()
+    assert controller.snapshot.running and port_accepts(controller.settings.port)
+    controller.actions.start_stop.trigger()
+    next(b for b in open_dialog(controller, QMessageBox).buttons() if b.text() == "Stop proxy").click()
+    qtbot.waitUntil(lambda: not controller.snapshot.running, timeout=5000)
+
+
+def test_quit_from_the_menu_asks_first_when_players_are_watching(make_controller, engine, players, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.fake_engine import DEFAULT_PACKETS
+
+    controller = make_controller(engine_url=engine.url, tray=True)
+    players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: controller.snapshot.player_count == 1, timeout=5000)
+    controller.actions.quit.trigger()
+    box = open_dialog(controller, QMessageBox)
+    assert box.text() == "1 player is watching — quit anyway?"
+    next(b for b in box.buttons() if b.text() == "Keep running").click()
+    assert not controller.quitting and controller.snapshot.running
 
 
 def test_without_a_tray_closing_an_idle_window_quits(make_controller, engine, qtbot):

@@ -40,6 +40,6 @@ def test_singular_words_and_a_failed_start(qapp):
     assert one.tooltip == "AceTray — 1 stream, 1 player\n00000000…00000001: 1 player"
     named = tray_status(snap(streams=(stream(1, clients=2, name="Sport One"),)))
     assert named.tooltip.splitlines()[1] == "Sport One: 2 players"
-    failed = tray_status(snap(running=False, listen_url=None), start_error="Port 6880 is already in use by another program.")
+    failed = tray_status(snap(running=False, listen_url=None), start_error="Port 6880 is in use by another program by another program.")
     assert failed.state is TrayState.ERROR
-    assert failed.tooltip.endswith("Port 6880 is already in use by another program.")
+    assert failed.tooltip.endswith("Port 6880 is in use by another program by another program.")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+import dataclasses
 from dataclasses import dataclass, field
 
 from desktop.streaming.channels.fetch import DEFAULT_LIMITS, FetchLimits
@@ -22,6 +24,8 @@ from desktop.streaming.channels.scheduler import HOUR, RefreshScheduler
 from desktop.streaming.channels.sources import source_label
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore
+from desktop.streaming.config import ProxyConfig
+from desktop.streaming.snapshot import StreamSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +63,33 @@ class ChannelsHost:
         self._opening: asyncio.Future[None] | None = None
         self._scheduler: RefreshScheduler | None = None
         self._last_state: ChannelsState | None = None  # to tell which playlists a change refreshed
+        # Threads of our own for the disk and parsing, not the loop's executor: on the
+        # UI's qasync loop (ACETRAY_CORE_LOOP=qasync) that one is made of QThreads,
+        # which Qt refuses to see destroyed still running at exit.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="acetray-channels")
         self.library = ChannelLibrary(
             store if store is not None else ChannelStore(),
             limits=limits,
             on_change=self._changed,
             on_problem=lambda message: self._event("warning", message),
             on_busy=lambda _sources: self._publish(),
+            executor=self._executor,
+        )
+
+    @classmethod
+    def for_config(
+        cls,
+        config: ProxyConfig,
+        *,
+        on_view: Callable[[ChannelsView], None] | None = None,
+        on_event: EventCallback | None = None,
+    ) -> ChannelsHost:
+        """The saved playlists plus the run's `--playlist` ones, refreshed as the settings say."""
+        return cls(
+            interval_hours=config.playlist_refresh_hours,
+            run_playlists=config.playlists,
+            on_view=on_view,
+            on_event=on_event,
         )
 
     @property
@@ -78,6 +103,19 @@ class ChannelsHost:
     def channel_for(self, kind: str, content_id: str) -> Channel | None:
         """The playlist's channel for a stream's key; None when no playlist has it."""
         return self.library.state.catalog.get((kind, content_id))  # type: ignore[arg-type]
+
+    def named(self, streams: Iterable[StreamSnapshot]) -> tuple[StreamSnapshot, ...]:
+        """Streams with the name, group and logo their playlist gives them (`/api/streams`, the window)."""
+        catalog = self.library.state.catalog
+        named = []
+        for stream in streams:
+            channel = catalog.get((stream.kind, stream.content_id))  # type: ignore[arg-type]
+            if channel is not None:
+                stream = dataclasses.replace(
+                    stream, name=channel.name or None, group=channel.group or None, logo=channel.logo or None
+                )
+            named.append(stream)
+        return tuple(named)
 
     def name_for_id(self, content_id: str) -> str | None:
         """A name for an id whose kind is not known (events carry only the id)."""
@@ -125,6 +163,7 @@ class ChannelsHost:
     async def close(self) -> None:
         await self.stop_schedule()
         await self.library.close()
+        self._executor.shutdown(wait=False)
 
     # -- what the window asks for ----------------------------------------------------------
     async def add(self, source: str, *, saved: bool = True) -> PlaylistState:

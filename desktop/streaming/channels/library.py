@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 
 import aiohttp
@@ -44,18 +45,21 @@ class ChannelLibrary:
         on_change: Callable[[ChannelsState], None] | None = None,
         on_problem: Callable[[str], None] | None = None,
         on_busy: Callable[[frozenset[str]], None] | None = None,
+        executor: Executor | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """`store=None` keeps everything in memory (tests, a throw-away run).
         `session=None` gives each download its own short-lived session.
         `on_busy` hears the sources being downloaded whenever that set changes
-        (the window shows progress while one runs)."""
+        (the window shows progress while one runs). Disk work and parsing run on
+        `executor` (the loop's default when None)."""
         self._store = store
         self._session = session
         self._limits = limits
         self._on_change = on_change
         self._on_problem = on_problem
         self._on_busy = on_busy
+        self._executor = executor
         self._clock = clock
         self._state = ChannelsState()
         self._refreshing: dict[str, asyncio.Task[PlaylistState]] = {}
@@ -80,7 +84,7 @@ class ChannelLibrary:
         """Read the saved playlists and favourites; returns sentences about broken files."""
         if self._store is None:
             return ()
-        loaded = await asyncio.to_thread(self._store.load)
+        loaded = await asyncio.get_running_loop().run_in_executor(self._executor, self._store.load)
         for problem in loaded.problems:
             self._problem(problem)
         # Playlists added before loading finished (e.g. `--playlist`) stay, after the saved ones.
@@ -174,7 +178,7 @@ class ChannelLibrary:
 
     async def _refresh(self, playlist: PlaylistState) -> PlaylistState:
         result = await refresh_playlist(
-            playlist, session=self._session, limits=self._limits, clock=self._clock
+            playlist, session=self._session, limits=self._limits, clock=self._clock, executor=self._executor
         )
         current = self._state.playlist(playlist.source)
         if current is None:  # removed while downloading: nothing to keep
@@ -218,7 +222,7 @@ class ChannelLibrary:
         # never finish after a newer one and leave stale data on disk.
         async with self._save_lock:
             try:
-                await asyncio.to_thread(write, store, self._state)
+                await asyncio.get_running_loop().run_in_executor(self._executor, write, store, self._state)
             except OSError as exc:
                 log.warning("could not save the %s: %s", what, exc)
                 self._problem(f"Could not save the {what} ({exc.strerror or exc}).")

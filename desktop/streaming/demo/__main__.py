@@ -1,4 +1,9 @@
-"""`python -m desktop.streaming.demo`: the demo engine alone, for benchmarks and manual tests."""
+"""`python -m desktop.streaming.demo`: the demo engine alone, for benchmarks and manual tests.
+
+It also stands in for the real engine program: it takes the flags AceTray gives
+an engine it runs (`--client-console --http-port N --live-cache-type memory …`),
+so tests, and anyone curious, can set it as "the engine program".
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,9 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from desktop.streaming.loops import new_event_loop
 from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
 from desktop.streaming.demo.state import EngineFaults
+from desktop.streaming.loops import new_event_loop
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -22,7 +27,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="A simulated AceStream engine serving a looped clip (demo mode, tests, benchmarks).",
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=6878, help="0 picks a free port")
+    parser.add_argument("--port", "--http-port", dest="port", type=int, default=6878, help="0 picks a free port")
+    parser.add_argument("--version-string", help="the version get_version reports (default: the demo's own)")
+    # The real engine's flags, accepted and ignored so the demo can stand in for it.
+    parser.add_argument("--client-console", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bind-all", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--live-cache-type", metavar="X", help=argparse.SUPPRESS)
+    parser.add_argument("--vod-cache-type", metavar="X", help=argparse.SUPPRESS)
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument("--unpaced", action="store_true", help="send as fast as possible (benchmarks)")
     pace.add_argument("--rate", type=float, help="bytes per second (default: the clip's own rate)")
@@ -61,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         write_size=args.write_size or (65536 if args.unpaced else 4096),
         faults=EngineFaults(prebuffer_delay=args.prebuffer),
         session_idle_stop=args.idle_stop,
+        version=args.version_string,
     )
     try:
         with asyncio.Runner(loop_factory=asyncio.new_event_loop if args.no_uvloop else new_event_loop) as runner:

@@ -22,6 +22,7 @@ Run alone: `python -m desktop.streaming.demo --port 6878 [--unpaced] [--clip PAT
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -33,7 +34,12 @@ from aiohttp import web
 from desktop.resources import resource_path
 from desktop.streaming.demo.playback import Playback
 from desktop.streaming.demo.sessions import SessionTable
-from desktop.streaming.demo.state import EngineCounters, EngineFaults, EngineRequest, SimSession
+from desktop.streaming.demo.state import (
+    EngineCounters,
+    EngineFaults,
+    EngineRequest,
+    SimSession,
+)
 from desktop.streaming.demo.ts_loop import TsLoop
 
 __all__ = ["DemoEngine", "EngineCounters", "EngineFaults", "EngineRequest", "SimSession", "load_demo_clip"]
@@ -70,6 +76,7 @@ class DemoEngine:
         burst_seconds: float = 1.0,
         faults: EngineFaults | None = None,
         session_idle_stop: float = 30.0,
+        version: str | None = None,
     ) -> None:
         """`bytes_per_second`: "clip" = the clip's own rate (size / duration), None = unpaced.
         `continuous`: rewrite clocks and counters on each loop (default: when paced; costs CPU)."""
@@ -95,6 +102,8 @@ class DemoEngine:
             burst_seconds=burst_seconds,
         )
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._version_info = {**VERSION_INFO, "version": version} if version else VERSION_INFO
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -129,16 +138,35 @@ class DemoEngine:
         # which is what starts the idle-stop clock, as in the real engine.
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        await self.come_online()
         log.info("demo engine listening on %s", self.url)
+
+    async def go_offline(self) -> None:
+        """Stop answering, keeping the sessions: connections are refused and readers dropped.
+
+        An engine that is briefly unreachable (restarting, out of file
+        descriptors, a network blip) and then comes back, with `come_online`,
+        on the same port.
+        """
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        self._table.drop_readers()
+
+    async def come_online(self) -> None:
+        """Listen (again) on the engine's port."""
+        assert self._runner is not None
+        if self._site is None:
+            self._site = web.TCPSite(self._runner, self.host, self.port)
+            await self._site.start()
+            self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         self._table.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self._site = None
 
     async def __aenter__(self) -> DemoEngine:
         await self.start()
@@ -164,7 +192,7 @@ class DemoEngine:
 
     async def _service(self, request: web.Request) -> web.Response:
         if request.query.get("method") == "get_version":
-            return web.json_response({"result": VERSION_INFO, "error": None})
+            return web.json_response({"result": self._version_info, "error": None})
         return web.json_response({"result": None, "error": "unknown method"})
 
     def _record(self, request: web.Request) -> None:
@@ -184,6 +212,11 @@ class DemoEngine:
         if len(given) != 1:
             message = "missing content id" if not given else "only one content selector is allowed"
             return _envelope(error=message) if as_json else web.Response(status=400, text=message)
+        # The real engine goes on creating the session when the requester hangs up mid-start (the
+        # session then runs until its idle stop): shielded, so a cancelled request still leaves it behind.
+        return await asyncio.shield(self._start(request, given[0], as_json))
+
+    async def _start(self, request: web.Request, kind: str, as_json: bool) -> web.StreamResponse:
         await self._hold_start(time.monotonic())
         faults = self.faults
         if self._table.closing:
@@ -192,9 +225,13 @@ class DemoEngine:
             return web.Response(status=faults.start_http_error, text=faults.start_http_error_text)
         if faults.start_garbage:
             return web.Response(text=GARBAGE_PAGE, content_type="text/html")
+        if faults.nested_json_depth is not None:
+            depth = faults.nested_json_depth
+            return web.Response(text="[" * depth + "]" * depth, content_type="application/json")
+        if faults.huge_answer_bytes is not None:
+            return await self._huge_answer(request, faults.huge_answer_bytes, faults.huge_answer_status)
         if faults.start_error is not None:
             return _envelope(error=faults.start_error) if as_json else web.Response(status=500, text=faults.start_error)
-        kind = given[0]
         session = self._table.find_or_start(kind, request.query[kind], request.query.get("pid", ""))
         base = f"http://{faults.wrong_host}:{self.port}" if faults.wrong_host else f"http://{request.host}"
         if not as_json:
@@ -224,7 +261,22 @@ class DemoEngine:
         if self.faults.minimal_envelope:
             keep = ("infohash", "playback_url", "is_live", "is_encrypted")
             answer = {key: answer[key] for key in keep}
+        if self.faults.start_fields:
+            answer.update(self.faults.start_fields)
         return answer
+
+    async def _huge_answer(self, request: web.Request, size: int, status: int) -> web.StreamResponse:
+        """A body of `size` bytes in 64 KiB pieces of one shared block: the engine itself stays small."""
+        piece = b"x" * 65536
+        response = web.StreamResponse(status=status, headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        try:
+            for start in range(0, size, len(piece)):
+                await response.write(piece[: min(len(piece), size - start)])
+                self.counters.huge_bytes_sent += min(len(piece), size - start)
+        except (ConnectionError, RuntimeError):
+            pass  # the proxy stopped reading and hung up, as it should
+        return response
 
     # ---- session URLs: playback, stat, command, events ----------------------------
 
@@ -253,7 +305,10 @@ class DemoEngine:
         session = self._lookup(request)
         if session is None:
             return _envelope(error=UNKNOWN_SESSION)
-        return _envelope(self._stat_response(session))
+        answer = self._stat_response(session)
+        if self.faults.stat_fields:
+            answer.update(self.faults.stat_fields)
+        return _envelope(answer)
 
     def _stat_response(self, session: SimSession) -> dict[str, Any]:
         buffering = time.monotonic() < self._table.ready_at(session)

@@ -209,12 +209,16 @@ class SessionTable:
         self.counters.bytes_served += n
         self._progress.fire()
 
+    def drop_readers(self) -> None:
+        """Close every reader's connection; the sessions live on (their idle-stop clocks start)."""
+        for transport in list(self._readers.values()):
+            if transport is not None:
+                transport.close()
+        self.changed()
+
     def close(self) -> None:
         """End every session and drop every reader's connection (the engine is stopping)."""
         self.closing = True
         for session in list(self.sessions.values()):
             self.end(session)
-        for transport in list(self._readers.values()):
-            if transport is not None:
-                transport.close()
-        self.changed()
+        self.drop_readers()

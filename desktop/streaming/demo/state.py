@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,12 @@ class EngineFaults:
     vanish_after_bytes: int | None = None  # a session disappears once it has sent this many bytes
     wrong_host: str | None = None  # host put in returned URLs instead of the real one, e.g. "172.17.0.2"
     stop_hangs: bool = False  # method=stop is counted, then never answered (a hung engine at quit)
+    # Answers of the wrong shape (a broken or hostile engine):
+    start_fields: dict[str, Any] | None = None  # keys replaced in getstream's JSON answer, e.g. {"stat_url": 5}
+    stat_fields: dict[str, Any] | None = None  # keys replaced in stat's JSON answer, e.g. {"peers": [1]}
+    nested_json_depth: int | None = None  # getstream answers a list nested this deep ("[[[...]]]")
+    huge_answer_bytes: int | None = None  # getstream answers a body this large (text, written in pieces)...
+    huge_answer_status: int = 500  # ...with this status
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class EngineCounters:
     kicked_readers: int = 0
     stat_requests: int = 0
     bytes_served: int = 0
+    huge_bytes_sent: int = 0  # of huge_answer_bytes, what got written before the reader hung up
 
 
 @dataclass(eq=False)

@@ -36,9 +36,10 @@ class HlsStats:
 
 
 class HlsSegmenter:
-    def __init__(self, config: HlsConfig | None = None) -> None:
+    def __init__(self, config: HlsConfig | None = None, first_seq: int = 0) -> None:
+        """`first_seq`: the first segment's media sequence number (see `StreamHls` for why not 0)."""
         self.config = config or HlsConfig()
-        self._store = SegmentStore(self.config)
+        self._store = SegmentStore(self.config, first_seq)
         self._cutter = SegmentCutter(self.config, self._store.add)
         self._faults = 0
 

@@ -47,12 +47,12 @@ class Missing(enum.Enum):
 
 
 class SegmentStore:
-    def __init__(self, config: HlsConfig) -> None:
+    def __init__(self, config: HlsConfig, first_seq: int = 0) -> None:
         self._window = config.window
         self._keep = config.window + config.spare
         self._max_bytes = config.max_bytes
         self._segments: deque[Segment] = deque()
-        self._next_seq = 0
+        self._next_seq = self._first_seq = first_seq
         self._discontinuities = 0
         self._bytes = 0
         self._changed = asyncio.Event()
@@ -64,7 +64,7 @@ class SegmentStore:
     # --- writing -------------------------------------------------------------------------
     def add(self, cut: Cut) -> Segment:
         # A break before the very first segment is no break for any player.
-        discontinuity = cut.discontinuity and self._next_seq > 0
+        discontinuity = cut.discontinuity and self._next_seq > self._first_seq
         if discontinuity:
             self._discontinuities += 1
         segment = Segment(

@@ -1,0 +1,255 @@
+"""Access rules, checked in front of every route: who may use the proxy, and from where.
+
+A web page the user happens to open must not be able to use AceTray through
+the user's browser:
+
+- DNS rebinding: a page on `evil.example` whose name is re-pointed at
+  127.0.0.1 becomes same-origin with the proxy in the browser's eyes and can
+  read `/api/streams` (every player's address and user agent). The browser
+  still sends `Host: evil.example`, so only `Host` values that name this
+  machine are accepted: IP literals, `localhost`, this machine's own names.
+- Cross-site requests: any page can make the browser fetch
+  `<video src="http://127.0.0.1:6880/ace/getstream?id=...">`, starting engine
+  sessions. Browsers say where a request comes from (`Sec-Fetch-Site`,
+  `Origin`); a request from another site is refused.
+
+Players (VLC, mpv, Kodi, IPTV apps) send neither `Sec-Fetch-Site` nor
+`Origin`, and name the proxy by address or by this machine's name, so they
+pass. Each rule is a function of the request and the current `AccessPolicy`
+returning a refusal or None; the middleware runs them in order. The LAN
+sharing token (issue 11) is one more field of the policy and one more rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import ipaddress
+import logging
+import socket
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from desktop.streaming.connection_guard import RateLimitedLog
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """What the access rules compare against; replaced whole when settings change."""
+
+    host_names: frozenset[str] = frozenset({"localhost"})  # lower case, no trailing dot
+    # Pages a browser may open from a link on another site: a top-level navigation cannot read
+    # the answer (and the page forbids framing), so only AceTray's own page is such a path.
+    navigable: frozenset[str] = frozenset({"/"})
+    token: str | None = None  # LAN sharing: every request carries it (query `token=` or a Bearer header)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request is refused: `reason` for the log, `message` (one line) for the requester."""
+
+    reason: str
+    message: str
+    status: type[web.HTTPException] = web.HTTPForbidden
+
+
+def machine_names(*, resolve: bool = True) -> frozenset[str]:
+    """The names this machine answers to. `resolve` asks the resolver for the FQDN: call it off the loop."""
+    hostname = socket.gethostname()
+    fqdn = hostname
+    if resolve:
+        try:
+            fqdn = socket.getfqdn(hostname)
+        except OSError:  # a broken resolver must not stop the proxy; the plain names still work
+            pass
+    return _names_of((hostname, fqdn))
+
+
+async def resolve_machine_names(timeout: float) -> frozenset[str] | None:
+    """`machine_names()` asked of the resolver on a thread of its own; None when it takes over `timeout` s.
+
+    Not the loop's default executor: on the UI's qasync loop that is a pool of
+    QThreads, and a resolver that hangs must neither hold the loop nor the exit
+    (the thread is a daemon; its late answer is dropped).
+    """
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[frozenset[str]] = loop.create_future()
+
+    def deliver(names: frozenset[str]) -> None:
+        if not answer.done():
+            answer.set_result(names)
+
+    def work() -> None:
+        names = machine_names()
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody is waiting
+            loop.call_soon_threadsafe(deliver, names)
+
+    threading.Thread(target=work, name="machine-names", daemon=True).start()
+    try:
+        return await asyncio.wait_for(answer, timeout)
+    except TimeoutError:
+        return None
+
+
+def _names_of(given: tuple[str, ...]) -> frozenset[str]:
+    names = {"localhost"}
+    for name in map(_normal, given):
+        if not name or _is_ip_literal(name):
+            continue
+        names.add(name)
+        short = name.split(".", 1)[0]
+        names.add(short)
+        names.add(f"{short}.local")  # its mDNS name (Avahi, Bonjour)
+    return frozenset(names)
+
+
+def policy_for(machine: frozenset[str], listen_host: str, token: str | None = None) -> AccessPolicy:
+    """The policy for this machine's names plus the listen address, when that is a name."""
+    return AccessPolicy(host_names=machine | _names_of((listen_host,)), token=token)
+
+
+def _normal(name: str) -> str:
+    return name.strip().rstrip(".").lower()
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])  # an IPv6 zone ("fe80::1%eth0") is still a literal
+    except ValueError:
+        return False
+    return True
+
+
+def split_host(value: str) -> tuple[str, str]:
+    """`Host` header → (host lower case without brackets or trailing dot, port or "")."""
+    value = value.strip()
+    if value.startswith("["):
+        end = value.find("]")
+        if end == -1:
+            return value.lower(), ""
+        host, rest = value[1:end], value[end + 1 :]
+        return host.lower(), rest.removeprefix(":")
+    if value.count(":") == 1:
+        host, port = value.split(":")
+        return _normal(host), port
+    return _normal(value), ""
+
+
+def host_names_this_machine(value: str, policy: AccessPolicy) -> bool:
+    host, port = split_host(value)
+    if port and not port.isdigit():
+        return False
+    if not host:
+        return False
+    return _is_ip_literal(host) or host in policy.host_names
+
+
+# --- the rules, in the order they run ----------------------------------------------------
+def check_host(request: web.Request, policy: AccessPolicy) -> Refusal | None:
+    value = request.headers.get("Host")
+    if value is None:
+        return None  # HTTP/1.0 players may send none; browsers always do
+    if host_names_this_machine(value, policy):
+        return None
+    shown = value[:60]
+    return Refusal(
+        f"Host {shown!r} does not name this computer",
+        f"Refused: {shown!r} is not a name of this computer. Use its address or its own name.",
+    )
+
+
+def check_cross_site(request: web.Request, policy: AccessPolicy) -> Refusal | None:
+    headers = request.headers
+    if request.path in policy.navigable and _is_top_level_navigation(request):
+        return None
+    if headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+        return _cross_site("Sec-Fetch-Site: cross-site")
+    origin = headers.get("Origin")
+    if origin is not None and not _is_own_origin(origin, headers.get("Host")):
+        return _cross_site(f"Origin {origin[:60]!r}")
+    return None
+
+
+def _is_top_level_navigation(request: web.Request) -> bool:
+    headers = request.headers
+    return (
+        request.method in ("GET", "HEAD")
+        and headers.get("Sec-Fetch-Mode", "").lower() == "navigate"
+        and headers.get("Sec-Fetch-Dest", "document").lower() == "document"
+    )
+
+
+def _cross_site(reason: str) -> Refusal:
+    return Refusal(
+        f"cross-site request ({reason})",
+        "Refused: AceTray does not answer requests made by other web sites. Open the stream in a player.",
+    )
+
+
+def _is_own_origin(origin: str, host: str | None) -> bool:
+    """An Origin is this proxy's own when it is http:// and names the Host the request was sent to."""
+    if host is None:
+        return False
+    try:
+        parts = urlsplit(origin.strip())
+        origin_port = parts.port
+    except ValueError:  # "null", garbage, a port out of range
+        return False
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    host_name, host_port = split_host(host)
+    return _normal(parts.hostname) == host_name and (origin_port or 80) == int(host_port or 80)
+
+
+def check_token(request: web.Request, policy: AccessPolicy) -> Refusal | None:
+    """With LAN sharing on, every request — from this computer too — carries the access token.
+
+    IPTV apps cannot set headers, so `?token=` is accepted beside `Authorization:
+    Bearer`. Compared in constant time; the token itself is never logged.
+    """
+    expected = policy.token
+    if expected is None:
+        return None
+    given = request.query.get("token")
+    if given is None:
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        given = value.strip() if scheme.lower() == "bearer" else None
+    if given is not None and hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8")):
+        return None
+    return Refusal(
+        "missing access token" if given is None else "wrong access token",
+        "AceTray asks for its access token: use the links from Share with devices (they end in ?token=…).",
+        web.HTTPUnauthorized,
+    )
+
+
+RULES: tuple[Callable[[web.Request, AccessPolicy], Refusal | None], ...] = (check_host, check_cross_site, check_token)
+
+
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+
+
+def access_middleware(policy: Callable[[], AccessPolicy]) -> Middleware:
+    """A middleware that runs RULES against `policy()` (read per request) before any route."""
+    refusals = RateLimitedLog(log)
+
+    @web.middleware
+    async def check_access(request: web.Request, handler: Handler) -> web.StreamResponse:
+        current = policy()
+        for rule in RULES:
+            refusal = rule(request, current)
+            if refusal is not None:
+                refusals.warning(rule.__name__, "refused a request from %s: %s", request.remote, refusal.reason)
+                raise refusal.status(text=refusal.message + "\n")
+        return await handler(request)
+
+    return check_access

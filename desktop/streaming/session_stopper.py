@@ -1,0 +1,140 @@
+"""Every engine session AceTray started is stopped: in the background, retried, and swept at exit.
+
+The engine keeps a session (and its P2P swarm, its upload) running until
+told `method=stop` or until it notices nobody reads. Sessions leak when:
+
+- a start is given up on (the start timeout, or every player left) while the
+  engine is still creating the session: the engine answers later, to nobody;
+- a stop command fails (the engine restarting, the machine out of file
+  descriptors) and is never sent again.
+
+So starts go through `start`, which hands a start it was cancelled out of to
+the background, and stops the session if one arrives (bounded by the engine
+client's START_TIMEOUT); failed stops are retried with backoff, a bounded
+number of times; and `sweep` at exit retries every waiting stop at once and
+waits a bounded time. A closing stream never waits for any of this: its
+players are told at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Mapping
+
+from desktop.streaming.engine import EngineClient, EngineError, EngineSession
+
+log = logging.getLogger(__name__)
+
+RETRY_FIRST = 0.5  # s before the first retry of a failed stop; doubles each time...
+RETRY_MAX = 8.0  # ...up to this
+ATTEMPTS = 6  # stop commands per session at most (about 15 s of backoff plus their timeouts)
+
+
+class SessionStopper:
+    """Stops engine sessions in the background, tracked, so that a shutdown can wait for them briefly."""
+
+    def __init__(self) -> None:
+        self._pending: set[asyncio.Task[None]] = set()  # stop commands under way (or waiting to retry)
+        self._late: set[asyncio.Task[EngineSession]] = set()  # starts given up on, still waiting for the engine
+        self._hurry: asyncio.Event | None = None  # set by sweep: waiting retries go at once (made on first use)
+        self._sweeping = False
+        self.failed_attempts = 0  # stop commands that failed (each retry counts), for diagnostics and tests
+        self.late_sessions = 0  # sessions that arrived after their start was given up on
+
+    # --- starting ------------------------------------------------------------------------
+    async def start(
+        self, engine: EngineClient, kind: str, content_id: str, extra: Mapping[str, str]
+    ) -> EngineSession:
+        """`engine.start`; when the caller is cancelled meanwhile, a session that still arrives is stopped."""
+        task = asyncio.get_running_loop().create_task(engine.start(kind, content_id, extra))
+        try:
+            return await asyncio.shield(task)  # the engine finishes creating the session either way
+        except asyncio.CancelledError:
+            self._late.add(task)
+            task.add_done_callback(functools.partial(self._late_start_done, engine))
+            raise
+
+    def _late_start_done(self, engine: EngineClient, task: asyncio.Task[EngineSession]) -> None:
+        self._late.discard(task)
+        if task.cancelled():
+            return
+        if task.exception() is not None:  # retrieved: the start failed, so there is nothing to stop
+            return
+        self.late_sessions += 1
+        log.info("the engine started a session after AceTray gave up on it; stopping it")
+        self.stop_later(engine, task.result())
+
+    # --- stopping ------------------------------------------------------------------------
+    def stop_later(self, engine: EngineClient, session: EngineSession) -> None:
+        if not session.command_url:
+            return  # the engine gave no way to stop it (minimal answers): it times out on its own
+        task = asyncio.get_running_loop().create_task(self._stop(engine, session.command_url))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    @property
+    def pending(self) -> int:
+        """Stops under way plus starts given up on that may still bring a session."""
+        return len(self._pending) + len(self._late)
+
+    async def _stop(self, engine: EngineClient, command_url: str) -> None:
+        delay = RETRY_FIRST
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                await engine.stop(command_url)
+            except EngineError as exc:
+                self.failed_attempts += 1
+                if attempt == ATTEMPTS:
+                    log.warning("gave up stopping an engine session after %d attempts: %s", attempt, exc)
+                    return
+                log.info("could not stop an engine session (%s); trying again in %g s", exc, delay)
+                await self._pause(delay)
+                delay = min(delay * 2, RETRY_MAX)
+            else:
+                if attempt > 1:
+                    log.info("engine session stopped at attempt %d", attempt)
+                return
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep before a retry, unless a sweep says to retry now."""
+        if self._sweeping:
+            return
+        if self._hurry is None:
+            self._hurry = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._hurry.wait(), seconds)
+
+    # --- waiting -------------------------------------------------------------------------
+    async def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for the stops (and late starts) under way; True when none is left."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        # A late start that ends brings a new stop task: look again until nothing is left or time is up.
+        while (tasks := self._pending | self._late) and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(tasks, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        return not (self._pending or self._late)
+
+    async def sweep(self, timeout: float) -> int:
+        """At exit: retry every waiting stop now, wait up to `timeout` s, cancel what is left.
+
+        Returns how many sessions may still be running at the engine.
+        """
+        self._sweeping = True  # meanwhile every failed stop is retried at once (still at most ATTEMPTS)
+        if self._hurry is not None:
+            self._hurry.set()
+        try:
+            await self.wait(timeout)
+            left = list(self._pending | self._late)
+            for task in left:
+                task.cancel()
+            if left:
+                await asyncio.wait(left)
+                log.warning("%d engine session(s) could not be stopped in time; the engine ends them itself", len(left))
+            return len(left)
+        finally:
+            # The context outlives this run of the proxy: the next run backs off normally again.
+            self._sweeping = False
+            self._hurry = None

@@ -1,0 +1,64 @@
+"""LAN sharing: every request carries the access token, or is refused with 401 and nothing starts."""
+
+from __future__ import annotations
+
+import logging
+
+import m3u8
+import pytest
+
+from desktop.streaming.ts import PACKET_SIZE
+from tests.core.conftest import CHANNEL
+
+TOKEN = "s3cret-Token_0123456789"
+PATHS = (
+    f"/ace/getstream?id={CHANNEL}",
+    f"/ace/manifest.m3u8?id={CHANNEL}",
+    "/api/streams",
+    "/api/health",
+    "/ace/status",
+    "/",
+    "/page/app.js",
+)
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("given", [None, "wrong-token-but-long-enough"], ids=["missing", "wrong"])
+async def test_without_the_right_token_every_route_answers_401_and_starts_nothing(
+    fake_engine, proxy_factory, path: str, given: str | None, caplog
+) -> None:
+    proxy = await proxy_factory(fake_engine.url, token=TOKEN)
+    url = proxy.base + path + (("&" if "?" in path else "?") + f"token={given}" if given else "")
+    with caplog.at_level(logging.DEBUG):
+        async with proxy.http.get(url) as resp:
+            text = await resp.text()
+    assert resp.status == 401
+    assert "access token" in text and text.count("\n") == 1
+    assert fake_engine.counters.getstream_requests == 0
+    assert TOKEN not in caplog.text and (given is None or given not in caplog.text)
+
+
+async def test_the_token_opens_every_route_by_query_or_bearer_header_and_hls_segments_carry_it(
+    fake_engine, proxy_factory, caplog
+) -> None:
+    proxy = await proxy_factory(fake_engine.url, token=TOKEN)
+    with caplog.at_level(logging.DEBUG):
+        async with proxy.http.get(f"{proxy.base}/ace/getstream?id={CHANNEL}&token={TOKEN}") as resp:
+            assert resp.status == 200
+            assert (await resp.content.readexactly(PACKET_SIZE))[0] == 0x47
+        async with proxy.http.get(f"{proxy.base}/api/streams", headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
+            assert resp.status == 200
+        async with proxy.http.get(f"{proxy.base}/ace/manifest.m3u8?id={CHANNEL}&token={TOKEN}") as resp:
+            assert resp.status == 200
+            playlist = m3u8.loads(await resp.text(), uri=f"{proxy.base}/ace/manifest.m3u8")
+        segment = playlist.segments[0]
+        assert segment.uri.endswith(f"?token={TOKEN}")  # players cannot add it themselves
+        async with proxy.http.get(segment.absolute_uri) as resp:
+            assert resp.status == 200 and (await resp.read())[0] == 0x47
+    assert TOKEN not in caplog.text
+
+
+async def test_on_loopback_without_sharing_no_token_is_asked(fake_engine, proxy_factory) -> None:
+    proxy = await proxy_factory(fake_engine.url)
+    async with proxy.http.get(f"{proxy.base}/api/health") as resp:
+        assert resp.status == 200

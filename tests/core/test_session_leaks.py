@@ -1,0 +1,96 @@
+"""Every engine session AceTray started gets stopped: late ones, and ones whose stop failed at first."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from desktop.streaming import session_stopper
+from desktop.streaming.ts import PACKET_SIZE
+from tests.core.conftest import wait_until
+
+
+async def test_a_session_the_engine_starts_after_the_start_timeout_is_stopped_when_it_arrives(
+    fake_engine, proxy_factory
+) -> None:
+    fake_engine.set_faults(start_delay=1.5)
+    proxy = await proxy_factory(fake_engine.url, start_timeout=0.5)
+    async with proxy.http.get(proxy.url()) as resp:
+        assert resp.status == 504  # the player is told at once...
+    assert fake_engine.counters.sessions_started == 0
+    # ...and the session the engine makes afterwards is stopped, not left running for nobody.
+    await fake_engine.wait_until(lambda: fake_engine.counters.sessions_started == 1, timeout=10)
+    await fake_engine.wait_until(lambda: fake_engine.counters.sessions_stopped == 1, timeout=10)
+    assert fake_engine.active_sessions == 0
+    assert proxy.service.context.sessions.late_sessions == 1
+
+
+async def test_a_session_started_for_players_who_all_left_meanwhile_is_stopped(fake_engine, proxy_factory) -> None:
+    fake_engine.set_faults(start_delay=60)
+    proxy = await proxy_factory(fake_engine.url)
+    player = asyncio.ensure_future(proxy.http.get(proxy.url()))  # waits: the engine holds the start
+    await wait_until(lambda: fake_engine.counters.getstream_requests == 1)
+    player.cancel()  # the only player leaves before the session exists
+    await wait_until(lambda: len(proxy.registry) == 0)
+    fake_engine.set_faults(start_delay=0)  # now the engine finishes creating it
+    await fake_engine.wait_until(lambda: fake_engine.counters.sessions_stopped == 1, timeout=10)
+    assert fake_engine.active_sessions == 0
+
+
+async def _leave_while_the_engine_is_down(engine, proxy) -> None:  # type: ignore[no-untyped-def]
+    """A player watches, the engine becomes unreachable, the player leaves: the stop command fails."""
+    async with proxy.http.get(proxy.url()) as player:
+        await player.content.readexactly(10 * PACKET_SIZE)
+        await engine.go_offline()
+    stopper = proxy.service.context.sessions
+    await wait_until(lambda: stopper.failed_attempts >= 1)
+    assert engine.counters.sessions_stopped == 0 and engine.active_sessions == 1
+
+
+async def test_a_stop_that_fails_while_the_engine_is_down_is_retried_and_lands(fake_engine, proxy_factory) -> None:
+    proxy = await proxy_factory(fake_engine.url, linger=0)
+    await _leave_while_the_engine_is_down(fake_engine, proxy)
+    await fake_engine.come_online()
+    await fake_engine.wait_until(lambda: fake_engine.counters.sessions_stopped == 1, timeout=10)
+    assert fake_engine.active_sessions == 0
+
+
+async def test_stopping_the_proxy_sweeps_failed_stops_at_once(fake_engine, proxy_factory, monkeypatch) -> None:
+    monkeypatch.setattr(session_stopper, "RETRY_FIRST", 60.0)  # the retry would come far too late on its own
+    proxy = await proxy_factory(fake_engine.url, linger=0)
+    await _leave_while_the_engine_is_down(fake_engine, proxy)
+    await fake_engine.come_online()
+    await proxy.service.stop()
+    assert fake_engine.counters.sessions_stopped == 1  # swept within the shutdown grace
+    assert fake_engine.active_sessions == 0
+
+
+async def test_stopping_the_proxy_waits_only_a_bounded_time_when_the_engine_stays_away(
+    fake_engine, proxy_factory, caplog
+) -> None:
+    from desktop.streaming import service
+
+    proxy = await proxy_factory(fake_engine.url, linger=0)
+    fake_engine.set_faults(stop_hangs=True)  # answers nothing, so every stop waits for its timeout
+    async with proxy.http.get(proxy.url()) as player:
+        await player.content.readexactly(10 * PACKET_SIZE)
+    await wait_until(lambda: fake_engine.counters.stop_calls == 1)  # (a hung stop wakes no engine waiter)
+    began = time.monotonic()
+    await proxy.service.stop()
+    assert time.monotonic() - began < service.SHUTDOWN_GRACE + 1.0
+    assert proxy.service.context.sessions.pending == 0
+    assert "could not be stopped in time" in caplog.text
+
+
+async def test_failed_stops_are_given_up_after_a_bounded_number_of_attempts(
+    fake_engine, proxy_factory, monkeypatch
+) -> None:
+    monkeypatch.setattr(session_stopper, "RETRY_FIRST", 0.01)
+    monkeypatch.setattr(session_stopper, "RETRY_MAX", 0.02)
+    proxy = await proxy_factory(fake_engine.url, linger=0)
+    await _leave_while_the_engine_is_down(fake_engine, proxy)
+    stopper = proxy.service.context.sessions
+    await wait_until(lambda: stopper.pending == 0)
+    assert stopper.failed_attempts == session_stopper.ATTEMPTS
+    await asyncio.sleep(0)  # nothing more is scheduled
+    assert stopper.failed_attempts == session_stopper.ATTEMPTS
