@@ -152,6 +152,7 @@ class ProxyService:
                     config=lambda: self._context.config,
                     access=self._access_policy,
                     channels=lambda: self.channels.state,
+                    set_favourite=self.channels.set_favourite,
                 )
             )
             # ServerLog: a malformed request is one rate-limited line, not an ERROR with a traceback.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import aiohttp
+
 from desktop.streaming.channels import ChannelsView
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.service import ProxyService
@@ -127,3 +129,27 @@ async def test_channels_outlive_a_stop_and_the_interval_follows_apply(fake_engin
     assert proxy.service.channels.seconds_until_refresh() is None
     await proxy.service.stop()
     assert proxy.service.channels.seconds_until_refresh() is None
+
+
+async def test_the_pages_star_changes_the_same_favourites_the_window_shows(fake_engine, tmp_path: Path) -> None:
+    views: list[ChannelsView] = []
+    service = ProxyService(ProxyConfig(engine_url=fake_engine.url, port=0), on_channels=views.append)
+    await service.start()
+    try:
+        await service.channels.add(str(write_playlist(tmp_path)))
+        base = service.listen_url
+        async with aiohttp.ClientSession() as http:
+            async with http.put(f"{base}/api/favourites/infohash/{HASH.upper()}") as resp:
+                assert resp.status == 204
+            assert service.channels.state.favourites == {("infohash", HASH)}
+            assert views[-1].state.favourites == {("infohash", HASH)}  # the window hears it too
+            async with http.delete(f"{base}/api/favourites/infohash/{HASH}") as resp:
+                assert resp.status == 204
+            assert service.channels.state.favourites == frozenset()
+            async with http.put(f"{base}/api/favourites/magnet/{HASH}") as resp:
+                assert resp.status == 404
+            async with http.put(f"{base}/api/favourites/id/not-an-id") as resp:
+                assert resp.status == 400
+    finally:
+        await service.stop()
+        await service.channels.close()
