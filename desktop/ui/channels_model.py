@@ -25,6 +25,7 @@ HEADERS = ("★", "Channel", "Group")
 FAVOURITE_COLOUR = QColor("#e0a100")
 PLAIN_STAR_COLOUR = QColor("#9a9a9a")
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _NO_SORT = -1
 
 
@@ -109,6 +110,8 @@ class ChannelsModel(QAbstractTableModel):
             return HEADERS[section]
         if role == Qt.ItemDataRole.ToolTipRole and section == STAR:
             return "Favourites: click a star to add or remove one"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _CENTER if section == STAR else _LEFT  # headers over their columns' text
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

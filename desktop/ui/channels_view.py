@@ -61,6 +61,9 @@ class ChannelsPane(QWidget):
         self.favourites_only.toggled.connect(self._filter)
         self.count = QLabel()
         self.count.setStyleSheet("color: palette(mid);")
+        self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Room for the longest count, so the search box does not move as the count changes.
+        self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance("88,888 of 88,888 channels") + 8)
         self.playlists_button = QPushButton("Playlists…")
         self.playlists_button.setToolTip("Add, remove or refresh the playlists the channels come from")
         self.playlists_button.clicked.connect(self.playlists_requested)

@@ -66,6 +66,12 @@ class PlaylistsDialog(QDialog):
         add_row.addWidget(self.add_button)
         add_row.addWidget(self.files_button)
 
+        hint = QLabel(
+            "AceTray keeps the last good copy of each playlist: its channels are there offline and at "
+            "start, and a refresh that fails loses nothing."
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: palette(mid);")
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -79,6 +85,7 @@ class PlaylistsDialog(QDialog):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._enable_buttons)
@@ -115,6 +122,7 @@ class PlaylistsDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(add_row)
+        layout.addWidget(hint)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
@@ -173,7 +181,9 @@ class PlaylistsDialog(QDialog):
         elif playlist.updated_at is None:
             status = QTableWidgetItem("Not downloaded yet")
         else:
-            status = QTableWidgetItem(playlist.note() or "Up to date")
+            status = QTableWidgetItem(playlist.note() or "Up to date.")
+        if not playlist.saved:
+            status.setText(f"{status.text()} For this run only (--playlist): not saved.")
         status.setToolTip(status.text())
         return [name, count, left_out, updated, status]
 

@@ -62,7 +62,20 @@ def test_a_playlist_added_in_the_dialog_fills_the_list_with_names_and_groups(mak
     qtbot.waitUntil(lambda: "Added mine.m3u: 4 channels." in dialog.message.text(), timeout=3000)
     row = dialog.table
     assert [row.item(0, c).text() for c in range(4)] == ["mine.m3u", "4", "0", "just now"]
-    assert row.item(0, 4).text() == "Up to date"
+    assert row.item(0, 4).text() == "Up to date."
+
+
+def test_the_tray_app_takes_playlists_for_this_run_from_the_command_line(make_controller, engine, qtbot, tmp_path):
+    from desktop.launch import LaunchOptions
+
+    source = str(write_playlist(tmp_path))
+    controller = make_controller(engine_url=engine.url, options=LaunchOptions(playlists=(source,)))
+    pane = controller.channels.pane
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 4, timeout=5000)
+    dialog = controller.channels.open_playlists()
+    assert dialog.table.item(0, 4).text() == "Up to date. For this run only (--playlist): not saved."
+    saved = json.loads((paths.config_dir() / "playlists.json").read_text())
+    assert saved["playlists"] == []
 
 
 def test_search_filters_by_name_and_group_as_you_type(make_controller, engine, qtbot, tmp_path):
