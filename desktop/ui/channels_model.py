@@ -64,7 +64,9 @@ class ChannelsModel(QAbstractTableModel):
 
     def set_view(self, view: ChannelsView) -> None:
         catalog = view.state.catalog
-        same_channels = catalog is self._catalog
+        # A refresh that brought the same channels leaves the list (and the person's place in it) alone.
+        old = self._catalog
+        same_channels = catalog is old or (old is not None and catalog.channels == old.channels)
         favourites_moved = view.state.favourites != self._favourites
         self._view = view
         self._catalog = catalog
