@@ -12,8 +12,9 @@ import sys
 from typing import Any
 
 from desktop import __version__
-from desktop.launch import LaunchOptions
+from desktop.launch import LaunchOptions, run_playlist
 from desktop.settings import default_of, spec_of, specs
+from desktop.streaming.channels.sources import InvalidSource
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser, *, tray: bool) -> None:
@@ -31,6 +32,19 @@ def _add_setting_flags(parser: argparse.ArgumentParser, *, tray: bool) -> None:
             parser.add_argument(spec.flag, dest=name, type=type(default), metavar=metavar,
                                 help=f"{spec.help} (default: the saved setting)")
     parser.add_argument("--host", metavar="H", help="listen on this address (overrides LAN sharing)")
+    parser.add_argument(
+        "--playlist", dest="playlists", action="append", type=_playlist, metavar="SOURCE", default=[],
+        help="an M3U playlist (http/https URL or a file) to add for this run, besides the saved ones; "
+        "repeatable",
+    )
+
+
+def _playlist(text: str) -> str:
+    # Resolved now, against the folder the command was started in.
+    try:
+        return run_playlist(text)
+    except InvalidSource as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_tray_parser() -> argparse.ArgumentParser:
@@ -66,6 +80,7 @@ def options_from_args(args: argparse.Namespace) -> LaunchOptions:
         overrides=overrides,
         host=args.host,
         links=tuple(getattr(args, "links", ())),
+        playlists=tuple(dict.fromkeys(args.playlists)),
         verbose=getattr(args, "verbose", False),
     )
 

@@ -11,10 +11,12 @@ import dataclasses
 import ipaddress
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from desktop import paths
 from desktop.settings import Settings, spec_of
+from desktop.streaming.channels.sources import normalize_source
 from desktop.streaming.config import LOOPBACK, ProxyConfig
 
 ALL_INTERFACES = "0.0.0.0"
@@ -28,6 +30,7 @@ class LaunchOptions:
     overrides: Mapping[str, Any] = field(default_factory=dict)  # setting name → value, this run only
     host: str | None = None  # a specific listen address (no setting: LAN sharing picks 0.0.0.0)
     links: tuple[str, ...] = ()  # acestream:// links or ids handed to the app
+    playlists: tuple[str, ...] = ()  # `--playlist`: normalised sources added for this run only
     verbose: bool = False
 
 
@@ -76,17 +79,26 @@ def launch_problem(saved: Settings, options: LaunchOptions) -> str | None:
     return None
 
 
-def proxy_config(settings: Settings, host: str | None = None) -> ProxyConfig:
+def proxy_config(settings: Settings, host: str | None = None, playlists: tuple[str, ...] = ()) -> ProxyConfig:
     """The core's configuration for `settings`; `host` (from --host) beats LAN sharing.
 
     Listening anywhere but loopback means other devices can connect: then the
     access token is required on every request (and one is made if none exists).
+    `playlists` (from `--playlist`) join the saved ones for this run and are never saved.
     """
     listen = host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
     token = None if is_loopback(listen) else (settings.access_token or new_token())
     # An engine AceTray runs writes its output beside AceTray's own log.
     engine_log = str(paths.log_dir() / ENGINE_LOG)
-    return ProxyConfig(host=listen, token=token, engine_log=engine_log, **settings.core_values())
+    return ProxyConfig(
+        host=listen, token=token, engine_log=engine_log, playlists=playlists, **settings.core_values()
+    )
+
+
+def run_playlist(text: str, base: Path | None = None) -> str:
+    """A `--playlist` argument as stored: a URL, or a file's absolute path (relative to `base`,
+    the current folder by default). Raises InvalidSource with a sentence."""
+    return normalize_source(text, base=base)
 
 
 def new_token() -> str:
@@ -171,7 +183,7 @@ class RunSettings:
         return ensure_token(effective_settings(self._saved, self._options), self._options.host, self._run_token)
 
     def proxy_config(self) -> ProxyConfig:
-        return proxy_config(self.effective, self._options.host)
+        return proxy_config(self.effective, self._options.host, self._options.playlists)
 
     def propose(self, chosen: Settings, shown: Settings | None = None) -> Proposal:
         """What choosing `chosen` would mean for this run.
@@ -181,7 +193,8 @@ class RunSettings:
         Without it (e.g. "Use demo engine" from the banner) they stay in force.
         """
         options = options_after_edit(self._options, shown, chosen) if shown is not None else self._options
-        return Proposal(saved=chosen, options=options, config=proxy_config(effective_settings(chosen, options), options.host))
+        config = proxy_config(effective_settings(chosen, options), options.host, options.playlists)
+        return Proposal(saved=chosen, options=options, config=config)
 
     def commit(self, proposal: Proposal) -> str | None:
         """Make an applied proposal this run's settings and save it; the problem as a sentence when not written."""

@@ -27,5 +27,11 @@ def log_dir() -> Path:
     return Path(override) / "logs" if override else Path(_dirs().user_log_dir)
 
 
+def cache_dir() -> Path:
+    """Files AceTray can fetch again (channel logos); with `ACETRAY_CONFIG_DIR`, a `cache` folder inside it."""
+    override = os.environ.get(CONFIG_DIR_ENV)
+    return Path(override) / "cache" if override else Path(_dirs().user_cache_dir)
+
+
 def settings_file() -> Path:
     return config_dir() / "settings.json"

@@ -31,6 +31,7 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
         await service.start()
     except ProxyStartError as exc:
         log.error("%s", exc)
+        await service.channels.close()
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -48,11 +49,15 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
         # The token is never logged; the person who started AceTray sees it once, on standard output.
         print(f"LAN sharing is on: other devices open http://<this computer>:{config.port}/?token={config.token}",
               flush=True)
+    playlists = service.channels.state.playlists
+    if playlists:
+        log.info("%d playlist(s); channels at %s/api/channels", len(playlists), service.listen_url)
     try:
         await stop.wait()
     finally:
         log.info("stopping: closing streams and engine sessions")
         await service.stop()
+        await service.channels.close()  # the last playlist write finishes
     return 0
 
 
@@ -70,7 +75,7 @@ def run_serve(options: LaunchOptions) -> int:
         # First LAN sharing: the token is made once and kept, so links stay valid across runs.
         settings = with_token(settings)
         settings_store.save(dataclasses.replace(loaded.settings, access_token=settings.access_token))
-    config = proxy_config(settings, options.host)
+    config = proxy_config(settings, options.host, options.playlists)
     raise_open_files_limit()  # more players and devices before the connection caps have to act
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:

@@ -89,6 +89,28 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path):
     assert (loaded.settings.port, loaded.settings.linger) == (7001, 3.0)
 
 
+def test_playlist_flags_repeat_resolve_against_the_current_folder_and_reach_the_core_for_this_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    for parser in (build_serve_parser(), build_tray_parser()):
+        args = parser.parse_args(
+            ["--playlist", "lists/a.m3u", "--playlist", "https://example.org/b.m3u", "--playlist", "lists/a.m3u"]
+        )
+        options = options_from_args(args)
+        assert options.playlists == (str(tmp_path / "lists" / "a.m3u"), "https://example.org/b.m3u")
+        assert proxy_config(Settings(), playlists=options.playlists).playlists == options.playlists
+    with pytest.raises(SystemExit):
+        build_serve_parser().parse_args(["--playlist", "rtmp://example.org/live"])
+
+
+def test_the_refresh_interval_is_whole_hours_with_zero_meaning_only_when_asked():
+    assert Settings().playlist_refresh_hours == 6 == ProxyConfig().playlist_refresh_hours
+    assert Settings(playlist_refresh_hours=0).errors() == {}
+    assert Settings(playlist_refresh_hours=169).errors() == {
+        "playlist_refresh_hours": "Must be between 0 and 168 hours."}
+    args = build_tray_parser().parse_args(["--playlist-refresh-hours", "2"])
+    assert proxy_config(effective_settings(Settings(), options_from_args(args))).playlist_refresh_hours == 2
 def test_lan_sharing_always_has_a_token_and_loopback_never_asks_for_one():
     from desktop.launch import RunSettings
 

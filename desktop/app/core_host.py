@@ -27,11 +27,11 @@ from typing import Awaitable, Callable, Mapping, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.streaming.channels import ChannelKey, ChannelsState, PlaylistState
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.engine_host import Discovery
 from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
-from desktop.streaming.snapshot import ProxyEvent
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class CoreHost(QObject):
 
     snapshot_ready = Signal(object)  # ProxySnapshot
     event_received = Signal(object)  # ProxyEvent
+    channels_changed = Signal(object)  # ChannelsView: the playlists, favourites, downloads under way
 
     placement: CorePlacement
 
@@ -105,6 +106,28 @@ class CoreHost(QObject):
         """What can run the engine on this computer, found off the UI thread (Settings shows it)."""
         return await self._run(lambda service: service.engine_owner.discover())
 
+    # -- channels (they live as long as the core, proxy running or not) ----------
+    async def add_playlist(self, source: str) -> PlaylistState:
+        """Add a playlist by URL or path and download it; InvalidSource (a sentence) when it cannot be one.
+        A failed download is not an exception: it is the playlist's `error`."""
+        return await self._run(lambda service: service.channels.add(source))
+
+    async def remove_playlist(self, source: str) -> None:
+        await self._run(lambda service: service.channels.remove(source))
+
+    async def refresh_playlist(self, source: str) -> PlaylistState:
+        return await self._run(lambda service: service.channels.refresh(source))
+
+    async def refresh_all(self) -> ChannelsState:
+        return await self._run(lambda service: service.channels.refresh_all())
+
+    async def set_favourite(self, key: ChannelKey, on: bool) -> None:
+        await self._run(lambda service: service.channels.set_favourite(key, on))
+
+    async def open_channels(self) -> None:
+        """Read the saved playlists (the proxy's start does this too); the view comes as `channels_changed`."""
+        await self._run(lambda service: service.channels.open())
+
     def start(self) -> None:
         """Bring up the core (its loop and the service object); the proxy itself starts with start_proxy."""
         raise NotImplementedError
@@ -127,7 +150,11 @@ class CoreHost(QObject):
         # a cycle that Python's garbage collector may free on the core thread,
         # running Qt's destructor there while the UI thread deletes widgets: a
         # deadlock seen in the test suite. A weak relay has no cycle.
-        return self._factory(self._config, on_event=_WeakEventRelay(self))
+        return self._factory(
+            self._config,
+            on_event=_WeakRelay(self, "event_received"),
+            on_channels=_WeakRelay(self, "channels_changed"),
+        )
 
     def _emit_snapshot(self) -> None:
         if self._service is not None:
@@ -138,18 +165,19 @@ async def _is_running(service: ProxyService) -> bool:
     return service.running
 
 
-class _WeakEventRelay:
-    """Forwards core events to a CoreHost's signal without keeping the host alive."""
+class _WeakRelay:
+    """Forwards core values (events, channel views) to one of a CoreHost's signals without keeping the host alive."""
 
-    __slots__ = ("_host",)
+    __slots__ = ("_host", "_signal")
 
-    def __init__(self, host: CoreHost) -> None:
+    def __init__(self, host: CoreHost, signal: str) -> None:
         self._host = weakref.ref(host)
+        self._signal = signal
 
-    def __call__(self, event: ProxyEvent) -> None:
+    def __call__(self, value: object) -> None:
         host = self._host()
         if host is not None:
-            host.event_received.emit(event)
+            getattr(host, self._signal).emit(value)
 
 
 def _emit_snapshot(service: ProxyService | None, host_ref: "weakref.ref[CoreHost]") -> None:

@@ -29,8 +29,12 @@ _CORE = ProxyConfig()
 _SPEC = "acetray.spec"
 
 # Groups, in the order the settings dialog shows them.
-ENGINE, SHARING, STREAMING, DESKTOP = "AceStream engine", "Sharing", "Streaming", "Player and desktop"
-GROUPS = (ENGINE, SHARING, STREAMING, DESKTOP)
+ENGINE, SHARING, STREAMING, CHANNELS, DESKTOP = (
+    "AceStream engine", "Sharing", "Streaming", "Channels", "Player and desktop"
+)
+GROUPS = (ENGINE, SHARING, STREAMING, CHANNELS, DESKTOP)
+# A unit's spin-box suffix and the word in a range message.
+UNIT_WORDS = {"s": "seconds", "chunks": "chunks", "segments": "segments", "h": "hours"}
 LINK_ACTIONS = (("copy", "Copy the stream link"), ("play", "Open it in the player"))
 ENGINE_MODES = (
     (ENGINE_EXTERNAL, "Use an engine that is already running"),
@@ -49,9 +53,10 @@ class Spec:
     group: str | None = None  # None: not shown in the dialog (kept by the app itself)
     minimum: float | None = None
     maximum: float | None = None
-    unit: str = ""  # "s", "chunks" or "segments": spin-box suffix and the range message's word
+    unit: str = ""  # a key of UNIT_WORDS: spin-box suffix and the range message's word
     noun: str | None = None  # "Port" → "Port must be between …"; None → "Must be between …"
     choices: tuple[tuple[str, str], ...] = ()  # (value, label) for a fixed set of values
+    minimum_text: str | None = None  # what the dialog shows for the minimum ("only when asked")
     flag: str | None = None  # per-run override on the command line, e.g. "--port"
     tray_flag: bool = False  # the tray app accepts the flag too, not only `serve`
     metavar: str | None = None  # the flag's value in `--help` (default: N, S or URL by type)
@@ -66,7 +71,7 @@ class Spec:
             return f"Must be one of {', '.join(v for v, _label in self.choices)}."
         if self.minimum is not None and self.maximum is not None and not self.minimum <= value <= self.maximum:
             subject = f"{self.noun} must" if self.noun else "Must"
-            unit = {"s": " seconds", "chunks": " chunks", "segments": " segments"}.get(self.unit, "")
+            unit = f" {UNIT_WORDS[self.unit]}" if self.unit in UNIT_WORDS else ""
             return f"{subject} be between {self.minimum:g} and {self.maximum:g}{unit}."
         return self.check(value) if self.check else None
 
@@ -183,6 +188,12 @@ class Settings:
         _CORE.hls_window, label="HLS playlist length", minimum=3, maximum=30, unit="segments",
         group=STREAMING, flag="--hls-window", core="hls_window",
         help="segments an HLS playlist lists: how far back an HLS player may start or fall behind",
+    )
+    playlist_refresh_hours: int = setting(
+        _CORE.playlist_refresh_hours, label="Refresh playlists every", minimum=0, maximum=168, unit="h",
+        group=CHANNELS, flag="--playlist-refresh-hours", tray_flag=True, core="playlist_refresh_hours",
+        minimum_text="Only when asked",
+        help="download the playlists again this often, in hours (0: only when asked)",
     )
     player_command: str = setting(
         "", label="Player command", group=DESKTOP,

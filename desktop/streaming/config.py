@@ -38,6 +38,8 @@ class ProxyConfig:
     docker_image: str = DEFAULT_IMAGE  # docker mode
     engine_start: str = START_WITH_APP  # an engine AceTray runs starts with the proxy, or on the first play
     engine_log: str = ""  # where an engine AceTray runs writes its output ("" = not kept)
+    playlist_refresh_hours: int = 6  # refresh the playlists this often; 0: only when asked
+    playlists: tuple[str, ...] = ()  # sources added for this run only (`--playlist`), never saved
 
     def needs_restart_from(self, old: "ProxyConfig") -> bool:
         """True when the listener or the engine changed (running streams must go)."""

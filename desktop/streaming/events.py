@@ -15,6 +15,7 @@ from collections.abc import Callable
 from desktop.streaming.snapshot import ProxyEvent
 
 EventHandler = Callable[[ProxyEvent], None]
+ChannelNamer = Callable[[str], "str | None"]  # content id → the channel's name, when known
 
 LEVELS = ("info", "warning", "error")
 _LOG_LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
@@ -34,15 +35,27 @@ def _ignore(event: ProxyEvent) -> None:
 class EventSink:
     """Logs an event and hands it, as a frozen `ProxyEvent`, to whoever shows events (the window)."""
 
-    def __init__(self, handler: EventHandler | None = None, logger: logging.Logger | None = None) -> None:
+    def __init__(
+        self,
+        handler: EventHandler | None = None,
+        logger: logging.Logger | None = None,
+        namer: ChannelNamer | None = None,
+    ) -> None:
         self._handler = handler or _ignore
         self._log = logger or _log
+        self._namer = namer
 
     def emit(self, level: str, message: str, content_id: str | None = None, *, detail: str | None = None) -> None:
         """`message` is a sentence for a person; `detail` (an exception's text) goes to the log and a tooltip."""
-        # The log line names the channel (first 8 hex) so a log read alone still says which one.
-        prefix = f"[{content_id[:8]}] " if content_id else ""
+        name = self._namer(content_id) if content_id and self._namer is not None else None
+        # The log line names the channel (first 8 hex, and its name when a playlist
+        # gives one) so a log read alone still says which one.
+        prefix = f"[{content_id[:8]}{f' {name}' if name else ''}] " if content_id else ""
         suffix = f" ({detail})" if detail else ""
         self._log.log(log_level(level), "%s%s%s", prefix, message, suffix, stacklevel=2)  # the emitter's line
         extra = {"detail": detail} if detail else {}
-        self._handler(ProxyEvent(time=time.time(), level=level, message=message, content_id=content_id, extra=extra))
+        self._handler(
+            ProxyEvent(
+                time=time.time(), level=level, message=message, content_id=content_id, extra=extra, channel=name
+            )
+        )

@@ -8,12 +8,14 @@ fields they need here rather than reaching for the service.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from desktop.streaming.access import AccessPolicy
+from desktop.streaming.channels.model import ChannelKey
+from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.registry import StreamRegistry
 from desktop.streaming.snapshot import ProxySnapshot
@@ -25,6 +27,8 @@ class RouteContext:
     snapshot: Callable[[], ProxySnapshot]  # the whole proxy's picture, for the status API
     config: Callable[[], ProxyConfig]  # the settings in force now (they change while running)
     access: Callable[[], AccessPolicy] = AccessPolicy  # the access rules' current policy, read per request
+    channels: Callable[[], ChannelsState] = ChannelsState  # the playlists' channels and favourites
+    set_favourite: Callable[[ChannelKey, bool], Awaitable[None]] | None = None  # the page's star
 
 
 ROUTE_CONTEXT: web.AppKey[RouteContext] = web.AppKey("route_context", RouteContext)

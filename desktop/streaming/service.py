@@ -6,15 +6,18 @@ the engine AceTray runs itself when the settings say so (`engine_owner.py`).
 It also owns the one `CoreContext` its streams read, and is its only writer:
 settings reach running streams through `_use`, nowhere else. Routes get a
 `RouteContext` (this run's registry and the snapshot function), not the
-service. All methods run on the loop the service was started on.
+service. The named channels (`channels`: playlists, favourites, the refresh
+schedule) live as long as the service, across stops and starts; their names
+go into snapshots and events. All methods run on the loop the service was
+started on.
 """
 
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from desktop.streaming.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
+from desktop.streaming.channels.host import ChannelsHost, ChannelsView
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.connection_guard import GuardedSite, limits_for, open_files_limit
 from desktop.streaming.context import CoreContext
@@ -33,6 +37,7 @@ from desktop.streaming.registry import StreamRegistry
 from desktop.streaming.route_context import RouteContext
 from desktop.streaming.server import build_app
 from desktop.streaming.server_log import ServerLog
+from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem
 from desktop.streaming.snapshot import ProxySnapshot
 
 if TYPE_CHECKING:
@@ -45,28 +50,14 @@ SHUTDOWN_GRACE = 1.5  # s to wait for engine stop commands when stopping
 NAMES_WAIT = 2.0  # s to wait for the resolver's name of this machine at start (a broken DNS must not delay us)
 
 
-class ProxyStartError(Exception):
-    """The proxy could not start or move; str() is a sentence with advice, `reason` the cause alone."""
-
-    def __init__(self, message: str, reason: str | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason or message
-
-
-class EngineCheckError(Exception):
-    """The engine did not answer get_version properly; str() is a sentence, `detail` the technical cause."""
-
-    def __init__(self, message: str, detail: str | None = None) -> None:
-        super().__init__(message)
-        self.detail = detail
-
-
 class ProxyService:
     def __init__(
         self, config: ProxyConfig, *, on_event: EventHandler | None = None,
+        on_channels: Callable[[ChannelsView], None] | None = None,  # the window's channel list
         engine_access: OsAccess | None = None, engine_policy: SupervisorPolicy | None = None,  # tests fake these
     ) -> None:
-        self._events = EventSink(on_event, log)
+        self._events = EventSink(on_event, log, namer=lambda content_id: self.channels.name_for_id(content_id))
+        self.channels = ChannelsHost.for_config(config, on_view=on_channels, on_event=self._events.emit)
         self._owner = EngineOwner(self._events, access=engine_access, policy=engine_policy)
         self._context = CoreContext(config, self._events)  # holds the one current config
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
@@ -126,6 +117,7 @@ class ProxyService:
         if self.running:
             return
         self._error = None
+        await self.channels.start_schedule()  # first: the saved channels are there even if the port is taken
         await self._learn_machine_names()
         try:
             await self._start_engine_side()
@@ -159,6 +151,8 @@ class ProxyService:
                     snapshot=self.snapshot,
                     config=lambda: self._context.config,
                     access=self._access_policy,
+                    channels=lambda: self.channels.state,
+                    set_favourite=self.channels.set_favourite,
                 )
             )
             # ServerLog: a malformed request is one rate-limited line, not an ERROR with a traceback.
@@ -172,12 +166,13 @@ class ProxyService:
         try:
             await site.start()
         except OSError as exc:
-            raise _bind_problem(config, exc) from exc
+            raise bind_problem(config, exc) from exc
         return site
 
     async def stop(self) -> None:
         """Stop every stream (engine `method=stop`), close the listener. Idempotent."""
         was_running = self.running
+        await self.channels.stop_schedule()
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None
@@ -211,6 +206,7 @@ class ProxyService:
         their players stay. On ProxyStartError nothing has changed.
         """
         old = self.config
+        self.channels.set_interval(config.playlist_refresh_hours)
         engine_plan = await self._owner.prepare(config)
         if refused := self._owner.refusal(engine_plan):
             raise ProxyStartError(refused)
@@ -346,7 +342,7 @@ class ProxyService:
             engine_url=self._engine_url,
             engine_reachable=self._engine_reachable,
             engine_version=self._engine_version,
-            streams=self.registry.snapshot() if self.registry else (),
+            streams=self.channels.named(self.registry.snapshot()) if self.registry else (),
             taken_at=time.time(),
             error=self._error,
             demo_engine=self._demo is not None,
@@ -382,17 +378,3 @@ async def _start_demo() -> "DemoEngine":
     except OSError as exc:
         raise ProxyStartError(f"The built-in demo engine could not start: {exc.strerror or exc}") from exc
     return demo
-
-
-def _bind_problem(config: ProxyConfig, exc: OSError) -> ProxyStartError:
-    where = f"{config.host}:{config.port}"
-    if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
-        reason = f"Port {config.port} is in use by another program"
-        return ProxyStartError(f"{reason}. Choose another port in Settings.", reason)
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        reason = f"Not allowed to listen on {where}"
-        return ProxyStartError(f"{reason}. Choose a port above 1024 in Settings.", reason)
-    if exc.errno == errno.EADDRNOTAVAIL:
-        reason = f"{config.host} is not an address of this computer"
-        return ProxyStartError(f"{reason}. Check the listen address.", reason)
-    return ProxyStartError(f"Could not listen on {where}: {exc.strerror or exc}")

@@ -44,6 +44,8 @@ class StreamSnapshot:
     reconnects: int
     last_error: str | None
     clients: tuple[ClientSnapshot, ...] = ()
+    group: str | None = None  # the playlist's group, when a playlist names the channel
+    logo: str | None = None  # the playlist's logo URL, likewise
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class ProxyEvent:
     message: str
     content_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    channel: str | None = None  # the channel's name when a playlist names `content_id`
 
 
 def stream_picture(

@@ -8,8 +8,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
+from desktop.streaming.channels import elide_id
 from desktop.ui.engine_view import EngineMenuEntry
-from desktop.ui.formatting import short_id
 
 
 class AppActions(QObject):
@@ -29,6 +29,8 @@ class AppActions(QObject):
         self.quit = QAction("Quit", self)
         self.recent_menu = QMenu("Recent channels")
         self.set_recent([], lambda _cid: None)
+        self.favourites_menu = QMenu("Favourites")
+        self.set_favourites([], lambda _key: None)
 
     def set_running(self, running: bool, busy: bool = False) -> None:
         self.start_stop.setText("Stop proxy" if running else "Start proxy")
@@ -49,11 +51,24 @@ class AppActions(QObject):
             empty.setEnabled(False)
             return
         for content_id, name in entries:
-            label = f"{name}  ({short_id(content_id)})" if name else short_id(content_id)
+            label = name or elide_id(content_id)
             action = self.recent_menu.addAction(label)
             action.setToolTip(f"{verb}: {content_id}")
             action.setData(content_id)
             action.triggered.connect(lambda _checked=False, cid=content_id: on_pick(cid))
+
+    def set_favourites(self, entries: Sequence[tuple[object, str]], on_pick: Callable[[object], None]) -> None:
+        """(channel key, title) in the order shown; one click calls `on_pick(key)` (it plays the channel)."""
+        self.favourites_menu.clear()
+        if not entries:
+            empty = self.favourites_menu.addAction("No favourites yet (★ in the channel list)")
+            empty.setEnabled(False)
+            return
+        for key, title in entries:
+            action = self.favourites_menu.addAction(title)
+            action.setData(key)
+            action.setToolTip(f"Open {title} in the player")
+            action.triggered.connect(lambda _checked=False, k=key: on_pick(k))
 
     def fill_menu(self, menu: QMenu) -> None:
         """The tray's right-click menu, in the order the issue lists it."""
@@ -63,6 +78,7 @@ class AppActions(QObject):
         menu.addSeparator()
         menu.addAction(self.copy_link)
         menu.addAction(self.open_player)
+        menu.addMenu(self.favourites_menu)
         menu.addMenu(self.recent_menu)
         menu.addAction(self.share)
         menu.addSeparator()

@@ -32,6 +32,7 @@ from desktop.ui import banner as banner_keys
 from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import banner_for
+from desktop.ui.channel_commands import ChannelCommands
 from desktop.ui.confirm import ask_before_cutting
 from desktop.ui.engine_view import engine_menu_entry
 from desktop.ui.link_commands import LinkCommands
@@ -109,6 +110,9 @@ class AppController(QObject):
             on_applied=self._after_settings_applied, **shared,
         )
         self.settings_flow.problem = settings_problem
+        self.channels = ChannelCommands.in_window(
+            self.window, links=self.links, apply_settings=self.settings_flow.apply_settings, **shared
+        )
 
         self.ticks = TickMonitor(SNAPSHOT_INTERVAL_MS / 1000)
         self._timer = QTimer(self)
@@ -166,6 +170,7 @@ class AppController(QObject):
         queued = Qt.ConnectionType.QueuedConnection  # emitted on the core's thread
         core.snapshot_ready.connect(self._on_snapshot, queued)
         core.event_received.connect(self._on_event, queued)
+        core.channels_changed.connect(self.channels.on_view, queued)
         core.start()
         self.proxy.core = core
         if self.tray is not None:
@@ -228,6 +233,7 @@ class AppController(QObject):
             return
         self.snapshot = snapshot
         self.links.learn_names(snapshot)
+        self.channels.show_snapshot(snapshot)
         self._refresh_view()
 
     def _on_event(self, event: ProxyEvent) -> None:

@@ -46,6 +46,7 @@ class LinkCommands:
         self._player_system = player_system
         self._last_copied: str | None = None
         self._names: dict[str, str] = {}  # content id → channel name, as snapshots tell them
+        self.channel_name: Callable[[str], str | None] = lambda _cid: None  # from the playlists
         self.players = PlayerLauncher()  # the players we started, kept alive and watched
         self.players.problem.connect(lambda title, message: self._notify(title, message, level="error"))
 
@@ -54,10 +55,11 @@ class LinkCommands:
         """Where the proxy actually listens (the bound socket while it runs)."""
         return ListenAddress.of(self._snapshot(), self._settings.proxy_config())
 
-    def stream_link_for(self, content_id: str, local: bool = False) -> str:
+    def stream_link_for(self, content_id: str, local: bool = False, kind: str = "id") -> str:
         """The link to give out: LAN address when sharing, loopback for a player on this machine."""
         address = self.listen_address()
-        return stream_link(content_id, address.link_host(local), address.port, self._settings.proxy_config().token)
+        token = self._settings.proxy_config().token
+        return stream_link(content_id, address.link_host(local), address.port, token, kind)
 
     def copy_stream_link(self) -> None:
         """Copy the link for the id on the clipboard, or ask for one."""
@@ -70,11 +72,11 @@ class LinkCommands:
         else:
             self._ask_for_link("Copy stream link", "Copy link", self.copy_link_for)
 
-    def copy_link_for(self, content_id: str) -> None:
-        link = self.stream_link_for(content_id)
+    def copy_link_for(self, content_id: str, kind: str = "id") -> None:
+        link = self.stream_link_for(content_id, kind=kind)
         QGuiApplication.clipboard().setText(link)
         self._last_copied = link
-        self._remember(content_id)
+        self._remember(content_id, kind)
         shared = self.listen_address().shared
         where = "any device on your network" if shared else "a player on this computer"
         snapshot = self._snapshot()
@@ -92,7 +94,7 @@ class LinkCommands:
     def play_soon(self, content_id: str) -> None:
         self._tasks.spawn(self.play(content_id))
 
-    async def play(self, content_id: str) -> bool:
+    async def play(self, content_id: str, kind: str = "id") -> bool:
         """Start the player on a channel, once the proxy runs and the engine answers."""
         command = player.build_command(self._settings.effective.player_command, "", self._player_system)
         if command is None:
@@ -107,12 +109,13 @@ class LinkCommands:
             # A player started now would only say "Your input can't be opened".
             self._notify("The player was not started", problem, level="error")
             return False
-        link = self.stream_link_for(content_id, local=True)
+        link = self.stream_link_for(content_id, local=True, kind=kind)
         command = player.build_command(self._settings.effective.player_command, link, self._player_system)
         assert command is not None
         self.players.launch(command)
-        self._remember(content_id)
-        self._notify("Opening in player", f"{command.program} {link}")
+        self._remember(content_id, kind)
+        name = self.name_of(content_id)
+        self._notify(f"Opening {name} in the player" if name else "Opening in player", f"{command.program} {link}")
         return True
 
     async def _engine_problem(self) -> str | None:
@@ -175,7 +178,12 @@ class LinkCommands:
             if stream.name:
                 self._names[stream.content_id] = stream.name
 
-    def _remember(self, content_id: str) -> None:
+    def name_of(self, content_id: str) -> str | None:
+        return self.channel_name(content_id) or self._names.get(content_id)
+
+    def _remember(self, content_id: str, kind: str = "id") -> None:
+        if kind != "id":
+            return  # Recent channels keeps content ids (an infohash would replay as an id)
         saved = self._settings.saved
         if saved.recent_channels[:1] != (content_id,):
             problem = self._settings.save(saved.with_recent(content_id))
@@ -185,7 +193,7 @@ class LinkCommands:
 
     def refresh_recent(self) -> None:
         saved = self._settings.saved
-        entries = [(cid, self._names.get(cid)) for cid in saved.recent_channels]
+        entries = [(cid, self.name_of(cid)) for cid in saved.recent_channels]
         play = saved.link_action == "play"
         self._actions.set_recent(
             entries, self.play_soon if play else self.copy_link_for, verb="Open in player" if play else "Copy link"

@@ -62,9 +62,12 @@ def link_host(listen_host: str) -> str:
     return listen_host
 
 
-def stream_link(content_id: str, host: str, port: int, token: str | None = None) -> str:
-    """A player's link; with LAN sharing on it carries the access token (IPTV apps cannot send headers)."""
-    return f"{base_url(host, port)}/ace/getstream?id={content_id}" + (f"&token={token}" if token else "")
+def stream_link(content_id: str, host: str, port: int, token: str | None = None, kind: str = "id") -> str:
+    """A player's link; with LAN sharing on it carries the access token (IPTV apps cannot send headers).
+    `kind` "infohash" selects the content by infohash (the engine keeps the two apart)."""
+    selector = "infohash" if kind == "infohash" else "id"
+    link = f"{base_url(host, port)}/ace/getstream?{selector}={content_id}"
+    return link + (f"&token={token}" if token else "")
 
 
 def base_url(host: str, port: int) -> str:

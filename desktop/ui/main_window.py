@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QTableView,
     QToolBar,
     QToolButton,
@@ -26,11 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.streaming.channels import elide_id
 from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot, StreamSnapshot
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import Banner, BannerSpec
 from desktop.ui.engine_view import engine_phrase
-from desktop.ui.formatting import count_phrase, short_id
+from desktop.ui.formatting import count_phrase
 from desktop.ui.icons import app_icon
 from desktop.ui.models import ClientsModel, EventsModel, StreamsModel
 
@@ -157,7 +159,10 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
         layout.addWidget(self.status_line)
-        layout.addWidget(splitter, 1)
+        self.tabs = QTabWidget()  # the live view; the controller adds the channel list beside it
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(splitter, "Now playing")
+        layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         # The status bar carries notices only: shown while one is, so no empty strip sits at the bottom.
         status_bar = self.statusBar()
@@ -234,7 +239,7 @@ class MainWindow(QMainWindow):
             self.clients_placeholder.setText("Select a channel above to see its players.")
             self.clients_stack.setCurrentWidget(self.clients_placeholder)
             return
-        title = stream.name or short_id(stream.content_id)
+        title = stream.name or elide_id(stream.content_id)
         self.clients_heading.setText(f"Players of {title}")
         if stream.clients:
             self.clients_stack.setCurrentWidget(self.clients_view)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Generic, Hashable, Sequence, TypeVar
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from desktop.streaming.channels import elide_id
 from desktop.streaming.snapshot import ClientSnapshot, ProxyEvent, StreamSnapshot
 from desktop.ui.formatting import (
     format_bytes,
@@ -22,7 +23,6 @@ from desktop.ui.formatting import (
     format_duration,
     format_kbps,
     format_rate,
-    short_id,
 )
 
 Row = TypeVar("Row")
@@ -129,7 +129,9 @@ def _channel(stream: StreamSnapshot, _now: float) -> str:
 
 
 def _channel_tip(stream: StreamSnapshot, _now: float) -> str:
-    lines = [stream.name or "Unnamed channel", f"{stream.kind}: {stream.content_id}"]
+    lines = [stream.name or "Not in any playlist", f"{stream.kind}: {stream.content_id}"]
+    if stream.group:
+        lines.insert(1, f"Group: {stream.group}")
     if stream.reconnects:
         lines.append(f"Reconnects: {stream.reconnects}")
     if stream.last_error:
@@ -259,7 +261,7 @@ class EventsModel(QAbstractListModel):
             self.beginRemoveRows(QModelIndex(), 0, 0)
             self._rows.popleft()
             self.endRemoveRows()
-        channel = f"[{short_id(event.content_id)}] " if event.content_id else ""
+        channel = f"[{event.channel or elide_id(event.content_id)}] " if event.content_id else ""
         marker = {"warning": "⚠ ", "error": "✖ "}.get(event.level, "")
         text = f"{format_clock(event.time)}  {marker}{channel}{event.message}"
         position = len(self._rows)

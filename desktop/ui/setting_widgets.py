@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpi
 
 from desktop.settings import Spec, default_of
 
-_SUFFIXES = {"s": " s", "chunks": " chunks", "segments": " segments"}
+_SUFFIXES = {"s": " s", "chunks": " chunks", "segments": " segments", "h": " h"}
 
 
 class SettingEditor(QObject):
@@ -73,6 +73,8 @@ def _make_widget(spec: Spec, default: Any, value: Any) -> QWidget:
         if spec.minimum is not None and spec.maximum is not None:
             spin.setRange(spec.minimum, spec.maximum)  # type: ignore[arg-type]
         spin.setSuffix(_SUFFIXES.get(spec.unit, ""))
+        if spec.minimum_text:
+            spin.setSpecialValueText(spec.minimum_text)
         spin.setValue(value)
         return spin
     line = QLineEdit(str(value))

@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from desktop.streaming.channels import elide_id
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui.actions import AppActions
 from desktop.ui.engine_view import engine_in_trouble, engine_tooltip_line
 from desktop.ui.formatting import count_phrase
 from desktop.ui.icons import TrayState, tray_icon
+
+
+MAX_TOOLTIP_STREAMS = 6  # some desktops cut long tooltips; the window lists them all
 
 
 @dataclass(frozen=True)
@@ -29,14 +33,16 @@ def tray_status(
 ) -> TrayStatus:
     """What the icon and its tooltip say for a snapshot; `address` is where players reach the proxy.
 
-    When AceTray runs the engine, the tooltip's second line is the engine's state.
+    When AceTray runs the engine, the tooltip's second line is the engine's state; then
+    one line per playing channel, by name.
     """
     status = _proxy_status(snapshot, start_error, address)
     engine = snapshot.engine_host if snapshot is not None else None
     if engine is None:
         return status
     state = TrayState.ERROR if engine_in_trouble(engine) and status.state is not TrayState.STOPPED else status.state
-    return TrayStatus(state, f"{status.tooltip}\n{engine_tooltip_line(engine, engine_on_first_play)}")
+    headline, *streams = status.tooltip.split("\n")
+    return TrayStatus(state, "\n".join([headline, engine_tooltip_line(engine, engine_on_first_play), *streams]))
 
 
 def _proxy_status(snapshot: ProxySnapshot | None, start_error: str | None, address: str | None) -> TrayStatus:
@@ -54,9 +60,14 @@ def _proxy_status(snapshot: ProxySnapshot | None, start_error: str | None, addre
     demo = " (built-in demo engine)" if snapshot.demo_engine else ""
     if snapshot.streams:
         players = count_phrase(snapshot.player_count, "player")
-        return TrayStatus(
-            TrayState.STREAMING, f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}{demo}"
-        )
+        lines = [f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}{demo}"]
+        lines += [
+            f"{s.name or elide_id(s.content_id)}: {count_phrase(len(s.clients), 'player')}"
+            for s in snapshot.streams[:MAX_TOOLTIP_STREAMS]
+        ]
+        if len(snapshot.streams) > MAX_TOOLTIP_STREAMS:
+            lines.append("…")
+        return TrayStatus(TrayState.STREAMING, "\n".join(lines))
     return TrayStatus(TrayState.IDLE, f"AceTray — ready at {address or snapshot.listen_url}, nothing playing{demo}")
 
 

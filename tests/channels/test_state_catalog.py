@@ -105,7 +105,7 @@ def test_a_good_refresh_replaces_the_copy_and_clears_the_error() -> None:
     assert [c.id for c in fresh.channels] == [A]
     assert (fresh.error, fresh.updated_at, fresh.checked_at) == (None, 5.0, 5.0)
     assert (fresh.skipped, fresh.duplicates) == (1, 1)
-    assert fresh.note() == "1 entry is not AceStream links; 1 entry repeats a channel."
+    assert fresh.note() == "1 entry is not an AceStream link; 1 entry repeats a channel."
     assert fresh.channels[0].playlist == "src"
 
 

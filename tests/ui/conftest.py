@@ -66,5 +66,8 @@ def make_controller(qtbot, ui_loop, tmp_path: Path, no_player_system: PlayerSyst
             with qtbot.waitSignal(controller.finished, timeout=5000):
                 controller.request_quit()
         controller.window.deleteLater()
+        # The controller too, here: left to the garbage collector, it could be destroyed on
+        # the core thread of a later test (Qt objects must die on the thread that owns them).
+        controller.deleteLater()
         if controller.tray is not None:
             controller.tray.deleteLater()

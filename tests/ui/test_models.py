@@ -155,9 +155,12 @@ def test_events_list_is_bounded_and_readable(qapp):
     lines = model.texts()
     assert len(lines) == 3
     assert lines[0].endswith("event 2")
-    assert "⚠ [00000000…] event 4" in lines[-1]
+    assert "⚠ [00000000…00000001] event 4" in lines[-1]  # no playlist names it: the id, elided in the middle
     tip = model.data(model.index(2, 0), Qt.ItemDataRole.ToolTipRole)
     assert tip == f"event 4\nChannel: {1:040x}"
+    model.add(ProxyEvent(time=NOW, level="info", message="Starting channel", content_id=f"{1:040x}",
+                         channel="Sport One"))
+    assert model.texts()[-1].endswith("[Sport One] Starting channel")
 
 
 def test_an_events_technical_detail_is_in_its_tooltip(qapp):

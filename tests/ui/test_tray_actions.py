@@ -34,8 +34,9 @@ def open_dialog(controller, kind=LinkDialog):
 def test_menu_lists_the_commands_in_order(make_controller, engine):
     controller = make_controller(engine_url=engine.url, tray=True)
     labels = [a.text() or "—" for a in controller.tray.menu.actions()]
-    assert labels == ["Stop proxy", "Start engine", "—", "Copy stream link…", "Open in player…", "Recent channels",
-                      "Share with devices…", "—", "Show window", "Settings…", "Start on login", "—", "Quit"]
+    assert labels == ["Stop proxy", "Start engine", "—", "Copy stream link…", "Open in player…", "Favourites",
+                      "Recent channels", "Share with devices…", "—", "Show window", "Settings…", "Start on login",
+                      "—", "Quit"]
     assert controller.actions.start_on_login.isCheckable()
     # The engine is the user's own here: AceTray has none to start, and says how it could.
     assert not controller.actions.engine.isEnabled()

@@ -35,7 +35,7 @@ def test_models_follow_two_live_streams(make_controller, engine, players, qtbot)
 
     # The tray says it in words.
     assert controller.tray.status.state is TrayState.STREAMING
-    assert controller.tray.status.tooltip == "AceTray — 2 streams, 4 players"
+    assert controller.tray.status.tooltip.splitlines()[0] == "AceTray — 2 streams, 4 players"
     sports_row = streams.row_of(SPORTS)
     assert cell(streams, sports_row, "Channel") == SPORTS  # no name known: the whole id (elided by the view)
     assert cell(streams, sports_row, "Players") == "3"
@@ -44,7 +44,7 @@ def test_models_follow_two_live_streams(make_controller, engine, players, qtbot)
     window.streams_view.selectRow(sports_row)
     clients = window.clients_model
     qtbot.waitUntil(lambda: clients.rowCount() == 3, timeout=3000)
-    assert window.clients_heading.text() == "Players of 55555555…"
+    assert window.clients_heading.text() == "Players of 55555555…55555555"
     assert {cell(clients, r, "Player") for r in range(3)} == {"VLC/3.0.20 LibVLC/3.0.20"}
     assert all(cell(clients, r, "Address").startswith("127.0.0.1:") for r in range(3))
     assert all(cell(clients, r, "State") in ("playing", "waiting") for r in range(3))

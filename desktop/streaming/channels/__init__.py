@@ -9,6 +9,7 @@
     store      ChannelStore: playlists.json and favourites.json in the config folder
     library    ChannelLibrary: the owner on the core's loop
     scheduler  RefreshScheduler: every N hours, or now
+    host       ChannelsHost: library + schedule inside a running core; ChannelsView for the window
 """
 
 from desktop.streaming.channels.catalog import Catalog
@@ -18,11 +19,16 @@ from desktop.streaming.channels.fetch import (
     fetch_playlist,
     refresh_playlist,
 )
+from desktop.streaming.channels.host import ChannelsHost, ChannelsView
 from desktop.streaming.channels.library import ChannelLibrary, UnknownPlaylist
 from desktop.streaming.channels.m3u import ParsedPlaylist, parse
 from desktop.streaming.channels.model import Channel, ChannelKey, Kind, elide_id
 from desktop.streaming.channels.scheduler import RefreshScheduler
-from desktop.streaming.channels.sources import InvalidSource, normalize_source
+from desktop.streaming.channels.sources import (
+    InvalidSource,
+    normalize_source,
+    source_label,
+)
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore, StoreLoad
 
@@ -32,7 +38,9 @@ __all__ = [
     "ChannelKey",
     "ChannelLibrary",
     "ChannelStore",
+    "ChannelsHost",
     "ChannelsState",
+    "ChannelsView",
     "FetchError",
     "FetchLimits",
     "InvalidSource",
@@ -47,4 +55,5 @@ __all__ = [
     "normalize_source",
     "parse",
     "refresh_playlist",
+    "source_label",
 ]

@@ -15,6 +15,7 @@ import socket
 import stat
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,14 +57,16 @@ async def fetch_playlist(
     *,
     session: aiohttp.ClientSession | None = None,
     limits: FetchLimits = DEFAULT_LIMITS,
+    executor: Executor | None = None,
 ) -> bytes:
-    """The playlist's bytes, or FetchError saying why not."""
+    """The playlist's bytes, or FetchError saying why not. Files are read on `executor`
+    (the loop's default when None)."""
     try:
         parsed = parse_source(source)
     except InvalidSource as exc:
         raise FetchError(str(exc)) from None
     if parsed.path is not None:
-        data = await asyncio.to_thread(_read_file, parsed.path, limits.max_bytes)
+        data = await asyncio.get_running_loop().run_in_executor(executor, _read_file, parsed.path, limits.max_bytes)
         return _check_body(data, "The file is empty.", None)
     assert parsed.url is not None
     if session is not None:
@@ -79,13 +82,15 @@ async def refresh_playlist(
     session: aiohttp.ClientSession | None = None,
     limits: FetchLimits = DEFAULT_LIMITS,
     clock: Callable[[], float] = time.time,
+    executor: Executor | None = None,
 ) -> PlaylistState:
     """Fetch and parse one playlist; on any failure its previous channels stay."""
     shown = redact(playlist.source)
+    loop = asyncio.get_running_loop()
     try:
-        data = await fetch_playlist(playlist.source, session=session, limits=limits)
+        data = await fetch_playlist(playlist.source, session=session, limits=limits, executor=executor)
         # A 20 MB playlist takes a moment to parse: keep it off the streaming loop.
-        parsed = await asyncio.to_thread(lambda: parse(data, playlist=playlist.source))
+        parsed = await loop.run_in_executor(executor, lambda: parse(data, playlist=playlist.source))
     except FetchError as exc:
         log.warning("playlist %s: %s", shown, exc)
         return playlist.failed(str(exc), clock())

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 
 import aiohttp
@@ -43,15 +44,22 @@ class ChannelLibrary:
         limits: FetchLimits = DEFAULT_LIMITS,
         on_change: Callable[[ChannelsState], None] | None = None,
         on_problem: Callable[[str], None] | None = None,
+        on_busy: Callable[[frozenset[str]], None] | None = None,
+        executor: Executor | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """`store=None` keeps everything in memory (tests, a throw-away run).
-        `session=None` gives each download its own short-lived session."""
+        `session=None` gives each download its own short-lived session.
+        `on_busy` hears the sources being downloaded whenever that set changes
+        (the window shows progress while one runs). Disk work and parsing run on
+        `executor` (the loop's default when None)."""
         self._store = store
         self._session = session
         self._limits = limits
         self._on_change = on_change
         self._on_problem = on_problem
+        self._on_busy = on_busy
+        self._executor = executor
         self._clock = clock
         self._state = ChannelsState()
         self._refreshing: dict[str, asyncio.Task[PlaylistState]] = {}
@@ -67,11 +75,16 @@ class ChannelLibrary:
         """The current value; immutable, safe to hand to another thread."""
         return self._state
 
+    @property
+    def refreshing(self) -> frozenset[str]:
+        """The sources whose download is under way."""
+        return frozenset(self._refreshing)
+
     async def load(self) -> tuple[str, ...]:
         """Read the saved playlists and favourites; returns sentences about broken files."""
         if self._store is None:
             return ()
-        loaded = await asyncio.to_thread(self._store.load)
+        loaded = await asyncio.get_running_loop().run_in_executor(self._executor, self._store.load)
         for problem in loaded.problems:
             self._problem(problem)
         # Playlists added before loading finished (e.g. `--playlist`) stay, after the saved ones.
@@ -117,6 +130,7 @@ class ChannelLibrary:
             )
             self._refreshing[source] = task
             task.add_done_callback(lambda done: self._forget(source, done))
+            self._busy_changed()
         # shield: one caller giving up must not cancel the refresh for the others.
         return await asyncio.shield(task)
 
@@ -164,7 +178,7 @@ class ChannelLibrary:
 
     async def _refresh(self, playlist: PlaylistState) -> PlaylistState:
         result = await refresh_playlist(
-            playlist, session=self._session, limits=self._limits, clock=self._clock
+            playlist, session=self._session, limits=self._limits, clock=self._clock, executor=self._executor
         )
         current = self._state.playlist(playlist.source)
         if current is None:  # removed while downloading: nothing to keep
@@ -179,6 +193,11 @@ class ChannelLibrary:
     def _forget(self, source: str, task: asyncio.Task[PlaylistState]) -> None:
         if self._refreshing.get(source) is task:
             del self._refreshing[source]
+            self._busy_changed()
+
+    def _busy_changed(self) -> None:
+        if self._on_busy is not None:
+            self._on_busy(self.refreshing)
 
     def _set(self, state: ChannelsState) -> None:
         self._state = state
@@ -203,7 +222,7 @@ class ChannelLibrary:
         # never finish after a newer one and leave stale data on disk.
         async with self._save_lock:
             try:
-                await asyncio.to_thread(write, store, self._state)
+                await asyncio.get_running_loop().run_in_executor(self._executor, write, store, self._state)
             except OSError as exc:
                 log.warning("could not save the %s: %s", what, exc)
                 self._problem(f"Could not save the {what} ({exc.strerror or exc}).")

@@ -69,3 +69,15 @@ def _absolute(path: Path, base: Path | None) -> Path:
     if not path.is_absolute():
         path = (base or Path.cwd()) / path
     return Path(os.path.normpath(path))
+
+
+def source_label(source: str) -> str:
+    """A playlist as named in short lines (events, menus): the file's or the address's last part.
+
+    The query is left out: playlist URLs may carry keys.
+    """
+    parts = urlsplit(source)
+    if parts.scheme.lower() in WEB_SCHEMES:
+        tail = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+        return f"{parts.hostname}/{tail}" if tail else str(parts.hostname)
+    return Path(source).name or source

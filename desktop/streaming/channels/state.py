@@ -58,7 +58,9 @@ class PlaylistState:
         """What was left out, as a sentence for the playlist's row ("3 entries are not …")."""
         parts = []
         if self.skipped:
-            parts.append(_count(self.skipped, "entry is", "entries are") + " not AceStream links")
+            parts.append(
+                _count(self.skipped, "entry is not an AceStream link", "entries are not AceStream links")
+            )
         if self.duplicates:
             parts.append(_count(self.duplicates, "entry repeats", "entries repeat") + " a channel")
         return "; ".join(parts) + "." if parts else None

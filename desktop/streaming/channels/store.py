@@ -9,8 +9,8 @@ Two files, each written atomically (a temporary file, flushed, then
 
 A broken file is never fatal: it is renamed aside (`*.broken-<time>.json`),
 that part starts empty, and the problem comes back as a sentence to show.
-Reading and writing block on the disk: the core's loop calls them through
-`asyncio.to_thread`.
+Reading and writing block on the disk: the core's loop has them run by
+`ChannelLibrary` (off the loop, on its executor).
 """
 
 from __future__ import annotations

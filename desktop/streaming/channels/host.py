@@ -1,0 +1,223 @@
+"""The channels part of a running core: the library, its refresh schedule, and what they tell.
+
+`ProxyService` owns one `ChannelsHost` on the core's loop. It loads the saved
+playlists once (before any refresh), adds this run's `--playlist` sources,
+refreshes every N hours while the proxy runs, and hands every change on as a
+`ChannelsView` — a frozen value the window may keep on its own thread. It
+also turns a finished download into one readable event ("Playlist x: 312
+channels", or why not), so the events list and `serve`'s log say what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+import dataclasses
+from dataclasses import dataclass, field
+
+from desktop.streaming.channels.fetch import DEFAULT_LIMITS, FetchLimits
+from desktop.streaming.channels.library import ChannelLibrary
+from desktop.streaming.channels.model import Channel, ChannelKey
+from desktop.streaming.channels.scheduler import HOUR, RefreshScheduler
+from desktop.streaming.channels.sources import source_label
+from desktop.streaming.channels.state import ChannelsState, PlaylistState
+from desktop.streaming.channels.store import ChannelStore
+from desktop.streaming.config import ProxyConfig
+from desktop.streaming.snapshot import StreamSnapshot
+
+log = logging.getLogger(__name__)
+
+EventCallback = Callable[[str, str], None]  # (level, message)
+
+
+@dataclass(frozen=True, eq=False)
+class ChannelsView:
+    """What the window shows about channels: the state, and which playlists are downloading."""
+
+    state: ChannelsState = field(default_factory=ChannelsState)
+    refreshing: frozenset[str] = frozenset()
+    loaded: bool = False  # the saved playlists have been read
+
+    def channel(self, kind: str, content_id: str) -> Channel | None:
+        return self.state.catalog.get((kind, content_id))  # type: ignore[arg-type]
+
+
+class ChannelsHost:
+    def __init__(
+        self,
+        *,
+        interval_hours: float,
+        run_playlists: Iterable[str] = (),
+        store: ChannelStore | None = None,
+        limits: FetchLimits = DEFAULT_LIMITS,
+        on_view: Callable[[ChannelsView], None] | None = None,
+        on_event: EventCallback | None = None,
+    ) -> None:
+        self._interval_hours = interval_hours
+        self._run_playlists = tuple(run_playlists)
+        self._on_view = on_view
+        self._on_event = on_event
+        self._loaded = False
+        self._opening: asyncio.Future[None] | None = None
+        self._scheduler: RefreshScheduler | None = None
+        self._last_state: ChannelsState | None = None  # to tell which playlists a change refreshed
+        # Threads of our own for the disk and parsing, not the loop's executor: on the
+        # UI's qasync loop (ACETRAY_CORE_LOOP=qasync) that one is made of QThreads,
+        # which Qt refuses to see destroyed still running at exit.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="acetray-channels")
+        self.library = ChannelLibrary(
+            store if store is not None else ChannelStore(),
+            limits=limits,
+            on_change=self._changed,
+            on_problem=lambda message: self._event("warning", message),
+            on_busy=lambda _sources: self._publish(),
+            executor=self._executor,
+        )
+
+    @classmethod
+    def for_config(
+        cls,
+        config: ProxyConfig,
+        *,
+        on_view: Callable[[ChannelsView], None] | None = None,
+        on_event: EventCallback | None = None,
+    ) -> ChannelsHost:
+        """The saved playlists plus the run's `--playlist` ones, refreshed as the settings say."""
+        return cls(
+            interval_hours=config.playlist_refresh_hours,
+            run_playlists=config.playlists,
+            on_view=on_view,
+            on_event=on_event,
+        )
+
+    @property
+    def state(self) -> ChannelsState:
+        return self.library.state
+
+    @property
+    def view(self) -> ChannelsView:
+        return ChannelsView(self.library.state, self.library.refreshing, self._loaded)
+
+    def channel_for(self, kind: str, content_id: str) -> Channel | None:
+        """The playlist's channel for a stream's key; None when no playlist has it."""
+        return self.library.state.catalog.get((kind, content_id))  # type: ignore[arg-type]
+
+    def named(self, streams: Iterable[StreamSnapshot]) -> tuple[StreamSnapshot, ...]:
+        """Streams with the name, group and logo their playlist gives them (`/api/streams`, the window)."""
+        catalog = self.library.state.catalog
+        named = []
+        for stream in streams:
+            channel = catalog.get((stream.kind, stream.content_id))  # type: ignore[arg-type]
+            if channel is not None:
+                stream = dataclasses.replace(
+                    stream, name=channel.name or None, group=channel.group or None, logo=channel.logo or None
+                )
+            named.append(stream)
+        return tuple(named)
+
+    def name_for_id(self, content_id: str) -> str | None:
+        """A name for an id whose kind is not known (events carry only the id)."""
+        catalog = self.library.state.catalog
+        return catalog.name_for(("id", content_id)) or catalog.name_for(("infohash", content_id))
+
+    # -- life ----------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Read the saved playlists and add this run's, once; later calls wait for the first."""
+        if self._opening is None:
+            self._opening = asyncio.ensure_future(self._open())
+        await asyncio.shield(self._opening)
+
+    async def _open(self) -> None:
+        await self.library.load()
+        for source in self._run_playlists:
+            # Fetched by the schedule's first round, which is due at once for a new playlist.
+            await self.library.add(source, saved=False, refresh=False)
+        self._loaded = True
+        self._publish()
+
+    async def start_schedule(self) -> None:
+        """Refresh automatically (while the proxy runs); the first round as soon as a copy is due."""
+        await self.open()
+        if self._scheduler is not None:
+            return
+        first = self.library.seconds_until_due(self._interval_hours * HOUR)
+        self._scheduler = RefreshScheduler(self.library.refresh_all, self._interval_hours, first_delay=first)
+        self._scheduler.start()
+
+    async def stop_schedule(self) -> None:
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            await scheduler.stop()
+
+    def seconds_until_refresh(self) -> float | None:
+        """When the next automatic refresh is due; None when none is planned (0 hours, or stopped)."""
+        return self._scheduler.seconds_until_next() if self._scheduler is not None else None
+
+    def set_interval(self, hours: float) -> None:
+        self._interval_hours = hours
+        if self._scheduler is not None:
+            self._scheduler.set_interval(hours)
+
+    async def close(self) -> None:
+        await self.stop_schedule()
+        await self.library.close()
+        self._executor.shutdown(wait=False)
+
+    # -- what the window asks for ----------------------------------------------------------
+    async def add(self, source: str, *, saved: bool = True) -> PlaylistState:
+        """Add and download one playlist; InvalidSource (a sentence) for an address that cannot be one."""
+        await self.open()
+        return await self.library.add(source, saved=saved)
+
+    async def remove(self, source: str) -> None:
+        await self.open()
+        await self.library.remove(source)
+
+    async def refresh(self, source: str) -> PlaylistState:
+        await self.open()
+        return await self.library.refresh(source)
+
+    async def refresh_all(self) -> ChannelsState:
+        await self.open()
+        return await self.library.refresh_all()
+
+    async def set_favourite(self, key: ChannelKey, on: bool) -> None:
+        await self.open()
+        await self.library.set_favourite(key, on)
+
+    # -- telling ---------------------------------------------------------------------------
+    def _changed(self, state: ChannelsState) -> None:
+        previous, self._last_state = self._last_state, state
+        if previous is not None:
+            for playlist in state.playlists:
+                before = previous.playlist(playlist.source)
+                if before is not None and before.checked_at != playlist.checked_at:
+                    self._tell_result(playlist)
+        self._publish()
+
+    def _tell_result(self, playlist: PlaylistState) -> None:
+        label = source_label(playlist.source)
+        if playlist.error:
+            self._event("warning", f"Playlist {label}: {playlist.error}")
+            return
+        note = playlist.note()
+        count = len(playlist.channels)
+        words = f"{count} channel" if count == 1 else f"{count} channels"
+        self._event("info", f"Playlist {label} updated: {words}." + (f" {note}" if note else ""))
+
+    def _publish(self) -> None:
+        if self._on_view is None:
+            return
+        view = self.view
+        # Built here, on the core's loop, once per change: the window's thread
+        # never pays for merging the playlists.
+        _ = view.state.catalog
+        self._on_view(view)
+
+    def _event(self, level: str, message: str) -> None:
+        if self._on_event is not None:
+            self._on_event(level, message)
+        else:
+            log.log(logging.WARNING if level != "info" else logging.INFO, "%s", message)

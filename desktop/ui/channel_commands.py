@@ -1,0 +1,220 @@
+"""Named channels as the person uses them: the list, the Playlists dialog, favourites, names.
+
+Holds the newest `ChannelsView` from the core (a frozen value) and hands it to
+the Channels pane, the Playlists dialog and the tray's Favourites menu; carries
+their requests to the core through `CoreHost`'s named methods. Failures come
+back as sentences: on the dialog's message line, or in the window's notices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from PySide6.QtWidgets import QWidget
+
+from desktop import paths
+from desktop.app import CoreHost
+from desktop.launch import RunSettings
+from desktop.streaming.channels import Channel, ChannelKey, ChannelsView, InvalidSource, elide_id, source_label
+from desktop.streaming.snapshot import ProxySnapshot
+from desktop.ui.actions import AppActions
+from desktop.ui.channels_model import channel_title
+from desktop.ui.channels_view import ChannelsPane
+from desktop.ui.formatting import count_phrase
+from desktop.ui.link_commands import LinkCommands
+from desktop.ui.logo_cache import LogoDiskCache
+from desktop.ui.logos import LogoProvider
+from desktop.ui.main_window import MainWindow
+from desktop.ui.playlists_dialog import PlaylistsDialog
+from desktop.ui.proxy_control import Notify, ProxyControl
+from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ChannelCommands:
+    @classmethod
+    def in_window(cls, window: MainWindow, *, player_system: object = None, **commands: Any) -> ChannelCommands:
+        """The Channels tab beside the window's live view, its logos cached in the cache folder."""
+        logos = LogoProvider(LogoDiskCache(paths.cache_dir() / "logos"), parent=window)
+        pane = ChannelsPane(logos)
+        window.tabs.addTab(pane, "Channels")
+        pane.count_changed.connect(
+            lambda count, tabs=window.tabs: tabs.setTabText(tabs.indexOf(pane), f"Channels ({count:,})")
+        )
+        return cls(pane=pane, **commands)
+
+    def __init__(
+        self,
+        *,
+        pane: ChannelsPane,
+        links: LinkCommands,
+        settings: RunSettings,
+        proxy: ProxyControl,
+        notify: Notify,
+        tasks: TaskSpawner,
+        dialogs: DialogKeeper,
+        actions: AppActions,
+        dialog_parent: Callable[[], QWidget | None],
+        apply_settings: Callable[[object], Awaitable[None]],
+    ) -> None:
+        self.pane = pane
+        self._links = links
+        self._settings = settings
+        self._proxy = proxy
+        self._notify = notify
+        self._tasks = tasks
+        self._dialogs = dialogs
+        self._actions = actions
+        self._dialog_parent = dialog_parent
+        self._apply_settings = apply_settings
+        self.view = ChannelsView()
+        links.channel_name = self.name_for
+        pane.play_requested.connect(self.play)
+        pane.copy_link_requested.connect(self.copy_link)
+        pane.favourite_requested.connect(self.set_favourite)
+        pane.playlists_requested.connect(self.open_playlists)
+        self._refresh_favourites_menu()
+
+    # -- from the core ----------------------------------------------------------------------
+    def on_view(self, view: ChannelsView) -> None:
+        old = self.view
+        self.view = view
+        self.pane.show_view(view)
+        dialog = self._dialog()
+        if dialog is not None:
+            dialog.show_view(view)
+        if view.state.catalog is not old.state.catalog or view.state.favourites != old.state.favourites:
+            self._refresh_favourites_menu()
+            self._links.refresh_recent()  # names may have arrived
+
+    def show_snapshot(self, snapshot: ProxySnapshot) -> None:
+        """The channels playing now are shown in bold in the list."""
+        self.pane.set_playing(frozenset((s.kind, s.content_id) for s in snapshot.streams))  # type: ignore[misc]
+
+    def name_for(self, content_id: str) -> str | None:
+        catalog = self.view.state.catalog
+        return catalog.name_for(("id", content_id)) or catalog.name_for(("infohash", content_id))
+
+    def title_for(self, content_id: str) -> str:
+        """A channel's name, or its id elided in the middle when no playlist names it."""
+        return self.name_for(content_id) or elide_id(content_id)
+
+    # -- playing and links ---------------------------------------------------------------------
+    def play(self, channel: Channel) -> None:
+        self._tasks.spawn(self._links.play(channel.id, channel.kind))
+
+    def copy_link(self, channel: Channel) -> None:
+        self._links.copy_link_for(channel.id, channel.kind)
+
+    def play_key(self, key: ChannelKey) -> None:
+        kind, content_id = key
+        self._tasks.spawn(self._links.play(content_id, kind))
+
+    # -- favourites ----------------------------------------------------------------------------
+    def set_favourite(self, key: ChannelKey, on: bool) -> None:
+        self._tasks.spawn(self._call(lambda core: core.set_favourite(key, on), "change the favourites"))
+
+    def _refresh_favourites_menu(self) -> None:
+        catalog = self.view.state.catalog
+        entries = []
+        for key in self.view.state.favourites:
+            channel = catalog.get(key)
+            entries.append((key, channel_title(channel) if channel is not None else elide_id(key[1])))
+        entries.sort(key=lambda entry: entry[1].casefold())
+        self._actions.set_favourites(entries, self.play_key)  # type: ignore[arg-type]
+
+    # -- playlists -------------------------------------------------------------------------------
+    def open_playlists(self) -> PlaylistsDialog:
+        dialog = self._dialog()
+        if dialog is None:
+            hours = self._settings.effective.playlist_refresh_hours
+            dialog = PlaylistsDialog(hours, parent=self._dialog_parent())
+            dialog.add_requested.connect(lambda sources: self._tasks.spawn(self.add_playlists(sources)))
+            dialog.remove_requested.connect(lambda source: self._tasks.spawn(self.remove_playlist(source)))
+            dialog.refresh_requested.connect(lambda source: self._tasks.spawn(self.refresh_playlist(source)))
+            dialog.refresh_all_requested.connect(lambda: self._tasks.spawn(self.refresh_all()))
+            dialog.interval_changed.connect(lambda hours: self._tasks.spawn(self.set_interval(hours)))
+            dialog.show_view(self.view)
+            self._dialogs.keep(dialog)
+            dialog.open()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    async def add_playlists(self, sources: list[str]) -> None:
+        results = await asyncio.gather(*(self._add_one(s) for s in sources))
+        problems = [text for text, error in results if error]
+        lines = problems or [text for text, _error in results]
+        self._tell(" ".join(lines), error=bool(problems))
+
+    async def _add_one(self, source: str) -> tuple[str, bool]:
+        core = self._proxy.core
+        if core is None:
+            return "AceTray is still starting; try again in a moment.", True
+        try:
+            playlist = await core.add_playlist(source)
+        except InvalidSource as exc:
+            return str(exc), True
+        except Exception as exc:  # noqa: BLE001 - told, and logged in full
+            log.exception("adding the playlist %s failed", source)
+            return f"Could not add {source}: {exc}", True
+        label = source_label(playlist.source)
+        if playlist.error:
+            return f"Added {label}, but: {playlist.error}", True
+        return f"Added {label}: {count_phrase(len(playlist.channels), 'channel')}.", False
+
+    async def remove_playlist(self, source: str) -> None:
+        ok, _ = await self._call(lambda core: core.remove_playlist(source), "remove the playlist")
+        if ok:
+            self._tell(f"Removed {source_label(source)}. Its channels are gone from the list; favourites stay.")
+
+    async def refresh_playlist(self, source: str) -> None:
+        _ok, playlist = await self._call(lambda core: core.refresh_playlist(source), "refresh the playlist")
+        if playlist is not None and playlist.error:
+            self._tell(f"{source_label(source)}: {playlist.error}", error=True)
+        elif playlist is not None:
+            self._tell(f"{source_label(source)}: {count_phrase(len(playlist.channels), 'channel')}.")
+
+    async def refresh_all(self) -> None:
+        _ok, state = await self._call(lambda core: core.refresh_all(), "refresh the playlists")
+        if state is not None:
+            failed = [p for p in state.playlists if p.error]
+            if failed:
+                self._tell(" ".join(f"{source_label(p.source)}: {p.error}" for p in failed), error=True)
+            else:
+                self._tell(f"Refreshed {count_phrase(len(state.playlists), 'playlist')}.")
+
+    async def set_interval(self, hours: int) -> None:
+        saved = self._settings.saved
+        if saved.playlist_refresh_hours != hours:
+            await self._apply_settings(dataclasses.replace(saved, playlist_refresh_hours=hours))
+
+    # -- inside ------------------------------------------------------------------------------------
+    async def _call(self, fn: Callable[[CoreHost], Awaitable[T]], what: str) -> tuple[bool, T | None]:
+        """(True, the answer), or (False, None) once the failure has been told."""
+        core = self._proxy.core
+        if core is None:
+            return False, None
+        try:
+            return True, await fn(core)
+        except Exception as exc:  # noqa: BLE001 - told, and logged in full
+            log.exception("could not %s", what)
+            self._tell(f"Could not {what}: {exc}", error=True)
+            return False, None
+
+    def _dialog(self) -> PlaylistsDialog | None:
+        found = self._dialogs.find(PlaylistsDialog)
+        return found if isinstance(found, PlaylistsDialog) else None
+
+    def _tell(self, text: str, error: bool = False) -> None:
+        dialog = self._dialog()
+        if dialog is not None and dialog.isVisible():
+            dialog.show_message(text, error=error)
+        else:
+            self._notify("Playlists", text, level="warning" if error else "info")
