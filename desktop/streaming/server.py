@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from desktop.streaming import routes_api, routes_channels, routes_hls, routes_page, routes_stream
+from desktop.streaming import routes_api, routes_channels, routes_hls, routes_page, routes_playlist, routes_stream
 from desktop.streaming.access import access_middleware
 from desktop.streaming.route_context import ROUTE_CONTEXT, RouteContext
 
@@ -24,4 +24,5 @@ def build_app(context: RouteContext) -> web.Application:
     routes_api.add_routes(app)
     routes_channels.add_routes(app)
     routes_page.add_routes(app)
+    routes_playlist.add_routes(app)
     return app

@@ -1,0 +1,46 @@
+"""`/playlist.m3u` (also `.m3u8`): one playlist URL for every TV app in the house.
+
+The imported channels, with their names, groups, logos, tvg-ids and the
+sources' EPG address, each pointing at this proxy through the host the device
+used to reach it (the request's `Host`, already checked by the access rules)
+and carrying the device's token. `?group=…` and `?favourites=1` narrow it,
+`?format=hls` lists HLS URLs. TV apps refresh it often, so it has an ETag.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp import web
+
+from desktop.streaming.channels.m3u_out import etag, render
+from desktop.streaming.channels.model import Channel
+from desktop.streaming.route_context import route_context
+
+CONTENT_TYPE = "audio/x-mpegurl; charset=utf-8"
+
+
+async def device_playlist(request: web.Request) -> web.Response:
+    state = route_context(request).channels()
+    query = request.query
+    channels = state.search(group=query.get("group") or None, favourites_only=query.get("favourites") == "1")
+    base = f"http://{request.host}"  # the name or address this device used: it reaches us that way
+    token = query.get("token")
+    suffix = f"&token={quote(token, safe='')}" if token else ""
+    path = "/ace/manifest.m3u8" if query.get("format") == "hls" else "/ace/getstream"
+
+    def url_for(channel: Channel) -> str:
+        selector = "infohash" if channel.kind == "infohash" else "id"
+        return f"{base}{path}?{selector}={channel.id}{suffix}"
+
+    text = render(channels, url_for, state.catalog.epg_urls)
+    tag = etag(text)
+    headers = {"ETag": tag, "Cache-Control": "no-cache"}
+    if tag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=text.encode("utf-8"), headers={**headers, "Content-Type": CONTENT_TYPE})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/playlist.m3u", device_playlist)
+    app.router.add_get("/playlist.m3u8", device_playlist)
