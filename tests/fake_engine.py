@@ -91,8 +91,8 @@ def _packet(
     return header + adaptation + payload + filler + _trailer(seq)
 
 
-def make_ts_source(packets: int = DEFAULT_PACKETS, pat_every: int = 64) -> bytes:
-    """A synthetic TS loop: PAT, PMT, keyframe every `pat_every` packets, numbered 0..packets-1."""
+def _ts_loop(packets: int, pat_every: int, group_start: Callable[[int, int, int], bytes]) -> bytes:
+    """Groups of `pat_every` packets: PAT, PMT, `group_start(cc, seq, group)`, then plain video packets."""
     if packets % pat_every or pat_every < 4:
         raise ValueError("packets must be a multiple of pat_every (>= 4)")
     counters = {PAT_PID: 0, PMT_PID: 0, VIDEO_PID: 0}
@@ -104,13 +104,21 @@ def make_ts_source(packets: int = DEFAULT_PACKETS, pat_every: int = 64) -> bytes
         elif phase == 1:
             packet = _packet(PMT_PID, counters[PMT_PID], seq, start=True, payload=b"\x00" + PMT_SECTION)
         elif phase == 2:
-            packet = _packet(VIDEO_PID, counters[VIDEO_PID], seq, start=True, payload=KEYFRAME_PAYLOAD, rai=True)
+            packet = group_start(counters[VIDEO_PID], seq, seq // pat_every)
         else:
             packet = _packet(VIDEO_PID, counters[VIDEO_PID], seq)
         pid = (packet[1] & 0x1F) << 8 | packet[2]
         counters[pid] = (counters[pid] + 1) & 0x0F
         out += packet
     return bytes(out)
+
+
+def make_ts_source(packets: int = DEFAULT_PACKETS, pat_every: int = 64) -> bytes:
+    """A synthetic TS loop: PAT, PMT, keyframe every `pat_every` packets, numbered 0..packets-1."""
+    return _ts_loop(
+        packets, pat_every,
+        lambda cc, seq, _group: _packet(VIDEO_PID, cc, seq, start=True, payload=KEYFRAME_PAYLOAD, rai=True),
+    )
 
 
 def _pcr_adaptation(ticks: int) -> bytes:
@@ -128,25 +136,12 @@ def make_ts_source_without_keyframes(
     start whose adaptation field carries a PCR, `ticks_per_group` (90 kHz)
     after the previous group's; the PCR is a 33-bit counter, so it wraps.
     """
-    if packets % pat_every or pat_every < 4:
-        raise ValueError("packets must be a multiple of pat_every (>= 4)")
-    counters = {PAT_PID: 0, PMT_PID: 0, VIDEO_PID: 0}
-    out = bytearray()
-    for seq in range(packets):
-        phase = seq % pat_every
-        if phase == 0:
-            packet = _packet(PAT_PID, counters[PAT_PID], seq, start=True, payload=b"\x00" + PAT_SECTION)
-        elif phase == 1:
-            packet = _packet(PMT_PID, counters[PMT_PID], seq, start=True, payload=b"\x00" + PMT_SECTION)
-        elif phase == 2:
-            pcr = _pcr_adaptation(first_pcr + seq // pat_every * ticks_per_group)
-            packet = _packet(VIDEO_PID, counters[VIDEO_PID], seq, start=True, payload=KEYFRAME_PAYLOAD, adaptation=pcr)
-        else:
-            packet = _packet(VIDEO_PID, counters[VIDEO_PID], seq)
-        pid = (packet[1] & 0x1F) << 8 | packet[2]
-        counters[pid] = (counters[pid] + 1) & 0x0F
-        out += packet
-    return bytes(out)
+
+    def group_start(cc: int, seq: int, group: int) -> bytes:
+        pcr = _pcr_adaptation(first_pcr + group * ticks_per_group)
+        return _packet(VIDEO_PID, cc, seq, start=True, payload=KEYFRAME_PAYLOAD, adaptation=pcr)
+
+    return _ts_loop(packets, pat_every, group_start)
 
 
 # ---- checking what a player received ---------------------------------------------------
