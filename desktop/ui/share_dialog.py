@@ -66,6 +66,7 @@ class _LinkPanel(QWidget):
         self.hint.setWordWrap(True)
         self.url = QLineEdit()
         self.url.setReadOnly(True)
+        self.url.setMinimumWidth(320)
         self.copy = QPushButton("Copy")
         self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.url.text()))
         self.qr = QLabel()
@@ -82,6 +83,7 @@ class _LinkPanel(QWidget):
 
     def show_url(self, url: str, usable: bool) -> None:
         self.url.setText(url)
+        self.url.setCursorPosition(0)  # the address first: the token's tail says little
         self.qr.setPixmap(QPixmap.fromImage(qr_image(url, module_px=4)))
         self.qr.setEnabled(usable)  # greyed while no other device could connect
         self.qr.setToolTip(url if usable else "Turn on LAN sharing first: other devices cannot connect yet.")
@@ -93,6 +95,7 @@ class ShareDialog(QDialog):
     def __init__(self, target: ShareTarget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Share with devices")
+        self.setMinimumWidth(760)
         self._target = target
         layout = QVBoxLayout(self)
 
