@@ -12,12 +12,13 @@ const withToken = (path, params = {}) => {
   return text ? `${path}?${text}` : path;
 };
 const $ = (id) => document.getElementById(id);
-const state = { channels: [], shown: [], hls: null };
+const state = { channels: [], shown: [], hls: null, playing: null };
+const keyOf = (channel) => `${channel.kind}:${channel.id}`;
 
 async function api(path, options = {}) {
   const response = await fetch(withToken(path), { cache: "no-store", ...options });
   if (!response.ok) throw new Error((await response.text()).trim() || `HTTP ${response.status}`);
-  return response.json();
+  return response.status === 204 ? null : response.json(); // a favourite's PUT/DELETE: 204, no body
 }
 
 async function loadChannels() {
@@ -53,6 +54,7 @@ function channelItem(channel) {
   const play = document.createElement("button");
   play.className = "channel";
   play.type = "button";
+  play.dataset.key = keyOf(channel);
   const logo = channel.logo ? document.createElement("img") : document.createElement("span");
   if (channel.logo) {
     logo.src = channel.logo;
@@ -106,6 +108,7 @@ function playChannel(channel) {
   const video = $("video");
   const hlsUrl = streamUrl(channel, "/ace/manifest.m3u8");
   stopPlayback();
+  state.playing = keyOf(channel);
   $("player").hidden = false;
   $("now-name").textContent = channel.name;
   $("open-vlc").href = vlcLink(streamUrl(channel, "/ace/getstream"));
@@ -135,20 +138,38 @@ function stopPlayback() {
   video.load();
 }
 
+// Focuses a channel where the person can see it: the browser only scrolls to what is off
+// screen, not to what lies under the sticky header or the playing video.
+function focusChannel(button) {
+  button.focus({ preventScroll: true });
+  const covered = [document.querySelector("header"), $("player")]
+    .filter((element) => !element.hidden && getComputedStyle(element).position === "sticky")
+    .reduce((bottom, element) => Math.max(bottom, element.getBoundingClientRect().bottom), 0);
+  const box = button.getBoundingClientRect();
+  if (box.top < covered) window.scrollBy(0, box.top - covered);
+  else if (box.bottom > window.innerHeight) window.scrollBy(0, box.bottom - window.innerHeight);
+}
+
 // A TV remote's arrow keys move between channels; Enter plays (buttons do that by themselves).
+// Down from the search box goes to the first channel, down from the video back to the one playing.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+  const down = event.key === "ArrowDown";
   const items = [...document.querySelectorAll("#channels .channel")];
   const at = items.indexOf(document.activeElement);
-  if (at === -1 && document.activeElement === $("search") && event.key === "ArrowDown" && items.length) {
-    items[0].focus();
-  } else if (at !== -1) {
-    const next = items[at + (event.key === "ArrowDown" ? 1 : -1)];
-    (next || (event.key === "ArrowUp" ? $("search") : null))?.focus();
+  let target;
+  if (at !== -1) {
+    target = items[at + (down ? 1 : -1)] || (down ? null : $("search"));
+  } else if (down && document.activeElement === $("search")) {
+    target = items[0];
+  } else if (down && document.activeElement === $("video")) {
+    target = items.find((item) => item.dataset.key === state.playing) || items[0];
   } else {
     return;
   }
   event.preventDefault();
+  if (target === $("search")) target.focus();
+  else if (target) focusChannel(target);
 });
 
 function copyPlaylist() {
@@ -165,7 +186,7 @@ function copyPlaylist() {
 
 $("search").addEventListener("input", render);
 $("only-favourites").addEventListener("change", render);
-$("close-player").addEventListener("click", () => { stopPlayback(); $("player").hidden = true; });
+$("close-player").addEventListener("click", () => { stopPlayback(); state.playing = null; $("player").hidden = true; });
 $("copy-playlist").addEventListener("click", copyPlaylist);
 $("playlist-url").value = new URL(withToken("/playlist.m3u"), location.href).href;
 loadChannels();

@@ -1,0 +1,388 @@
+"""The phone/TV page in a real browser: Debian's chromium, driven through chromium-driver.
+
+`acetray serve --demo --lan --token T --playlist list.m3u` runs as a person runs it; the
+page is opened as a phone would open it (a 390x844 screen, the link with `?token=`), and
+every check is on what the person sees: the channel names in the list, the list narrowing as
+they type, the picture playing (the video's clock moving), the star staying on after a reload
+and /api/channels agreeing, the arrow keys of a TV remote, and the one-line refusal without
+the token.
+
+Every wait is on a condition, bounded (WebDriverWait): the first HLS segments take a few
+seconds, longer on a loaded machine. Selenium Manager is never asked for anything: the
+driver and the browser are named explicitly.
+
+`ACETRAY_PAGE_SCREENSHOT=docs/screenshot-page-phone.png` also saves the phone screenshot
+there (the README's picture); without it the screenshot goes to the test's temp folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
+        reason=f"needs Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER}): "
+        "apt-get install chromium chromium-driver",
+    ),
+]
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -e .[test])")
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+TOKEN = "page-test-token_0123456789"
+PHONE = (390, 844)
+# Sport One plays the demo clip like any other; the long name is there to overflow a phone.
+CHANNELS = [
+    ("Sport One", "Sport", "94c2fd8fb9bc8f2fc71a2cbe9d4b866f227a0209"),
+    ("Sport Two", "Sport", "1f0e5d3c2b4a69788796a5b4c3d2e1f001234567"),
+    ("World News", "News", "2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d"),
+    ("Movie Channel", "Movies", "3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f"),
+    ("Eurosport 2 HD Extra with a very long channel name that does not fit", "Sport and more sport, all day",
+     "4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70"),
+]
+NAMES = [name for name, _group, _id in CHANNELS]
+REFUSAL = "AceTray asks for its access token: use the links from Share with devices (they end in ?token=…)."
+PLAY_TIMEOUT = 45.0  # the first segments: a few seconds, more on a busy 2-core machine
+
+
+@dataclass(frozen=True)
+class Proxy:
+    base: str
+    proc: subprocess.Popen
+
+    def page(self, token: str | None = TOKEN) -> str:
+        return f"{self.base}/?token={token}" if token else f"{self.base}/"
+
+    def get_json(self, path: str) -> dict:
+        request = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {TOKEN}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+    folder = tmp_path_factory.mktemp("page-browser")
+    playlist = folder / "list.m3u"
+    playlist.write_text(
+        "#EXTM3U\n"
+        + "".join(
+            f'#EXTINF:-1 tvg-id="c{n}" group-title="{group}",{name}\nacestream://{content_id}\n'
+            for n, (name, group, content_id) in enumerate(CHANNELS)
+        ),
+        encoding="utf-8",
+    )
+    port = _free_port()
+    env = dict(os.environ, ACETRAY_CONFIG_DIR=str(folder / "config"), XDG_CONFIG_HOME=str(folder / "xdg"))
+    log = (folder / "serve.log").open("w+", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop", "serve", "--demo", "--lan", "--token", TOKEN,
+         "--port", str(port), "--playlist", str(playlist)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+    )
+    served = Proxy(f"http://127.0.0.1:{port}", proc)
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # another process: nothing to wait on but its answers
+            assert proc.poll() is None, f"acetray serve exited: {Path(log.name).read_text()}"
+            try:
+                if len(served.get_json("/api/channels")["channels"]) == len(CHANNELS):
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"the playlist never showed up: {Path(log.name).read_text()}"
+            time.sleep(0.1)
+        yield served
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--mute-audio",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", f"--window-size={PHONE[0]},{PHONE[1]}",
+    ):
+        options.add_argument(argument)
+    # The driver's path is given, so Selenium Manager is skipped (nothing is downloaded).
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        driver.set_page_load_timeout(30)
+        driver.set_script_timeout(30)
+        # Headless chromium will not make a window narrower than 500 px: the phone's screen is
+        # emulated instead (viewport, mobile layout), which is what the page sees on a phone.
+        phone_screen(driver, *PHONE)
+        yield driver
+    finally:
+        driver.quit()
+
+
+def phone_screen(driver: webdriver.Chrome, width: int, height: int) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+    )
+
+
+# ---- what the person sees -------------------------------------------------------------------
+
+
+def wait(driver: webdriver.Chrome, timeout: float = 20.0) -> WebDriverWait:
+    return WebDriverWait(driver, timeout, poll_frequency=0.2)
+
+
+def open_page(driver: webdriver.Chrome, proxy: Proxy) -> None:
+    driver.get(proxy.page())
+    wait(driver).until(lambda d: shown_names(d) == NAMES, message=f"the list never showed {NAMES}")
+
+
+def shown_names(driver: webdriver.Chrome) -> list[str]:
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#channels .channel .name')].map((e) => e.textContent)"
+    )
+
+
+def channel_button(driver: webdriver.Chrome, name: str):
+    (button,) = [b for b in driver.find_elements(By.CSS_SELECTOR, "#channels .channel")
+                 if b.find_element(By.CSS_SELECTOR, ".name").text == name]
+    return button
+
+
+def star(driver: webdriver.Chrome, name: str):
+    return driver.find_element(By.CSS_SELECTOR, f'#channels .star[aria-label="Favourite: {name}"]')
+
+
+def starred(driver: webdriver.Chrome, name: str, on: bool) -> None:
+    """The star lights up (or goes out); if not, the page's own message says why."""
+    try:
+        wait(driver).until(lambda d: star(d, name).get_attribute("aria-pressed") == str(on).lower())
+    except TimeoutException:
+        said = driver.find_element(By.ID, "message").text
+        raise AssertionError(f"the star of {name} did not turn {'on' if on else 'off'}: {said!r}") from None
+
+
+def focused(driver: webdriver.Chrome) -> str:
+    """What has the focus: a channel's name, or the element's id."""
+    return driver.execute_script(
+        "const a = document.activeElement;"
+        "return a.classList.contains('channel') ? a.querySelector('.name').textContent : a.id;"
+    )
+
+
+VIDEO_STATE = """
+const v = document.getElementById('video');
+return {time: v.currentTime, paused: v.paused, ready: v.readyState, width: v.videoWidth,
+        error: v.error && v.error.code, message: document.getElementById('player-message').textContent};
+"""
+
+
+def wait_until_playing(driver: webdriver.Chrome, name: str, seconds: float = 2.0) -> float:
+    """The picture is there and the video's clock moves `seconds` on; returns how long that took."""
+    started = time.monotonic()
+    assert driver.find_element(By.ID, "player").is_displayed()
+    assert driver.find_element(By.ID, "now-name").text == name
+    last: dict = {}
+
+    def moving_from(d):
+        last.update(d.execute_script(VIDEO_STATE))
+        return last["time"] if last["time"] > 0 and not last["paused"] and last["width"] > 0 else False
+
+    def moved_to(target):
+        def check(d):
+            last.update(d.execute_script(VIDEO_STATE))
+            return last["time"] >= target
+        return check
+
+    try:
+        first = wait(driver, PLAY_TIMEOUT).until(moving_from)
+        wait(driver, PLAY_TIMEOUT).until(moved_to(first + seconds))
+    except TimeoutException:
+        raise AssertionError(f"{name} did not play within {PLAY_TIMEOUT:.0f} s: the video was {last}") from None
+    # Once it plays, the "Starting the channel…" line is gone.
+    wait(driver).until(lambda d: d.find_element(By.ID, "player-message").text == "")
+    return time.monotonic() - started
+
+
+def no_sideways_scroll(driver: webdriver.Chrome) -> None:
+    width, scroll_width = driver.execute_script(
+        "return [window.innerWidth, document.documentElement.scrollWidth]"
+    )
+    assert scroll_width <= width, f"the page is {scroll_width} px wide on a {width} px screen"
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    return struct.unpack(">II", path.read_bytes()[16:24])
+
+
+# ---- the tests ------------------------------------------------------------------------------
+
+
+def test_with_the_token_the_page_lists_the_channels_and_search_narrows_them(browser, proxy) -> None:
+    open_page(browser, proxy)
+    assert browser.title == "AceTray"
+    assert browser.find_element(By.ID, "message").text == ""
+    no_sideways_scroll(browser)
+
+    search = browser.find_element(By.ID, "search")
+    search.send_keys("sport")  # names and groups both count
+    sporty = [n for n, g, _ in CHANNELS if "sport" in f"{n} {g}".lower()]
+    assert 1 < len(sporty) < len(CHANNELS)
+    wait(browser).until(lambda d: shown_names(d) == sporty)
+    search.send_keys(" two")
+    wait(browser).until(lambda d: shown_names(d) == ["Sport Two"])
+    search.send_keys(Keys.CONTROL, "a")
+    search.send_keys("no such channel")  # typed over the selection
+    wait(browser).until(lambda d: shown_names(d) == [])
+    assert browser.find_element(By.ID, "message").text == "No channel matches."
+    search.send_keys(Keys.CONTROL, "a")
+    search.send_keys(Keys.BACK_SPACE)
+    wait(browser).until(lambda d: shown_names(d) == NAMES)
+
+
+def test_tapping_a_channel_plays_it_in_the_page(browser, proxy, tmp_path: Path) -> None:
+    open_page(browser, proxy)
+    channel_button(browser, "Sport One").click()
+    took = wait_until_playing(browser, "Sport One")
+    print(f"Sport One played 2 s of picture {took:.1f} s after the tap")
+    # AceTray saw it as an HLS player, through the token the page passed on.
+    kinds = [c["kind"] for s in proxy.get_json("/api/streams")["streams"] for c in s["clients"]]
+    assert "HLS" in kinds
+    no_sideways_scroll(browser)
+
+    # The phone screenshot, with the picture playing.
+    browser.execute_script("window.scrollTo(0, 0)")
+    shot = Path(os.environ.get("ACETRAY_PAGE_SCREENSHOT") or tmp_path / "page-phone.png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(shot))
+    assert png_size(shot) == PHONE
+
+    # On the narrowest common phone nothing sticks out either (the long name is cut with "…").
+    phone_screen(browser, 360, 740)
+    try:
+        wait(browser).until(lambda d: d.execute_script("return window.innerWidth") == 360)
+        no_sideways_scroll(browser)
+        long_name = browser.find_element(By.CSS_SELECTOR, "#channels li:last-child .name")
+        assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", long_name)
+        for control in ("close-player", "open-vlc"):
+            box = browser.find_element(By.ID, control).rect
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, f"{control} is off screen: {box}"
+    finally:
+        phone_screen(browser, *PHONE)
+
+    browser.find_element(By.ID, "close-player").click()
+    wait(browser).until(lambda d: not d.find_element(By.ID, "player").is_displayed())
+
+
+def test_the_star_marks_a_favourite_that_the_api_and_a_reload_keep(browser, proxy) -> None:
+    content_id = {n: i for n, _g, i in CHANNELS}["World News"]
+
+    def api_favourite() -> bool:
+        (channel,) = [c for c in proxy.get_json("/api/channels")["channels"] if c["id"] == content_id]
+        return channel["favourite"]
+
+    open_page(browser, proxy)
+    assert star(browser, "World News").get_attribute("aria-pressed") == "false"
+    assert not api_favourite()
+
+    star(browser, "World News").click()
+    starred(browser, "World News", True)
+    assert api_favourite()
+    browser.find_element(By.ID, "only-favourites").click()
+    wait(browser).until(lambda d: shown_names(d) == ["World News"])
+
+    open_page(browser, proxy)  # a reload keeps it
+    assert star(browser, "World News").get_attribute("aria-pressed") == "true"
+    assert [s.get_attribute("aria-pressed") for s in browser.find_elements(By.CSS_SELECTOR, "#channels .star")] == [
+        str(n == "World News").lower() for n in NAMES
+    ]
+
+    star(browser, "World News").click()
+    starred(browser, "World News", False)
+    assert not api_favourite()
+
+
+def test_a_tv_remote_moves_down_the_list_with_the_arrows_and_plays_with_enter(browser, proxy) -> None:
+    open_page(browser, proxy)
+    browser.find_element(By.ID, "search").click()
+    assert focused(browser) == "search"
+
+    def press(key: str) -> None:
+        ActionChains(browser).send_keys(key).perform()
+
+    press(Keys.ARROW_DOWN)
+    wait(browser).until(lambda d: focused(d) == NAMES[0])
+    press(Keys.ARROW_DOWN)
+    wait(browser).until(lambda d: focused(d) == NAMES[1])
+    press(Keys.ARROW_UP)
+    wait(browser).until(lambda d: focused(d) == NAMES[0])
+    press(Keys.ARROW_DOWN)
+    wait(browser).until(lambda d: focused(d) == NAMES[1])
+    press(Keys.ENTER)
+    took = wait_until_playing(browser, NAMES[1])
+    print(f"{NAMES[1]} played 2 s of picture {took:.1f} s after Enter")
+    assert focused(browser) == "video"
+
+    # Down from the video: back to the channel playing, visible (not under the sticky video).
+    press(Keys.ARROW_DOWN)
+    wait(browser).until(lambda d: focused(d) == NAMES[1])
+    top, player_bottom = browser.execute_script(
+        "return [document.activeElement.getBoundingClientRect().top,"
+        " document.getElementById('player').getBoundingClientRect().bottom]"
+    )
+    assert top >= player_bottom - 1
+    press(Keys.ARROW_UP)
+    press(Keys.ARROW_UP)
+    wait(browser).until(lambda d: focused(d) == "search")
+    browser.find_element(By.ID, "close-player").click()
+
+
+def test_without_the_token_the_page_is_refused_with_one_line(browser, proxy) -> None:
+    for url in (proxy.page(token=None), proxy.page(token="wrong-token-0123456789")):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=10)
+        assert refused.value.code == 401
+        assert refused.value.read().decode("utf-8").strip() == REFUSAL
+
+    browser.get(proxy.page(token=None))
+    wait(browser).until(lambda d: d.find_element(By.TAG_NAME, "body").text.strip() != "")
+    assert browser.find_element(By.TAG_NAME, "body").text.strip() == REFUSAL
+    assert browser.find_elements(By.ID, "channels") == []
