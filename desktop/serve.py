@@ -51,7 +51,7 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
               flush=True)
     playlists = service.channels.state.playlists
     if playlists:
-        log.info("%d playlist(s); channels at %s/api/channels", len(playlists), service.listen_url)
+        log.info("%d playlist(s); their channels are listed at /api/channels", len(playlists))
     try:
         await stop.wait()
     finally:

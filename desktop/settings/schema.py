@@ -152,7 +152,7 @@ class Settings:
         help="listen on all interfaces instead of 127.0.0.1 only",
     )
     access_token: str = setting(
-        "", label="Access token", group=SHARING, flag="--token", check=token_problem, normalize=str.strip,
+        "", label="Access token", group=SHARING, flag="--token", metavar="TOKEN", check=token_problem, normalize=str.strip,
         help="with LAN sharing on, every device's request must carry this token (made on first use)",
     )
     port: int = setting(
