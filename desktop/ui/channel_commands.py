@@ -14,14 +14,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from PySide6.QtWidgets import QWidget
-
 from desktop import paths
 from desktop.app import CoreHost
-from desktop.launch import RunSettings
-from desktop.streaming.channels import Channel, ChannelKey, ChannelsView, InvalidSource, elide_id, source_label
+from desktop.streaming.channels import (
+    Channel,
+    ChannelKey,
+    ChannelsView,
+    InvalidSource,
+    elide_id,
+    source_label,
+)
 from desktop.streaming.snapshot import ProxySnapshot
-from desktop.ui.actions import AppActions
 from desktop.ui.channels_model import channel_title
 from desktop.ui.channels_view import ChannelsPane
 from desktop.ui.formatting import count_phrase
@@ -30,8 +33,7 @@ from desktop.ui.logo_cache import LogoDiskCache
 from desktop.ui.logos import LogoProvider
 from desktop.ui.main_window import MainWindow
 from desktop.ui.playlists_dialog import PlaylistsDialog
-from desktop.ui.proxy_control import Notify, ProxyControl
-from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
+from desktop.ui.ui_services import UiServices
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,7 +41,7 @@ T = TypeVar("T")
 
 class ChannelCommands:
     @classmethod
-    def in_window(cls, window: MainWindow, *, player_system: object = None, **commands: Any) -> ChannelCommands:
+    def in_window(cls, window: MainWindow, ui: UiServices, **commands: Any) -> ChannelCommands:
         """The Channels tab beside the window's live view, its logos cached in the cache folder."""
         logos = LogoProvider(LogoDiskCache(paths.cache_dir() / "logos"), parent=window)
         pane = ChannelsPane(logos)
@@ -47,31 +49,19 @@ class ChannelCommands:
         pane.count_changed.connect(
             lambda count, tabs=window.tabs: tabs.setTabText(tabs.indexOf(pane), f"Channels ({count:,})")
         )
-        return cls(pane=pane, **commands)
+        return cls(ui, pane=pane, **commands)
 
     def __init__(
         self,
+        ui: UiServices,
         *,
         pane: ChannelsPane,
         links: LinkCommands,
-        settings: RunSettings,
-        proxy: ProxyControl,
-        notify: Notify,
-        tasks: TaskSpawner,
-        dialogs: DialogKeeper,
-        actions: AppActions,
-        dialog_parent: Callable[[], QWidget | None],
         apply_settings: Callable[[object], Awaitable[None]],
     ) -> None:
+        self._ui = ui
         self.pane = pane
         self._links = links
-        self._settings = settings
-        self._proxy = proxy
-        self._notify = notify
-        self._tasks = tasks
-        self._dialogs = dialogs
-        self._actions = actions
-        self._dialog_parent = dialog_parent
         self._apply_settings = apply_settings
         self.view = ChannelsView()
         links.channel_name = self.name_for
@@ -107,18 +97,18 @@ class ChannelCommands:
 
     # -- playing and links ---------------------------------------------------------------------
     def play(self, channel: Channel) -> None:
-        self._tasks.spawn(self._links.play(channel.id, channel.kind))
+        self._ui.tasks.spawn(self._links.play(channel.id, channel.kind))
 
     def copy_link(self, channel: Channel) -> None:
         self._links.copy_link_for(channel.id, channel.kind)
 
     def play_key(self, key: ChannelKey) -> None:
         kind, content_id = key
-        self._tasks.spawn(self._links.play(content_id, kind))
+        self._ui.tasks.spawn(self._links.play(content_id, kind))
 
     # -- favourites ----------------------------------------------------------------------------
     def set_favourite(self, key: ChannelKey, on: bool) -> None:
-        self._tasks.spawn(self._call(lambda core: core.set_favourite(key, on), "change the favourites"))
+        self._ui.tasks.spawn(self._call(lambda core: core.set_favourite(key, on), "change the favourites"))
 
     def _refresh_favourites_menu(self) -> None:
         catalog = self.view.state.catalog
@@ -127,21 +117,21 @@ class ChannelCommands:
             channel = catalog.get(key)
             entries.append((key, channel_title(channel) if channel is not None else elide_id(key[1])))
         entries.sort(key=lambda entry: entry[1].casefold())
-        self._actions.set_favourites(entries, self.play_key)  # type: ignore[arg-type]
+        self._ui.actions.set_favourites(entries, self.play_key)  # type: ignore[arg-type]
 
     # -- playlists -------------------------------------------------------------------------------
     def open_playlists(self) -> PlaylistsDialog:
         dialog = self._dialog()
         if dialog is None:
-            hours = self._settings.effective.playlist_refresh_hours
-            dialog = PlaylistsDialog(hours, parent=self._dialog_parent())
-            dialog.add_requested.connect(lambda sources: self._tasks.spawn(self.add_playlists(sources)))
-            dialog.remove_requested.connect(lambda source: self._tasks.spawn(self.remove_playlist(source)))
-            dialog.refresh_requested.connect(lambda source: self._tasks.spawn(self.refresh_playlist(source)))
-            dialog.refresh_all_requested.connect(lambda: self._tasks.spawn(self.refresh_all()))
-            dialog.interval_changed.connect(lambda hours: self._tasks.spawn(self.set_interval(hours)))
+            hours = self._ui.settings.effective.playlist_refresh_hours
+            dialog = PlaylistsDialog(hours, parent=self._ui.dialog_parent())
+            dialog.add_requested.connect(lambda sources: self._ui.tasks.spawn(self.add_playlists(sources)))
+            dialog.remove_requested.connect(lambda source: self._ui.tasks.spawn(self.remove_playlist(source)))
+            dialog.refresh_requested.connect(lambda source: self._ui.tasks.spawn(self.refresh_playlist(source)))
+            dialog.refresh_all_requested.connect(lambda: self._ui.tasks.spawn(self.refresh_all()))
+            dialog.interval_changed.connect(lambda hours: self._ui.tasks.spawn(self.set_interval(hours)))
             dialog.show_view(self.view)
-            self._dialogs.keep(dialog)
+            self._ui.dialogs.keep(dialog)
             dialog.open()
         dialog.raise_()
         dialog.activateWindow()
@@ -154,7 +144,7 @@ class ChannelCommands:
         self._tell(" ".join(lines), error=bool(problems))
 
     async def _add_one(self, source: str) -> tuple[str, bool]:
-        core = self._proxy.core
+        core = self._ui.proxy.core
         if core is None:
             return "AceTray is still starting; try again in a moment.", True
         try:
@@ -191,14 +181,14 @@ class ChannelCommands:
                 self._tell(f"Refreshed {count_phrase(len(state.playlists), 'playlist')}.")
 
     async def set_interval(self, hours: int) -> None:
-        saved = self._settings.saved
+        saved = self._ui.settings.saved
         if saved.playlist_refresh_hours != hours:
             await self._apply_settings(dataclasses.replace(saved, playlist_refresh_hours=hours))
 
     # -- inside ------------------------------------------------------------------------------------
     async def _call(self, fn: Callable[[CoreHost], Awaitable[T]], what: str) -> tuple[bool, T | None]:
         """(True, the answer), or (False, None) once the failure has been told."""
-        core = self._proxy.core
+        core = self._ui.proxy.core
         if core is None:
             return False, None
         try:
@@ -209,7 +199,7 @@ class ChannelCommands:
             return False, None
 
     def _dialog(self) -> PlaylistsDialog | None:
-        found = self._dialogs.find(PlaylistsDialog)
+        found = self._ui.dialogs.find(PlaylistsDialog)
         return found if isinstance(found, PlaylistsDialog) else None
 
     def _tell(self, text: str, error: bool = False) -> None:
@@ -217,4 +207,4 @@ class ChannelCommands:
         if dialog is not None and dialog.isVisible():
             dialog.show_message(text, error=error)
         else:
-            self._notify("Playlists", text, level="warning" if error else "info")
+            self._ui.notify("Playlists", text, level="warning" if error else "info")

@@ -45,6 +45,7 @@ from desktop.ui.settings_flow import SettingsFlow
 from desktop.ui.share_dialog import ShareDialog, ShareTarget
 from desktop.ui.tick_monitor import TickMonitor
 from desktop.ui.tray import TrayIcon, tray_status
+from desktop.ui.ui_services import UiServices
 from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
 
 log = logging.getLogger(__name__)
@@ -99,19 +100,19 @@ class AppController(QObject):
         self.dialogs = DialogKeeper()
         self.folder_opener = FolderOpener(self)
         self.proxy = ProxyControl(self.notify)
-        shared = dict(
+        ui = UiServices(
             settings=self.run_settings, proxy=self.proxy, notify=self.notify, tasks=self.tasks,
             dialogs=self.dialogs, actions=self.actions, dialog_parent=self._dialog_parent,
             player_system=player_system,
         )
-        self.links = LinkCommands(snapshot=lambda: self.snapshot, **shared)
+        self.links = LinkCommands(ui, snapshot=lambda: self.snapshot)
         self.settings_flow = SettingsFlow(
-            autostart=autostart if autostart is not None else autostart_mod.for_platform(),
-            on_applied=self._after_settings_applied, **shared,
+            ui, autostart=autostart if autostart is not None else autostart_mod.for_platform(),
+            on_applied=self._after_settings_applied,
         )
         self.settings_flow.problem = settings_problem
         self.channels = ChannelCommands.in_window(
-            self.window, links=self.links, apply_settings=self.settings_flow.apply_settings, **shared
+            self.window, ui, links=self.links, apply_settings=self.settings_flow.apply_settings
         )
 
         self.ticks = TickMonitor(SNAPSHOT_INTERVAL_MS / 1000)

@@ -6,17 +6,13 @@ import logging
 from typing import Callable
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
 
-from desktop.launch import RunSettings
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui import player
-from desktop.ui.actions import AppActions
 from desktop.ui.link_dialog import LinkDialog
 from desktop.ui.links import LinkRequest, ListenAddress, stream_link
 from desktop.ui.player_process import PlayerLauncher
-from desktop.ui.proxy_control import Notify, ProxyControl
-from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
+from desktop.ui.ui_services import UiServices
 
 log = logging.getLogger(__name__)
 
@@ -24,41 +20,27 @@ log = logging.getLogger(__name__)
 class LinkCommands:
     def __init__(
         self,
+        ui: UiServices,
         *,
-        settings: RunSettings,
-        proxy: ProxyControl,
         snapshot: Callable[[], ProxySnapshot | None],
-        notify: Notify,
-        tasks: TaskSpawner,
-        dialogs: DialogKeeper,
-        actions: AppActions,
-        dialog_parent: Callable[[], QWidget | None],
-        player_system: player.PlayerSystem,
     ) -> None:
-        self._settings = settings
-        self._proxy = proxy
+        self._ui = ui
         self._snapshot = snapshot
-        self._notify = notify
-        self._tasks = tasks
-        self._dialogs = dialogs
-        self._actions = actions
-        self._dialog_parent = dialog_parent
-        self._player_system = player_system
         self._last_copied: str | None = None
         self._names: dict[str, str] = {}  # content id → channel name, as snapshots tell them
         self.channel_name: Callable[[str], str | None] = lambda _cid: None  # from the playlists
         self.players = PlayerLauncher()  # the players we started, kept alive and watched
-        self.players.problem.connect(lambda title, message: self._notify(title, message, level="error"))
+        self.players.problem.connect(lambda title, message: self._ui.notify(title, message, level="error"))
 
     # -- links -------------------------------------------------------------------
     def listen_address(self) -> ListenAddress:
         """Where the proxy actually listens (the bound socket while it runs)."""
-        return ListenAddress.of(self._snapshot(), self._settings.proxy_config())
+        return ListenAddress.of(self._snapshot(), self._ui.settings.proxy_config())
 
     def stream_link_for(self, content_id: str, local: bool = False, kind: str = "id") -> str:
         """The link to give out: LAN address when sharing, loopback for a player on this machine."""
         address = self.listen_address()
-        token = self._settings.proxy_config().token
+        token = self._ui.settings.proxy_config().token
         return stream_link(content_id, address.link_host(local), address.port, token, kind)
 
     def copy_stream_link(self) -> None:
@@ -81,41 +63,41 @@ class LinkCommands:
         where = "any device on your network" if shared else "a player on this computer"
         snapshot = self._snapshot()
         note = "" if snapshot is None or snapshot.running else " (start the proxy before playing)"
-        self._notify("Stream link copied", f"{link}\nPaste it into {where}{note}.")
+        self._ui.notify("Stream link copied", f"{link}\nPaste it into {where}{note}.")
 
     # -- players -----------------------------------------------------------------
     def open_in_player(self) -> None:
         request = LinkRequest.parse(QGuiApplication.clipboard().text())
         if request.content_id:
-            self._tasks.spawn(self.play(request.content_id))
+            self._ui.tasks.spawn(self.play(request.content_id))
         else:
             self._ask_for_link("Open in player", "Play", self.play_soon)
 
     def play_soon(self, content_id: str) -> None:
-        self._tasks.spawn(self.play(content_id))
+        self._ui.tasks.spawn(self.play(content_id))
 
     async def play(self, content_id: str, kind: str = "id") -> bool:
         """Start the player on a channel, once the proxy runs and the engine answers."""
-        command = player.build_command(self._settings.effective.player_command, "", self._player_system)
+        command = player.build_command(self._ui.settings.effective.player_command, "", self._ui.player_system)
         if command is None:
-            self._notify("No video player found", player.HOW_TO_SET_PLAYER, level="error")
+            self._ui.notify("No video player found", player.HOW_TO_SET_PLAYER, level="error")
             return False
         snapshot = self._snapshot()
-        stopped = snapshot is not None and not snapshot.running and not self._proxy.busy
-        if stopped and not await self._proxy.start():
+        stopped = snapshot is not None and not snapshot.running and not self._ui.proxy.busy
+        if stopped and not await self._ui.proxy.start():
             return False  # the proxy said why
         problem = await self._engine_problem()
         if problem:
             # A player started now would only say "Your input can't be opened".
-            self._notify("The player was not started", problem, level="error")
+            self._ui.notify("The player was not started", problem, level="error")
             return False
         link = self.stream_link_for(content_id, local=True, kind=kind)
-        command = player.build_command(self._settings.effective.player_command, link, self._player_system)
+        command = player.build_command(self._ui.settings.effective.player_command, link, self._ui.player_system)
         assert command is not None
         self.players.launch(command)
         self._remember(content_id, kind)
         name = self.name_of(content_id)
-        self._notify(f"Opening {name} in the player" if name else "Opening in player", f"{command.program} {link}")
+        self._ui.notify(f"Opening {name} in the player" if name else "Opening in player", f"{command.program} {link}")
         return True
 
     async def _engine_problem(self) -> str | None:
@@ -123,9 +105,9 @@ class LinkCommands:
         snapshot = self._snapshot()
         if snapshot is not None and snapshot.engine_reachable:
             return None
-        demo = snapshot.demo_engine if snapshot is not None else self._settings.effective.demo_engine
-        url = snapshot.engine_url if snapshot is not None else self._settings.effective.engine_url
-        core = self._proxy.core
+        demo = snapshot.demo_engine if snapshot is not None else self._ui.settings.effective.demo_engine
+        url = snapshot.engine_url if snapshot is not None else self._ui.settings.effective.engine_url
+        core = self._ui.proxy.core
         if core is None:
             return None
         try:
@@ -145,9 +127,9 @@ class LinkCommands:
         """An acestream:// link handed to the app (command line or a second launch)."""
         request = LinkRequest.parse(text)
         if request.content_id is None:
-            self._notify("Not an AceStream link", f"“{text}”: {request.problem}", level="warning")
+            self._ui.notify("Not an AceStream link", f"“{text}”: {request.problem}", level="warning")
             return
-        if self._settings.effective.link_action == "play":
+        if self._ui.settings.effective.link_action == "play":
             await self.play(request.content_id)
         else:
             self.copy_link_for(request.content_id)
@@ -156,18 +138,18 @@ class LinkCommands:
         """A second `acetray` launch (or macOS) handed over its arguments; none means "show me"."""
         log.info("second launch handed over %r", args)
         if not args:
-            self._actions.show_window.trigger()
+            self._ui.actions.show_window.trigger()
             return
-        self._tasks.spawn(self.handle_links([str(a) for a in args]))
+        self._ui.tasks.spawn(self.handle_links([str(a) for a in args]))
 
     async def handle_links(self, links: list[str]) -> None:
         for link in links:
             await self.handle_link(link)
 
     def _ask_for_link(self, title: str, ok_text: str, then: Callable[[str], None]) -> None:
-        dialog = LinkDialog(title, ok_text, parent=self._dialog_parent())
+        dialog = LinkDialog(title, ok_text, parent=self._ui.dialog_parent())
         dialog.link_chosen.connect(then)
-        self._dialogs.keep(dialog)
+        self._ui.dialogs.keep(dialog)
         dialog.open()
         dialog.raise_()
         dialog.activateWindow()
@@ -184,17 +166,17 @@ class LinkCommands:
     def _remember(self, content_id: str, kind: str = "id") -> None:
         if kind != "id":
             return  # Recent channels keeps content ids (an infohash would replay as an id)
-        saved = self._settings.saved
+        saved = self._ui.settings.saved
         if saved.recent_channels[:1] != (content_id,):
-            problem = self._settings.save(saved.with_recent(content_id))
+            problem = self._ui.settings.save(saved.with_recent(content_id))
             if problem:
-                self._notify("Settings not saved", problem, level="error")
+                self._ui.notify("Settings not saved", problem, level="error")
             self.refresh_recent()
 
     def refresh_recent(self) -> None:
-        saved = self._settings.saved
+        saved = self._ui.settings.saved
         entries = [(cid, self.name_of(cid)) for cid in saved.recent_channels]
         play = saved.link_action == "play"
-        self._actions.set_recent(
+        self._ui.actions.set_recent(
             entries, self.play_soon if play else self.copy_link_for, verb="Open in player" if play else "Copy link"
         )

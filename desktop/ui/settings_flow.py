@@ -5,75 +5,56 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-from PySide6.QtWidgets import QWidget
-
 from desktop import autostart as autostart_mod
-from desktop.launch import RunSettings, override_note
+from desktop.launch import override_note
 from desktop.settings import Settings
 from desktop.streaming.engine_host import Discovery
-from desktop.ui import player
-from desktop.ui.actions import AppActions
-from desktop.ui.proxy_control import Notify, ProxyControl
 from desktop.ui.settings_dialog import SettingsDialog
-from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
+from desktop.ui.ui_services import UiServices
 
 
 class SettingsFlow:
     def __init__(
         self,
+        ui: UiServices,
         *,
-        settings: RunSettings,
-        proxy: ProxyControl,
-        notify: Notify,
-        tasks: TaskSpawner,
-        dialogs: DialogKeeper,
-        actions: AppActions,
         autostart: autostart_mod.Autostart,
-        dialog_parent: Callable[[], QWidget | None],
-        player_system: player.PlayerSystem,
         on_applied: Callable[[], None],
     ) -> None:
-        self._settings = settings
-        self._proxy = proxy
-        self._notify = notify
-        self._tasks = tasks
-        self._dialogs = dialogs
-        self._actions = actions
+        self._ui = ui
         self._autostart = autostart
-        self._dialog_parent = dialog_parent
-        self._player_system = player_system
         self._on_applied = on_applied  # the view refreshes (recent menu, banner, hints)
         self.problem: str | None = None  # a settings-file problem to show until dismissed
 
     # -- the dialog -------------------------------------------------------------------
     def open_settings(self) -> SettingsDialog:
-        existing = self._dialogs.find(SettingsDialog)
+        existing = self._ui.dialogs.find(SettingsDialog)
         if isinstance(existing, SettingsDialog):
             existing.raise_()
             existing.activateWindow()
             return existing
-        shown = self._settings.effective
+        shown = self._ui.settings.effective
         dialog = SettingsDialog(
             shown,
             self.check_engine,
             autostart_supported=self._autostart.supported,
-            override_note=override_note(self._settings.options),
-            player_system=self._player_system,
+            override_note=override_note(self._ui.settings.options),
+            player_system=self._ui.player_system,
             discover_engines=self.discover_engines,
-            parent=self._dialog_parent(),
+            parent=self._ui.dialog_parent(),
         )
-        dialog.settings_accepted.connect(lambda chosen: self._tasks.spawn(self.apply_settings(chosen, shown)))
-        self._dialogs.keep(dialog)
+        dialog.settings_accepted.connect(lambda chosen: self._ui.tasks.spawn(self.apply_settings(chosen, shown)))
+        self._ui.dialogs.keep(dialog)
         dialog.open()
         return dialog
 
     async def discover_engines(self) -> Discovery:
-        assert self._proxy.core is not None
-        return await self._proxy.core.discover_engines()
+        assert self._ui.proxy.core is not None
+        return await self._ui.proxy.core.discover_engines()
 
     async def check_engine(self, engine_url: str) -> str:
-        assert self._proxy.core is not None
-        return await self._proxy.core.check_engine(engine_url)
+        assert self._ui.proxy.core is not None
+        return await self._ui.proxy.core.check_engine(engine_url)
 
     # -- saving and applying ----------------------------------------------------------
     async def apply_settings(self, chosen: Settings, shown: Settings | None = None) -> bool:
@@ -85,16 +66,16 @@ class SettingsFlow:
         the core refuses the change, nothing is saved and the message says
         what stayed. True when the change is in force.
         """
-        previous = self._settings.saved
-        proposal = self._settings.propose(chosen, shown)
-        refused = await self._proxy.apply(proposal.config, previous=self._settings.proxy_config())
+        previous = self._ui.settings.saved
+        proposal = self._ui.settings.propose(chosen, shown)
+        refused = await self._ui.proxy.apply(proposal.config, previous=self._ui.settings.proxy_config())
         if refused:
-            self._notify("Settings not changed", refused, level="error")
+            self._ui.notify("Settings not changed", refused, level="error")
             self._on_applied()
             return False
-        problem = self._settings.commit(proposal)
+        problem = self._ui.settings.commit(proposal)
         if problem:
-            self._notify("Settings not saved", problem, level="error")
+            self._ui.notify("Settings not saved", problem, level="error")
         self.problem = None
         if chosen.start_on_login != previous.start_on_login:
             self._apply_autostart(chosen.start_on_login)
@@ -102,11 +83,11 @@ class SettingsFlow:
         return True
 
     def use_demo_engine(self, enabled: bool = True) -> None:
-        self._tasks.spawn(self.apply_settings(dataclasses.replace(self._settings.saved, demo_engine=enabled)))
+        self._ui.tasks.spawn(self.apply_settings(dataclasses.replace(self._ui.settings.saved, demo_engine=enabled)))
 
     # -- start on login ---------------------------------------------------------------
     def sync_autostart_check(self) -> None:
-        action = self._actions.start_on_login
+        action = self._ui.actions.start_on_login
         if not self._autostart.supported:
             action.setEnabled(False)
             action.setToolTip("Not supported on this system")
@@ -116,15 +97,15 @@ class SettingsFlow:
 
     def set_start_on_login(self, enabled: bool) -> None:
         if self._apply_autostart(enabled):
-            problem = self._settings.save(dataclasses.replace(self._settings.saved, start_on_login=enabled))
+            problem = self._ui.settings.save(dataclasses.replace(self._ui.settings.saved, start_on_login=enabled))
             if problem:
-                self._notify("Settings not saved", problem, level="error")
+                self._ui.notify("Settings not saved", problem, level="error")
 
     def _apply_autostart(self, enabled: bool) -> bool:
         try:
             self._autostart.set_enabled(enabled, autostart_mod.launch_command())
         except autostart_mod.AutostartError as exc:
-            self._notify("Start on login not changed", str(exc), level="error")
+            self._ui.notify("Start on login not changed", str(exc), level="error")
             self.sync_autostart_check()
             return False
         self.sync_autostart_check()
