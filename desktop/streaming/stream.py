@@ -10,7 +10,9 @@ it reads the context at each use, so new settings reach it without a call.
 Routes use its player-facing methods (subscribe, unsubscribe, player_count,
 and `hls` for HLS), never its fan-out. TS players hold a connection and a
 queue; HLS viewers (stream_hls) count while they keep asking. The channel
-lingers once the last of either kind is gone.
+lingers once the last of either kind is gone. The engine side (session,
+read loop, reconnects) is `stream_reader.EngineReader`'s; this module says
+what its chunks and failures mean to players.
 """
 
 from __future__ import annotations
@@ -21,30 +23,19 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import aiohttp
-
 from desktop.streaming.context import CoreContext
-from desktop.streaming.engine import (
-    EngineClient,
-    EngineError,
-    EngineSession,
-    EngineStats,
-)
-from desktop.streaming.failures import Failure, SessionGone, describe
+from desktop.streaming.engine import EngineError, EngineStats
+from desktop.streaming.failures import Failure
 from desktop.streaming.fanout import ClientInfo, Fanout, StreamEnded, Subscriber
 from desktop.streaming.snapshot import StreamSnapshot, stream_picture
 from desktop.streaming.stream_hls import StreamHls
-from desktop.streaming.ts import PACKET_SIZE, PacketAligner
+from desktop.streaming.stream_reader import EngineReader
 
 log = logging.getLogger(__name__)
 
-READ_SIZE = PACKET_SIZE * 348  # ~64 KiB: few large writes per player keep CPU per GB low
-COALESCE_BELOW = 16 * 1024  # a read smaller than this waits briefly for more...
-COALESCE_DELAY = 0.02  # ...this long, so a trickling engine still yields few chunks
 TICK = 1.0  # s between stale checks and rate samples
 STAT_INTERVAL = 2.0  # s between engine stat polls while the channel has players
 STALLED_AFTER = 3.0  # s without engine data before a playing channel shows as stalled
-BACKOFF_FIRST, BACKOFF_MAX = 0.5, 5.0
 
 
 @dataclass(frozen=True)
@@ -69,27 +60,20 @@ class LiveStream:
         self.clock = self._loop.time  # monotonic clock shared with the players' queues
         self.fanout = Fanout()
         self.hls = StreamHls(context, self.fanout, self.clock, on_arrival=self._player_arrived)
-        self._aligner = PacketAligner()
         self.state = "starting"
         self.started_at = time.time()
-        self._start_time = self._loop.time()
-        self.bytes_in = 0
         self.reconnects = 0
         self.last_error: str | None = None
         self.end_reason: StreamEnded | None = None  # why it closed, for requests that find it closed
         self.stats: EngineStats | None = None
-        self._had_data = False
-        self._last_data = self._start_time
-        self._session: EngineSession | None = None
-        self._session_engine: EngineClient | None = None
         self._linger: asyncio.TimerHandle | None = None
         self.lingering_since: float | None = None  # when the last player left (loop time): the registry evicts by it
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
-        self._start_deadline: asyncio.Timeout | None = None  # disarmed by the first byte
-        self._waiting_for_players = asyncio.Event()  # set while the reader waits for a taker
-        self._response: aiohttp.ClientResponse | None = None  # the engine's playback answer being read
-        self._engine_switched = False  # set by switch_engine until the reader has reconnected
+        self._reader = EngineReader(
+            key.kind, key.content_id, self.extra, context, self.fanout,
+            on_chunk=self._publish, on_reconnect=self._reconnecting, has_players=lambda: self.has_players,
+        )
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -117,27 +101,18 @@ class LiveStream:
                 task.cancel()
         self.fanout.end_all(reason)
         self.hls.close()
-        self._drop_session()
+        self._reader.drop_session()
         self._on_closed(self)
 
     @property
     def closed(self) -> bool:
         return self._closed
 
-    def _drop_session(self) -> None:
-        if self._session is not None and self._session_engine is not None:
-            self._context.sessions.stop_later(self._session_engine, self._session)
-        self._session = None
-        self._session_engine = None
-
     def switch_engine(self) -> None:
         """The engine changed: reconnect on the new one as after an engine fault; players stay."""
         if self._closed:
             return
-        self._engine_switched = True
-        self._drop_session()
-        if self._response is not None:
-            self._response.close()  # the reader sees its stream end and reconnects
+        self._reader.switch_engine()
 
     # --- players -------------------------------------------------------------------------
     def subscribe(self, info: ClientInfo) -> Subscriber:
@@ -163,14 +138,14 @@ class LiveStream:
         if self._linger is not None:
             self._linger.cancel()
             self._linger = None
-            self.state = "playing" if self._had_data else "starting"
+            self.state = "playing" if self._reader.had_data else "starting"
 
     def _unless_players_left(self) -> None:
         """Once the last player (TS or HLS) has gone: linger, or stop a channel that never started."""
         if self.has_players or self._closed or self._linger is not None:
             return
         linger = self._context.config.linger
-        if linger <= 0 or not self._had_data:
+        if linger <= 0 or not self._reader.had_data:
             # Nobody waits for a channel that never started: stop it at once.
             self.close(StreamEnded("no players left", 410))
         else:
@@ -186,7 +161,7 @@ class LiveStream:
     # --- reading -------------------------------------------------------------------------
     async def _run(self) -> None:
         try:
-            await self._read_until_failure()
+            failure = await self._reader.run()
         except asyncio.CancelledError:
             raise
         except StreamEnded as ended:
@@ -196,156 +171,42 @@ class LiveStream:
         except Exception as exc:  # a bug must not leave players hanging
             log.exception("reader of %s crashed", self.key.content_id)
             self.close(StreamEnded(f"AceTray internal error: {exc}", 500), failed=True)
+        else:  # every player left while the engine was failing
+            self._context.events.emit("info", f"Channel closed while lingering: {failure.text}", self.key.content_id)
+            self.close(StreamEnded("no players left", 410))
 
-    async def _read_until_failure(self) -> None:
-        config = self._context.config
-        try:
-            async with asyncio.timeout(config.start_timeout) as self._start_deadline:
-                await self._open_session()
-                await self._pump()
-        except TimeoutError:
-            if not self._had_data and not self._engine_switched:
-                raise StreamEnded(
-                    f"No data from the AceStream engine within {config.start_timeout:g} s", 504
-                ) from None
-            failure = Failure(f"no data for {config.empty_timeout:g} s")
-        except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
-            if not self._had_data and not self._engine_switched:
-                raise StreamEnded(describe(exc).text, getattr(exc, "status", 502)) from None
-            failure = describe(exc)
-        else:
-            if not self._had_data and not self._engine_switched:
-                raise StreamEnded("The AceStream engine closed the stream before sending data", 502)
-            failure = Failure("the engine ended the stream")
-        await self._reconnect_loop(failure)
+    def _reconnecting(self, failure: Failure) -> None:
+        self.state = "reconnecting"
+        self.stats = None  # the engine's figures were for a session that is no longer flowing
+        self.last_error = failure.text
+        self.reconnects += 1
+        self._context.events.emit(
+            "warning", f"Reconnecting: {failure.text}.", self.key.content_id, detail=failure.detail
+        )
+        if self.hls.segmenter is not None:
+            self.hls.segmenter.discontinuity()
 
-    async def _reconnect_loop(self, failure: Failure) -> None:
-        """Keep players connected while reopening the stream, with backoff, for a bounded time."""
-        failing_since = self._last_data
-        backoff = BACKOFF_FIRST
-        new_session = False
-        while True:
-            config = self._context.config
-            if self._engine_switched:
-                self._engine_switched = False
-                failure = Failure("the engine was changed in Settings")
-            if not self.has_players:
-                self._context.events.emit("info", f"Channel closed while lingering: {failure.text}", self.key.content_id)
-                self.close(StreamEnded("no players left", 410))
-                return
-            waited = self._loop.time() - failing_since
-            if waited > config.give_up_after:
-                raise StreamEnded(f"Gave up after {waited:.0f} s without data: {failure.text}", 502)
-            self.state = "reconnecting"
-            self.stats = None  # the engine's figures were for a session that is no longer flowing
-            self.last_error = failure.text
-            self.reconnects += 1
-            self._context.events.emit(
-                "warning", f"Reconnecting: {failure.text}.", self.key.content_id, detail=failure.detail
-            )
-            self.fanout.clear_backlog()
-            self._aligner.reset()
-            if self.hls.segmenter is not None:
-                self.hls.segmenter.discontinuity()
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, BACKOFF_MAX)
-            if new_session:
-                self._drop_session()
-            bytes_before = self.bytes_in
-            try:
-                await self._open_session()
-                await self._pump()
-                failure = Failure("the engine ended the stream")
-            except TimeoutError:
-                failure = Failure(f"no data for {config.empty_timeout:g} s")
-            except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
-                failure = describe(exc)
-            if self.bytes_in > bytes_before:
-                # Data flowed again: the next break starts a fresh count and backoff,
-                # and first tries to reopen the same session.
-                failing_since, backoff, new_session = self._last_data, BACKOFF_FIRST, False
-            else:
-                # Reopening this session gave nothing: ask the engine for a new one.
-                new_session = True
-
-    async def _open_session(self) -> None:
-        if self._session is None:
-            engine = self._context.engine
-            self._session = await self._context.sessions.start(engine, self.key.kind, self.key.content_id, self.extra)
-            self._session_engine = engine
-
-    async def _pump(self) -> None:
-        """Read the playback URL until EOF; raises on errors and when data stops coming."""
-        assert self._session is not None
-        loop = self._loop
-        context = self._context
-        empty_timeout = context.config.empty_timeout
-        try:
-            async with context.http.get(
-                self._session.playback_url,
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
-                allow_redirects=False,
-            ) as resp:
-                self._response = resp
-                if resp.status == 404:
-                    raise SessionGone("The AceStream engine no longer knows this session")
-                if resp.status != 200:
-                    raise EngineError(f"The AceStream engine answered HTTP {resp.status} for the stream")
-                content = resp.content
-                aligner = self._aligner
-                # Before the first byte the start timeout (outer) applies; after it, the empty timeout.
-                async with asyncio.timeout_at(loop.time() + empty_timeout if self._had_data else None) as deadline:
-                    while True:
-                        data = await content.read(READ_SIZE)
-                        if not data:
-                            return
-                        if len(data) < COALESCE_BELOW:
-                            await asyncio.sleep(COALESCE_DELAY)
-                            more = content.read_nowait(READ_SIZE - len(data))
-                            if more:
-                                data += more
-                        chunk = aligner.feed(data)
-                        if chunk:
-                            self._publish(chunk)
-                            if self.fanout.all_backed_up:
-                                # Not reading is our choice, not engine silence: no empty timeout meanwhile.
-                                deadline.reschedule(None)
-                                await self._wait_for_players()
-                            deadline.reschedule(loop.time() + context.config.empty_timeout)
-        finally:
-            self._response = None
-
-    async def _wait_for_players(self) -> None:
-        self._waiting_for_players.set()
-        try:
-            await self.fanout.wait_for_a_taker()
-        finally:
-            self._waiting_for_players.clear()
+    @property
+    def bytes_in(self) -> int:
+        return self._reader.bytes_in
 
     @property
     def waiting_for_players(self) -> bool:
         """The reader is parked because every player is backed up (deliberately not reading)."""
-        return self._waiting_for_players.is_set()
+        return self._reader.waiting_for_players
 
     async def until_waiting_for_players(self) -> None:
         """Return once the reader parks for its players; lets a test wait for that instead of guessing."""
-        await self._waiting_for_players.wait()
+        await self._reader.until_waiting_for_players()
 
-    def _publish(self, chunk: bytes) -> None:
-        self.bytes_in += len(chunk)
-        self._last_data = self._loop.time()
+    def _publish(self, chunk: bytes, first: bool) -> None:
         if self.state != "playing" and self.state != "lingering":
-            if not self._had_data:
+            if first:
                 self._context.events.emit("info", "Stream playing", self.key.content_id)
             elif self.state == "reconnecting":
                 self._context.events.emit("info", "Stream resumed", self.key.content_id)
                 self.last_error = None  # flowing again: the old error no longer describes the channel
             self.state = "playing"
-        if not self._had_data:
-            self._had_data = True
-            if self._start_deadline is not None:
-                self._start_deadline.reschedule(None)  # playing: only the empty timeout applies now
-                self._start_deadline = None
         self.fanout.publish(chunk)
         segmenter = self.hls.segmenter
         if segmenter is not None:
@@ -376,7 +237,7 @@ class LiveStream:
     async def _poll_stats(self) -> None:
         while True:
             await asyncio.sleep(STAT_INTERVAL)
-            session, engine = self._session, self._session_engine
+            session, engine = self._reader.session, self._reader.session_engine
             if not self.has_players or session is None or engine is None or not session.stat_url:
                 continue
             try:
@@ -389,7 +250,7 @@ class LiveStream:
     def snapshot(self) -> StreamSnapshot:
         # Still "playing" by state, but the engine sends nothing (a P2P gap) and the empty timeout runs.
         stalled = self.state == "playing" and not self.waiting_for_players and (
-            self._loop.time() - self._last_data > STALLED_AFTER
+            self._loop.time() - self._reader.last_data > STALLED_AFTER
         )
         return stream_picture(
             self.key.kind, self.key.content_id, "stalled" if stalled else self.state, self.stats,

@@ -1,0 +1,219 @@
+"""The engine side of one channel: its session, the playback read loop, reconnects.
+
+`EngineReader.run` opens the engine session, reads its playback URL in large
+packet-aligned chunks and hands each to the stream (`on_chunk`); when the
+engine stops sending, fails or ends the stream, it reopens the same session
+(or a new one) with backoff while players wait, for a bounded time. It pauses
+while every player is backed up. It knows nothing of players beyond the
+stream's fan-out and whether any are left (`has_players`); what a chunk or a
+reconnect means to them is the stream's business (the callbacks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+
+import aiohttp
+
+from desktop.streaming.context import CoreContext
+from desktop.streaming.engine import EngineClient, EngineError, EngineSession
+from desktop.streaming.failures import Failure, SessionGone, describe
+from desktop.streaming.fanout import Fanout, StreamEnded
+from desktop.streaming.ts import PACKET_SIZE, PacketAligner
+
+READ_SIZE = PACKET_SIZE * 348  # ~64 KiB: few large writes per player keep CPU per GB low
+COALESCE_BELOW = 16 * 1024  # a read smaller than this waits briefly for more...
+COALESCE_DELAY = 0.02  # ...this long, so a trickling engine still yields few chunks
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 5.0
+
+
+class EngineReader:
+    """Reads one channel's engine session for as long as it has players."""
+
+    def __init__(
+        self,
+        kind: str,
+        content_id: str,
+        extra: Mapping[str, str],
+        context: CoreContext,
+        fanout: Fanout,
+        *,
+        on_chunk: Callable[[bytes, bool], None],
+        on_reconnect: Callable[[Failure], None],
+        has_players: Callable[[], bool],
+    ) -> None:
+        """`on_chunk(chunk, first)`: aligned data arrived (`first`: the stream's very first);
+        `on_reconnect(failure)`: the data stopped and a reconnect begins."""
+        self._kind, self._content_id, self._extra = kind, content_id, extra
+        self._context = context
+        self._fanout = fanout
+        self._on_chunk = on_chunk
+        self._on_reconnect = on_reconnect
+        self._has_players = has_players
+        self._loop = asyncio.get_running_loop()
+        self._aligner = PacketAligner()
+        self.bytes_in = 0
+        self.had_data = False
+        self.last_data = self._loop.time()  # loop time of the last chunk (or of the start)
+        self.session: EngineSession | None = None
+        self.session_engine: EngineClient | None = None  # the engine `session` runs on
+        self._start_deadline: asyncio.Timeout | None = None  # disarmed by the first byte
+        self._waiting_for_players = asyncio.Event()  # set while the reader waits for a taker
+        self._response: aiohttp.ClientResponse | None = None  # the engine's playback answer being read
+        self._engine_switched = False  # set by switch_engine until the reader has reconnected
+
+    # --- control from the stream -----------------------------------------------------------
+    def drop_session(self) -> None:
+        """Forget the session; it is stopped at the engine in the background."""
+        if self.session is not None and self.session_engine is not None:
+            self._context.sessions.stop_later(self.session_engine, self.session)
+        self.session = None
+        self.session_engine = None
+
+    def switch_engine(self) -> None:
+        """The engine changed: reconnect on the new one as after an engine fault."""
+        self._engine_switched = True
+        self.drop_session()
+        if self._response is not None:
+            self._response.close()  # the read loop sees its stream end and reconnects
+
+    @property
+    def waiting_for_players(self) -> bool:
+        """Parked because every player is backed up (deliberately not reading)."""
+        return self._waiting_for_players.is_set()
+
+    async def until_waiting_for_players(self) -> None:
+        await self._waiting_for_players.wait()
+
+    # --- reading ---------------------------------------------------------------------------
+    async def run(self) -> Failure:
+        """Read until no player is left to reconnect for: returns the failure that ended it.
+
+        Raises StreamEnded when the stream fails: nothing came before the start
+        timeout or an error, or reconnects gave nothing for too long.
+        """
+        config = self._context.config
+        try:
+            async with asyncio.timeout(config.start_timeout) as self._start_deadline:
+                await self._open_session()
+                await self._pump()
+        except TimeoutError:
+            if not self.had_data and not self._engine_switched:
+                raise StreamEnded(
+                    f"No data from the AceStream engine within {config.start_timeout:g} s", 504
+                ) from None
+            failure = Failure(f"no data for {config.empty_timeout:g} s")
+        except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
+            if not self.had_data and not self._engine_switched:
+                raise StreamEnded(describe(exc).text, getattr(exc, "status", 502)) from None
+            failure = describe(exc)
+        else:
+            if not self.had_data and not self._engine_switched:
+                raise StreamEnded("The AceStream engine closed the stream before sending data", 502)
+            failure = Failure("the engine ended the stream")
+        return await self._reconnect_loop(failure)
+
+    async def _reconnect_loop(self, failure: Failure) -> Failure:
+        """Keep players connected while reopening the stream, with backoff, for a bounded time."""
+        failing_since = self.last_data
+        backoff = BACKOFF_FIRST
+        new_session = False
+        while True:
+            config = self._context.config
+            if self._engine_switched:
+                self._engine_switched = False
+                failure = Failure("the engine was changed in Settings")
+            if not self._has_players():
+                return failure
+            waited = self._loop.time() - failing_since
+            if waited > config.give_up_after:
+                raise StreamEnded(f"Gave up after {waited:.0f} s without data: {failure.text}", 502)
+            self._on_reconnect(failure)
+            self._fanout.clear_backlog()
+            self._aligner.reset()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, BACKOFF_MAX)
+            if new_session:
+                self.drop_session()
+            bytes_before = self.bytes_in
+            try:
+                await self._open_session()
+                await self._pump()
+                failure = Failure("the engine ended the stream")
+            except TimeoutError:
+                failure = Failure(f"no data for {config.empty_timeout:g} s")
+            except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
+                failure = describe(exc)
+            if self.bytes_in > bytes_before:
+                # Data flowed again: the next break starts a fresh count and backoff,
+                # and first tries to reopen the same session.
+                failing_since, backoff, new_session = self.last_data, BACKOFF_FIRST, False
+            else:
+                # Reopening this session gave nothing: ask the engine for a new one.
+                new_session = True
+
+    async def _open_session(self) -> None:
+        if self.session is None:
+            engine = self._context.engine
+            self.session = await self._context.sessions.start(engine, self._kind, self._content_id, self._extra)
+            self.session_engine = engine
+
+    async def _pump(self) -> None:
+        """Read the playback URL until EOF; raises on errors and when data stops coming."""
+        assert self.session is not None
+        loop = self._loop
+        context = self._context
+        empty_timeout = context.config.empty_timeout
+        try:
+            async with context.http.get(
+                self.session.playback_url,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+                allow_redirects=False,
+            ) as resp:
+                self._response = resp
+                if resp.status == 404:
+                    raise SessionGone("The AceStream engine no longer knows this session")
+                if resp.status != 200:
+                    raise EngineError(f"The AceStream engine answered HTTP {resp.status} for the stream")
+                content = resp.content
+                aligner = self._aligner
+                # Before the first byte the start timeout (outer) applies; after it, the empty timeout.
+                async with asyncio.timeout_at(loop.time() + empty_timeout if self.had_data else None) as deadline:
+                    while True:
+                        data = await content.read(READ_SIZE)
+                        if not data:
+                            return
+                        if len(data) < COALESCE_BELOW:
+                            await asyncio.sleep(COALESCE_DELAY)
+                            more = content.read_nowait(READ_SIZE - len(data))
+                            if more:
+                                data += more
+                        chunk = aligner.feed(data)
+                        if chunk:
+                            self._deliver(chunk)
+                            if self._fanout.all_backed_up:
+                                # Not reading is our choice, not engine silence: no empty timeout meanwhile.
+                                deadline.reschedule(None)
+                                await self._wait_for_players()
+                            deadline.reschedule(loop.time() + context.config.empty_timeout)
+        finally:
+            self._response = None
+
+    def _deliver(self, chunk: bytes) -> None:
+        self.bytes_in += len(chunk)
+        self.last_data = self._loop.time()
+        first = not self.had_data
+        if first:
+            self.had_data = True
+            if self._start_deadline is not None:
+                self._start_deadline.reschedule(None)  # playing: only the empty timeout applies now
+                self._start_deadline = None
+        self._on_chunk(chunk, first)
+
+    async def _wait_for_players(self) -> None:
+        self._waiting_for_players.set()
+        try:
+            await self._fanout.wait_for_a_taker()
+        finally:
+            self._waiting_for_players.clear()
