@@ -116,6 +116,7 @@ async def getstream(request: web.Request) -> web.StreamResponse:
         if transport is None:
             return response
         subscriber.on_evict = transport.abort  # close() would wait for a stuck player's buffer
+        subscriber.write_directly(transport, request.protocol, clock)
         await _pump(subscriber, transport, request.protocol, request.writer, clock)
     except StreamEnded:
         pass  # the stream ended or this player was dropped; closing the connection says so
@@ -130,13 +131,16 @@ async def _pump(
     subscriber: Subscriber, transport: asyncio.Transport, protocol: BaseProtocol,
     writer: AbstractStreamWriter, clock: Callable[[], float],
 ) -> None:
-    """Copy the player's queue to its socket until the stream ends or the player leaves.
+    """Copy what queues for the player to its socket until the stream ends or the player leaves.
 
-    The body is raw MPEG-TS (no framing), so after the headers each chunk goes
-    straight to the transport, with aiohttp's own flow control (wait while the
-    player's socket is full). Measured with tests/bench/bench_proxy.py: ~10 %
-    less CPU per GB than `response.write`; writing two chunks per call saved
-    nothing more and doubled the join latency, so it is one chunk per turn.
+    A player that keeps up is written to by the reader itself (see
+    `Subscriber.offer`); this task drains what queued while the player's
+    socket was full (or before the headers were out). The body is raw MPEG-TS
+    (no framing), so each chunk goes straight to the transport, with aiohttp's
+    own flow control (wait while the player's socket is full). Measured with
+    tests/bench/bench_proxy.py: ~10 % less CPU per GB than `response.write`;
+    writing two chunks per call saved nothing more and doubled the join
+    latency, so it is one chunk per turn.
     """
     write = transport.write
     while True:

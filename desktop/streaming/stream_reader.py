@@ -196,6 +196,10 @@ class EngineReader:
                                 # Not reading is our choice, not engine silence: no empty timeout meanwhile.
                                 deadline.reschedule(None)
                                 await self._wait_for_players()
+                            else:
+                                # Delivering wrote to every player that keeps up: let the loop
+                                # serve others (status requests, joiners) before the next chunk.
+                                await asyncio.sleep(0)
                             deadline.reschedule(loop.time() + context.config.empty_timeout)
         finally:
             self._response = None

@@ -48,6 +48,7 @@ class Result:
     seconds: float
     delivered_mb_s: float
     cpu_s_per_gb: float
+    kernel_share: float  # of the proxy's CPU, the part spent in the kernel (mostly sending)
     proxy_cpu_percent: float
     ttfb_p50_ms: float
     ttfb_max_ms: float
@@ -160,6 +161,7 @@ async def load(port: int, players: int, seconds: float, proxy: psutil.Process) -
     delivered = sum(p.received for _, p in conns) - bytes0
     cpu1 = proxy.cpu_times()
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+    kernel = cpu1.system - cpu0.system
     try:
         with open(f"/proc/{proxy.pid}/status") as status_file:  # kernel's own peak (VmHWM)
             for line in status_file:
@@ -173,6 +175,7 @@ async def load(port: int, players: int, seconds: float, proxy: psutil.Process) -
     return {
         "delivered_mb_s": delivered / elapsed / 1e6,
         "cpu_s_per_gb": cpu / (delivered / 1e9) if delivered else float("inf"),
+        "kernel_share": kernel / cpu if cpu else 0.0,
         "proxy_cpu_percent": 100 * cpu / elapsed,
         "ttfb_p50_ms": 1000 * statistics.median(ttfbs),
         "ttfb_max_ms": 1000 * max(ttfbs),
@@ -230,14 +233,14 @@ def main() -> int:
     parser.add_argument("--queue-size", type=int, default=64)
     parser.add_argument("--rate", type=float, help="paced mode at this many bytes/s (default: the demo clip's own)")
     args = parser.parse_args()
-    print(f"{'target':<11} {'mode':<8} {'players':>7} {'MB/s':>8} {'CPU-s/GB':>9} {'CPU%':>5} "
+    print(f"{'target':<11} {'mode':<8} {'players':>7} {'MB/s':>8} {'CPU-s/GB':>9} {'kernel':>6} {'CPU%':>5} "
           f"{'TTFB p50':>9} {'max':>7} {'status p50':>10} {'p99':>7} {'peak RSS':>9} {'alive':>6}")
     for target in args.target.split(","):
         for mode in args.mode.split(","):
             for players in (int(n) for n in args.players.split(",")):
                 r = run_scenario(target, mode, players, args.seconds, args.queue_size, args.rate)
                 print(f"{r.target:<11} {r.mode:<8} {r.players:>7} {r.delivered_mb_s:>8.1f} "
-                      f"{r.cpu_s_per_gb:>9.2f} {r.proxy_cpu_percent:>5.0f} {r.ttfb_p50_ms:>7.1f}ms "
+                      f"{r.cpu_s_per_gb:>9.3f} {r.kernel_share:>6.0%} {r.proxy_cpu_percent:>5.0f} {r.ttfb_p50_ms:>7.1f}ms "
                       f"{r.ttfb_max_ms:>5.0f}ms {r.status_p50_ms:>8.1f}ms {r.status_p99_ms:>5.1f}ms "
                       f"{r.peak_rss_mb:>7.1f}MB {r.complete_players:>3}/{r.players}", flush=True)
     return 0

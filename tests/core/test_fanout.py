@@ -135,3 +135,71 @@ async def test_reader_waits_only_when_every_player_is_backed_up() -> None:
     await asyncio.wait_for(waiting, 1)
     assert stuck.queued == 3  # the stuck one took nothing, and did not hold the reader up
     await asyncio.wait_for(fan.wait_for_a_taker(), 1)  # one player with room: no wait at all
+
+
+class FakeSocket:
+    """A player's connection as the direct path sees it: records writes, can pause or close."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.writing_paused = False  # the protocol's flag, on the same object for brevity
+        self.closing = False
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+
+def direct(sub: Subscriber) -> FakeSocket:
+    sock = FakeSocket()
+    sub.write_directly(sock, sock, lambda: 7.0)
+    return sock
+
+
+def test_a_player_that_keeps_up_is_written_to_at_once_and_counted() -> None:
+    sub = subscriber()
+    sock = direct(sub)
+    sub.offer(chunk(1))
+    assert sock.written == [chunk(1)]
+    assert sub.queued == 0
+    assert sub.bytes_sent == len(chunk(1))
+    assert sub.last_take == 7.0  # a direct write is a take: the player is not stale
+
+
+async def test_a_paused_player_queues_and_then_gets_everything_in_order() -> None:
+    sub = subscriber(maxsize=8)
+    sock = direct(sub)
+    sock.writing_paused = True
+    sub.offer(chunk(1))
+    sub.offer(chunk(2))
+    sock.writing_paused = False
+    sub.offer(chunk(3))  # the socket has room again, but older chunks wait: queued behind them
+    assert sock.written == []
+    assert await take_all(sub) == [chunk(1), chunk(2), chunk(3)]
+    sub.offer(chunk(4))  # caught up: straight to the socket again
+    assert sock.written == [chunk(4)]
+
+
+async def test_a_closing_connection_gets_no_direct_write_and_its_writer_wakes() -> None:
+    sub = subscriber()
+    sock = direct(sub)
+    waiter = asyncio.ensure_future(sub.take(lambda: 0.0))
+    await asyncio.sleep(0)
+    sock.closing = True
+    sub.offer(chunk(1))
+    assert sock.written == []
+    assert await waiter == chunk(1)  # the writer wakes, sees the closed connection and leaves
+
+
+def test_a_failed_direct_write_is_not_counted() -> None:
+    class Gone(FakeSocket):
+        def write(self, data: bytes) -> None:
+            raise ConnectionResetError
+
+    sub = subscriber()
+    sock = Gone()
+    sub.write_directly(sock, sock, lambda: 0.0)
+    sub.offer(chunk(1))
+    assert sub.bytes_sent == 0
