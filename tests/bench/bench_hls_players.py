@@ -10,7 +10,8 @@ player with its own connections and user agent. A TS player reads its one
 endless connection. Reported per scenario, over the measured seconds:
 
   delivered MB/s · proxy CPU % of one core · CPU-s per GB · proxy peak RSS ·
-  requests/s · players still complete
+  requests/s · `/api/streams` p50/p99 (probed from a process of its own, as in
+  bench_proxy.py) · players still complete
 
     python tests/bench/bench_hls_players.py                      # 50 HLS, then 50 TS
     python tests/bench/bench_hls_players.py --players 10,50 --seconds 30 --kind hls
@@ -20,7 +21,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
+import multiprocessing
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +38,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import CONTENT_ID, free_port, open_player, wait_listening
+from tests.bench.bench_proxy import CONTENT_ID, free_port, open_player, probe, wait_listening
 
 START_AT_EDGE = 3  # segments from the end of the first playlist a player starts at (as hls.js, AVPlayer)
 
@@ -49,6 +53,8 @@ class Figures:
     cpu_s_per_gb: float
     peak_rss_mb: float
     requests_per_s: float
+    status_p50_ms: float
+    status_p99_ms: float
     complete: int
 
 
@@ -116,11 +122,14 @@ def kernel_peak_rss(pid: int) -> int:
     return 0
 
 
-async def measure(proxy: psutil.Process, seconds: float, delivered, requests) -> dict[str, float]:  # type: ignore[no-untyped-def]
+async def measure(proxy: psutil.Process, port: int, seconds: float, delivered, requests) -> dict[str, float]:  # type: ignore[no-untyped-def]
     cpu0 = proxy.cpu_times()
     bytes0, requests0 = delivered(), requests()
     t0 = time.perf_counter()
-    await asyncio.sleep(seconds)  # a benchmark's measuring window, not synchronisation
+    # The measuring window is the status probe's run (a status request every 50 ms, in its own process).
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        probed = await asyncio.wrap_future(pool.submit(probe, port, seconds, None))
+    status_times = sorted(probed["status"])
     elapsed = time.perf_counter() - t0
     cpu1 = proxy.cpu_times()
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
@@ -133,6 +142,8 @@ async def measure(proxy: psutil.Process, seconds: float, delivered, requests) ->
         "cpu_s_per_gb": cpu / (moved / 1e9) if moved else float("inf"),
         "peak_rss_mb": peak_rss / 1e6,
         "requests_per_s": (requests() - requests0) / elapsed,
+        "status_p50_ms": 1000 * statistics.median(status_times),
+        "status_p99_ms": 1000 * status_times[min(len(status_times) - 1, int(len(status_times) * 0.99))],
     }
 
 
@@ -147,7 +158,7 @@ async def hls_load(port: int, players: int, seconds: float, proxy: psutil.Proces
             raise RuntimeError("HLS players got no segment within 60 s")
         await asyncio.sleep(0.1)
     figures = await measure(
-        proxy, seconds, lambda: sum(p.received for p in crowd), lambda: sum(p.requests for p in crowd)
+        proxy, port, seconds, lambda: sum(p.received for p in crowd), lambda: sum(p.requests for p in crowd)
     )
     stop.set()
     await asyncio.gather(*tasks)
@@ -163,7 +174,7 @@ async def ts_load(port: int, players: int, seconds: float, proxy: psutil.Process
             raise RuntimeError("TS players got no data within 60 s")
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.0)  # past the join burst
-    figures = await measure(proxy, seconds, lambda: sum(p.received for _, p in conns), lambda: 0)
+    figures = await measure(proxy, port, seconds, lambda: sum(p.received for _, p in conns), lambda: 0)
     complete = sum(1 for _, p in conns if not p.closed.done())
     for transport, _ in conns:
         transport.close()
@@ -205,12 +216,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
     print(f"{'kind':<5} {'players':>7} {'MB/s':>7} {'CPU %':>6} {'CPU-s/GB':>9} {'peak RSS':>9} "
-          f"{'req/s':>7} {'complete':>9}")
+          f"{'req/s':>7} {'status p50':>10} {'p99':>7} {'complete':>9}")
     for players in (int(n) for n in args.players.split(",")):
         for kind in args.kind.split(","):
             f = run_scenario(kind, players, args.seconds)
             print(f"{f.kind:<5} {f.players:>7} {f.delivered_mb_s:>7.2f} {f.cpu_percent:>6.1f} "
                   f"{f.cpu_s_per_gb:>9.2f} {f.peak_rss_mb:>7.1f}MB {f.requests_per_s:>7.1f} "
+                  f"{f.status_p50_ms:>8.1f}ms {f.status_p99_ms:>5.1f}ms "
                   f"{f.complete:>4}/{f.players}", flush=True)
     return 0
 

@@ -107,9 +107,10 @@ async def open_player(port: int, path: str) -> tuple[asyncio.Transport, Player]:
     return transport, player
 
 
-def probe(port: int, seconds: float, path: str) -> dict[str, list[float]]:
+def probe(port: int, seconds: float, path: str | None) -> dict[str, list[float]]:
     """Runs in its own process, so its timings do not include the busy players' loop:
-    /api/streams every 50 ms and a joiner (time to first byte) every 500 ms."""
+    /api/streams every 50 ms and, unless `path` is None, a joiner of `path` (time to
+    first byte) every 500 ms."""
     status_times: list[float] = []
     ttfbs: list[float] = []
     request = "GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
@@ -122,7 +123,7 @@ def probe(port: int, seconds: float, path: str) -> dict[str, list[float]]:
             while sock.recv(65536):
                 pass
         status_times.append(time.perf_counter() - start)
-        if start >= next_join:
+        if path is not None and start >= next_join:
             next_join = start + 0.5
             begin = time.perf_counter()
             with socket.create_connection(("127.0.0.1", port)) as sock:
