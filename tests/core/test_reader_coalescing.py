@@ -1,0 +1,48 @@
+"""The engine reader joins a trickling engine's small writes into few chunks, never at a start's expense."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from desktop.streaming import stream_reader
+from desktop.streaming.fanout import ClientInfo
+from desktop.streaming.ts import PACKET_SIZE
+from tests.core.conftest import CHANNEL
+
+TRICKLE = {"bytes_per_second": 200_000, "burst_seconds": 0.0, "write_size": 1000}
+
+
+async def test_the_first_chunk_reaches_a_player_without_waiting_for_coalescing(
+    fake_engine_factory, proxy_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any wait to coalesce would now last an hour: the first bytes must come without one.
+    monkeypatch.setattr(stream_reader, "COALESCE_MAX_DELAY", 3600.0)
+    monkeypatch.setattr(stream_reader, "COALESCE_MIN_DELAY", 0.0)
+    engine = await fake_engine_factory(**TRICKLE)
+    proxy = await proxy_factory(engine.url)
+    async with proxy.http.get(proxy.url()) as player:
+        assert player.status == 200
+        async with asyncio.timeout(10):
+            first = await player.content.readexactly(PACKET_SIZE)
+    assert first[0] == 0x47
+
+
+async def test_a_trickling_engine_reaches_players_in_few_large_chunks(fake_engine_factory, proxy_factory) -> None:
+    engine = await fake_engine_factory(**TRICKLE)  # 1000-byte writes
+    proxy = await proxy_factory(engine.url)
+    async with proxy.http.get(proxy.url()) as player:
+        await player.content.readexactly(PACKET_SIZE)
+        stream = proxy.registry.find(CHANNEL)
+        listener = stream.subscribe(ClientInfo("test", "", time.time()))
+        try:
+            sizes: list[int] = []
+            while sum(sizes) < 60_000:
+                sizes.append(len(await listener.take(stream.clock)))
+        finally:
+            stream.unsubscribe(listener)
+    chunks = sizes[1:]  # the first is the join backlog
+    assert sum(chunks) / len(chunks) >= 5 * TRICKLE["write_size"], sizes
+
