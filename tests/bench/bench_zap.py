@@ -14,8 +14,13 @@ opening the connection to the first byte of the body:
            per-address quota of new channels never answers 429)
   linger   a channel played, left, then asked for again while it lingers
            (its engine session still open, no players)
+  hls-new  HLS on a new channel: the playlist (answered once the first
+           segments are cut, so a segment's duration is in it), then the first
+           byte of the segment a player starts at (the third from the live edge)
+  hls-lng  HLS on a lingering channel whose segments are already cut: the
+           playlist, then that segment's first byte
 
-Goals (issue 14): linger ≤ 5 ms; new − engine ≤ 5 ms.
+Goals (issue 14): linger ≤ 5 ms; new − engine ≤ 5 ms; the same figures for HLS.
 
     python tests/bench/bench_zap.py                 # 20 zaps of each kind
     python tests/bench/bench_zap.py --zaps 40 --rate 1000000
@@ -74,7 +79,12 @@ def _until_body(sock: socket.socket) -> tuple[bytes, bytes]:
 
 
 def _json_answer(port: int, path: str) -> dict:
-    with _request(port, path) as sock:
+    return json.loads(_answer(port, path))
+
+
+def _answer(port: int, path: str, source: str = "127.0.0.1") -> bytes:
+    """The whole body of a response with a Content-Length."""
+    with _request(port, path, source) as sock:
         head, body = _until_body(sock)
         length = next(
             (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")),
@@ -82,7 +92,7 @@ def _json_answer(port: int, path: str) -> dict:
         )
         while length is not None and len(body) < length:
             body += sock.recv(65536)
-    return json.loads(body)
+    return body
 
 
 def zap_engine(engine_port: int) -> float:
@@ -127,6 +137,20 @@ def zap_lingering(port: int) -> float:
         return time.perf_counter() - begin
 
 
+def zap_hls(port: int, content_id: str, source: str = "127.0.0.1") -> float:
+    """The playlist, then the first byte of the segment a player starts at (third from the live edge)."""
+    begin = time.perf_counter()
+    playlist = _answer(port, f"/ace/manifest.m3u8?id={content_id}", source).decode()
+    segments = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+    with _request(port, f"/ace/{segments[max(0, len(segments) - 3)]}", source) as sock:
+        _until_body(sock)
+        return time.perf_counter() - begin
+
+
+def zap_hls_new(port: int, index: int) -> float:
+    return zap_hls(port, secrets.token_hex(20), f"127.0.{101 + index // 200}.{10 + index % 200}")
+
+
 def _figures(name: str, times: list[float]) -> str:
     ms = sorted(1000 * t for t in times)
     p90 = ms[min(len(ms) - 1, int(len(ms) * 0.9))]
@@ -168,6 +192,9 @@ def main() -> int:
             with _request(port, f"/ace/getstream?id={LINGER_ID}") as sock:
                 _until_body(sock)  # played, then left
             linger_times = _series(args.zaps, lambda _i: zap_lingering(port), 0.0)
+            hls_new_times = _series(max(3, args.zaps // 4), lambda i: zap_hls_new(port, i), args.pause)
+            zap_hls(port, LINGER_ID)  # the lingering channel's segmenter starts cutting
+            hls_linger_times = _series(args.zaps, lambda _i: zap_hls(port, LINGER_ID), args.pause)
         finally:
             for proc in (proxy, engine):
                 proc.terminate()
@@ -178,7 +205,9 @@ def main() -> int:
                     proc.kill()
     print(f"zaps: {args.zaps} of each kind, channel at {args.rate / 1e6:g} MB/s; ms from connect to first body byte")
     print(f"{'kind':<8} {'median':>8} {'p90':>8} {'min':>8} {'max':>8}")
-    for name, times in (("engine", engine_times), ("new", new_times), ("linger", linger_times)):
+    kinds = (("engine", engine_times), ("new", new_times), ("linger", linger_times),
+             ("hls-new", hls_new_times), ("hls-lng", hls_linger_times))
+    for name, times in kinds:
         print(_figures(name, times))
     added = statistics.median(new_times) - statistics.median(engine_times)
     print(f"AceTray adds to a new channel (median new - engine): {1000 * added:.2f} ms")
