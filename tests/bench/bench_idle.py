@@ -20,10 +20,10 @@ thread from /proc: a thread that ends during the run takes its share along. Targ
 than 1 Hz while nothing streams.
 
 Then the idle RSS is split by measuring smaller processes with the same Qt
-platform: Python alone; + QApplication and a QSystemTrayIcon (Qt's own); +
-the core's modules (aiohttp, uvloop); + the UI's modules; + the window and
-tray built (no core); the rest of the running app is the core at work (its
-thread, loop, listener, HTTP session).
+platform: Python alone; + QApplication, a QSystemTrayIcon and QtNetwork
+(Qt's own); + the libraries (asyncio with ssl, aiohttp, uvloop, qasync...);
++ AceTray's own modules; + the window and tray built (no core); the rest of
+the running app is the core at work (its thread, loop, listener, HTTP session).
 
     python tests/bench/bench_idle.py                    # every case, 60 s each
     python tests/bench/bench_idle.py --seconds 10 --case tray-unreachable
@@ -59,6 +59,27 @@ TRAY_SHIM = (
 )
 
 
+@dataclass(frozen=True)
+class Memory:
+    """MB resident: all of it, the process's own (heap, stacks), and mapped files (mostly shared libraries)."""
+
+    rss: float
+    anon: float
+    file: float
+
+    def __sub__(self, other: Memory) -> Memory:
+        return Memory(self.rss - other.rss, self.anon - other.anon, self.file - other.file)
+
+
+def memory(pid: int) -> Memory:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+            fields[key] = int(value.split()[0]) / 1000  # kB
+    return Memory(fields["VmRSS"], fields["RssAnon"], fields["RssFile"] + fields.get("RssShmem", 0.0))
+
+
 @dataclass
 class Idle:
     case: str
@@ -67,7 +88,7 @@ class Idle:
     wakeups_per_s: float
     main_wakeups_per_s: float
     threads: int
-    rss_mb: float
+    memory: Memory
 
 
 def free_port() -> int:
@@ -165,7 +186,7 @@ def run_case(case: str, seconds: float) -> Idle:
             return Idle(
                 case=case, seconds=elapsed, cpu_percent=100 * cpu / elapsed,
                 wakeups_per_s=switches / elapsed, main_wakeups_per_s=main_switches / elapsed,
-                threads=len(after), rss_mb=proc.memory_info().rss / 1e6,
+                threads=len(after), memory=memory(proc.pid),
             )
         finally:
             stop(*procs)
@@ -180,12 +201,13 @@ LAYERS = {
         app = QApplication([])
         pixmap = QPixmap(22, 22); pixmap.fill()
         bare_tray = QSystemTrayIcon(QIcon(pixmap)); bare_tray.show(); app.processEvents()
+        import PySide6.QtNetwork  # the single-instance socket
     """,
-    "core modules": """
-        import desktop.streaming.service, desktop.streaming.loops  # aiohttp, uvloop, the proxy's own
+    "libraries": """
+        import asyncio, aiohttp, uvloop, qasync, segno, platformdirs
     """,
-    "ui modules": """
-        import desktop.cli, desktop.ui.tray_app, desktop.app  # qasync, QtNetwork, the window's modules
+    "acetray modules": """
+        import desktop.cli, desktop.ui.tray_app, desktop.app, desktop.streaming.service
     """,
     "ui": """
         from pathlib import Path
@@ -207,8 +229,8 @@ def stages() -> dict[str, str]:
     return out
 
 
-def stage_rss(code: str) -> float:
-    """RSS (MB) of a process that ran `code` and then sat still."""
+def stage_memory(code: str) -> Memory:
+    """The memory of a process that ran `code` and then sat still."""
     script = code + "\nimport sys\nprint('ready', flush=True)\nsys.stdin.read()\n"
     with tempfile.TemporaryDirectory() as config_dir:
         proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=base_env(config_dir),
@@ -217,7 +239,7 @@ def stage_rss(code: str) -> float:
             if proc.stdout is None or proc.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"the {code!r} stage did not start")
             time.sleep(1.0)
-            return psutil.Process(proc.pid).memory_info().rss / 1e6
+            return memory(proc.pid)
         finally:
             assert proc.stdin is not None
             proc.stdin.close()
@@ -239,23 +261,26 @@ def main() -> int:
         r = run_case(case, args.seconds)
         results.append(r)
         print(f"{r.case:<19} {r.seconds:>7.1f} {r.cpu_percent:>6.3f} {r.wakeups_per_s:>9.2f} "
-              f"{r.main_wakeups_per_s:>5.2f} {r.threads:>7} {r.rss_mb:>6.1f}MB", flush=True)
+              f"{r.main_wakeups_per_s:>5.2f} {r.threads:>7} {r.memory.rss:>6.1f}MB", flush=True)
     if args.no_breakdown:
         return 0
-    rss = {name: stage_rss(code) for name, code in stages().items()}
-    tray = next((r.rss_mb for r in results if r.case.startswith("tray")), None)
-    print("\nidle RSS, layer by layer (each measured in a process of its own; offscreen Qt):")
+    mem = {name: stage_memory(code) for name, code in stages().items()}
+    tray = next((r.memory for r in results if r.case.startswith("tray")), None)
+    print("\nidle RSS, layer by layer (each measured in a process of its own; offscreen Qt);")
+    print("own = heap and stacks, files = mapped files, mostly shared libraries another Qt app shares:")
+    print(f"  {'':<44} {'RSS':>8} {'own':>7} {'files':>7}   {'total RSS':>9}")
     rows = [
-        ("Python", rss["python"], rss["python"]),
-        ("Qt's own: QApplication + tray icon", rss["qt"] - rss["python"], rss["qt"]),
-        ("the core's modules (aiohttp, uvloop)", rss["core modules"] - rss["qt"], rss["core modules"]),
-        ("AceTray's UI modules (qasync, QtNetwork)", rss["ui modules"] - rss["core modules"], rss["ui modules"]),
-        ("window, tray menu, commands built", rss["ui"] - rss["ui modules"], rss["ui"]),
+        ("Python", mem["python"], mem["python"]),
+        ("Qt's own: QApplication, tray icon, QtNetwork", mem["qt"] - mem["python"], mem["qt"]),
+        ("libraries: asyncio (ssl), aiohttp, uvloop...", mem["libraries"] - mem["qt"], mem["libraries"]),
+        ("AceTray's modules (core and UI) imported", mem["acetray modules"] - mem["libraries"],
+         mem["acetray modules"]),
+        ("window, tray menu, commands built", mem["ui"] - mem["acetray modules"], mem["ui"]),
     ]
     if tray is not None:
-        rows.append(("the running core (tray app idle)", tray - rss["ui"], tray))
+        rows.append(("the running core (tray app idle)", tray - mem["ui"], tray))
     for label, delta, total in rows:
-        print(f"  {label:<42} {delta:>+7.1f} MB   = {total:6.1f} MB")
+        print(f"  {label:<44} {delta.rss:>+6.1f}MB {delta.anon:>+7.1f} {delta.file:>+7.1f}   {total.rss:>7.1f}MB")
     return 0
 
 
