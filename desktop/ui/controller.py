@@ -4,8 +4,8 @@ Each concern has its own module — `proxy_control` (start/stop/apply),
 `link_commands` (links, players, recent channels), `settings_flow` (the
 dialog, saving, start on login), `notifier` (telling the user) — and this
 controller wires them to the actions, feeds snapshots and events to the tray
-and the window (at the pace `snapshot_pacer` sets), and quits. It never touches sockets: the core is
-reached through `CoreHost`'s named methods only.
+and the window (at the pace `snapshot_pacer` sets), and quits. It never
+touches sockets: the core is reached through `CoreHost`'s named methods only.
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ class AppController(QObject):
 
     def _on_proxy_changed(self) -> None:
         self._refresh_view()
-        self.pacer.seen(self.snapshot, busy=self.proxy.busy)
+        self.pacer.pace_for(self.snapshot, busy=self.proxy.busy)
         self.pacer.now()  # started, stopped or failed: the tray says so at once
 
     def _after_settings_applied(self) -> None:

@@ -44,6 +44,7 @@ class SnapshotPacer(QObject):
         self._request = request
         self._watched = watched
         self._resting_allowed = False  # set once a snapshot shows the app at rest
+        self._asked = False  # a snapshot asked for by `now` is on its way
         self.ticks = TickMonitor(ACTIVE_MS / 1000)
         self._timer = QTimer(self)
         self._timer.setInterval(ACTIVE_MS)
@@ -54,10 +55,6 @@ class SnapshotPacer(QObject):
     def interval_ms(self) -> int:
         return self._timer.interval()
 
-    @property
-    def active(self) -> bool:
-        return self._timer.isActive()
-
     def start(self) -> None:
         self._timer.start()
 
@@ -65,12 +62,22 @@ class SnapshotPacer(QObject):
         self._timer.stop()
 
     def now(self) -> None:
-        """A snapshot as soon as the core can make one (the menu opens, an event came...)."""
-        if self._timer.isActive():
+        """A snapshot as soon as the core can make one (the menu opens, an event came...).
+
+        A burst of events asks once: the core answers in order, so a snapshot
+        already asked for is made after whatever the earlier events told.
+        """
+        if self._timer.isActive() and not self._asked:
+            self._asked = True
             self._request()
 
-    def seen(self, snapshot: ProxySnapshot | None, *, busy: bool = False) -> None:
-        """A new snapshot arrived (or the proxy's busy state moved): choose the pace."""
+    def seen(self, snapshot: ProxySnapshot, *, busy: bool = False) -> None:
+        """A new snapshot arrived: choose the pace for it."""
+        self._asked = False
+        self.pace_for(snapshot, busy=busy)
+
+    def pace_for(self, snapshot: ProxySnapshot | None, *, busy: bool) -> None:
+        """The pace this picture of the app calls for (busy: the proxy is starting, stopping, applying)."""
         self._resting_allowed = at_rest(snapshot) and not busy
         self._pace()
 
@@ -80,13 +87,12 @@ class SnapshotPacer(QObject):
         if self._watched():
             self.now()  # shown: fresh figures at once, not at the next tick
 
-    def _pace(self) -> int:
+    def _pace(self) -> None:
         interval = RESTING_MS if self._resting_allowed and not self._watched() else ACTIVE_MS
         if interval != self._timer.interval():
             # setInterval restarts a running timer; only on a real change, or ticks would drift.
             self._timer.setInterval(interval)
             self.ticks.set_interval(interval / 1000)
-        return interval
 
     def _on_tick(self) -> None:
         self.ticks.tick()

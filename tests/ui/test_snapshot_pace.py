@@ -58,7 +58,7 @@ def test_hidden_and_at_rest_the_pace_slows_and_no_timer_is_faster_than_1_hz(qapp
     assert min(ACTIVE_MS, RESTING_MS) >= 1000
     pacer.seen(dataclasses.replace(RESTING, streams=(STREAM,)))
     assert pacer.interval_ms == ACTIVE_MS  # players come and go without an event each
-    pacer.seen(RESTING, busy=True)
+    pacer.pace_for(RESTING, busy=True)
     assert pacer.interval_ms == ACTIVE_MS  # the proxy is starting or stopping
     pacer.stop()
 
@@ -90,6 +90,18 @@ def test_asking_now_does_nothing_before_start_or_after_stop(qapp):
     pacer.stop()
     pacer.now()
     assert view.requests == 1
+
+
+def test_a_burst_of_events_asks_for_one_snapshot(qapp):
+    view = View()
+    pacer = make_pacer(view)
+    for _ in range(5):
+        pacer.now()
+    assert view.requests == 1
+    pacer.seen(RESTING)  # it came: the next event asks again
+    pacer.now()
+    assert view.requests == 2
+    pacer.stop()
 
 
 def launched_in_the_tray(make_controller, engine, qtbot):
