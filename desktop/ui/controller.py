@@ -4,8 +4,8 @@ Each concern has its own module — `proxy_control` (start/stop/apply),
 `link_commands` (links, players, recent channels), `settings_flow` (the
 dialog, saving, start on login), `notifier` (telling the user) — and this
 controller wires them to the actions, feeds snapshots and events to the tray
-and the window once a second, and quits. It never touches sockets: the core is
-reached through `CoreHost`'s named methods only.
+and the window (at the pace `snapshot_pacer` sets), and quits. It never
+touches sockets: the core is reached through `CoreHost`'s named methods only.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from desktop import autostart as autostart_mod
@@ -43,14 +43,13 @@ from desktop.ui.notifier import Notifier
 from desktop.ui.proxy_control import ProxyControl
 from desktop.ui.settings_flow import SettingsFlow
 from desktop.ui.share_dialog import ShareDialog, ShareTarget
-from desktop.ui.tick_monitor import TickMonitor
+from desktop.ui.snapshot_pacer import SnapshotPacer
 from desktop.ui.tray import TrayIcon, tray_status
 from desktop.ui.ui_services import UiServices
 from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_INTERVAL_MS = 1000
 # Quit must finish within 2 s even if the engine hangs: this much for the
 # engine stop commands, a little for the core thread, the rest is slack.
 QUIT_STOP_BUDGET = 1.0
@@ -58,7 +57,6 @@ QUIT_STOP_BUDGET = 1.0
 # grace (5 s); past this budget the engine's guard ends it as AceTray exits.
 ENGINE_QUIT_BUDGET = 8.0
 CORE_JOIN_BUDGET = 0.3
-HEALTH_LOG_EVERY_TICKS = 60
 STILL_RUNNING = "AceTray is still running"
 
 
@@ -115,11 +113,7 @@ class AppController(QObject):
             self.window, ui, links=self.links, apply_settings=self.settings_flow.apply_settings
         )
 
-        self.ticks = TickMonitor(SNAPSHOT_INTERVAL_MS / 1000)
-        self._timer = QTimer(self)
-        self._timer.setInterval(SNAPSHOT_INTERVAL_MS)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._on_tick)
+        self.pacer = SnapshotPacer(self._request_snapshot, watched=self.window.in_view)
 
         self._connect_actions()
         self.links.refresh_recent()
@@ -142,9 +136,11 @@ class AppController(QObject):
         self.window.play_requested.connect(self.links.play_soon)
         self.window.close_requested.connect(self._on_window_close)
         self.window.banner.action.connect(self._on_banner_action)
-        self.proxy.changed.connect(self._refresh_view)
+        self.proxy.changed.connect(self._on_proxy_changed)
+        self.window.view_changed.connect(self.pacer.view_changed)
         if self.tray is not None:
             self.tray.open_window.connect(self.show_window)
+            self.tray.menu.aboutToShow.connect(self.pacer.now)  # its entries right when it opens
 
     def _dialog_parent(self) -> QWidget | None:
         return self.window if self.window.isVisible() else None
@@ -181,7 +177,7 @@ class AppController(QObject):
         if self.settings_flow.problem:
             self.notify("Settings reset", self.settings_flow.problem, level="warning")
         self._refresh_view()
-        self._timer.start()
+        self.pacer.start()
         self.tasks.spawn(self._startup(list(links)))
 
     async def _startup(self, links: list[str]) -> None:
@@ -222,10 +218,7 @@ class AppController(QObject):
     def _players(self) -> int:
         return self.snapshot.player_count if self.snapshot is not None and self.snapshot.running else 0
 
-    def _on_tick(self) -> None:
-        self.ticks.tick()
-        if self.ticks.count % HEALTH_LOG_EVERY_TICKS == 0:
-            log.info("%s", self.ticks.stats().log_line())
+    def _request_snapshot(self) -> None:
         if self.proxy.core is not None:
             self.proxy.core.request_snapshot()
 
@@ -236,14 +229,22 @@ class AppController(QObject):
         self.links.learn_names(snapshot)
         self.channels.show_snapshot(snapshot)
         self._refresh_view()
+        self.pacer.seen(snapshot, busy=self.proxy.busy)
 
     def _on_event(self, event: ProxyEvent) -> None:
         if not self.quitting:
             self.window.add_event(event)
+            self.pacer.now()  # what happened shows in the tray too, not only at the next tick
+
+    def _on_proxy_changed(self) -> None:
+        self._refresh_view()
+        self.pacer.pace_for(self.snapshot, busy=self.proxy.busy)
+        self.pacer.now()  # started, stopped or failed: the tray says so at once
 
     def _after_settings_applied(self) -> None:
         self.links.refresh_recent()
         self._refresh_view()
+        self.pacer.now()
 
     def _refresh_view(self) -> None:
         snapshot, proxy = self.snapshot, self.proxy
@@ -359,7 +360,7 @@ class AppController(QObject):
             return
         self.quitting = True
         started = time.monotonic()
-        self._timer.stop()
+        self.pacer.stop()
         self.notifier.stop()
         for dialog in list(self.dialogs.open):
             if shiboken6.isValid(dialog):
@@ -378,7 +379,7 @@ class AppController(QObject):
                 log.exception("stopping the proxy failed while quitting")
             await self._stop_engine_for_quit(core)
             core.shutdown(CORE_JOIN_BUDGET)
-        log.info("%s", self.ticks.stats().log_line())
+        log.info("%s", self.pacer.ticks.stats().log_line())
         log.info("quit took %.2f s", time.monotonic() - started)
         self.finished.emit()
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
     copy_link_requested = Signal(str)  # content id
     play_requested = Signal(str)  # content id
     close_requested = Signal()  # the user closed the window (the controller decides: hide or quit)
+    view_changed = Signal()  # shown, hidden, minimised or restored: see in_view()
 
     def __init__(self, actions: AppActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -285,6 +286,23 @@ class MainWindow(QMainWindow):
         menu.addAction("Open in player", lambda: self.play_requested.emit(stream.content_id))
         menu.addAction("Copy content id", lambda: QGuiApplication.clipboard().setText(stream.content_id))
         menu.popup(self.streams_view.viewport().mapToGlobal(position))
+
+    def in_view(self) -> bool:
+        """Someone could be reading the figures: shown and not minimised."""
+        return self.isVisible() and not self.isMinimized()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.view_changed.emit()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        super().hideEvent(event)
+        self.view_changed.emit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange:
+            self.view_changed.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         # Never destroyed by closing: the controller hides it (tray) or quits.

@@ -21,7 +21,8 @@ class QuitSignals:
     several times a second (CPU while idle), the C-level handler writes to a
     socket (`signal.set_wakeup_fd`) that a QSocketNotifier watches: Qt wakes
     only when a signal really arrives. Windows has no such fd for console
-    events, so a slow timer stays there.
+    events, so a slow timer stays there: once a second, no faster than any
+    other timer of an idle AceTray (Ctrl+C answered within a second).
     """
 
     def __init__(self, request_quit: Callable[[], None]) -> None:
@@ -34,7 +35,7 @@ class QuitSignals:
         self._timer: QTimer | None = None
         if sys.platform.startswith("win"):
             self._timer = QTimer()
-            self._timer.start(500)
+            self._timer.start(1000)
             self._timer.timeout.connect(lambda: None)
         for name in ("SIGINT", "SIGTERM"):
             signum = getattr(signal, name, None)

@@ -1,4 +1,4 @@
-"""Measures how late the UI's one-second timer fires: the app's own responsiveness gauge.
+"""Measures how late the UI's snapshot timer fires: the app's own responsiveness gauge.
 
 If the event loop is starved (the proxy hogging it, a blocking call), ticks
 arrive late; the summary line in the log makes that visible after the fact.
@@ -28,6 +28,11 @@ class TickMonitor:
         self._delays: deque[float] = deque(maxlen=keep)
         self._last: float | None = None
         self.count = 0  # ticks seen this run (the stats keep only the last `keep`)
+
+    def set_interval(self, interval: float) -> None:
+        """The timer's pace changed: the gap to the next tick is not lateness."""
+        self._interval = interval
+        self._last = None
 
     def tick(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

@@ -201,8 +201,9 @@ def test_unreachable_engine_banner_offers_the_demo_engine_and_streams_flow(make_
     assert f"does not answer at {dead_engine_url}" in banner.label.text()
 
     banner.button("Use demo engine").click()
-    qtbot.waitUntil(lambda: controller.snapshot.running and controller.snapshot.engine_reachable is True, timeout=8000)
-    assert controller.saved_settings.demo_engine
+    # The core's events may show the demo engine ready a moment before the choice is saved.
+    qtbot.waitUntil(lambda: controller.snapshot.running and controller.snapshot.engine_reachable is True
+                    and controller.saved_settings.demo_engine, timeout=8000)
     cid = "cd" * 20
     (viewer,) = players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={cid}", 1, period=1)
     qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=8000)
@@ -218,7 +219,8 @@ def test_use_demo_engine_keeps_this_runs_command_line_port(make_controller, dead
     banner = controller.window.banner
     qtbot.waitUntil(lambda: banner.button("Use demo engine") is not None, timeout=8000)
     banner.button("Use demo engine").click()
-    qtbot.waitUntil(lambda: controller.snapshot.engine_reachable is True, timeout=8000)
+    qtbot.waitUntil(lambda: controller.snapshot.engine_reachable is True and controller.saved_settings.demo_engine,
+                    timeout=8000)
     assert controller.snapshot.listen_url == f"http://127.0.0.1:{override}"
     assert controller.saved_settings.port != override  # the override was for this run only
 

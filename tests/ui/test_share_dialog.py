@@ -65,8 +65,9 @@ def test_turning_lan_sharing_on_from_the_dialog_makes_a_token_that_every_link_ca
     dialog = controller.open_share_dialog()
     assert dialog.off_note.isVisibleTo(dialog)
     dialog.turn_on.click()
-    qtbot.waitUntil(lambda: controller.snapshot is not None and "0.0.0.0" in (controller.snapshot.listen_url or ""),
-                    timeout=5000)
+    # Saved once the core has applied it (the core's event may show the new address a moment before).
+    qtbot.waitUntil(lambda: controller.saved_settings.lan_sharing and controller.snapshot is not None
+                    and "0.0.0.0" in (controller.snapshot.listen_url or ""), timeout=5000)
     token = controller.saved_settings.access_token
     assert controller.saved_settings.lan_sharing and len(token) >= 16
     shown = controller.dialogs.find(ShareDialog)
