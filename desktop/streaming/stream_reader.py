@@ -214,9 +214,13 @@ class EngineReader:
         chunks a second instead of 250. The socket is not read meanwhile, so
         the kernel joins the engine's writes and the next read takes them all
         at once instead of a wake-up each. A chunk never waits before it is
-        sent: the wait comes after one, so a start or a reconnect is never held.
+        sent: the wait comes after one, and none comes before the engine's rate
+        is known (a new channel's second chunk waited 100 ms for it, and a new
+        HLS channel's first segment with it: tests/bench/bench_zap.py, hls-new).
         """
-        wait = COALESCE_MAX_DELAY if not self._rate else min(COALESCE_MAX_DELAY, COALESCE_FILL / self._rate)
+        if not self._rate:
+            return
+        wait = min(COALESCE_MAX_DELAY, COALESCE_FILL / self._rate)
         if wait < COALESCE_MIN_DELAY:
             return
         connection = resp.connection

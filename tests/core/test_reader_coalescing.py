@@ -30,6 +30,21 @@ async def test_the_first_chunk_reaches_a_player_without_waiting_for_coalescing(
     assert first[0] == 0x47
 
 
+async def test_nothing_is_held_back_before_the_engines_rate_is_known(
+    fake_engine_factory, proxy_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new channel's second chunk (a player's decoder, the HLS segmenter's first segment wait
+    # for it) must not wait the longest gather: here that would be an hour.
+    monkeypatch.setattr(stream_reader, "COALESCE_MAX_DELAY", 3600.0)
+    monkeypatch.setattr(stream_reader, "COALESCE_MIN_DELAY", 0.0)
+    engine = await fake_engine_factory(**TRICKLE)
+    proxy = await proxy_factory(engine.url)
+    async with proxy.http.get(proxy.url()) as player:
+        async with asyncio.timeout(10):
+            data = await player.content.readexactly(3 * TRICKLE["write_size"])  # more than the first chunk
+    assert data[0] == 0x47
+
+
 async def test_a_trickling_engine_reaches_players_in_few_large_chunks(fake_engine_factory, proxy_factory) -> None:
     engine = await fake_engine_factory(**TRICKLE)  # 1000-byte writes
     proxy = await proxy_factory(engine.url)
