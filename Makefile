@@ -8,7 +8,7 @@ SYSPKG := bash packaging/system_packages.sh
 # Extra pytest arguments for test/test-slow, e.g. PYTEST_ARGS='-k fanout -x'.
 PYTEST_ARGS ?=
 
-.PHONY: deps setup run serve demo test test-slow test-all bench package clean \
+.PHONY: deps setup run serve demo test test-slow test-all bench bench-all package clean \
         sys-run sys-test sys-bench sys-test-slow sys-package
 # One apt or pip at a time, whatever -j says.
 .NOTPARALLEL:
@@ -84,6 +84,14 @@ test-all: test test-slow
 
 bench: sys-bench $(VENV)/.installed-test       ## throughput / CPU / latency / memory figures (prints, does not assert)
 	$(PY) tests/bench/bench_proxy.py
+
+bench-all: sys-bench $(VENV)/.installed-test   ## every figure in the README's Performance table (~10 min; a quiet machine)
+	$(PY) tests/bench/bench_proxy.py --mode unpaced --players 50
+	$(PY) tests/bench/bench_proxy.py --mode paced --rate 1000000 --players 10 --seconds 20 --no-probes
+	$(PY) tests/bench/bench_zap.py
+	$(PY) tests/bench/bench_hls_players.py
+	$(PY) tests/bench/bench_memory.py
+	$(PY) tests/bench/bench_idle.py --case tray-unreachable,tray-demo
 
 package: sys-package $(VENV)/.installed-package  ## PyInstaller bundle + Linux .deb into dist/
 	bash packaging/build.sh

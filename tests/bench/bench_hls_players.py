@@ -38,7 +38,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import CONTENT_ID, free_port, open_player, probe, wait_listening
+from tests.bench.bench_proxy import CONTENT_ID, free_port, open_player, probe, stop, wait_listening
 
 START_AT_EDGE = 3  # segments from the end of the first playlist a player starts at (as hls.js, AVPlayer)
 
@@ -200,13 +200,7 @@ def run_scenario(kind: str, players: int, seconds: float) -> Figures:
             load = hls_load if kind == "hls" else ts_load
             return asyncio.run(load(port, players, seconds, psutil.Process(proxy.pid)))
         finally:
-            for proc in (proxy, engine):
-                proc.terminate()
-            for proc in (proxy, engine):
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop(proxy, engine)
 
 
 def main() -> int:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from desktop import settings as settings_store  # noqa: E402
+from tests.bench.bench_proxy import free_port, stop, wait_listening  # noqa: E402
 
 CASES = ("tray-unreachable", "tray-demo", "window-unreachable", "window-demo")
 WARM_UP = 5.0  # s after the proxy listens: start-up work (first health check, channels) settles
@@ -91,25 +91,6 @@ class Idle:
     memory: Memory
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on {port} after {timeout} s")
-
-
 def per_thread(pid: int) -> dict[int, tuple[int, int]]:
     """{thread id: (ns on a CPU, voluntary context switches)} from /proc, for every live thread.
 
@@ -140,16 +121,6 @@ def growth(before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]]
         cpu += ns - ns0
         switches += count - count0
     return cpu / 1e9, switches
-
-
-def stop(*procs: subprocess.Popen) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def base_env(config_dir: str) -> dict[str, str]:

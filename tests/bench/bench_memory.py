@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import free_port, wait_listening
+from tests.bench.bench_proxy import free_port, stop, wait_listening
 
 LAYERS = [
     ("Python alone", "pass"),
@@ -61,9 +61,7 @@ def idle_serve() -> tuple[float, float]:
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
             return int(fields["VmRSS"].split()[0]) / 1024, int(fields["RssAnon"].split()[0]) / 1024
         finally:
-            for proc in (proxy, engine):
-                proc.terminate()
-                proc.wait(10)
+            stop(proxy, engine)
 
 
 def main() -> int:

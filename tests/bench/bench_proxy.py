@@ -78,6 +78,17 @@ def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> 
     raise RuntimeError(f"nothing listening on {port} after {timeout} s")
 
 
+def stop(*procs: subprocess.Popen) -> None:
+    """Terminate the processes, then wait for each (killing any that does not end in 10 s)."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 class Player(asyncio.BufferedProtocol):
     """A player that reads as fast as it can into one reused buffer (no allocation per read)."""
 
@@ -224,13 +235,7 @@ def run_scenario(
             wait_listening(port, proxy)
             figures = asyncio.run(load(port, players, seconds, psutil.Process(proxy.pid), probes))
         finally:
-            for proc in (proxy, engine):
-                proc.terminate()
-            for proc in (proxy, engine):
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop(proxy, engine)
     return Result(target=target, mode=mode, players=players, **figures)
 
 

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import free_port, wait_listening
+from tests.bench.bench_proxy import free_port, stop, wait_listening
 
 LINGER_ID = "c0ffee00112233445566778899aabbccddeeff00"
 
@@ -196,13 +196,7 @@ def main() -> int:
             zap_hls(port, LINGER_ID)  # the lingering channel's segmenter starts cutting
             hls_linger_times = _series(args.zaps, lambda _i: zap_hls(port, LINGER_ID), args.pause)
         finally:
-            for proc in (proxy, engine):
-                proc.terminate()
-            for proc in (proxy, engine):
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop(proxy, engine)
     print(f"zaps: {args.zaps} of each kind, channel at {args.rate / 1e6:g} MB/s; ms from connect to first body byte")
     print(f"{'kind':<8} {'median':>8} {'p90':>8} {'min':>8} {'max':>8}")
     kinds = (("engine", engine_times), ("new", new_times), ("linger", linger_times),

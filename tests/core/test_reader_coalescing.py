@@ -15,31 +15,18 @@ from tests.core.conftest import CHANNEL
 TRICKLE = {"bytes_per_second": 200_000, "burst_seconds": 0.0, "write_size": 1000}
 
 
-async def test_the_first_chunk_reaches_a_player_without_waiting_for_coalescing(
+async def test_a_new_channels_first_chunks_come_without_waiting_to_gather(
     fake_engine_factory, proxy_factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Any wait to coalesce would now last an hour: the first bytes must come without one.
+    # Neither the first chunk nor the ones before the engine's rate is known wait to gather
+    # (a player's decoder and the HLS segmenter's first segment wait for them): any such
+    # wait would now last an hour.
     monkeypatch.setattr(stream_reader, "COALESCE_MAX_DELAY", 3600.0)
     monkeypatch.setattr(stream_reader, "COALESCE_MIN_DELAY", 0.0)
     engine = await fake_engine_factory(**TRICKLE)
     proxy = await proxy_factory(engine.url)
     async with proxy.http.get(proxy.url()) as player:
         assert player.status == 200
-        async with asyncio.timeout(10):
-            first = await player.content.readexactly(PACKET_SIZE)
-    assert first[0] == 0x47
-
-
-async def test_nothing_is_held_back_before_the_engines_rate_is_known(
-    fake_engine_factory, proxy_factory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A new channel's second chunk (a player's decoder, the HLS segmenter's first segment wait
-    # for it) must not wait the longest gather: here that would be an hour.
-    monkeypatch.setattr(stream_reader, "COALESCE_MAX_DELAY", 3600.0)
-    monkeypatch.setattr(stream_reader, "COALESCE_MIN_DELAY", 0.0)
-    engine = await fake_engine_factory(**TRICKLE)
-    proxy = await proxy_factory(engine.url)
-    async with proxy.http.get(proxy.url()) as player:
         async with asyncio.timeout(10):
             data = await player.content.readexactly(3 * TRICKLE["write_size"])  # more than the first chunk
     assert data[0] == 0x47
