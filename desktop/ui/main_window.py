@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -137,6 +137,13 @@ class MainWindow(QMainWindow):
         self.events_view.setResizeMode(QListView.ResizeMode.Adjust)
         self.events_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.events_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Follow new events unless the user scrolled up to read. Kept as a state, not worked
+        # out per event: wrapped rows get their heights only once laid out (later, or when a
+        # hidden window shows), and the range grows then, not when the event is added.
+        self._events_follow = True
+        events_bar = self.events_view.verticalScrollBar()
+        events_bar.valueChanged.connect(self._events_scrolled)
+        events_bar.rangeChanged.connect(self._events_range_changed)
         self.events_placeholder = _placeholder("Nothing has happened yet.")
         self.events_stack = QStackedWidget()
         self.events_stack.addWidget(self.events_placeholder)
@@ -256,13 +263,15 @@ class MainWindow(QMainWindow):
         self._show_clients()
 
     def add_event(self, event: ProxyEvent) -> None:
-        scrollbar = self.events_view.verticalScrollBar()
-        at_bottom = scrollbar.value() >= scrollbar.maximum() - 2
         self.events_model.add(event)
         self.events_stack.setCurrentWidget(self.events_view)
-        if at_bottom:  # follow new events unless the user scrolled up to read
-            # After the view has laid out the new row; right now it does not know its height.
-            QTimer.singleShot(0, self.events_view.scrollToBottom)
+
+    def _events_scrolled(self, value: int) -> None:
+        self._events_follow = value >= self.events_view.verticalScrollBar().maximum() - 2
+
+    def _events_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._events_follow:
+            self.events_view.verticalScrollBar().setValue(maximum)
 
     def show_banner(self, spec: BannerSpec | None) -> None:
         self.banner.show_spec(spec)

@@ -188,3 +188,40 @@ def test_events_view_follows_new_events_unless_scrolled_up(qapp, qtbot):
     qapp.processEvents()  # a deferred auto-scroll would run here
     qapp.processEvents()
     assert bar.value() == 0
+
+
+def test_events_view_keeps_following_long_wrapped_events(qapp, qtbot):
+    """Long messages wrap onto several lines: their heights are known only after layout."""
+    from desktop.ui.actions import AppActions
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(AppActions())
+    qtbot.addWidget(window)
+    window.resize(500, 400)
+    window.show()
+    bar = window.events_view.verticalScrollBar()
+    long = "Player 127.0.0.1:51562 dropped: took nothing for 30 s, " * 4
+    for i in range(30):
+        window.add_event(ProxyEvent(time=NOW, level="warning", message=f"{i}: {long}"))
+        qapp.processEvents()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
+    last = window.events_model.index(window.events_model.rowCount() - 1, 0)
+    assert window.events_view.viewport().rect().intersects(window.events_view.visualRect(last))
+
+
+def test_events_that_came_while_the_window_was_hidden_show_at_the_bottom(qapp, qtbot):
+    from desktop.ui.actions import AppActions
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(AppActions())
+    qtbot.addWidget(window)
+    window.resize(500, 400)
+    window.show()
+    window.hide()  # in the tray
+    long = "Player 127.0.0.1:51562 dropped: took nothing for 30 s, " * 4
+    for i in range(30):
+        window.add_event(ProxyEvent(time=NOW, level="warning", message=f"{i}: {long}"))
+        qapp.processEvents()
+    window.show()
+    bar = window.events_view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
