@@ -72,25 +72,23 @@ class Subscriber:
         self._chunks: deque[bytes] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._end: StreamEnded | None = None
-        self.bytes_sent = 0  # counted by the player's writer as it writes: one add per chunk, no call
+        self.bytes_sent = 0  # counted as chunks are written (by `offer` or the player's writer): one add each
         self.dropped_chunks = 0
         self.last_take = now  # loop time of the last take, for the stale check
         self.started = False  # has received its first chunk
         self.rate_bps = 0.0
         self._rate_mark = (now, 0)
         self.on_evict: Callable[[], None] | None = None  # closes the player's connection
-        # Set once the response headers are out (`write_directly`): the socket offers write to.
-        self._socket: PlayerSocket | None = None
-        self._flow: FlowControl | None = None
-        self._clock: Callable[[], float] = lambda: now
+        # Set once the response headers are out (`enable_direct_writes`): where offers write.
+        self._direct: tuple[PlayerSocket, FlowControl, Callable[[], float]] | None = None
 
-    def write_directly(self, socket: PlayerSocket, flow: FlowControl, clock: Callable[[], float]) -> None:
+    def enable_direct_writes(self, socket: PlayerSocket, flow: FlowControl, clock: Callable[[], float]) -> None:
         """From now on, offers go straight to `socket` while nothing is queued and it is not paused.
 
         Order is kept: a chunk is written at once only when the queue is empty,
         and the writer task writes queued chunks in order.
         """
-        self._socket, self._flow, self._clock = socket, flow, clock
+        self._direct = (socket, flow, clock)
 
     # --- producer side (the stream's reader) -------------------------------------------
     def offer(self, chunk: bytes) -> None:
@@ -98,15 +96,16 @@ class Subscriber:
         if self._end is not None:
             return
         chunks = self._chunks
-        if not chunks:
-            socket, flow = self._socket, self._flow
-            if socket is not None and flow is not None and not flow.writing_paused and not socket.is_closing():
+        direct = self._direct
+        if direct is not None and not chunks:
+            socket, flow, clock = direct
+            if not flow.writing_paused and not socket.is_closing():
                 try:
                     socket.write(chunk)
                 except (ConnectionError, RuntimeError):
                     return  # the player is gone; its writer task sees the closed connection
                 self.bytes_sent += len(chunk)
-                self.last_take = self._clock()
+                self.last_take = clock()
                 self.started = True
                 return
         while len(chunks) >= self.maxsize:

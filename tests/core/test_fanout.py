@@ -154,7 +154,7 @@ class FakeSocket:
 
 def direct(sub: Subscriber) -> FakeSocket:
     sock = FakeSocket()
-    sub.write_directly(sock, sock, lambda: 7.0)
+    sub.enable_direct_writes(sock, sock, lambda: 7.0)
     return sock
 
 
@@ -186,7 +186,8 @@ async def test_a_closing_connection_gets_no_direct_write_and_its_writer_wakes() 
     sub = subscriber()
     sock = direct(sub)
     waiter = asyncio.ensure_future(sub.take(lambda: 0.0))
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the writer starts and waits for a chunk
+    assert not waiter.done()
     sock.closing = True
     sub.offer(chunk(1))
     assert sock.written == []
@@ -200,6 +201,7 @@ def test_a_failed_direct_write_is_not_counted() -> None:
 
     sub = subscriber()
     sock = Gone()
-    sub.write_directly(sock, sock, lambda: 0.0)
+    sub.enable_direct_writes(sock, sock, lambda: 0.0)
     sub.offer(chunk(1))
     assert sub.bytes_sent == 0
+    assert sub.queued == 0 and sub.dropped_chunks == 0  # nothing kept for a player that is gone

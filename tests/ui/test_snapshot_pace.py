@@ -135,9 +135,9 @@ def test_in_the_tray_with_nothing_playing_the_snapshots_slow_down(make_controlle
 def test_the_window_showing_gets_a_fresh_snapshot_at_once(make_controller, engine, qtbot):
     controller = launched_in_the_tray(make_controller, engine, qtbot)
     calls = count_requests(controller)
-    with qtbot.waitSignal(controller.core.snapshot_ready, timeout=900):  # sooner than a tick could
+    with qtbot.waitSignal(controller.core.snapshot_ready, timeout=5000):
         controller.actions.show_window.trigger()
-        assert calls[0] >= 1
+        assert calls[0] >= 1  # asked as the window showed, not at a later tick
     assert controller.pacer.interval_ms == ACTIVE_MS
     controller.window.close()  # back to the tray
     assert controller.pacer.interval_ms == RESTING_MS
@@ -156,9 +156,9 @@ def test_a_minimised_window_rests_like_a_hidden_one(make_controller, engine, qtb
 def test_the_tray_menu_opening_gets_a_fresh_snapshot(make_controller, engine, qtbot):
     controller = launched_in_the_tray(make_controller, engine, qtbot)
     calls = count_requests(controller)
-    with qtbot.waitSignal(controller.core.snapshot_ready, timeout=900):
+    with qtbot.waitSignal(controller.core.snapshot_ready, timeout=5000):
         controller.tray.menu.aboutToShow.emit()
-    assert calls[0] == 1
+        assert calls[0] == 1  # asked as the menu opened, not at a later tick
 
 
 def test_a_channel_starting_shows_in_the_tray_at_once_and_the_pace_follows_it(make_controller, engine, players, qtbot):
