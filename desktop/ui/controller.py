@@ -15,7 +15,7 @@ import dataclasses
 import logging
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Awaitable, Callable, Sequence
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
@@ -371,24 +371,26 @@ class AppController(QObject):
         self.links.players.release_all()  # players we started keep their windows (player_process.py)
         core = self.proxy.core
         if core is not None:
-            try:
-                await asyncio.wait_for(core.stop_proxy(), QUIT_STOP_BUDGET)
-            except asyncio.TimeoutError:
-                log.warning("the engine did not confirm the stop commands within %.1f s; quitting anyway", QUIT_STOP_BUDGET)
-            except Exception:  # noqa: BLE001 - quitting regardless
-                log.exception("stopping the proxy failed while quitting")
-            await self._stop_engine_for_quit(core)
+            await _quit_step(
+                core.stop_proxy(), QUIT_STOP_BUDGET, "the proxy",
+                "the engine did not confirm the stop commands within %.1f s; quitting anyway",
+            )
+            # The engine AceTray runs (if any; the proxy's stop may have done it): politely, then by force.
+            await _quit_step(
+                core.stop_engine(), ENGINE_QUIT_BUDGET, "the engine",
+                "the engine did not stop within %.1f s; its guard ends it as AceTray exits",
+            )
             core.shutdown(CORE_JOIN_BUDGET)
         log.info("%s", self.pacer.ticks.stats().log_line())
         log.info("quit took %.2f s", time.monotonic() - started)
         self.finished.emit()
 
-    @staticmethod
-    async def _stop_engine_for_quit(core: CoreHost) -> None:
-        """The engine AceTray runs (if any; the proxy's stop may have done it): politely, then by force."""
-        try:
-            await asyncio.wait_for(core.stop_engine(), ENGINE_QUIT_BUDGET)
-        except asyncio.TimeoutError:
-            log.warning("the engine did not stop within %.1f s; its guard ends it as AceTray exits", ENGINE_QUIT_BUDGET)
-        except Exception:  # noqa: BLE001 - quitting regardless
-            log.exception("stopping the engine failed while quitting")
+
+async def _quit_step(step: Awaitable[object], budget: float, what: str, late: str) -> None:
+    """One step of quitting, within its time budget; quitting goes on whatever it does."""
+    try:
+        await asyncio.wait_for(step, budget)
+    except asyncio.TimeoutError:
+        log.warning(late, budget)
+    except Exception:  # noqa: BLE001 - quitting regardless
+        log.exception("stopping %s failed while quitting", what)
