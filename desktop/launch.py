@@ -8,7 +8,6 @@ the setting's own rule (`desktop.settings.schema`).
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +16,8 @@ from typing import Any, Callable, Mapping
 from desktop import paths
 from desktop.settings import Settings, spec_of
 from desktop.streaming.channels.sources import normalize_source
-from desktop.streaming.config import LOOPBACK, ProxyConfig
+from desktop.streaming.config import ALL_INTERFACES, LOOPBACK, ProxyConfig, is_all_interfaces, is_loopback
 
-ALL_INTERFACES = "0.0.0.0"
 ENGINE_LOG = "engine.log"
 
 
@@ -32,17 +30,6 @@ class LaunchOptions:
     links: tuple[str, ...] = ()  # acestream:// links or ids handed to the app
     playlists: tuple[str, ...] = ()  # `--playlist`: normalised sources added for this run only
     verbose: bool = False
-
-
-def is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def is_all_interfaces(host: str) -> bool:
-    return host in (ALL_INTERFACES, "::", "")
 
 
 def effective_settings(saved: Settings, options: LaunchOptions) -> Settings:

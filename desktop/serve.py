@@ -17,7 +17,7 @@ from desktop.launch import (
 )
 from desktop.logging_setup import setup_logging
 from desktop.streaming.config import ProxyConfig
-from desktop.streaming.connection_guard import raise_open_files_limit
+from desktop.streaming.http.connection_guard import raise_open_files_limit
 from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService, ProxyStartError
 

@@ -22,6 +22,24 @@ LAYERS = (
 )
 
 
+# Inside the core, top to bottom, the same rule: a floor imports its own and the floors below.
+# Each floor is a package (or a few leaf modules); new work gets a package of its own.
+CORE = "desktop.streaming"
+CORE_LAYERS = (
+    ("service", "service_errors"),
+    ("demo",),  # the simulated engine, in its own corner: only the service starts it (demo mode)
+    ("http",),  # the aiohttp app, routes, access rules, connection guard
+    ("live",),  # one LiveStream per channel, its reader, fan-out and HLS; the registry
+    ("hls", "channels"),  # the segmenter; playlists and favourites
+    ("engine",),  # the engine's HTTP API, its parameters, the engine AceTray runs
+    ("events", "snapshot", "config"),  # frozen values that cross threads; the core's configuration
+    ("engine_host",),  # finding, starting and stopping an engine process
+    ("ts",),  # MPEG-TS packets, scans, clock, PSI
+    ("ids", "loops", "logs", ""),  # leaves (and the package's own face)
+)
+MAX_CORE_TOP_LEVEL_MODULES = 12
+
+
 def _module_name(path: Path) -> str:
     parts = path.relative_to(DESKTOP.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -102,3 +120,28 @@ def test_the_streaming_core_never_imports_qt() -> None:
 def test_no_module_is_over_400_lines(module: str) -> None:
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines: split it by responsibility"
+
+
+def _core_floor(module: str) -> int:
+    rest = module.removeprefix(CORE).removeprefix(".")
+    top = rest.split(".", 1)[0]
+    for index, names in enumerate(CORE_LAYERS):
+        if top in names:
+            return index
+    raise AssertionError(f"{module} is on no floor of the core: add it to CORE_LAYERS and docs/architecture.md")
+
+
+def test_inside_the_core_every_import_points_down_its_floors() -> None:
+    core = {m: targets for m, targets in _graph().items() if m == CORE or m.startswith(CORE + ".")}
+    upward = [
+        f"{module} → {target}"
+        for module, targets in core.items()
+        for target in targets
+        if target.startswith(CORE + ".") and _core_floor(target) < _core_floor(module)
+    ]
+    assert upward == []
+
+
+def test_the_core_keeps_few_top_level_modules_so_new_work_gets_a_package() -> None:
+    top_level = sorted(p.stem for p in (DESKTOP / "streaming").glob("*.py") if p.stem != "__init__")
+    assert len(top_level) <= MAX_CORE_TOP_LEVEL_MODULES, top_level

@@ -23,7 +23,8 @@ from desktop.streaming.config import (
     START_WITH_APP,
     ProxyConfig,
 )
-from desktop.streaming.engine_plan import command_problem, engine_address, is_local
+from desktop.streaming.config import is_loopback
+from desktop.streaming.engine.plan import command_problem, engine_address
 
 _CORE = ProxyConfig()
 _SPEC = "acetray.spec"
@@ -226,7 +227,7 @@ class Settings:
                 problems[name] = problem
         if "engine_url" not in problems and self.owns_engine:
             host, port = engine_address(self.engine_url)
-            if not is_local(host):
+            if not is_loopback(host):
                 problems["engine_url"] = (
                     f"AceTray starts the engine on this computer: use http://127.0.0.1:{port} "
                     "(or choose an engine that is already running)."

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from desktop.streaming.engine_host.docker import DEFAULT_IMAGE
 
 LOOPBACK = "127.0.0.1"
+ALL_INTERFACES = "0.0.0.0"
 DEFAULT_ENGINE_URL = "http://127.0.0.1:6878"
 DEFAULT_PORT = 6880
 
 # Who runs the engine (`engine_mode`) and when AceTray starts one it runs (`engine_start`).
 ENGINE_EXTERNAL, ENGINE_PROGRAM, ENGINE_DOCKER = "external", "program", "docker"
 START_WITH_APP, START_ON_PLAY = "launch", "first-play"
+
+
+def is_all_interfaces(host: str) -> bool:
+    """A listen address that means every interface (no address a person can type in)."""
+    return host in (ALL_INTERFACES, "::", "")
+
+
+def is_loopback(host: str) -> bool:
+    """An address (or `localhost`) that only this computer can reach."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Every event a person may read in the window is also a log line, and the two
 must agree on how serious it is (an error in the window is an ERROR in the
-log, not a warning). So the mapping is written here once: the core emits
+log, not a warning). So the mapping is written once (`logs.log_level`): the core emits
 through `EventSink`, and the UI asks `log_level` when it logs events itself.
 """
 
@@ -12,20 +12,15 @@ import logging
 import time
 from collections.abc import Callable
 
+from desktop.streaming.logs import LEVELS, log_level
 from desktop.streaming.snapshot import ProxyEvent
+
+__all__ = ["LEVELS", "ChannelNamer", "EventHandler", "EventSink", "log_level"]
 
 EventHandler = Callable[[ProxyEvent], None]
 ChannelNamer = Callable[[str], "str | None"]  # content id → the channel's name, when known
 
-LEVELS = ("info", "warning", "error")
-_LOG_LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-
 _log = logging.getLogger(__name__)
-
-
-def log_level(level: str) -> int:
-    """The `logging` level for an event level; an unknown level logs as INFO rather than being lost."""
-    return _LOG_LEVELS.get(level, logging.INFO)
 
 
 def _ignore(event: ProxyEvent) -> None:

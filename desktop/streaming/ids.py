@@ -1,9 +1,25 @@
-"""Content ids: what a valid one is, and finding one inside user input."""
+"""Channel keys and content ids: what a valid one is, and finding one inside user input."""
 
 from __future__ import annotations
 
 import re
+from typing import Literal, NamedTuple
 from urllib.parse import parse_qs, urlsplit
+
+# The engine treats a content id and an infohash as different things even when
+# the hex happens to match, so a channel is keyed by both the kind and the id.
+Kind = Literal["id", "infohash"]
+KINDS: tuple[Kind, ...] = ("id", "infohash")
+
+
+class ChannelKey(NamedTuple):
+    """One channel as the engine knows it: the engine parameter that selects it and 40 lower-case hex.
+
+    A tuple, so playlists, favourites and live streams key their maps by the same value.
+    """
+
+    kind: Kind
+    content_id: str
 
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _EXACT_HEX40 = re.compile(r"\A[0-9a-fA-F]{40}\Z")

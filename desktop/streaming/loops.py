@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from desktop.streaming.connection_guard import RateLimitedLog
+from desktop.streaming.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
 

@@ -24,19 +24,19 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
-from desktop.streaming.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
+from desktop.streaming.http.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
 from desktop.streaming.channels.host import ChannelsHost, ChannelsView
-from desktop.streaming.config import ProxyConfig
-from desktop.streaming.connection_guard import GuardedSite, limits_for, open_files_limit
-from desktop.streaming.context import CoreContext
-from desktop.streaming.engine import EngineClient, EngineError
+from desktop.streaming.config import LOOPBACK, ProxyConfig, is_all_interfaces
+from desktop.streaming.http.connection_guard import GuardedSite, limits_for, open_files_limit
+from desktop.streaming.live.context import CoreContext
+from desktop.streaming.engine.client import EngineClient, EngineError
 from desktop.streaming.engine_host import OsAccess, SupervisorPolicy
-from desktop.streaming.engine_owner import EngineOwner
+from desktop.streaming.engine.owner import EngineOwner
 from desktop.streaming.events import EventHandler, EventSink
-from desktop.streaming.registry import StreamRegistry
-from desktop.streaming.route_context import RouteContext
-from desktop.streaming.server import build_app
-from desktop.streaming.server_log import ServerLog
+from desktop.streaming.live.registry import StreamRegistry
+from desktop.streaming.http.route_context import RouteContext
+from desktop.streaming.http.server import build_app
+from desktop.streaming.http.server_log import ServerLog
 from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem
 from desktop.streaming.snapshot import ProxySnapshot
 
@@ -332,7 +332,7 @@ class ProxyService:
     def _where(self) -> str:
         """The listening address as a person reads it (0.0.0.0 is not an address to type in)."""
         host, port = self._bound_address()
-        return f"all network interfaces, port {port}" if host in ("0.0.0.0", "::", "") else f"http://{host}:{port}"
+        return f"all network interfaces, port {port}" if is_all_interfaces(host) else f"http://{host}:{port}"
 
     # --- pictures ------------------------------------------------------------------------
     def snapshot(self) -> ProxySnapshot:
@@ -352,7 +352,7 @@ class ProxyService:
     def stream_url(self, content_id: str, host: str | None = None, *, hls: bool = False) -> str:
         """http://<host>:<port>/ace/getstream?id=<id> for a player (/ace/manifest.m3u8 with `hls`)."""
         if host is None:
-            host = "127.0.0.1" if self.config.host in ("0.0.0.0", "::", "") else self.config.host
+            host = LOOPBACK if is_all_interfaces(self.config.host) else self.config.host
         port = self._bound_address()[1] if self.running else self.config.port
         path = "/ace/manifest.m3u8" if hls else "/ace/getstream"
         return f"http://{host}:{port}{path}?id={content_id}"

@@ -7,12 +7,20 @@ across threads as values; nothing in them refers back to live objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from desktop.streaming.engine import EngineStats
+from typing import Any
 
 from desktop.streaming.engine_host.state import EngineSnapshot
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    """What the engine's stat_url said of a session (each figure None when it gave none)."""
+
+    status: str | None
+    peers: int | None
+    speed_down_kbps: int | None
+    speed_up_kbps: int | None
+    downloaded: int | None
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class ProxyEvent:
 
 
 def stream_picture(
-    kind: str, content_id: str, state: str, stats: "EngineStats | None", clients: tuple[ClientSnapshot, ...], **counts: Any
+    kind: str, content_id: str, state: str, stats: EngineStats | None, clients: tuple[ClientSnapshot, ...], **counts: Any
 ) -> StreamSnapshot:
     """A stream's snapshot, with no figure that is no longer true.
 

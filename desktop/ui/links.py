@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtNetwork import QAbstractSocket, QNetworkInterface
 
-from desktop.launch import is_all_interfaces
+from desktop.streaming.config import is_all_interfaces
 from desktop.streaming.config import LOOPBACK, ProxyConfig
 from desktop.streaming.ids import find_content_id
 from desktop.streaming.snapshot import ProxySnapshot

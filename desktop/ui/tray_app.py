@@ -13,7 +13,7 @@ from desktop import paths
 from desktop import settings as settings_store
 from desktop.app import make_core_host, placement_from_env
 from desktop.launch import LaunchOptions, override_problem
-from desktop.streaming.connection_guard import raise_open_files_limit
+from desktop.streaming.http.connection_guard import raise_open_files_limit
 from desktop.logging_setup import setup_logging
 from desktop.ui.controller import AppController
 from desktop.ui.qt_glue import UrlOpenFilter, QuitSignals, route_qt_messages_to_logging

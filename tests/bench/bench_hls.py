@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from desktop.streaming.hls import HlsSegmenter, Segment
-from desktop.streaming.ts import find_pats, find_video_keyframes
+from desktop.streaming.ts.packets import find_pats, find_video_keyframes
 from tests.hls.clip import (
     CHUNK,
     TsLoop,

@@ -6,13 +6,13 @@ import socket
 
 import pytest
 
-from desktop.streaming.access import (
+from desktop.streaming.http.access import (
     AccessPolicy,
     host_names_this_machine,
     machine_names,
     split_host,
 )
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import CHANNEL
 
 ROUTES = ("/api/streams", "/api/health", "/ace/status", f"/ace/getstream?id={CHANNEL}")
@@ -147,7 +147,7 @@ async def test_a_resolver_that_hangs_delays_the_start_by_a_bounded_time_only(mon
     import threading
     import time
 
-    from desktop.streaming import access
+    from desktop.streaming.http import access
 
     release = threading.Event()
     monkeypatch.setattr(access, "machine_names", lambda: release.wait(10) and frozenset({"late"}))

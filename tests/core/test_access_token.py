@@ -7,7 +7,7 @@ import logging
 import m3u8
 import pytest
 
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import CHANNEL
 
 TOKEN = "s3cret-Token_0123456789"

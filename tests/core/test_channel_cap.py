@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from desktop.streaming.channel_quota import NewChannelQuota
-from desktop.streaming.registry import MAX_CHANNELS
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.live.channel_quota import NewChannelQuota
+from desktop.streaming.live.registry import MAX_CHANNELS
+from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import CHANNEL, wait_until
 
 
@@ -77,7 +77,7 @@ async def test_sixteen_hit_and_run_channels_do_not_keep_a_real_player_out(
 async def test_when_every_channel_has_players_a_new_one_gets_503_saying_what_to_do(
     fake_engine, proxy_factory, monkeypatch
 ) -> None:
-    from desktop.streaming import registry
+    from desktop.streaming.live import registry
 
     monkeypatch.setattr(registry, "MAX_CHANNELS", 2)
     proxy = await proxy_factory(fake_engine.url)
@@ -126,7 +126,7 @@ def test_the_quota_refills_over_time() -> None:
 
 
 def test_the_quota_remembers_a_bounded_number_of_addresses() -> None:
-    from desktop.streaming import channel_quota
+    from desktop.streaming.live import channel_quota
 
     quota = NewChannelQuota(per_minute=6, clock=lambda: 0.0)
     for n in range(channel_quota.MAX_TRACKED * 3):

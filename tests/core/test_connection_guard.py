@@ -10,7 +10,8 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from desktop.streaming.connection_guard import ConnectionLimits, GuardedSite, RateLimitedLog, limits_for
+from desktop.streaming.http.connection_guard import ConnectionLimits, GuardedSite, limits_for
+from desktop.streaming.logs import RateLimitedLog
 
 
 async def _hello(_request: web.Request) -> web.Response:

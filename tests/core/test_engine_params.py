@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from desktop.streaming.engine_params import engine_params
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.engine.params import engine_params
+from desktop.streaming.ts.packets import PACKET_SIZE
 
 DANGEROUS = {
     "direct_url": "http://evil.example/payload.ts",
@@ -26,7 +26,7 @@ def _getstreams(engine):  # type: ignore[no-untyped-def]
 
 async def test_only_allow_listed_player_parameters_reach_the_engine(fake_engine, proxy_factory, caplog) -> None:
     proxy = await proxy_factory(fake_engine.url)
-    caplog.set_level(logging.DEBUG, logger="desktop.streaming.routes_stream")
+    caplog.set_level(logging.DEBUG, logger="desktop.streaming.http.routes_stream")
     wanted = {"transcode_audio": "1", "transcode_ac3": "0", "preferred_audio_language": "eng"}
     badly_shaped = {"transcode_mp3": "yes"}
     await proxy.read(proxy.url(pid="tv-in-the-kitchen", **wanted, **badly_shaped, **DANGEROUS), PACKET_SIZE)

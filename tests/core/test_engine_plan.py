@@ -11,7 +11,7 @@ from desktop.streaming.config import (
     ProxyConfig,
 )
 from desktop.streaming.engine_host import DEFAULT_IMAGE, Discovery, EngineCandidate
-from desktop.streaming.engine_plan import NOT_FOUND, needs_discovery, plan_for
+from desktop.streaming.engine.plan import NOT_FOUND, needs_discovery, plan_for
 
 URL = "http://127.0.0.1:7000"
 FOUND = Discovery((

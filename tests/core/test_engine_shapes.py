@@ -6,7 +6,7 @@ import tracemalloc
 
 import pytest
 
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import wait_until
 
 HUGE = 50 * 1024 * 1024
@@ -42,7 +42,7 @@ async def test_a_start_answer_of_the_wrong_shape_is_a_readable_502(fake_engine, 
 
 
 def test_an_error_value_of_the_wrong_shape_is_described_not_dumped() -> None:
-    from desktop.streaming.engine import _text
+    from desktop.streaming.engine.client import _text
 
     assert _text({"deep": [[[1, 2]]]}) == "an unexpected object"
     assert _text(["x"] * 10_000) == "an unexpected list"
@@ -75,7 +75,7 @@ async def test_a_50_mb_answer_is_never_read_whole(fake_engine, proxy_factory, st
 
 
 async def test_stat_answers_of_the_wrong_shape_are_ignored_and_polling_goes_on(fake_engine, proxy_factory) -> None:
-    from desktop.streaming import stream as stream_module
+    from desktop.streaming.live import stream as stream_module
 
     fake_engine.set_faults(stat_fields={"peers": float("inf"), "status": {"a": [1]}, "speed_down": "fast",
                                         "downloaded": [1], "speed_up": None})

@@ -4,8 +4,9 @@ import asyncio
 
 import pytest
 
-from desktop.streaming.fanout import ClientInfo, Fanout, StreamEnded, Subscriber
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.live.fanout import Fanout, Subscriber
+from desktop.streaming.live.player import ClientInfo, StreamEnded
+from desktop.streaming.ts.packets import PACKET_SIZE
 
 
 async def take_all(sub: Subscriber) -> list[bytes]:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import CHANNEL, OTHER_CHANNEL, wait_until
 from tests.core.hls_support import (
     clip_engine,

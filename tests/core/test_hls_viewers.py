@@ -7,7 +7,7 @@ import socket
 
 from desktop.launch import proxy_config
 from desktop.settings import Settings
-from desktop.streaming.stream_hls import SILENT_TARGETS, hls_config
+from desktop.streaming.live.stream_hls import SILENT_TARGETS, hls_config
 from tests.core.conftest import CHANNEL, wait_until
 from tests.core.hls_support import clip_engine, fetch_playlist, fetch_segment
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from desktop.streaming import stream_reader
-from desktop.streaming.fanout import ClientInfo
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.live import reader as stream_reader
+from desktop.streaming.live.player import ClientInfo
+from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import CHANNEL
 
 TRICKLE = {"bytes_per_second": 200_000, "burst_seconds": 0.0, "write_size": 1000}

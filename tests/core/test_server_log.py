@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
-from desktop.streaming.server_log import ServerLog, describe
+from desktop.streaming.http.server_log import ServerLog, describe
 
 MALFORMED = [
     b"GET /\x00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",

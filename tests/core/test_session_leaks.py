@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from desktop.streaming import session_stopper
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.live import session_stopper
+from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import wait_until
 
 

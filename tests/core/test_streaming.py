@@ -8,7 +8,7 @@ import socket
 import aiohttp
 import pytest
 
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import CHANNEL, OTHER_CHANNEL, wait_until
 from tests.fake_engine import assert_continuous, parse_sequence
 

@@ -2,7 +2,7 @@
 
 import random
 
-from desktop.streaming.ts import PACKET_SIZE, PacketAligner, find_pats, find_sync, find_video_keyframes
+from desktop.streaming.ts.packets import PACKET_SIZE, PacketAligner, find_pats, find_sync, find_video_keyframes
 
 
 def packets(count: int, pat_every: int = 10) -> bytes:

@@ -6,8 +6,8 @@ import m3u8
 import pytest
 
 from desktop.streaming.hls import HlsConfig, HlsSegmenter, Segment
-from desktop.streaming.hls.clock import CLOCK_HZ, WRAP
-from desktop.streaming.ts import find_video_keyframes
+from desktop.streaming.ts.clock import CLOCK_HZ, WRAP
+from desktop.streaming.ts.packets import find_video_keyframes
 from tests.fake_engine import make_ts_source_without_keyframes
 from tests.hls.clip import (
     CLIP_SECONDS,

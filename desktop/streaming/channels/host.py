@@ -25,6 +25,7 @@ from desktop.streaming.channels.sources import source_label
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore
 from desktop.streaming.config import ProxyConfig
+from desktop.streaming.logs import log_level
 from desktop.streaming.snapshot import StreamSnapshot
 
 log = logging.getLogger(__name__)
@@ -220,4 +221,4 @@ class ChannelsHost:
         if self._on_event is not None:
             self._on_event(level, message)
         else:
-            log.log(logging.WARNING if level != "info" else logging.INFO, "%s", message)
+            log.log(log_level(level), "%s", message)

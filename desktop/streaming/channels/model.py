@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-# The engine treats a content id and an infohash as different things even when
-# the hex happens to match, so a channel is keyed by both the kind and the id.
-Kind = Literal["id", "infohash"]
-ChannelKey = tuple[Kind, str]
-KINDS: tuple[Kind, ...] = ("id", "infohash")
+from desktop.streaming.ids import KINDS, ChannelKey, Kind
+
+__all__ = ["KINDS", "Channel", "ChannelKey", "Kind", "elide_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +23,7 @@ class Channel:
 
     @property
     def key(self) -> ChannelKey:
-        return (self.kind, self.id)
+        return ChannelKey(self.kind, self.id)
 
 
 def elide_id(content_id: str, keep: int = 8) -> str:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from desktop.streaming.demo.state import EngineCounters, EngineFaults, SimSession
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.ts.packets import PACKET_SIZE
 
 log = logging.getLogger(__name__)
 

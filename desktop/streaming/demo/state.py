@@ -69,7 +69,7 @@ class SimSession:
     """One simulated engine session (one per content), as the demo engine keeps it.
 
     Read-only for anyone but the demo engine. Not to be confused with
-    `desktop.streaming.engine.EngineSession`, the proxy's view of a session
+    `desktop.streaming.engine.client.EngineSession`, the proxy's view of a session
     (the URLs a real engine's getstream answer hands out).
     """
 

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
-from desktop.streaming.ts import PACKET_SIZE, SYNC_BYTE
+from desktop.streaming.ts.packets import PACKET_SIZE, SYNC_BYTE
 
 NULL_PID = 0x1FFF
 CLOCK_HZ = 90_000

@@ -26,6 +26,7 @@ from desktop.streaming.engine_host.outputlog import (
 )
 from desktop.streaming.engine_host.probe import PortStatus, probe_engine
 from desktop.streaming.engine_host.spec import EngineCommand
+from desktop.streaming.logs import log_level
 from desktop.streaming.engine_host.state import (
     EngineSnapshot,
     EngineState,
@@ -35,7 +36,6 @@ from desktop.streaming.engine_host.state import (
 )
 
 log = logging.getLogger(__name__)
-_LOG_LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
 @dataclass(frozen=True)
@@ -339,7 +339,7 @@ class EngineSupervisor:
     def _event(self, level: str, message: str) -> None:
         # The listener (the core's EventSink.emit) logs what it receives; log here only without one.
         if self._on_event is None:
-            log.log(_LOG_LEVELS.get(level, logging.INFO), "%s", message)
+            log.log(log_level(level), "%s", message)
             return
         try:
             self._on_event(level, message)

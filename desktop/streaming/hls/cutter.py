@@ -23,11 +23,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from desktop.streaming.hls.clock import CLOCK_HZ, PcrIndex, pes_pts, ticks_between
+from desktop.streaming.ts.clock import CLOCK_HZ, PcrIndex, pes_pts, ticks_between
 from desktop.streaming.hls.config import HlsConfig
-from desktop.streaming.hls.psi import ProgramTables
-from desktop.streaming.hls.scan import PacketScan, find_keyframes
-from desktop.streaming.ts import PACKET_SIZE, SYNC_BYTE
+from desktop.streaming.ts.psi import ProgramTables
+from desktop.streaming.ts.scan import PacketScan, find_keyframes
+from desktop.streaming.ts.packets import PACKET_SIZE, SYNC_BYTE
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp.http_exceptions import HttpProcessingError
 
-from desktop.streaming.connection_guard import RateLimitedLog
+from desktop.streaming.logs import RateLimitedLog
 
 LOG_EVERY = 10.0  # s: one line per kind of trouble per interval
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from desktop.streaming.channels.model import KINDS
 from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.ids import is_content_id, normalize
-from desktop.streaming.route_context import route_context
+from desktop.streaming.http.route_context import route_context
 
 
 def channels_json(state: ChannelsState) -> dict[str, Any]:

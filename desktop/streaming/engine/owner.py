@@ -20,7 +20,7 @@ from pathlib import Path
 import aiohttp
 
 from desktop.streaming.config import START_ON_PLAY, ProxyConfig
-from desktop.streaming.engine import EngineClient, EngineError, EngineSession
+from desktop.streaming.engine.client import EngineClient, EngineError, EngineSession
 from desktop.streaming.engine_host import (
     Discovery,
     EngineSnapshot,
@@ -31,7 +31,7 @@ from desktop.streaming.engine_host import (
     discover,
     system_access,
 )
-from desktop.streaming.engine_plan import (
+from desktop.streaming.engine.plan import (
     EnginePlan,
     needs_discovery,
     plan_for,

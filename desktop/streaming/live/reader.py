@@ -16,11 +16,12 @@ from collections.abc import Callable, Mapping
 
 import aiohttp
 
-from desktop.streaming.context import CoreContext
-from desktop.streaming.engine import EngineClient, EngineError, EngineSession
-from desktop.streaming.failures import Failure, SessionGone, describe
-from desktop.streaming.fanout import Fanout, StreamEnded
-from desktop.streaming.ts import PACKET_SIZE, PacketAligner
+from desktop.streaming.live.context import CoreContext
+from desktop.streaming.engine.client import EngineClient, EngineError, EngineSession
+from desktop.streaming.live.failures import Failure, SessionGone, describe
+from desktop.streaming.live.fanout import Fanout
+from desktop.streaming.live.player import StreamEnded
+from desktop.streaming.ts.packets import PACKET_SIZE, PacketAligner
 
 READ_SIZE = PACKET_SIZE * 348  # ~64 KiB: few large writes per player keep CPU per GB low
 # Once a chunk is out and the engine has no more ready, the next read waits for data to gather (_gather):

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from desktop.streaming.connection_guard import RateLimitedLog
+from desktop.streaming.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
 

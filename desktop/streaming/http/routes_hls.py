@@ -22,9 +22,10 @@ from aiohttp import web
 from desktop.streaming.hls import CONTENT_TYPE, SEGMENT_CONTENT_TYPE, Missing
 from desktop.streaming.hls.viewers import TooManyViewers
 from desktop.streaming.ids import normalize
-from desktop.streaming.route_context import route_context
-from desktop.streaming.routes_stream import open_channel, parse_stream_request
-from desktop.streaming.stream import ChannelKey, LiveStream
+from desktop.streaming.http.route_context import route_context
+from desktop.streaming.http.routes_stream import open_channel, parse_stream_request
+from desktop.streaming.ids import ChannelKey
+from desktop.streaming.live.stream import LiveStream
 
 MANIFEST_PATH = "/ace/manifest.m3u8"
 SEGMENT_ROUTE = r"/ace/hls/{kind:id|infohash}/{content_id:[0-9a-fA-F]{40}}/{seq:\d{1,15}}.ts"

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from desktop.streaming.channels.m3u_out import etag, render
 from desktop.streaming.channels.model import Channel
-from desktop.streaming.route_context import route_context
+from desktop.streaming.http.route_context import route_context
 
 CONTENT_TYPE = "audio/x-mpegurl; charset=utf-8"
 

@@ -10,7 +10,6 @@ program given, the engine found on this computer is used.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from desktop.streaming.config import (
     ENGINE_PROGRAM,
     START_ON_PLAY,
     ProxyConfig,
+    is_loopback,
 )
 from desktop.streaming.engine_host import (
     Discovery,
@@ -77,13 +77,6 @@ def engine_address(url: str) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80)
 
 
-def is_local(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def command_problem(text: str) -> str | None:
     """Why an engine command line cannot be read (an unbalanced quote…), or None."""
     try:
@@ -106,7 +99,7 @@ def plan_for(
         return EnginePlan(key)
     host, port = engine_address(config.engine_url)
     base = EnginePlan(key, host=host, port=port, on_first_play=config.engine_start == START_ON_PLAY)
-    if not is_local(host):
+    if not is_loopback(host):
         return _problem(base, f"AceTray starts the engine on this computer: the engine URL must be "
                               f"http://127.0.0.1:{port}, not {config.engine_url}.")
     found = discovery or Discovery(())

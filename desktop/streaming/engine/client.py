@@ -18,7 +18,10 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import aiohttp
 
-from desktop.streaming.engine_params import FORWARDED
+from desktop.streaming.engine.params import FORWARDED
+from desktop.streaming.snapshot import EngineStats
+
+__all__ = ["EngineClient", "EngineError", "EngineSession", "EngineStats"]
 
 # The engine may hold a session start for several seconds; "500 start timeout"
 # arrives after about 7 s. Beyond this it is not coming.
@@ -58,15 +61,6 @@ class EngineSession:
     command_url: str | None
     infohash: str | None
     is_live: bool
-
-
-@dataclass(frozen=True)
-class EngineStats:
-    status: str | None
-    peers: int | None
-    speed_down_kbps: int | None
-    speed_up_kbps: int | None
-    downloaded: int | None
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from desktop.streaming.ids import is_content_id, normalize
-from desktop.streaming.route_context import route_context
+from desktop.streaming.http.route_context import route_context
 
 
 async def status(request: web.Request) -> web.Response:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from desktop.streaming.engine import EngineError
+from desktop.streaming.engine.client import EngineError
 
 
 class SessionGone(Exception):

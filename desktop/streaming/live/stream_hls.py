@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from desktop.streaming.config import ProxyConfig
-from desktop.streaming.context import CoreContext
-from desktop.streaming.fanout import Fanout
+from desktop.streaming.live.context import CoreContext
+from desktop.streaming.live.fanout import Fanout
 from desktop.streaming.hls.config import HlsConfig
 from desktop.streaming.hls.segmenter import HlsSegmenter
 from desktop.streaming.hls.viewers import HlsViewer, HlsViewers

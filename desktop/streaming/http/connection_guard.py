@@ -28,6 +28,8 @@ from typing import Callable, cast
 
 from aiohttp import web
 
+from desktop.streaming.logs import RateLimitedLog
+
 log = logging.getLogger(__name__)
 
 MAX_HEAD_BYTES = 32 * 1024  # a request head larger than this is not a player's
@@ -42,30 +44,6 @@ class ConnectionLimits:
     total: int = 900  # below the common 1,024 open-files limit, leaving room for engine sockets and files
     per_address: int = 128  # a household device opens a few; the benchmark's 50 players fit
     head_timeout: float = 10.0  # s to send a complete request head
-
-
-class RateLimitedLog:
-    """At most one line per `every` seconds for a kind of trouble, with a count of what was held back."""
-
-    def __init__(self, logger: logging.Logger, every: float = 10.0, clock: Callable[[], float] = time.monotonic):
-        self._logger = logger
-        self._every = every
-        self._clock = clock
-        self._last: dict[str, float] = {}
-        self._held: dict[str, int] = {}
-
-    def warning(self, kind: str, message: str, *args: object) -> None:
-        self.log(logging.WARNING, kind, message, *args)
-
-    def log(self, level: int, kind: str, message: str, *args: object, exc_info: object = None) -> None:
-        now = self._clock()
-        if now - self._last.get(kind, -self._every) < self._every:
-            self._held[kind] = self._held.get(kind, 0) + 1
-            return
-        held = self._held.pop(kind, 0)
-        suffix = f" ({held} more like it not logged)" if held else ""
-        self._last[kind] = now
-        self._logger.log(level, message + suffix, *args, exc_info=exc_info)  # type: ignore[arg-type]
 
 
 class ConnectionGuard:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.ts.packets import PACKET_SIZE
 
 
 def byte_table(test: Callable[[int], object]) -> bytes:

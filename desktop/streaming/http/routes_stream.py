@@ -19,12 +19,14 @@ from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.base_protocol import BaseProtocol
 
-from desktop.streaming.engine_params import engine_params
-from desktop.streaming.fanout import ClientInfo, StreamEnded, Subscriber
+from desktop.streaming.engine.params import engine_params
+from desktop.streaming.live.fanout import Subscriber
+from desktop.streaming.live.player import ClientInfo, StreamEnded
 from desktop.streaming.ids import is_content_id, normalize
-from desktop.streaming.registry import RegistryClosed, TooManyChannels, TooManyNewChannels
-from desktop.streaming.route_context import route_context
-from desktop.streaming.stream import ChannelKey, LiveStream
+from desktop.streaming.live.registry import RegistryClosed, TooManyChannels, TooManyNewChannels
+from desktop.streaming.http.route_context import route_context
+from desktop.streaming.ids import ChannelKey
+from desktop.streaming.live.stream import LiveStream
 
 SELECTORS = ("id", "content_id", "infohash")
 

@@ -18,25 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from desktop.streaming.hls.scan import PAT_STARTS, PacketScan, find_keyframes, offsets
+from desktop.streaming.ts.scan import PAT_STARTS, PacketScan, find_keyframes, offsets
+from desktop.streaming.live.player import ClientInfo, StreamEnded
 from desktop.streaming.snapshot import ClientSnapshot
 
+__all__ = ["ClientInfo", "Fanout", "StreamEnded", "Subscriber"]
+
 BACKLOG_MAX_BYTES = 4 * 1024 * 1024  # what a joiner may be handed, at most
-
-
-class StreamEnded(Exception):
-    """The stream ended for this player; `status`/`message` say why (for an HTTP answer)."""
-
-    def __init__(self, message: str, status: int = 502) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class ClientInfo:
-    address: str
-    user_agent: str
-    connected_at: float  # unix time
 
 
 class PlayerSocket(Protocol):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from desktop.streaming import routes_api, routes_channels, routes_hls, routes_page, routes_playlist, routes_stream
-from desktop.streaming.access import access_middleware
-from desktop.streaming.route_context import ROUTE_CONTEXT, RouteContext
+from desktop.streaming.http import routes_api, routes_channels, routes_hls, routes_page, routes_playlist, routes_stream
+from desktop.streaming.http.access import access_middleware
+from desktop.streaming.http.route_context import ROUTE_CONTEXT, RouteContext
 
 
 def build_app(context: RouteContext) -> web.Application:

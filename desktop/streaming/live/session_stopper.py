@@ -24,7 +24,7 @@ import functools
 import logging
 from collections.abc import Mapping
 
-from desktop.streaming.engine import EngineClient, EngineError, EngineSession
+from desktop.streaming.engine.client import EngineClient, EngineError, EngineSession
 
 log = logging.getLogger(__name__)
 

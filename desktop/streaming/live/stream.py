@@ -21,27 +21,22 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
-from desktop.streaming.context import CoreContext
-from desktop.streaming.engine import EngineError, EngineStats
-from desktop.streaming.failures import Failure
-from desktop.streaming.fanout import ClientInfo, Fanout, StreamEnded, Subscriber
+from desktop.streaming.live.context import CoreContext
+from desktop.streaming.engine.client import EngineError, EngineStats
+from desktop.streaming.ids import ChannelKey
+from desktop.streaming.live.failures import Failure
+from desktop.streaming.live.fanout import Fanout, Subscriber
+from desktop.streaming.live.player import ClientInfo, StreamEnded
 from desktop.streaming.snapshot import StreamSnapshot, stream_picture
-from desktop.streaming.stream_hls import StreamHls
-from desktop.streaming.stream_reader import EngineReader
+from desktop.streaming.live.stream_hls import StreamHls
+from desktop.streaming.live.reader import EngineReader
 
 log = logging.getLogger(__name__)
 
 TICK = 1.0  # s between stale checks and rate samples
 STAT_INTERVAL = 2.0  # s between engine stat polls while the channel has players
 STALLED_AFTER = 3.0  # s without engine data before a playing channel shows as stalled
-
-
-@dataclass(frozen=True)
-class ChannelKey:
-    kind: str  # engine parameter selecting the content: "id" or "infohash"
-    content_id: str  # 40 hex, lower case
 
 
 class LiveStream:

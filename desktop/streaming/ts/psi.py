@@ -16,15 +16,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from desktop.streaming.hls.clock import packet_pid, payload_start
-from desktop.streaming.hls.scan import (
+from desktop.streaming.ts.clock import packet_pid, payload_start
+from desktop.streaming.ts.scan import (
     PAT_STARTS,
     PacketScan,
     PidStarts,
     last_offset,
     offsets,
 )
-from desktop.streaming.ts import PACKET_SIZE
+from desktop.streaming.ts.packets import PACKET_SIZE
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ import itertools
 import aiohttp
 
 from desktop.streaming.config import ProxyConfig
-from desktop.streaming.engine import EngineClient
+from desktop.streaming.engine.client import EngineClient
 from desktop.streaming.events import EventSink
-from desktop.streaming.session_stopper import SessionStopper
+from desktop.streaming.live.session_stopper import SessionStopper
 
 __all__ = ["CoreContext", "CoreStopped", "Counters", "SessionStopper"]
 

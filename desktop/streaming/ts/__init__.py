@@ -1,0 +1,1 @@
+"""MPEG-TS: packet alignment, PAT/keyframe/PCR scans, the stream clock, PSI tables. A leaf: imports nothing of the core."""
