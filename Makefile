@@ -8,7 +8,7 @@ SYSPKG := bash packaging/system_packages.sh
 # Extra pytest arguments for test/test-slow, e.g. PYTEST_ARGS='-k fanout -x'.
 PYTEST_ARGS ?=
 
-.PHONY: deps setup run serve demo test test-slow test-all bench bench-all package clean \
+.PHONY: deps setup run serve demo lint test test-slow test-all bench bench-all package clean \
         sys-run sys-test sys-bench sys-test-slow sys-package
 # One apt or pip at a time, whatever -j says.
 .NOTPARALLEL:
@@ -74,7 +74,12 @@ serve: $(VENV)/.installed-app                  ## the proxy alone, headless, aga
 demo: $(VENV)/.installed-app                   ## the proxy alone with the built-in demo engine (no Qt)
 	$(VENV)/bin/acetray serve --demo
 
-test: sys-test $(VENV)/.installed-test         ## the default suite (no slow tests), headless
+lint: $(VENV)/.installed-test                  ## ruff (lint + format check) and mypy, settings in pyproject.toml
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: sys-test $(VENV)/.installed-test lint    ## lint, then the default suite (no slow tests), headless
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-slow: sys-test-slow $(VENV)/.installed-package  ## stress tests and the frozen-build smoke test

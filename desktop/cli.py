@@ -25,17 +25,30 @@ def _add_setting_flags(parser: argparse.ArgumentParser, *, tray: bool) -> None:
         if isinstance(default, bool):
             parser.add_argument(spec.flag, dest=name, action="store_const", const=True, help=spec.help)
         elif spec.choices:
-            parser.add_argument(spec.flag, dest=name, choices=[value for value, _label in spec.choices],
-                                help=f"{spec.help} (default: the saved setting)")
+            parser.add_argument(
+                spec.flag,
+                dest=name,
+                choices=[value for value, _label in spec.choices],
+                help=f"{spec.help} (default: the saved setting)",
+            )
         else:
             metavar = spec.metavar or ("S" if spec.unit == "s" else "URL" if isinstance(default, str) else "N")
-            parser.add_argument(spec.flag, dest=name, type=type(default), metavar=metavar,
-                                help=f"{spec.help} (default: the saved setting)")
+            parser.add_argument(
+                spec.flag,
+                dest=name,
+                type=type(default),
+                metavar=metavar,
+                help=f"{spec.help} (default: the saved setting)",
+            )
     parser.add_argument("--host", metavar="H", help="listen on this address (overrides LAN sharing)")
     parser.add_argument(
-        "--playlist", dest="playlists", action="append", type=_playlist, metavar="SOURCE", default=[],
-        help="an M3U playlist (http/https URL or a file) to add for this run, besides the saved ones; "
-        "repeatable",
+        "--playlist",
+        dest="playlists",
+        action="append",
+        type=_playlist,
+        metavar="SOURCE",
+        default=[],
+        help="an M3U playlist (http/https URL or a file) to add for this run, besides the saved ones; repeatable",
     )
 
 

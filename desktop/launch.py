@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from desktop import paths
 from desktop.settings import Settings, spec_of
 from desktop.streaming.channels.sources import normalize_source
-from desktop.streaming.config import ALL_INTERFACES, LOOPBACK, ProxyConfig, is_all_interfaces, is_loopback
+from desktop.streaming.config import ALL_INTERFACES, LOOPBACK, ProxyConfig, is_loopback
 
 ENGINE_LOG = "engine.log"
 
@@ -77,9 +78,7 @@ def proxy_config(settings: Settings, host: str | None = None, playlists: tuple[s
     token = None if is_loopback(listen) else (settings.access_token or new_token())
     # An engine AceTray runs writes its output beside AceTray's own log.
     engine_log = str(paths.log_dir() / ENGINE_LOG)
-    return ProxyConfig(
-        host=listen, token=token, engine_log=engine_log, playlists=playlists, **settings.core_values()
-    )
+    return ProxyConfig(host=listen, token=token, engine_log=engine_log, playlists=playlists, **settings.core_values())
 
 
 def run_playlist(text: str, base: Path | None = None) -> str:

@@ -19,7 +19,8 @@ from desktop.logging_setup import setup_logging
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.http.connection_guard import raise_open_files_limit
 from desktop.streaming.loops import install_exception_logging, new_event_loop
-from desktop.streaming.service import ProxyService, ProxyStartError
+from desktop.streaming.service import ProxyService
+from desktop.streaming.service_errors import ProxyStartError
 
 log = logging.getLogger("acetray.serve")
 
@@ -43,12 +44,17 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
     mode = "demo engine" if config.demo else f"engine {service.engine_url}"
     log.info(
         "AceTray serving on %s (%s). Stream: %s  HLS: %s",
-        service.listen_url, mode, service.stream_url("<content id>"), service.stream_url("<content id>", hls=True),
+        service.listen_url,
+        mode,
+        service.stream_url("<content id>"),
+        service.stream_url("<content id>", hls=True),
     )
     if config.token:
         # The token is never logged; the person who started AceTray sees it once, on standard output.
-        print(f"LAN sharing is on: other devices open http://<this computer>:{config.port}/?token={config.token}",
-              flush=True)
+        print(
+            f"LAN sharing is on: other devices open http://<this computer>:{config.port}/?token={config.token}",
+            flush=True,
+        )
     playlists = service.channels.state.playlists
     if playlists:
         log.info("%d playlist(s); their channels are listed at /api/channels", len(playlists))

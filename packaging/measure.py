@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import smoke_frozen  # noqa: E402
+import smoke_frozen
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,7 +57,9 @@ def time_tray(exe: Path, display: str, cold: bool) -> float:
         proc = subprocess.Popen(
             [str(exe), "--port", str(smoke_frozen.free_port())],
             env=smoke_frozen.tray_env(Path(tmp), display),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             return smoke_frozen.wait_tray_icon(proc, display)
@@ -77,13 +79,21 @@ def main() -> int:
     for deb in sorted((args.bundle.parent).glob("acetray_*.deb")):
         rows.append((deb.name, f"{deb.stat().st_size / 2**20:.1f} MiB"))
     serve = [time_serve(exe, cold) for _ in range(args.runs)]
-    rows.append((f"serve --demo to listening, {kind}", f"median {statistics.median(serve):.2f} s "
-                 f"(min {min(serve):.2f}, max {max(serve):.2f}, n={len(serve)})"))
+    rows.append(
+        (
+            f"serve --demo to listening, {kind}",
+            f"median {statistics.median(serve):.2f} s (min {min(serve):.2f}, max {max(serve):.2f}, n={len(serve)})",
+        )
+    )
     if all(shutil.which(t) for t in ("Xvfb", "trayer", "xdotool")):
         with smoke_frozen.TrayDisplay() as display:
             tray = [time_tray(exe, display, cold) for _ in range(args.runs)]
-        rows.append((f"tray app to tray icon, {kind}", f"median {statistics.median(tray):.2f} s "
-                     f"(min {min(tray):.2f}, max {max(tray):.2f}, n={len(tray)})"))
+        rows.append(
+            (
+                f"tray app to tray icon, {kind}",
+                f"median {statistics.median(tray):.2f} s (min {min(tray):.2f}, max {max(tray):.2f}, n={len(tray)})",
+            )
+        )
     print("| what | figure |\n| --- | --- |")
     for what, figure in rows:
         print(f"| {what} | {figure} |")

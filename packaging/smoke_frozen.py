@@ -125,15 +125,32 @@ class TrayDisplay:
     def __enter__(self) -> str:
         xvfb = subprocess.Popen(
             ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         self._procs.append(xvfb)
         self.display = ":" + xvfb.stdout.readline().decode().strip()
         env = {**os.environ, "DISPLAY": self.display}
-        self._procs.append(subprocess.Popen(
-            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200", "--height", "24"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
+        self._procs.append(
+            subprocess.Popen(
+                [
+                    "trayer",
+                    "--edge",
+                    "top",
+                    "--align",
+                    "right",
+                    "--widthtype",
+                    "pixel",
+                    "--width",
+                    "200",
+                    "--height",
+                    "24",
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         deadline = time.monotonic() + self.timeout
         while not xdotool(self.display, "search", "--name", "^panel$").split():
             if time.monotonic() > deadline:

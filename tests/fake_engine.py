@@ -116,7 +116,8 @@ def _ts_loop(packets: int, pat_every: int, group_start: Callable[[int, int, int]
 def make_ts_source(packets: int = DEFAULT_PACKETS, pat_every: int = 64) -> bytes:
     """A synthetic TS loop: PAT, PMT, keyframe every `pat_every` packets, numbered 0..packets-1."""
     return _ts_loop(
-        packets, pat_every,
+        packets,
+        pat_every,
         lambda cc, seq, _group: _packet(VIDEO_PID, cc, seq, start=True, payload=KEYFRAME_PAYLOAD, rai=True),
     )
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from desktop.settings import Settings
+from desktop.streaming.demo.state import EngineFaults
 from tests.fake_engine import DEFAULT_PACKETS
 from tests.ui.app_process import AppProcess, wait_for
-from desktop.streaming.demo.state import EngineFaults
 from tests.ui.helpers import free_port, port_accepts
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX signals")
@@ -19,7 +19,9 @@ CID = "f" * 40
 
 
 def start_watching(app: AppProcess, players, count: int):
-    watchers = players.start(f"http://127.0.0.1:{app.settings.port}/ace/getstream?id={CID}", count, period=DEFAULT_PACKETS)
+    watchers = players.start(
+        f"http://127.0.0.1:{app.settings.port}/ace/getstream?id={CID}", count, period=DEFAULT_PACKETS
+    )
     wait_for(lambda: all(w.bytes > 100_000 for w in watchers), 10, "the players to receive data")
     return watchers
 

@@ -28,7 +28,9 @@ def play(port: int, seconds: int) -> None:
     """ffmpeg decodes `seconds` of the HLS stream; it must finish cleanly, with no error printed."""
     player = subprocess.Popen(
         ["ffmpeg", "-nostdin", "-v", "error", "-i", manifest(port), "-t", str(seconds), "-f", "null", "-"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         viewer = _wait_for_hls_viewer(port, player)
@@ -77,9 +79,24 @@ def test_every_listed_segment_starts_with_a_keyframe(demo_proxy, tmp_path: Path)
         with urllib.request.urlopen(segment.absolute_uri, timeout=30) as resp:
             path.write_bytes(resp.read())
         probe = subprocess.run(
-            ["ffprobe", "-v", "error", "-select_streams", "v:0", "-read_intervals", "%+#1",
-             "-show_entries", "frame=key_frame,pict_type", "-of", "json", str(path)],
-            capture_output=True, text=True, timeout=30, check=False,
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-read_intervals",
+                "%+#1",
+                "-show_entries",
+                "frame=key_frame,pict_type",
+                "-of",
+                "json",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
         assert probe.returncode == 0, probe.stderr
         (first, *_) = json.loads(probe.stdout)["frames"]

@@ -67,7 +67,9 @@ def test_two_ffmpeg_players_decode_the_same_channel_at_once(demo_proxy) -> None:
     url = f"http://127.0.0.1:{port}/ace/getstream?id={CHANNEL}"
     probe = subprocess.run(
         ["ffprobe", "-v", "error", "-show_streams", "-of", "json", url],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert probe.returncode == 0, probe.stderr
     codecs = {s["codec_type"]: s["codec_name"] for s in json.loads(probe.stdout)["streams"]}
@@ -98,7 +100,9 @@ def test_serve_rejects_a_port_in_use_with_a_clear_message(tmp_path: Path) -> Non
         result = subprocess.run(
             [sys.executable, "-m", "desktop", "serve", "--demo", "--port", str(port)],
             env=dict(os.environ, ACETRAY_CONFIG_DIR=str(tmp_path)),
-            capture_output=True, text=True, timeout=30,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     assert result.returncode == 2
     assert f"Port {port} is in use by another program" in result.stderr

@@ -71,7 +71,11 @@ def deb() -> Path:
         started = time.monotonic()
         out = subprocess.run(
             ["bash", str(ROOT / "packaging" / "build.sh")],
-            cwd=ROOT, capture_output=True, text=True, timeout=1100, env={**os.environ, "PYTHON": sys.executable},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=1100,
+            env={**os.environ, "PYTHON": sys.executable},
         )
         assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
         print(f"\nbuilt bundle + .deb in {time.monotonic() - started:.0f} s")
@@ -166,7 +170,9 @@ def test_frozen_serve_demo_streams_and_stops_cleanly(root: Path, tmp_path: Path)
             url = f"http://127.0.0.1:{port}/ace/getstream?id={smoke_frozen.DEMO_ID}"
             probe = subprocess.run(
                 ["ffprobe", "-v", "error", "-show_streams", "-of", "json", url],
-                capture_output=True, text=True, timeout=60,
+                capture_output=True,
+                text=True,
+                timeout=60,
             )
             assert probe.returncode == 0, probe.stderr + log_path.read_text(errors="replace")
             streams = json.loads(probe.stdout)["streams"]
@@ -193,7 +199,9 @@ def test_frozen_tray_shows_its_icon_and_quits_on_sigterm(root: Path, tmp_path: P
         app = subprocess.Popen(
             [str(root / "opt/acetray/acetray"), "--port", str(smoke_frozen.free_port())],
             env=smoke_frozen.tray_env(tmp_path / "config", display),
-            stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
         try:
             try:

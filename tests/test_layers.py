@@ -110,8 +110,10 @@ def test_there_is_no_import_loop() -> None:
 
 def test_the_streaming_core_never_imports_qt() -> None:
     offenders = [
-        module for module, path in MODULES.items()
-        if module.startswith("desktop.streaming") and any(n.split(".")[0] in ("PySide6", "qasync") for n in _imports(path))
+        module
+        for module, path in MODULES.items()
+        if module.startswith("desktop.streaming")
+        and any(n.split(".")[0] in ("PySide6", "qasync") for n in _imports(path))
     ]
     assert offenders == []
 

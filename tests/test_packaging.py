@@ -73,7 +73,11 @@ def probe() -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run(
         [sys.executable, "-c", _PROBE, json.dumps(APP_ENTRY_MODULES)],
-        capture_output=True, text=True, timeout=90, cwd=ROOT, env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=ROOT,
+        env=env,
     )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -199,7 +203,8 @@ def test_the_tray_icons_come_from_the_generator(qapp) -> None:
 
     for state in make_icons.TRAY_STATES:
         assert (ICONS / f"tray-{state}.svg").read_text(encoding="utf-8") == make_icons.tray_svg(state, 24), (
-            "edit the tray icons in packaging/make_icons.py and run it")
+            "edit the tray icons in packaging/make_icons.py and run it"
+        )
 
 
 def test_the_tray_icons_are_one_family_and_the_error_is_no_triangle(qapp) -> None:
@@ -230,7 +235,9 @@ def test_nsis_script_compiles(tmp_path: Path) -> None:
         pytest.skip("makensis not installed (apt-get install nsis)")
     out = subprocess.run(
         ["bash", str(PACKAGING / "windows" / "check_nsis.sh"), str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     installer = tmp_path / "AceTray-Setup.exe"
@@ -242,8 +249,8 @@ def test_nsis_script_registers_and_removes_everything() -> None:
     install, uninstall = nsi.split('Section "Uninstall"', 1)
     assert "MULTIUSER_INSTALLMODE_DEFAULT_CURRENTUSER" in nsi and "MULTIUSER_EXECUTIONLEVEL Standard" in nsi
     assert '"URL Protocol" ""' in install and '\\shell\\open\\command" "" \'"$INSTDIR\\${APP_EXE}" "%1"\'' in install
-    assert "CLASSES_KEY \"Software\\Classes\\acestream\"" in nsi.replace("!define ", "")
+    assert 'CLASSES_KEY "Software\\Classes\\acestream"' in nsi.replace("!define ", "")
     for key in ("${CLASSES_KEY}", "${UNINSTALL_KEY}", "${SETTINGS_KEY}"):
         assert f'DeleteRegKey SHCTX "{key}"' in uninstall, key
     assert 'DeleteRegValue HKCU "${RUN_KEY}" "${APP_ID}"' in uninstall
-    assert '$SMPROGRAMS\\${APP_NAME}.lnk' in install and '$SMPROGRAMS\\${APP_NAME}.lnk' in uninstall
+    assert "$SMPROGRAMS\\${APP_NAME}.lnk" in install and "$SMPROGRAMS\\${APP_NAME}.lnk" in uninstall

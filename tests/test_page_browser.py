@@ -32,6 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -45,13 +52,6 @@ pytestmark = [
     ),
 ]
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -e .[test])")
-from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 TOKEN = "page-test-token_0123456789"
 PHONE = (390, 844)
@@ -61,8 +61,11 @@ CHANNELS = [
     ("Sport Two", "Sport", "1f0e5d3c2b4a69788796a5b4c3d2e1f001234567"),
     ("World News", "News", "2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d"),
     ("Movie Channel", "Movies", "3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f"),
-    ("Eurosport 2 HD Extra with a very long channel name that does not fit", "Sport and more sport, all day",
-     "4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70"),
+    (
+        "Eurosport 2 HD Extra with a very long channel name that does not fit",
+        "Sport and more sport, all day",
+        "4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70",
+    ),
 ]
 NAMES = [name for name, _group, _id in CHANNELS]
 REFUSAL = "AceTray asks for its access token: use the links from Share with devices (they end in ?token=…)."
@@ -105,9 +108,24 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
     env = dict(os.environ, ACETRAY_CONFIG_DIR=str(folder / "config"), XDG_CONFIG_HOME=str(folder / "xdg"))
     log = (folder / "serve.log").open("w+", encoding="utf-8")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desktop", "serve", "--demo", "--lan", "--token", TOKEN,
-         "--port", str(port), "--playlist", str(playlist)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "desktop",
+            "serve",
+            "--demo",
+            "--lan",
+            "--token",
+            TOKEN,
+            "--port",
+            str(port),
+            "--playlist",
+            str(playlist),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     served = Proxy(f"http://127.0.0.1:{port}", proc)
     try:
@@ -138,9 +156,17 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chro
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--mute-audio",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", f"--window-size={PHONE[0]},{PHONE[1]}",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--mute-audio",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        f"--window-size={PHONE[0]},{PHONE[1]}",
     ):
         options.add_argument(argument)
     # The driver's path is given, so Selenium Manager is skipped (nothing is downloaded).
@@ -182,8 +208,11 @@ def shown_names(driver: webdriver.Chrome) -> list[str]:
 
 
 def channel_button(driver: webdriver.Chrome, name: str):
-    (button,) = [b for b in driver.find_elements(By.CSS_SELECTOR, "#channels .channel")
-                 if b.find_element(By.CSS_SELECTOR, ".name").text == name]
+    (button,) = [
+        b
+        for b in driver.find_elements(By.CSS_SELECTOR, "#channels .channel")
+        if b.find_element(By.CSS_SELECTOR, ".name").text == name
+    ]
     return button
 
 
@@ -230,6 +259,7 @@ def wait_until_playing(driver: webdriver.Chrome, name: str, seconds: float = 2.0
         def check(d):
             last.update(d.execute_script(VIDEO_STATE))
             return last["time"] >= target
+
         return check
 
     try:
@@ -243,9 +273,7 @@ def wait_until_playing(driver: webdriver.Chrome, name: str, seconds: float = 2.0
 
 
 def no_sideways_scroll(driver: webdriver.Chrome) -> None:
-    width, scroll_width = driver.execute_script(
-        "return [window.innerWidth, document.documentElement.scrollWidth]"
-    )
+    width, scroll_width = driver.execute_script("return [window.innerWidth, document.documentElement.scrollWidth]")
     assert scroll_width <= width, f"the page is {scroll_width} px wide on a {width} px screen"
 
 

@@ -32,8 +32,19 @@ class Serve:
         self.port = free_port()
         self.engine_port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "desktop", "serve", "--port", str(self.port),
-             "--engine", f"http://127.0.0.1:{self.engine_port}", "--linger", "1", *args],
+            [
+                sys.executable,
+                "-m",
+                "desktop",
+                "serve",
+                "--port",
+                str(self.port),
+                "--engine",
+                f"http://127.0.0.1:{self.engine_port}",
+                "--linger",
+                "1",
+                *args,
+            ],
             env=dict(os.environ, ACETRAY_CONFIG_DIR=str(tmp_path)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -103,8 +114,13 @@ def test_serve_runs_the_engine_command_plays_through_it_and_takes_it_along_on_si
         data = response.read(188 * 200)
     assert len(data) == 188 * 200 and all(data[i] == 0x47 for i in range(0, len(data), 188))
     if shutil.which("ffprobe"):
-        probe = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", running.stream_url],
-                               capture_output=True, text=True, timeout=60, check=False)
+        probe = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_streams", "-of", "json", running.stream_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert probe.returncode == 0, probe.stderr
         assert "h264" in {s["codec_name"] for s in json.loads(probe.stdout)["streams"]}
 

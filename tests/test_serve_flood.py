@@ -28,7 +28,9 @@ def test_1100_idle_connections_do_not_lock_out_status_or_the_player_already_watc
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < FLOOD + 200:
         pytest.skip(f"this test process may open only {hard} files")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, FLOOD + 200) if hard == resource.RLIM_INFINITY else hard, hard))
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (max(soft, FLOOD + 200) if hard == resource.RLIM_INFINITY else hard, hard)
+    )
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "desktop", "serve", "--demo", "--port", str(port)],

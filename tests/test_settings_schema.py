@@ -108,9 +108,12 @@ def test_the_refresh_interval_is_whole_hours_with_zero_meaning_only_when_asked()
     assert Settings().playlist_refresh_hours == 6 == ProxyConfig().playlist_refresh_hours
     assert Settings(playlist_refresh_hours=0).errors() == {}
     assert Settings(playlist_refresh_hours=169).errors() == {
-        "playlist_refresh_hours": "Must be between 0 and 168 hours."}
+        "playlist_refresh_hours": "Must be between 0 and 168 hours."
+    }
     args = build_tray_parser().parse_args(["--playlist-refresh-hours", "2"])
     assert proxy_config(effective_settings(Settings(), options_from_args(args))).playlist_refresh_hours == 2
+
+
 def test_lan_sharing_always_has_a_token_and_loopback_never_asks_for_one():
     from desktop.launch import RunSettings
 
@@ -131,7 +134,11 @@ def test_engine_command_and_docker_flags_choose_who_runs_the_engine():
     command = options_from_args(parse(["--engine-command", "acestreamengine --http-port {port}"]))
     assert command.overrides == {"engine_program": "acestreamengine --http-port {port}", "engine_mode": "program"}
     docker = options_from_args(parse(["--engine-docker", "example/engine:1", "--engine-start", "first-play"]))
-    assert docker.overrides == {"docker_image": "example/engine:1", "engine_mode": "docker", "engine_start": "first-play"}
+    assert docker.overrides == {
+        "docker_image": "example/engine:1",
+        "engine_mode": "docker",
+        "engine_start": "first-play",
+    }
     # An explicit mode is not overridden by what another flag implies.
     explicit = options_from_args(parse(["--engine-docker", "x", "--engine-mode", "external"]))
     assert explicit.overrides["engine_mode"] == "external"

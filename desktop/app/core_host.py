@@ -23,7 +23,8 @@ import logging
 import os
 import threading
 import weakref
-from typing import Awaitable, Callable, Mapping, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -180,7 +181,7 @@ class _WeakRelay:
             getattr(host, self._signal).emit(value)
 
 
-def _emit_snapshot(service: ProxyService | None, host_ref: "weakref.ref[CoreHost]") -> None:
+def _emit_snapshot(service: ProxyService | None, host_ref: weakref.ref[ThreadCoreHost]) -> None:
     host = host_ref()
     if host is not None and service is not None:
         host.snapshot_ready.emit(service.snapshot())
@@ -301,9 +302,9 @@ def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
     if tasks:
         try:
             loop.run_until_complete(asyncio.wait(tasks, timeout=0.5))
-        except Exception:  # noqa: BLE001 - best effort while exiting
+        except Exception:
             log.debug("leftover core tasks failed while cancelling", exc_info=True)
     try:
         loop.run_until_complete(loop.shutdown_asyncgens())
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass

@@ -14,7 +14,7 @@ from desktop.autostart.base import Autostart, AutostartError, NoAutostart, launc
 
 
 def for_platform(platform: str = sys.platform, *, home: Path | None = None, registry: Any = None) -> Autostart:
-    if platform.startswith("linux") or platform.startswith("freebsd"):
+    if platform.startswith(("linux", "freebsd")):
         from desktop.autostart.xdg import XdgAutostart
 
         return XdgAutostart(home=home)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import plistlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from desktop.autostart.base import AutostartError
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from desktop.autostart.base import AutostartError
 
@@ -17,7 +18,7 @@ class WindowsAutostart:
     def __init__(self, registry: Any = None) -> None:
         # `registry` is the winreg module; tests pass a fake one.
         if registry is None:
-            import winreg as registry  # type: ignore[import-not-found,no-redef]
+            import winreg as registry  # type: ignore[import-not-found,no-redef,unused-ignore]  # Windows only
         self._reg = registry
 
     def is_enabled(self) -> bool:

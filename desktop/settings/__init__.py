@@ -15,6 +15,17 @@ from desktop.settings.schema import (
 from desktop.settings.store import LoadResult, load, save
 
 __all__ = [
-    "ENGINE_MODES", "ENGINE_STARTS", "GROUPS", "LINK_ACTIONS", "LoadResult", "Settings", "Spec", "default_of",
-    "engine_url_problem", "load", "save", "spec_of", "specs",
+    "ENGINE_MODES",
+    "ENGINE_STARTS",
+    "GROUPS",
+    "LINK_ACTIONS",
+    "LoadResult",
+    "Settings",
+    "Spec",
+    "default_of",
+    "engine_url_problem",
+    "load",
+    "save",
+    "spec_of",
+    "specs",
 ]

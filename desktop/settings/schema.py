@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from desktop.streaming.config import (
@@ -22,8 +23,8 @@ from desktop.streaming.config import (
     START_ON_PLAY,
     START_WITH_APP,
     ProxyConfig,
+    is_loopback,
 )
-from desktop.streaming.config import is_loopback
 from desktop.streaming.engine.plan import command_problem, engine_address
 
 _CORE = ProxyConfig()
@@ -31,7 +32,11 @@ _SPEC = "acetray.spec"
 
 # Groups, in the order the settings dialog shows them.
 ENGINE, SHARING, STREAMING, CHANNELS, DESKTOP = (
-    "AceStream engine", "Sharing", "Streaming", "Channels", "Player and desktop"
+    "AceStream engine",
+    "Sharing",
+    "Streaming",
+    "Channels",
+    "Player and desktop",
 )
 GROUPS = (ENGINE, SHARING, STREAMING, CHANNELS, DESKTOP)
 # A unit's spin-box suffix and the word in a range message.
@@ -118,99 +123,202 @@ def docker_image_problem(image: str) -> str | None:
 @dataclass(frozen=True)
 class Settings:
     engine_mode: str = setting(
-        _CORE.engine_mode, label="Engine", group=ENGINE, choices=ENGINE_MODES, flag="--engine-mode",
-        core="engine_mode", help="use an AceStream engine that is already running, or let AceTray start one "
+        _CORE.engine_mode,
+        label="Engine",
+        group=ENGINE,
+        choices=ENGINE_MODES,
+        flag="--engine-mode",
+        core="engine_mode",
+        help="use an AceStream engine that is already running, or let AceTray start one "
         "on this computer or in Docker (and stop it when AceTray quits)",
     )
     engine_url: str = setting(
-        _CORE.engine_url, label="Engine URL", group=ENGINE, flag="--engine", tray_flag=True, core="engine_url",
+        _CORE.engine_url,
+        label="Engine URL",
+        group=ENGINE,
+        flag="--engine",
+        tray_flag=True,
+        core="engine_url",
         help="where the AceStream engine's HTTP API answers (an engine AceTray starts listens on its port)",
-        check=engine_url_problem, normalize=normalize_engine_url,
+        check=engine_url_problem,
+        normalize=normalize_engine_url,
     )
     engine_program: str = setting(
-        _CORE.engine_program, label="Engine program", group=ENGINE, flag="--engine-command", metavar="CMD",
-        core="engine_program", implies=(("engine_mode", ENGINE_PROGRAM),), check=command_problem,
+        _CORE.engine_program,
+        label="Engine program",
+        group=ENGINE,
+        flag="--engine-command",
+        metavar="CMD",
+        core="engine_program",
+        implies=(("engine_mode", ENGINE_PROGRAM),),
+        check=command_problem,
         help="the AceStream engine AceTray starts: a program (AceTray adds --client-console, --http-port "
         "and an in-memory cache) or a whole command with {port} where the engine URL's port goes "
-        "(empty: the engine found on this computer)", normalize=str.strip,
+        "(empty: the engine found on this computer)",
+        normalize=str.strip,
     )
     docker_image: str = setting(
-        _CORE.docker_image, label="Docker image", group=ENGINE, flag="--engine-docker", metavar="IMAGE",
-        core="docker_image", implies=(("engine_mode", ENGINE_DOCKER),), check=docker_image_problem,
-        help="the AceStream engine image AceTray runs in Docker", normalize=str.strip,
+        _CORE.docker_image,
+        label="Docker image",
+        group=ENGINE,
+        flag="--engine-docker",
+        metavar="IMAGE",
+        core="docker_image",
+        implies=(("engine_mode", ENGINE_DOCKER),),
+        check=docker_image_problem,
+        help="the AceStream engine image AceTray runs in Docker",
+        normalize=str.strip,
     )
     engine_start: str = setting(
-        _CORE.engine_start, label="Start the engine", group=ENGINE, choices=ENGINE_STARTS, flag="--engine-start",
-        core="engine_start", help="when AceTray starts the engine it runs: with AceTray, or when a channel is "
-        "first played",
+        _CORE.engine_start,
+        label="Start the engine",
+        group=ENGINE,
+        choices=ENGINE_STARTS,
+        flag="--engine-start",
+        core="engine_start",
+        help="when AceTray starts the engine it runs: with AceTray, or when a channel is first played",
     )
     demo_engine: bool = setting(
-        _CORE.demo, label="Use the built-in demo engine instead (no AceStream needed)", group=ENGINE,
-        flag="--demo", core="demo", help="play a built-in test clip for every channel instead of AceStream",
+        _CORE.demo,
+        label="Use the built-in demo engine instead (no AceStream needed)",
+        group=ENGINE,
+        flag="--demo",
+        core="demo",
+        help="play a built-in test clip for every channel instead of AceStream",
     )
     lan_sharing: bool = setting(
-        False, label="Share on my network (listen on all interfaces)", group=SHARING, flag="--lan",
+        False,
+        label="Share on my network (listen on all interfaces)",
+        group=SHARING,
+        flag="--lan",
         help="listen on all interfaces instead of 127.0.0.1 only",
     )
     access_token: str = setting(
-        "", label="Access token", group=SHARING, flag="--token", metavar="TOKEN", check=token_problem, normalize=str.strip,
+        "",
+        label="Access token",
+        group=SHARING,
+        flag="--token",
+        metavar="TOKEN",
+        check=token_problem,
+        normalize=str.strip,
         help="with LAN sharing on, every device's request must carry this token (made on first use)",
     )
     port: int = setting(
-        _CORE.port, label="Port", noun="Port", minimum=1024, maximum=65535, group=SHARING, flag="--port",
-        tray_flag=True, core="port", help="where players connect",
+        _CORE.port,
+        label="Port",
+        noun="Port",
+        minimum=1024,
+        maximum=65535,
+        group=SHARING,
+        flag="--port",
+        tray_flag=True,
+        core="port",
+        help="where players connect",
     )
     queue_size: int = setting(
-        _CORE.queue_size, label="Queue per player", noun="Queue size", minimum=4, maximum=4096, unit="chunks",
-        group=STREAMING, flag="--queue-size", core="queue_size",
+        _CORE.queue_size,
+        label="Queue per player",
+        noun="Queue size",
+        minimum=4,
+        maximum=4096,
+        unit="chunks",
+        group=STREAMING,
+        flag="--queue-size",
+        core="queue_size",
         help="how far a slow player may fall behind (in ~64 KiB chunks) before it skips ahead",
     )
     stale_timeout: float = setting(
-        _CORE.stale_timeout, label="Drop a stuck player after", minimum=2, maximum=600, unit="s",
-        group=STREAMING, flag="--stale-timeout", core="stale_timeout",
+        _CORE.stale_timeout,
+        label="Drop a stuck player after",
+        minimum=2,
+        maximum=600,
+        unit="s",
+        group=STREAMING,
+        flag="--stale-timeout",
+        core="stale_timeout",
         help="a player that takes nothing for this long is disconnected",
     )
     empty_timeout: float = setting(
-        _CORE.empty_timeout, label="Reconnect when silent for", minimum=5, maximum=600, unit="s",
-        group=STREAMING, flag="--empty-timeout", core="empty_timeout",
+        _CORE.empty_timeout,
+        label="Reconnect when silent for",
+        minimum=5,
+        maximum=600,
+        unit="s",
+        group=STREAMING,
+        flag="--empty-timeout",
+        core="empty_timeout",
         help="reconnect to the engine when it sends nothing for this long",
     )
     linger: float = setting(
-        _CORE.linger, label="Keep a channel after its last player", minimum=0, maximum=600, unit="s",
-        group=STREAMING, flag="--linger", core="linger",
+        _CORE.linger,
+        label="Keep a channel after its last player",
+        minimum=0,
+        maximum=600,
+        unit="s",
+        group=STREAMING,
+        flag="--linger",
+        core="linger",
         help="keep a channel open this long after its last player leaves, for quick zapping back",
     )
     hls_target_duration: float = setting(
-        _CORE.hls_target_duration, label="HLS segment length", minimum=1, maximum=10, unit="s",
-        group=STREAMING, flag="--hls-target-duration", core="hls_target_duration",
+        _CORE.hls_target_duration,
+        label="HLS segment length",
+        minimum=1,
+        maximum=10,
+        unit="s",
+        group=STREAMING,
+        flag="--hls-target-duration",
+        core="hls_target_duration",
         help="stream time per HLS segment (cut at the next keyframe): shorter starts sooner, longer is steadier",
     )
     hls_window: int = setting(
-        _CORE.hls_window, label="HLS playlist length", minimum=3, maximum=30, unit="segments",
-        group=STREAMING, flag="--hls-window", core="hls_window",
+        _CORE.hls_window,
+        label="HLS playlist length",
+        minimum=3,
+        maximum=30,
+        unit="segments",
+        group=STREAMING,
+        flag="--hls-window",
+        core="hls_window",
         help="segments an HLS playlist lists: how far back an HLS player may start or fall behind",
     )
     playlist_refresh_hours: int = setting(
-        _CORE.playlist_refresh_hours, label="Refresh playlists every", minimum=0, maximum=168, unit="h",
-        group=CHANNELS, flag="--playlist-refresh-hours", tray_flag=True, core="playlist_refresh_hours",
+        _CORE.playlist_refresh_hours,
+        label="Refresh playlists every",
+        minimum=0,
+        maximum=168,
+        unit="h",
+        group=CHANNELS,
+        flag="--playlist-refresh-hours",
+        tray_flag=True,
+        core="playlist_refresh_hours",
         minimum_text="Only when asked",
         help="download the playlists again this often, in hours (0: only when asked)",
     )
     player_command: str = setting(
-        "", label="Player command", group=DESKTOP,
+        "",
+        label="Player command",
+        group=DESKTOP,
         help="a program and its options; {url} marks where the link goes, else it is added last "
         "(empty: VLC or mpv, found automatically)",
     )
     link_action: str = setting(
-        "copy", label="acestream:// links", group=DESKTOP, choices=LINK_ACTIONS,
+        "copy",
+        label="acestream:// links",
+        group=DESKTOP,
+        choices=LINK_ACTIONS,
         help="what AceTray does with an acestream:// link it is opened with (browser, second launch)",
     )
     start_on_login: bool = setting(
-        False, label="Start AceTray when I log in", group=DESKTOP,
+        False,
+        label="Start AceTray when I log in",
+        group=DESKTOP,
         help="XDG autostart on Linux, the HKCU Run key on Windows, a LaunchAgent on macOS",
     )
     recent_channels: tuple[str, ...] = setting(
-        (), label="Recent channels", help="content ids, newest first",
+        (),
+        label="Recent channels",
+        help="content ids, newest first",
     )
 
     def __post_init__(self) -> None:
@@ -239,7 +347,7 @@ class Settings:
         """AceTray runs the engine itself (not in demo mode, which needs none)."""
         return self.engine_mode != ENGINE_EXTERNAL and not self.demo_engine
 
-    def with_recent(self, content_id: str, keep: int = 10) -> "Settings":
+    def with_recent(self, content_id: str, keep: int = 10) -> Settings:
         recent = (content_id,) + tuple(c for c in self.recent_channels if c != content_id)
         return dataclasses.replace(self, recent_channels=recent[:keep])
 

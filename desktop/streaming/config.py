@@ -56,7 +56,7 @@ class ProxyConfig:
     playlist_refresh_hours: int = 6  # refresh the playlists this often; 0: only when asked
     playlists: tuple[str, ...] = ()  # sources added for this run only (`--playlist`), never saved
 
-    def needs_restart_from(self, old: "ProxyConfig") -> bool:
+    def needs_restart_from(self, old: ProxyConfig) -> bool:
         """True when the listener or the engine changed (running streams must go)."""
         return (self.host, self.port, self.engine_url, self.demo) != (
             old.host,

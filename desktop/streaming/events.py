@@ -50,7 +50,5 @@ class EventSink:
         self._log.log(log_level(level), "%s%s%s", prefix, message, suffix, stacklevel=2)  # the emitter's line
         extra = {"detail": detail} if detail else {}
         self._handler(
-            ProxyEvent(
-                time=time.time(), level=level, message=message, content_id=content_id, extra=extra, channel=name
-            )
+            ProxyEvent(time=time.time(), level=level, message=message, content_id=content_id, extra=extra, channel=name)
         )

@@ -12,6 +12,14 @@ Kind = Literal["id", "infohash"]
 KINDS: tuple[Kind, ...] = ("id", "infohash")
 
 
+def parse_kind(value: str) -> Kind | None:
+    """`value` as a channel kind ("id" or "infohash"), or None when it is neither."""
+    for kind in KINDS:
+        if value == kind:
+            return kind
+    return None
+
+
 class ChannelKey(NamedTuple):
     """One channel as the engine knows it: the engine parameter that selects it and 40 lower-case hex.
 
@@ -20,6 +28,7 @@ class ChannelKey(NamedTuple):
 
     kind: Kind
     content_id: str
+
 
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _EXACT_HEX40 = re.compile(r"\A[0-9a-fA-F]{40}\Z")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 # The levels of a `ProxyEvent` (and of the engine supervisor's and the playlists' events).
 LEVELS = ("info", "warning", "error")

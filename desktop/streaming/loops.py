@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from desktop.streaming.logs import RateLimitedLog
 
@@ -23,7 +24,7 @@ LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 def loop_factory() -> LoopFactory:
     """A factory for the core's loops, e.g. for `asyncio.Runner(loop_factory=...)`."""
     try:
-        import uvloop  # type: ignore[import-not-found]
+        import uvloop
     except ImportError:
         return asyncio.new_event_loop
     return uvloop.new_event_loop
@@ -42,7 +43,7 @@ def install_exception_logging(loop: asyncio.AbstractEventLoop) -> None:
     """
     reports = RateLimitedLog(log)
 
-    def handle(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
         message = context.get("message", "unhandled error")
         if "accept" in message and isinstance(exc, OSError):

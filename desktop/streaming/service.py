@@ -24,19 +24,19 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
-from desktop.streaming.http.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
 from desktop.streaming.channels.host import ChannelsHost, ChannelsView
 from desktop.streaming.config import LOOPBACK, ProxyConfig, is_all_interfaces
-from desktop.streaming.http.connection_guard import GuardedSite, limits_for, open_files_limit
-from desktop.streaming.live.context import CoreContext
 from desktop.streaming.engine.client import EngineClient, EngineError
-from desktop.streaming.engine_host import OsAccess, SupervisorPolicy
 from desktop.streaming.engine.owner import EngineOwner
+from desktop.streaming.engine_host import OsAccess, SupervisorPolicy
 from desktop.streaming.events import EventHandler, EventSink
-from desktop.streaming.live.registry import StreamRegistry
+from desktop.streaming.http.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
+from desktop.streaming.http.connection_guard import GuardedSite, limits_for, open_files_limit
 from desktop.streaming.http.route_context import RouteContext
 from desktop.streaming.http.server import build_app
 from desktop.streaming.http.server_log import ServerLog
+from desktop.streaming.live.context import CoreContext
+from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem
 from desktop.streaming.snapshot import ProxySnapshot
 
@@ -52,9 +52,13 @@ NAMES_WAIT = 2.0  # s to wait for the resolver's name of this machine at start (
 
 class ProxyService:
     def __init__(
-        self, config: ProxyConfig, *, on_event: EventHandler | None = None,
+        self,
+        config: ProxyConfig,
+        *,
+        on_event: EventHandler | None = None,
         on_channels: Callable[[ChannelsView], None] | None = None,  # the window's channel list
-        engine_access: OsAccess | None = None, engine_policy: SupervisorPolicy | None = None,  # tests fake these
+        engine_access: OsAccess | None = None,
+        engine_policy: SupervisorPolicy | None = None,  # tests fake these
     ) -> None:
         self._events = EventSink(on_event, log, namer=lambda content_id: self.channels.name_for_id(content_id))
         self.channels = ChannelsHost.for_config(config, on_view=on_channels, on_event=self._events.emit)
@@ -65,7 +69,7 @@ class ProxyService:
         self._runner: web.AppRunner | None = None
         self._site: GuardedSite | None = None
         self._health_task: asyncio.Task[None] | None = None
-        self._demo = None  # a running DemoEngine in demo mode
+        self._demo: DemoEngine | None = None  # a running DemoEngine in demo mode
         self._engine_url = config.engine_url
         self._engine_reachable: bool | None = None
         self._engine_version: str | None = None
@@ -259,7 +263,7 @@ class ProxyService:
             self._site = await self._bind(old)
             raise
 
-    async def _prepare_engine_switch(self, old: ProxyConfig, new: ProxyConfig) -> "_EngineSwitch | None":
+    async def _prepare_engine_switch(self, old: ProxyConfig, new: ProxyConfig) -> _EngineSwitch | None:
         """The engine `new` asks for, started if it is the demo engine; None when it is the same."""
         if new.demo == old.demo and (new.demo or new.engine_url == old.engine_url):
             return None
@@ -362,11 +366,11 @@ class ProxyService:
 class _EngineSwitch:
     engine: EngineClient
     url: str
-    demo: "DemoEngine | None"
-    retired_demo: "DemoEngine | None"  # stopped once the channels have left it
+    demo: DemoEngine | None
+    retired_demo: DemoEngine | None  # stopped once the channels have left it
 
 
-async def _start_demo() -> "DemoEngine":
+async def _start_demo() -> DemoEngine:
     from desktop.streaming.demo.engine import (  # demo mode only
         DemoEngine,
         load_demo_clip,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from desktop.streaming.engine_host.state import EngineSnapshot
+from desktop.streaming.ids import Kind
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class ClientSnapshot:
 @dataclass(frozen=True)
 class StreamSnapshot:
     content_id: str  # 40 hex, lower case
-    kind: str  # "id" | "infohash": which engine parameter selects the content
+    kind: Kind  # which engine parameter selects the content
     name: str | None  # channel name when known
     state: str  # "starting" | "playing" | "reconnecting" | "lingering" | "failed" | "stopped"
     engine_status: str | None  # stat_url "status": prebuf, dl, ...
@@ -101,7 +102,12 @@ class ProxyEvent:
 
 
 def stream_picture(
-    kind: str, content_id: str, state: str, stats: EngineStats | None, clients: tuple[ClientSnapshot, ...], **counts: Any
+    kind: Kind,
+    content_id: str,
+    state: str,
+    stats: EngineStats | None,
+    clients: tuple[ClientSnapshot, ...],
+    **counts: Any,
 ) -> StreamSnapshot:
     """A stream's snapshot, with no figure that is no longer true.
 

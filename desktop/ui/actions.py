@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
@@ -42,8 +42,9 @@ class AppActions(QObject):
         self.engine.setToolTip(entry.tooltip)
         self.engine_stops = entry.stops
 
-    def set_recent(self, entries: Sequence[tuple[str, str | None]], on_pick: Callable[[str], None],
-                   verb: str = "Copy link") -> None:
+    def set_recent(
+        self, entries: Sequence[tuple[str, str | None]], on_pick: Callable[[str], None], verb: str = "Copy link"
+    ) -> None:
         """(content id, name) newest first; picking one calls `on_pick(content_id)`."""
         self.recent_menu.clear()
         if not entries:

@@ -50,7 +50,10 @@ def banner_for(
         if told is not None:
             return told
     if (
-        snapshot is not None and snapshot.running and snapshot.engine_reachable is False and not demo_engine
+        snapshot is not None
+        and snapshot.running
+        and snapshot.engine_reachable is False
+        and not demo_engine
         and snapshot.engine_host is None  # an engine AceTray runs tells its own story
     ):
         return BannerSpec(
@@ -97,7 +100,8 @@ def _engine_banner(engine: EngineSnapshot, on_first_play: bool) -> BannerSpec | 
         return BannerSpec("info", "Starting the AceStream engine… Channels start as soon as it answers.")
     if engine.state is EngineState.STOPPED and not on_first_play:
         return BannerSpec(
-            "info", "The AceStream engine is stopped: players cannot watch until it runs.",
+            "info",
+            "The AceStream engine is stopped: players cannot watch until it runs.",
             (("Start engine", START_ENGINE),),
         )
     return None

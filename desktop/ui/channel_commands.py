@@ -85,11 +85,11 @@ class ChannelCommands:
 
     def show_snapshot(self, snapshot: ProxySnapshot) -> None:
         """The channels playing now are shown in bold in the list."""
-        self.pane.set_playing(frozenset((s.kind, s.content_id) for s in snapshot.streams))  # type: ignore[misc]
+        self.pane.set_playing(frozenset(ChannelKey(s.kind, s.content_id) for s in snapshot.streams))
 
     def name_for(self, content_id: str) -> str | None:
         catalog = self.view.state.catalog
-        return catalog.name_for(("id", content_id)) or catalog.name_for(("infohash", content_id))
+        return catalog.name_for(ChannelKey("id", content_id)) or catalog.name_for(ChannelKey("infohash", content_id))
 
     def title_for(self, content_id: str) -> str:
         """A channel's name, or its id elided in the middle when no playlist names it."""
@@ -151,7 +151,7 @@ class ChannelCommands:
             playlist = await core.add_playlist(source)
         except InvalidSource as exc:
             return str(exc), True
-        except Exception as exc:  # noqa: BLE001 - told, and logged in full
+        except Exception as exc:
             log.exception("adding the playlist %s failed", source)
             return f"Could not add {source}: {exc}", True
         label = source_label(playlist.source)
@@ -193,7 +193,7 @@ class ChannelCommands:
             return False, None
         try:
             return True, await fn(core)
-        except Exception as exc:  # noqa: BLE001 - told, and logged in full
+        except Exception as exc:
             log.exception("could not %s", what)
             self._tell(f"Could not {what}: {exc}", error=True)
             return False, None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
 from desktop.streaming.channels import Catalog, Channel, ChannelKey, ChannelsView, elide_id, source_label
@@ -35,7 +35,7 @@ def channel_title(channel: Channel) -> str:
 
 
 class ChannelsModel(QAbstractTableModel):
-    def __init__(self, logos: LogoProvider | None = None, parent=None) -> None:
+    def __init__(self, logos: LogoProvider | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._logos = logos
         self._view = ChannelsView()
@@ -74,8 +74,9 @@ class ChannelsModel(QAbstractTableModel):
         if not same_channels or (favourites_moved and (self._favourites_only or self._sort_column == STAR)):
             self._refilter()
         elif favourites_moved and self._rows:
-            self._changed(STAR, STAR, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
-                                       Qt.ItemDataRole.ToolTipRole])
+            self._changed(
+                STAR, STAR, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole]
+            )
 
     def set_filter(self, query: str = "", group: str | None = None, favourites_only: bool = False) -> None:
         if (query, group, favourites_only) != (self._query, self._group, self._favourites_only):
@@ -99,13 +100,13 @@ class ChannelsModel(QAbstractTableModel):
         return channel.key in self._favourites
 
     # -- Qt API ---------------------------------------------------------------------------
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:

@@ -208,8 +208,11 @@ class ChannelsPane(QWidget):
         elif self.favourites_only.isChecked() and not self.model.view.state.favourites:
             text = "No favourites yet. Click a channel's star ☆ to add it."
         else:
-            text = f"No channel matches “{self.search.text().strip()}”." if self.search.text().strip() \
+            text = (
+                f"No channel matches “{self.search.text().strip()}”."
+                if self.search.text().strip()
                 else "No channel in this group."
+            )
         self.placeholder.setText(text)
         self.stack.setCurrentIndex(0)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -21,7 +21,7 @@ def ask_before_cutting(
     title: str,
     consequence: str,
     go: str,
-    then: Callable[[], None],
+    then: Callable[[], object],
     otherwise: Callable[[], None] = lambda: None,
     parent: QWidget | None,
     dialogs: DialogKeeper,

@@ -10,12 +10,11 @@ touches sockets: the core is reached through `CoreHost`'s named methods only.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Awaitable, Callable, Sequence
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
@@ -24,9 +23,9 @@ from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 from desktop import autostart as autostart_mod
 from desktop import settings as settings_store
 from desktop.app import CoreHost
-from desktop.launch import LaunchOptions, RunSettings, is_loopback
+from desktop.launch import LaunchOptions, RunSettings
 from desktop.settings import Settings
-from desktop.streaming.config import START_ON_PLAY, ProxyConfig
+from desktop.streaming.config import START_ON_PLAY, ProxyConfig, is_loopback
 from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot
 from desktop.ui import banner as banner_keys
 from desktop.ui import player
@@ -41,8 +40,10 @@ from desktop.ui.log_folder import FolderOpener, show_log_folder
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notifier import Notifier
 from desktop.ui.proxy_control import ProxyControl
+from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_flow import SettingsFlow
 from desktop.ui.share_dialog import ShareDialog, ShareTarget
+from desktop.ui.shutdown import stop_core
 from desktop.ui.snapshot_pacer import SnapshotPacer
 from desktop.ui.tray import TrayIcon, tray_status
 from desktop.ui.ui_services import UiServices
@@ -50,13 +51,6 @@ from desktop.ui.ui_tasks import DialogKeeper, TaskSpawner
 
 log = logging.getLogger(__name__)
 
-# Quit must finish within 2 s even if the engine hangs: this much for the
-# engine stop commands, a little for the core thread, the rest is slack.
-QUIT_STOP_BUDGET = 1.0
-# The engine AceTray runs is asked to stop, then ended by force after the supervisor's
-# grace (5 s); past this budget the engine's guard ends it as AceTray exits.
-ENGINE_QUIT_BUDGET = 8.0
-CORE_JOIN_BUDGET = 0.3
 STILL_RUNNING = "AceTray is still running"
 
 
@@ -99,13 +93,19 @@ class AppController(QObject):
         self.folder_opener = FolderOpener(self)
         self.proxy = ProxyControl(self.notify)
         ui = UiServices(
-            settings=self.run_settings, proxy=self.proxy, notify=self.notify, tasks=self.tasks,
-            dialogs=self.dialogs, actions=self.actions, dialog_parent=self._dialog_parent,
+            settings=self.run_settings,
+            proxy=self.proxy,
+            notify=self.notify,
+            tasks=self.tasks,
+            dialogs=self.dialogs,
+            actions=self.actions,
+            dialog_parent=self._dialog_parent,
             player_system=player_system,
         )
         self.links = LinkCommands(ui, snapshot=lambda: self.snapshot)
         self.settings_flow = SettingsFlow(
-            ui, autostart=autostart if autostart is not None else autostart_mod.for_platform(),
+            ui,
+            autostart=autostart if autostart is not None else autostart_mod.for_platform(),
             on_applied=self._after_settings_applied,
         )
         self.settings_flow.problem = settings_problem
@@ -158,7 +158,7 @@ class AppController(QObject):
     def core(self) -> CoreHost | None:
         return self.proxy.core
 
-    def open_settings(self):  # noqa: ANN201 - SettingsDialog
+    def open_settings(self) -> SettingsDialog:
         return self.settings_flow.open_settings()
 
     # -- start-up and the tick ---------------------------------------------------
@@ -190,9 +190,13 @@ class AppController(QObject):
             self.tasks.spawn(self.proxy.start())
             return
         ask_before_cutting(
-            players=self._players(), title="Stop the proxy?", go="Stop proxy",
+            players=self._players(),
+            title="Stop the proxy?",
+            go="Stop proxy",
             consequence="Stopping the proxy ends their streams; players cannot connect until you start it again.",
-            then=lambda: self.tasks.spawn(self.proxy.stop()), parent=self._dialog_parent(), dialogs=self.dialogs,
+            then=lambda: self.tasks.spawn(self.proxy.stop()),
+            parent=self._dialog_parent(),
+            dialogs=self.dialogs,
         )
 
     def toggle_engine(self) -> None:
@@ -201,18 +205,25 @@ class AppController(QObject):
             self.tasks.spawn(self.proxy.start_engine())
             return
         ask_before_cutting(
-            players=self._players(), title="Stop the engine?", go="Stop engine",
+            players=self._players(),
+            title="Stop the engine?",
+            go="Stop engine",
             consequence="Stopping the AceStream engine ends their streams.",
-            then=lambda: self.tasks.spawn(self.proxy.stop_engine()), parent=self._dialog_parent(),
+            then=lambda: self.tasks.spawn(self.proxy.stop_engine()),
+            parent=self._dialog_parent(),
             dialogs=self.dialogs,
         )
 
     def confirm_quit(self) -> None:
         """Quit from the menu or the window: ask first when players are watching."""
         ask_before_cutting(
-            players=self._players(), title="Quit AceTray?", go="Quit",
-            consequence="Quitting stops their streams.", then=self.request_quit,
-            parent=self._dialog_parent(), dialogs=self.dialogs,
+            players=self._players(),
+            title="Quit AceTray?",
+            go="Quit",
+            consequence="Quitting stops their streams.",
+            then=self.request_quit,
+            parent=self._dialog_parent(),
+            dialogs=self.dialogs,
         )
 
     def _players(self) -> int:
@@ -302,8 +313,14 @@ class AppController(QObject):
             return
         # No tray to return to: closing means quitting, so say what it stops.
         ask_before_cutting(
-            players=self._players(), title="Quit AceTray?", go="Quit", consequence="Quitting stops their streams.",
-            then=self.request_quit, otherwise=self.window.showMinimized, parent=self.window, dialogs=self.dialogs,
+            players=self._players(),
+            title="Quit AceTray?",
+            go="Quit",
+            consequence="Quitting stops their streams.",
+            then=self.request_quit,
+            otherwise=self.window.showMinimized,
+            parent=self.window,
+            dialogs=self.dialogs,
         )
 
     def _on_banner_action(self, key: str) -> None:
@@ -369,28 +386,8 @@ class AppController(QObject):
         if self.tray is not None:
             self.tray.hide()
         self.links.players.release_all()  # players we started keep their windows (player_process.py)
-        core = self.proxy.core
-        if core is not None:
-            await _quit_step(
-                core.stop_proxy(), QUIT_STOP_BUDGET, "the proxy",
-                "the engine did not confirm the stop commands within %.1f s; quitting anyway",
-            )
-            # The engine AceTray runs (if any; the proxy's stop may have done it): politely, then by force.
-            await _quit_step(
-                core.stop_engine(), ENGINE_QUIT_BUDGET, "the engine",
-                "the engine did not stop within %.1f s; its guard ends it as AceTray exits",
-            )
-            core.shutdown(CORE_JOIN_BUDGET)
+        if self.proxy.core is not None:
+            await stop_core(self.proxy.core)
         log.info("%s", self.pacer.ticks.stats().log_line())
         log.info("quit took %.2f s", time.monotonic() - started)
         self.finished.emit()
-
-
-async def _quit_step(step: Awaitable[object], budget: float, what: str, late: str) -> None:
-    """One step of quitting, within its time budget; quitting goes on whatever it does."""
-    try:
-        await asyncio.wait_for(step, budget)
-    except asyncio.TimeoutError:
-        log.warning(late, budget)
-    except Exception:  # noqa: BLE001 - quitting regardless
-        log.exception("stopping %s failed while quitting", what)

@@ -32,7 +32,10 @@ FLAGS_ADDED = "AceTray adds --client-console, --http-port (the engine URL's port
 def program_hint(discovery: Discovery) -> str:
     found = discovery.first("program") or discovery.first("snap")
     if found is None:
-        return "No AceStream engine was found on this computer: install it (acestream.org), or choose its program with Browse…"
+        return (
+            "No AceStream engine was found on this computer: "
+            "install it (acestream.org), or choose its program with Browse…"
+        )
     return f"Found {found.label}; it is used while this is empty."
 
 
@@ -111,7 +114,7 @@ class EngineRows:
             found = await discover()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - shown, never a crash
+        except Exception as exc:
             log.warning("finding the AceStream engine failed: %s", exc)
             self._found_hint = f"Could not look for AceStream here: {exc}"
             self._notes["docker_image"].hint = ""

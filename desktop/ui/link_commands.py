@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtGui import QGuiApplication
 
@@ -112,7 +112,7 @@ class LinkCommands:
             return None
         try:
             await core.check_engine(url)
-        except Exception as exc:  # noqa: BLE001 - EngineCheckError and anything else: the detail goes to the log
+        except Exception as exc:
             log.info("engine check before opening a player failed: %s", exc)
             if demo:
                 return "The built-in demo engine does not answer. Try again, or restart AceTray."
@@ -134,7 +134,7 @@ class LinkCommands:
         else:
             self.copy_link_for(request.content_id)
 
-    def handle_forwarded(self, args: list) -> None:
+    def handle_forwarded(self, args: list[str]) -> None:
         """A second `acetray` launch (or macOS) handed over its arguments; none means "show me"."""
         log.info("second launch handed over %r", args)
         if not args:

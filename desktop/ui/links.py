@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtNetwork import QAbstractSocket, QNetworkInterface
 
-from desktop.streaming.config import is_all_interfaces
-from desktop.streaming.config import LOOPBACK, ProxyConfig
+from desktop.streaming.config import LOOPBACK, ProxyConfig, is_all_interfaces
 from desktop.streaming.ids import find_content_id
 from desktop.streaming.snapshot import ProxySnapshot
 
@@ -43,9 +42,13 @@ def lan_addresses() -> list[LanAddress]:
                 found.append((ip, interface.humanReadableName() or interface.name()))
     # Docker/VM bridges are private too: they go last; a 192.168/10.x home LAN
     # usually sorts first, and a public address is the last resort.
-    found.sort(key=lambda item: (
-        item[1].lower().startswith(_VIRTUAL_PREFIXES), not item[0].is_private, not str(item[0]).startswith("192.168.")
-    ))
+    found.sort(
+        key=lambda item: (
+            item[1].lower().startswith(_VIRTUAL_PREFIXES),
+            not item[0].is_private,
+            not str(item[0]).startswith("192.168."),
+        )
+    )
     return [LanAddress(str(ip), name) for ip, name in found]
 
 
@@ -82,7 +85,7 @@ class ListenAddress:
     port: int
 
     @classmethod
-    def of(cls, snapshot: ProxySnapshot | None, config: ProxyConfig) -> "ListenAddress":
+    def of(cls, snapshot: ProxySnapshot | None, config: ProxyConfig) -> ListenAddress:
         # The snapshot's address is the socket actually bound: after a refused
         # port change the settings never claim a port nobody listens on.
         if snapshot is not None and snapshot.running and snapshot.listen_url:
@@ -114,7 +117,7 @@ class LinkRequest:
     content_id: str | None
 
     @classmethod
-    def parse(cls, text: str) -> "LinkRequest":
+    def parse(cls, text: str) -> LinkRequest:
         return cls(text=text, content_id=find_content_id(text or ""))
 
     @property

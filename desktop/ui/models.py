@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Hashable, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from desktop.streaming.channels import elide_id
 from desktop.streaming.snapshot import ClientSnapshot, ProxyEvent, StreamSnapshot
@@ -44,7 +52,9 @@ class Column(Generic[Row]):
 class KeyedTableModel(QAbstractTableModel, Generic[Row]):
     """A table of snapshot rows identified by a key; see the module docstring."""
 
-    def __init__(self, columns: Sequence[Column[Row]], key: Callable[[Row], Hashable], parent=None) -> None:
+    def __init__(
+        self, columns: Sequence[Column[Row]], key: Callable[[Row], Hashable], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._columns = tuple(columns)
         self._key = key
@@ -52,13 +62,13 @@ class KeyedTableModel(QAbstractTableModel, Generic[Row]):
         self._now = time.time()
 
     # -- Qt API --------------------------------------------------------------
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
             if role == Qt.ItemDataRole.DisplayRole:
                 return self._columns[section].title
@@ -169,8 +179,12 @@ STREAM_COLUMNS: tuple[Column[StreamSnapshot], ...] = (
     Column("Download", lambda s, _n: format_kbps(s.speed_down_kbps), numeric=True),
     Column("Players", lambda s, _n: str(len(s.clients)), numeric=True),
     Column("Uptime", lambda s, now: format_duration(now - s.started_at), numeric=True),
-    Column("Delivered", lambda s, _n: format_bytes(s.bytes_out), numeric=True,
-           tooltip=lambda s, _n: f"Read from the engine: {format_bytes(s.bytes_in)}"),
+    Column(
+        "Delivered",
+        lambda s, _n: format_bytes(s.bytes_out),
+        numeric=True,
+        tooltip=lambda s, _n: f"Read from the engine: {format_bytes(s.bytes_in)}",
+    ),
 )
 
 _RATE_TIP = (
@@ -181,26 +195,39 @@ _RATE_TIP = (
 CLIENT_COLUMNS: tuple[Column[ClientSnapshot], ...] = (
     Column("Address", lambda c, _n: c.address),
     Column("Player", _player, tooltip=_player_tip),
-    Column("Connected since", lambda c, _n: format_clock(c.connected_at), numeric=True,
-           tooltip=lambda c, now: f"for {format_duration(now - c.connected_at)}"),
+    Column(
+        "Connected since",
+        lambda c, _n: format_clock(c.connected_at),
+        numeric=True,
+        tooltip=lambda c, now: f"for {format_duration(now - c.connected_at)}",
+    ),
     Column("Sent", lambda c, _n: format_bytes(c.bytes_sent), numeric=True),
-    Column("Recent rate", lambda c, _n: format_rate(c.rate_bps), numeric=True, tooltip=lambda c, _n: _RATE_TIP,
-           header_tip=_RATE_TIP),
-    Column("Dropped", lambda c, _n: str(c.dropped_chunks), numeric=True,
-           tooltip=lambda c, _n: "Chunks this player was too slow to take (it skipped ahead)"),
+    Column(
+        "Recent rate",
+        lambda c, _n: format_rate(c.rate_bps),
+        numeric=True,
+        tooltip=lambda c, _n: _RATE_TIP,
+        header_tip=_RATE_TIP,
+    ),
+    Column(
+        "Dropped",
+        lambda c, _n: str(c.dropped_chunks),
+        numeric=True,
+        tooltip=lambda c, _n: "Chunks this player was too slow to take (it skipped ahead)",
+    ),
     Column("State", lambda c, _n: c.state),
 )
 
 
 class StreamsModel(KeyedTableModel[StreamSnapshot]):
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(STREAM_COLUMNS, key=lambda s: s.content_id, parent=parent)
 
 
 class ClientsModel(KeyedTableModel[ClientSnapshot]):
     """The players of one stream (the one selected in the streams table)."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(CLIENT_COLUMNS, key=lambda c: c.client_id, parent=parent)
         self.content_id: str | None = None
 
@@ -236,12 +263,12 @@ def _event_tip(event: ProxyEvent) -> str:
 class EventsModel(QAbstractListModel):
     """The newest events at the bottom, bounded so a long run cannot grow memory."""
 
-    def __init__(self, limit: int = 500, parent=None) -> None:
+    def __init__(self, limit: int = 500, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: deque[_EventRow] = deque()
         self._limit = limit
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -10,9 +10,9 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Callable, Mapping
 
 URL_PLACEHOLDER = "{url}"
 

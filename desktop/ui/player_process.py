@@ -35,7 +35,7 @@ _NAMES = {"vlc": "VLC", "cvlc": "VLC", "mpv": "mpv", "ffplay": "ffplay", "cellul
 
 
 def player_name(program: str) -> str:
-    """"/usr/bin/vlc" → "VLC": the name a person knows the player by."""
+    """ "/usr/bin/vlc" → "VLC": the name a person knows the player by."""
     stem = Path(program.replace("\\", "/")).name
     if stem.lower().endswith(".exe"):
         stem = stem[:-4]
@@ -130,14 +130,18 @@ class PlayerProcess(QObject):
             self._watch.stop()
             detail = self._process.errorString()
             log.warning("could not start %s: %s", self.command.program, detail)
-            self.problem.emit("The player did not start", f"Could not start {self.command.program}. {HOW_TO_SET_PLAYER}")
+            self.problem.emit(
+                "The player did not start", f"Could not start {self.command.program}. {HOW_TO_SET_PLAYER}"
+            )
             self._drop_output()
             self.done.emit()
 
     def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         crashed = status is QProcess.ExitStatus.CrashExit
         said = last_words(self._output) if self._output is not None else ""
-        log.info("%s exited (status %s%s)%s", self.name, code, ", crashed" if crashed else "", f": {said}" if said else "")
+        log.info(
+            "%s exited (status %s%s)%s", self.name, code, ", crashed" if crashed else "", f": {said}" if said else ""
+        )
         if not self.settled:
             self._watch.stop()
             # A quiet status 0 at once is a hand-over (VLC's "one instance" mode passes

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.app import CoreHost
 from desktop.streaming.config import ProxyConfig
-from desktop.streaming.service import ProxyStartError
+from desktop.streaming.service_errors import ProxyStartError
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class ProxyControl(QObject):
                 await core.apply(config)
                 if not self.user_stopped and not await core.is_running():
                     await core.start_proxy()
-            except Exception as exc:  # noqa: BLE001 - told to the user, logged in full
+            except Exception as exc:
                 if not isinstance(exc, ProxyStartError):
                     log.exception("could not apply the settings")
                 return await self._roll_back(config, previous, was_running, exc)
@@ -84,7 +84,7 @@ class ProxyControl(QObject):
             if was_running and not await self.core.is_running():
                 await self.core.start_proxy()  # e.g. a demo switch restarted it on the refused port
             still_running = await self.core.is_running()
-        except Exception:  # noqa: BLE001 - the first failure is the one to tell
+        except Exception:
             log.exception("could not return to the previous settings")
             still_running = False
         reason = getattr(exc, "reason", None)  # the cause without advice, when the core gives it
@@ -106,7 +106,7 @@ class ProxyControl(QObject):
             self.start_error = str(exc)
             self._notify("The proxy could not start", str(exc), level="error")
             return False
-        except Exception as exc:  # noqa: BLE001 - shown to the user, logged in full
+        except Exception as exc:
             log.exception("could not %s", what)
             self._notify(f"Could not {what}", str(exc) or type(exc).__name__, level="error")
             return False

@@ -20,6 +20,8 @@ def qr_image(text: str, module_px: int = 4) -> QImage:
     for y, row in enumerate(rows):
         for x, dark in enumerate(row):
             if dark:
-                painter.fillRect((x + QUIET_ZONE) * module_px, (y + QUIET_ZONE) * module_px, module_px, module_px, black)
+                painter.fillRect(
+                    (x + QUIET_ZONE) * module_px, (y + QUIET_ZONE) * module_px, module_px, module_px, black
+                )
     painter.end()
     return image

@@ -6,7 +6,7 @@ import logging
 import signal
 import socket
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer, QtMsgType, qInstallMessageHandler
 
@@ -82,11 +82,11 @@ class UrlOpenFilter(QObject):
     """macOS hands `acestream://` links to a running app as an Apple Event, which Qt
     delivers as a QFileOpenEvent rather than a command-line argument."""
 
-    def __init__(self, handle: Callable[[list], None]) -> None:
+    def __init__(self, handle: Callable[[list[str]], None]) -> None:
         super().__init__()
         self._handle = handle
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.FileOpen:
             url = event.url().toString() or event.file()  # type: ignore[attr-defined]
             if url:

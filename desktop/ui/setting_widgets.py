@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
 from desktop.settings import Spec, default_of
 
@@ -33,11 +33,11 @@ class SettingEditor(QObject):
             self.widget.toggled.connect(self.changed)
         elif isinstance(self.widget, QComboBox):
             self.widget.currentIndexChanged.connect(self.changed)
-        elif isinstance(self.widget, QAbstractSpinBox):
+        elif isinstance(self.widget, (QSpinBox, QDoubleSpinBox)):
             # keyboardTracking off: typing "6999" is not four changes (and no error on the first digit).
             self.widget.setKeyboardTracking(False)
             self.widget.valueChanged.connect(self.changed)
-        else:
+        elif isinstance(self.widget, QLineEdit):
             self.widget.textChanged.connect(self.changed)
 
     def value(self) -> Any:

@@ -5,8 +5,8 @@ with a typed value is shown when editing pauses (`SETTLE_MS`) or ends, in a
 note line under the field whose space is always there (`note_line.py`).
 
 Its rows are made from the settings' declarations (`desktop.settings.schema`):
-label, help, limits and grouping (a tab per group, so it fits a laptop's screen) come from there, so the dialog can never
-disagree with `acetray serve` or the settings file about a rule. The dialog
+label, help, limits and grouping (a tab per group, so it fits a laptop's screen) come from
+there, so the dialog can never disagree with `acetray serve` or the settings file about a rule. The dialog
 only edits a `Settings` value; saving and applying it is the controller's job.
 "Test connection" asks the engine for its version through an injected
 coroutine function, so the dialog never touches the network and the UI never
@@ -18,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -62,6 +63,18 @@ DEMO_NOTE = "The built-in demo engine is in use; the Engine URL applies when it 
 
 class SettingsDialog(QDialog):
     settings_accepted = Signal(object)  # Settings
+
+    # One editor per setting is made from the declarations and set as an attribute of the
+    # same name (`dialog.port`, …); these are the ones the dialog's own code reaches for.
+    engine_url: QLineEdit
+    engine_mode: QComboBox
+    engine_program: QLineEdit
+    docker_image: QLineEdit
+    engine_start: QComboBox
+    demo_engine: QCheckBox
+    access_token: QLineEdit
+    player_command: QLineEdit
+    start_on_login: QCheckBox
 
     def __init__(
         self,
@@ -120,9 +133,17 @@ class SettingsDialog(QDialog):
         self.test_result = self._notes["engine_url"]  # Test connection answers where URL problems show
         self.demo_engine.toggled.connect(self._on_demo_toggled)
         self.engine_rows = EngineRows(
-            self, mode=self.engine_mode, program=self.engine_program, browse=self.browse_engine,
-            image=self.docker_image, default_image=self.default_image, start=self.engine_start, notes=self._notes,
-            show_row=self._show_row, discover=discover_engines, on_found=self._validate,
+            self,
+            mode=self.engine_mode,
+            program=self.engine_program,
+            browse=self.browse_engine,
+            image=self.docker_image,
+            default_image=self.default_image,
+            start=self.engine_start,
+            notes=self._notes,
+            show_row=self._show_row,
+            discover=discover_engines,
+            on_found=self._validate,
         )
 
         if not autostart_supported:
@@ -283,9 +304,11 @@ class SettingsDialog(QDialog):
 
     def _ask_new_token(self) -> None:
         box = QMessageBox(
-            QMessageBox.Icon.Warning, "Make a new access token?",
+            QMessageBox.Icon.Warning,
+            "Make a new access token?",
             "Every link, playlist and page address given to other devices stops working; "
-            "they need the new ones (Share with devices… shows them).", parent=self,
+            "they need the new ones (Share with devices… shows them).",
+            parent=self,
         )
         make = box.addButton("Make a new token", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)

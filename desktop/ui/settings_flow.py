@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from desktop import autostart as autostart_mod
 from desktop.launch import override_note

@@ -106,8 +106,10 @@ class ShareDialog(QDialog):
             "QFrame#offNote QLabel { color: #7a4d00; }"
         )
         note_row = QHBoxLayout(self.off_note)
-        note_text = QLabel("LAN sharing is off, so other devices cannot reach AceTray. Turning it on "
-                           "listens on your network and asks every device for the access token below.")
+        note_text = QLabel(
+            "LAN sharing is off, so other devices cannot reach AceTray. Turning it on "
+            "listens on your network and asks every device for the access token below."
+        )
         note_text.setWordWrap(True)
         self.turn_on = QPushButton("Turn on LAN sharing")
         self.turn_on.clicked.connect(self.lan_sharing_requested)
@@ -131,7 +133,9 @@ class ShareDialog(QDialog):
         layout.addLayout(address_row)
 
         self.page = _LinkPanel("On a phone or a TV's browser", "Open this page, or point the camera at the code.")
-        self.playlist = _LinkPanel("In an IPTV app (TiviMate, Kodi, VLC)", "Add this playlist once; it lists every channel.")
+        self.playlist = _LinkPanel(
+            "In an IPTV app (TiviMate, Kodi, VLC)", "Add this playlist once; it lists every channel."
+        )
         panels = QGridLayout()
         panels.addWidget(self.page, 0, 0)
         panels.addWidget(self.playlist, 0, 1)

@@ -14,7 +14,6 @@ from desktop.ui.engine_view import engine_in_trouble, engine_tooltip_line
 from desktop.ui.formatting import count_phrase
 from desktop.ui.icons import TrayState, tray_icon
 
-
 MAX_TOOLTIP_STREAMS = 6  # some desktops cut long tooltips; the window lists them all
 
 

@@ -13,10 +13,10 @@ from desktop import paths
 from desktop import settings as settings_store
 from desktop.app import make_core_host, placement_from_env
 from desktop.launch import LaunchOptions, override_problem
-from desktop.streaming.http.connection_guard import raise_open_files_limit
 from desktop.logging_setup import setup_logging
+from desktop.streaming.http.connection_guard import raise_open_files_limit
 from desktop.ui.controller import AppController
-from desktop.ui.qt_glue import UrlOpenFilter, QuitSignals, route_qt_messages_to_logging
+from desktop.ui.qt_glue import QuitSignals, UrlOpenFilter, route_qt_messages_to_logging
 from desktop.ui.single_instance import SingleInstance, server_name
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,8 @@ def run_tray(options: LaunchOptions) -> int:
         return 2
     route_qt_messages_to_logging()
     raise_open_files_limit()  # more players and devices before the connection caps have to act
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("AceTray")
     app.setOrganizationName("AceTray")
     app.setDesktopFileName("acetray")

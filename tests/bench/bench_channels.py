@@ -31,10 +31,10 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from desktop.streaming.channels.fetch import refresh_playlist  # noqa: E402
-from desktop.streaming.channels.m3u import parse  # noqa: E402
-from desktop.streaming.channels.state import ChannelsState, PlaylistState  # noqa: E402
-from desktop.streaming.channels.store import ChannelStore  # noqa: E402
+from desktop.streaming.channels.fetch import refresh_playlist
+from desktop.streaming.channels.m3u import parse
+from desktop.streaming.channels.state import ChannelsState, PlaylistState
+from desktop.streaming.channels.store import ChannelStore
 
 T = TypeVar("T")
 
@@ -137,9 +137,7 @@ def typing_figures(state: ChannelsState, text: str) -> list[tuple[str, float, in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--channels", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
@@ -202,10 +200,7 @@ def main() -> None:
     for channel in kept.channels[::100]:
         starred = starred.with_favourite(channel.key)
     fav_search_s, favs = timed(lambda: starred.search("a", favourites_only=True), repeat)
-    print(
-        f"  'a' within {len(starred.favourites)} favourites       {ms(fav_search_s)}  "
-        f"({len(favs)} matches)"
-    )
+    print(f"  'a' within {len(starred.favourites)} favourites       {ms(fav_search_s)}  ({len(favs)} matches)")
     keys = [c.key for c in kept.channels[:1000]]
     lookup_s, _ = timed(lambda: [state.catalog.name_for(k) for k in keys], repeat)
     print(f"  1000 name lookups by (kind, id) {ms(lookup_s)}")

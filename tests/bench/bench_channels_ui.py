@@ -26,14 +26,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
-from desktop.streaming.channels import ChannelsState, ChannelsView, parse  # noqa: E402
-from desktop.ui.channels_model import GROUP, NAME  # noqa: E402
-from desktop.ui.channels_view import ChannelsPane  # noqa: E402
-from desktop.ui.logos import LogoProvider  # noqa: E402
-from tests.bench.bench_channels import GROUPS, make_playlist  # noqa: E402
+from desktop.streaming.channels import ChannelsState, ChannelsView, parse
+from desktop.ui.channels_model import GROUP, NAME
+from desktop.ui.channels_view import ChannelsPane
+from desktop.ui.logos import LogoProvider
+from tests.bench.bench_channels import GROUPS, make_playlist
 
 
 def until_painted(app: QApplication, action: Callable[[], object]) -> float:
@@ -89,10 +89,12 @@ def main() -> None:
     group = pane.group.findData(GROUPS[3])
     group_s = median_of(app, lambda: pane.group.setCurrentIndex(group), lambda: pane.group.setCurrentIndex(0))
     print(f"\none group chosen                       {group_s * 1000:7.2f} ms")
-    sort_name = median_of(app, lambda: pane.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder),
-                          lambda: pane.model.sort(-1))
-    sort_group = median_of(app, lambda: pane.table.sortByColumn(GROUP, Qt.SortOrder.DescendingOrder),
-                           lambda: pane.model.sort(-1))
+    sort_name = median_of(
+        app, lambda: pane.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder), lambda: pane.model.sort(-1)
+    )
+    sort_group = median_of(
+        app, lambda: pane.table.sortByColumn(GROUP, Qt.SortOrder.DescendingOrder), lambda: pane.model.sort(-1)
+    )
     print(f"sort by name / by group                {sort_name * 1000:7.2f} / {sort_group * 1000:.2f} ms")
     key = state.catalog.channels[0].key
     starred = ChannelsView(state.with_favourite(key), frozenset(), True)

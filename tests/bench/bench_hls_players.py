@@ -186,13 +186,25 @@ def run_scenario(kind: str, players: int, seconds: float) -> Figures:
     with tempfile.TemporaryDirectory() as config_dir:
         engine = subprocess.Popen(
             [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         proxy = subprocess.Popen(
-            [sys.executable, "-m", "desktop", "serve", "--engine", f"http://127.0.0.1:{engine_port}",
-             "--port", str(port)],
-            cwd=ROOT, env={**os.environ, "ACETRAY_CONFIG_DIR": config_dir},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "desktop",
+                "serve",
+                "--engine",
+                f"http://127.0.0.1:{engine_port}",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "ACETRAY_CONFIG_DIR": config_dir},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_listening(engine_port, engine)
@@ -209,15 +221,20 @@ def main() -> int:
     parser.add_argument("--players", default="50", help="player counts (comma-separated)")
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    print(f"{'kind':<5} {'players':>7} {'MB/s':>7} {'CPU %':>6} {'CPU-s/GB':>9} {'peak RSS':>9} "
-          f"{'req/s':>7} {'status p50':>10} {'p99':>7} {'complete':>9}")
+    print(
+        f"{'kind':<5} {'players':>7} {'MB/s':>7} {'CPU %':>6} {'CPU-s/GB':>9} {'peak RSS':>9} "
+        f"{'req/s':>7} {'status p50':>10} {'p99':>7} {'complete':>9}"
+    )
     for players in (int(n) for n in args.players.split(",")):
         for kind in args.kind.split(","):
             f = run_scenario(kind, players, args.seconds)
-            print(f"{f.kind:<5} {f.players:>7} {f.delivered_mb_s:>7.2f} {f.cpu_percent:>6.1f} "
-                  f"{f.cpu_s_per_gb:>9.2f} {f.peak_rss_mb:>7.1f}MB {f.requests_per_s:>7.1f} "
-                  f"{f.status_p50_ms:>8.1f}ms {f.status_p99_ms:>5.1f}ms "
-                  f"{f.complete:>4}/{f.players}", flush=True)
+            print(
+                f"{f.kind:<5} {f.players:>7} {f.delivered_mb_s:>7.2f} {f.cpu_percent:>6.1f} "
+                f"{f.cpu_s_per_gb:>9.2f} {f.peak_rss_mb:>7.1f}MB {f.requests_per_s:>7.1f} "
+                f"{f.status_p50_ms:>8.1f}ms {f.status_p99_ms:>5.1f}ms "
+                f"{f.complete:>4}/{f.players}",
+                flush=True,
+            )
     return 0
 
 

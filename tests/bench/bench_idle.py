@@ -16,8 +16,8 @@ seconds. Two things vary:
 Reported per case: CPU % of one core (nanoseconds on a CPU, summed over the
 app's threads) and wakeups per second (voluntary context switches, likewise),
 the main thread's share of them, and the RSS at the end. Both are read per
-thread from /proc: a thread that ends during the run takes its share along. Target (issue 14): ≤ 0.1 % CPU in the tray, no timer faster
-than 1 Hz while nothing streams.
+thread from /proc: a thread that ends during the run takes its share along. Target (issue 14):
+≤ 0.1 % CPU in the tray, no timer faster than 1 Hz while nothing streams.
 
 Then the idle RSS is split by measuring smaller processes with the same Qt
 platform: Python alone; + QApplication, a QSystemTrayIcon and QtNetwork
@@ -46,8 +46,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from desktop import settings as settings_store  # noqa: E402
-from tests.bench.bench_proxy import free_port, stop, wait_listening  # noqa: E402
+from desktop import settings as settings_store
+from tests.bench.bench_proxy import free_port, stop, wait_listening
 
 CASES = ("tray-unreachable", "tray-demo", "window-unreachable", "window-demo")
 WARM_UP = 5.0  # s after the proxy listens: start-up work (first health check, channels) settles
@@ -104,14 +104,16 @@ def per_thread(pid: int) -> dict[int, tuple[int, int]]:
             status = (task / "status").read_text()
         except (OSError, ValueError, IndexError):  # the thread ended meanwhile
             continue
-        switches = next((int(line.split()[1]) for line in status.splitlines()
-                         if line.startswith("voluntary_ctxt_switches:")), 0)
+        switches = next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("voluntary_ctxt_switches:")), 0
+        )
         out[int(task.name)] = (ns, switches)
     return out
 
 
-def growth(before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]], only: int | None = None
-           ) -> tuple[float, int]:
+def growth(
+    before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]], only: int | None = None
+) -> tuple[float, int]:
     """(CPU seconds, context switches) the threads used between two readings (new threads from zero)."""
     cpu = switches = 0
     for tid, (ns, count) in after.items():
@@ -137,13 +139,18 @@ def run_case(case: str, seconds: float) -> Idle:
         cmd = [sys.executable, "-c", TRAY_SHIM, *args] if ui == "tray" else [sys.executable, "-m", "desktop", *args]
         procs: list[subprocess.Popen] = []
         if engine == "demo":
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)],
-                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)],
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             wait_listening(engine_port, procs[0])
-        app = subprocess.Popen(cmd, cwd=ROOT, env=base_env(config_dir),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        app = subprocess.Popen(
+            cmd, cwd=ROOT, env=base_env(config_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         procs.insert(0, app)
         try:
             wait_listening(port, app)
@@ -155,9 +162,13 @@ def run_case(case: str, seconds: float) -> Idle:
             cpu, switches = growth(before, after)
             _, main_switches = growth(before, after, only=app.pid)
             return Idle(
-                case=case, seconds=elapsed, cpu_percent=100 * cpu / elapsed,
-                wakeups_per_s=switches / elapsed, main_wakeups_per_s=main_switches / elapsed,
-                threads=len(after), memory=memory(proc.pid),
+                case=case,
+                seconds=elapsed,
+                cpu_percent=100 * cpu / elapsed,
+                wakeups_per_s=switches / elapsed,
+                main_wakeups_per_s=main_switches / elapsed,
+                threads=len(after),
+                memory=memory(proc.pid),
             )
         finally:
             stop(*procs)
@@ -204,8 +215,15 @@ def stage_memory(code: str) -> Memory:
     """The memory of a process that ran `code` and then sat still."""
     script = code + "\nimport sys\nprint('ready', flush=True)\nsys.stdin.read()\n"
     with tempfile.TemporaryDirectory() as config_dir:
-        proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=base_env(config_dir),
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env=base_env(config_dir),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         try:
             if proc.stdout is None or proc.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"the {code!r} stage did not start")
@@ -231,8 +249,11 @@ def main() -> int:
     for case in args.case.split(","):
         r = run_case(case, args.seconds)
         results.append(r)
-        print(f"{r.case:<19} {r.seconds:>7.1f} {r.cpu_percent:>6.3f} {r.wakeups_per_s:>9.2f} "
-              f"{r.main_wakeups_per_s:>5.2f} {r.threads:>7} {r.memory.rss:>6.1f}MB", flush=True)
+        print(
+            f"{r.case:<19} {r.seconds:>7.1f} {r.cpu_percent:>6.3f} {r.wakeups_per_s:>9.2f} "
+            f"{r.main_wakeups_per_s:>5.2f} {r.threads:>7} {r.memory.rss:>6.1f}MB",
+            flush=True,
+        )
     if args.no_breakdown:
         return 0
     mem = {name: stage_memory(code) for name, code in stages().items()}
@@ -244,8 +265,7 @@ def main() -> int:
         ("Python", mem["python"], mem["python"]),
         ("Qt's own: QApplication, tray icon, QtNetwork", mem["qt"] - mem["python"], mem["qt"]),
         ("libraries: asyncio (ssl), aiohttp, uvloop...", mem["libraries"] - mem["qt"], mem["libraries"]),
-        ("AceTray's modules (core and UI) imported", mem["acetray modules"] - mem["libraries"],
-         mem["acetray modules"]),
+        ("AceTray's modules (core and UI) imported", mem["acetray modules"] - mem["libraries"], mem["acetray modules"]),
         ("window, tray menu, commands built", mem["ui"] - mem["acetray modules"], mem["ui"]),
     ]
     if tray is not None:

@@ -48,12 +48,28 @@ def idle_serve() -> tuple[float, float]:
     """`acetray serve` listening, engine reachable, no player yet."""
     engine_port, port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as config_dir:
-        engine = subprocess.Popen([sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)],
-                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        proxy = subprocess.Popen([sys.executable, "-m", "desktop", "serve", "--engine",
-                                  f"http://127.0.0.1:{engine_port}", "--port", str(port)],
-                                 cwd=ROOT, env={**os.environ, "ACETRAY_CONFIG_DIR": config_dir},
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        engine = subprocess.Popen(
+            [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        proxy = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "desktop",
+                "serve",
+                "--engine",
+                f"http://127.0.0.1:{engine_port}",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "ACETRAY_CONFIG_DIR": config_dir},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_listening(engine_port, engine)
             wait_listening(port, proxy)

@@ -210,8 +210,18 @@ def start_proxy(target: str, engine_port: int, port: int, config_dir: str, queue
     env = dict(os.environ, ACETRAY_CONFIG_DIR=config_dir, PYTHONUNBUFFERED="1")
     engine = f"http://127.0.0.1:{engine_port}"
     if target == "serve":
-        cmd = [sys.executable, "-m", "desktop", "serve", "--engine", engine, "--port", str(port),
-               "--queue-size", str(queue)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "desktop",
+            "serve",
+            "--engine",
+            engine,
+            "--port",
+            str(port),
+            "--queue-size",
+            str(queue),
+        ]
     else:  # the tray app, headless, with the core on its own thread or on qasync
         env.update(QT_QPA_PLATFORM="offscreen", ACETRAY_CORE_LOOP=target.split("-", 1)[1])
         cmd = [sys.executable, "-m", "desktop", "--engine", engine, "--port", str(port)]
@@ -247,19 +257,28 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--queue-size", type=int, default=64)
     parser.add_argument("--rate", type=float, help="paced mode at this many bytes/s (default: the demo clip's own)")
-    parser.add_argument("--no-probes", action="store_true",
-                        help="no status requests or joiners meanwhile: the players' own cost (realistic load)")
+    parser.add_argument(
+        "--no-probes",
+        action="store_true",
+        help="no status requests or joiners meanwhile: the players' own cost (realistic load)",
+    )
     args = parser.parse_args()
-    print(f"{'target':<11} {'mode':<8} {'players':>7} {'MB/s':>8} {'CPU-s/GB':>9} {'kernel':>6} {'CPU%':>5} "
-          f"{'TTFB p50':>9} {'max':>7} {'status p50':>10} {'p99':>7} {'peak RSS':>9} {'alive':>6}")
+    print(
+        f"{'target':<11} {'mode':<8} {'players':>7} {'MB/s':>8} {'CPU-s/GB':>9} {'kernel':>6} {'CPU%':>5} "
+        f"{'TTFB p50':>9} {'max':>7} {'status p50':>10} {'p99':>7} {'peak RSS':>9} {'alive':>6}"
+    )
     for target in args.target.split(","):
         for mode in args.mode.split(","):
             for players in (int(n) for n in args.players.split(",")):
                 r = run_scenario(target, mode, players, args.seconds, args.queue_size, args.rate, not args.no_probes)
-                print(f"{r.target:<11} {r.mode:<8} {r.players:>7} {r.delivered_mb_s:>8.1f} "
-                      f"{r.cpu_s_per_gb:>9.3f} {r.kernel_share:>6.0%} {r.proxy_cpu_percent:>5.1f} {r.ttfb_p50_ms:>7.1f}ms "
-                      f"{r.ttfb_max_ms:>5.0f}ms {r.status_p50_ms:>8.1f}ms {r.status_p99_ms:>5.1f}ms "
-                      f"{r.peak_rss_mb:>7.1f}MB {r.complete_players:>3}/{r.players}", flush=True)
+                print(
+                    f"{r.target:<11} {r.mode:<8} {r.players:>7} {r.delivered_mb_s:>8.1f} "
+                    f"{r.cpu_s_per_gb:>9.3f} {r.kernel_share:>6.0%} {r.proxy_cpu_percent:>5.1f} "
+                    f"{r.ttfb_p50_ms:>7.1f}ms "
+                    f"{r.ttfb_max_ms:>5.0f}ms {r.status_p50_ms:>8.1f}ms {r.status_p99_ms:>5.1f}ms "
+                    f"{r.peak_rss_mb:>7.1f}MB {r.complete_players:>3}/{r.players}",
+                    flush=True,
+                )
     return 0
 
 

@@ -87,7 +87,11 @@ def _answer(port: int, path: str, source: str = "127.0.0.1") -> bytes:
     with _request(port, path, source) as sock:
         head, body = _until_body(sock)
         length = next(
-            (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")),
+            (
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            ),
             None,
         )
         while length is not None and len(body) < length:
@@ -176,12 +180,27 @@ def main() -> int:
         env = dict(os.environ, ACETRAY_CONFIG_DIR=config_dir, PYTHONUNBUFFERED="1")
         engine = subprocess.Popen(
             [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port), "--rate", str(args.rate)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         proxy = subprocess.Popen(
-            [sys.executable, "-m", "desktop", "serve", "--engine", f"http://127.0.0.1:{engine_port}",
-             "--port", str(port), "--linger", "60"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "desktop",
+                "serve",
+                "--engine",
+                f"http://127.0.0.1:{engine_port}",
+                "--port",
+                str(port),
+                "--linger",
+                "60",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_listening(engine_port, engine)
@@ -199,8 +218,13 @@ def main() -> int:
             stop(proxy, engine)
     print(f"zaps: {args.zaps} of each kind, channel at {args.rate / 1e6:g} MB/s; ms from connect to first body byte")
     print(f"{'kind':<8} {'median':>8} {'p90':>8} {'min':>8} {'max':>8}")
-    kinds = (("engine", engine_times), ("new", new_times), ("linger", linger_times),
-             ("hls-new", hls_new_times), ("hls-lng", hls_linger_times))
+    kinds = (
+        ("engine", engine_times),
+        ("new", new_times),
+        ("linger", linger_times),
+        ("hls-new", hls_new_times),
+        ("hls-lng", hls_linger_times),
+    )
     for name, times in kinds:
         print(_figures(name, times))
     added = statistics.median(new_times) - statistics.median(engine_times)

@@ -100,7 +100,7 @@ async def player(http: aiohttp.ClientSession, port: int, channels: list[str], ta
                 finally:
                     tally.active -= 1
                     tally.leaves += 1
-        except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
             tally.failures[type(exc).__name__] += 1
         await asyncio.sleep(rng.uniform(0.0, 3.0))
 
@@ -168,8 +168,12 @@ async def soak(args: argparse.Namespace, config: str, log_file: IO[bytes]) -> No
         await engine.start()
         command += ["--engine", engine.url]
     proc = await asyncio.to_thread(
-        subprocess.Popen, command, cwd=ROOT, env=dict(os.environ, ACETRAY_CONFIG_DIR=config),
-        stdout=subprocess.DEVNULL, stderr=log_file,
+        subprocess.Popen,
+        command,
+        cwd=ROOT,
+        env=dict(os.environ, ACETRAY_CONFIG_DIR=config),
+        stdout=subprocess.DEVNULL,
+        stderr=log_file,
     )
     try:
         await wait_for_health(port, proc)
@@ -181,12 +185,16 @@ async def soak(args: argparse.Namespace, config: str, log_file: IO[bytes]) -> No
         print(f"\nSIGTERM → exit {proc.returncode} in {time.monotonic() - began:.2f} s")
         log_file.seek(0)
         log = log_file.read().decode(errors="replace")
-        print(f"proxy log: {log.count(chr(10))} lines, {log.count('Traceback')} tracebacks, "
-              f"{log.count('ERROR')} ERROR lines")
+        print(
+            f"proxy log: {log.count(chr(10))} lines, {log.count('Traceback')} tracebacks, "
+            f"{log.count('ERROR')} ERROR lines"
+        )
         if engine is not None:
-            print(f"engine after the proxy stopped: {engine.active_sessions} sessions running, "
-                  f"{engine.counters.sessions_started} started, {engine.counters.sessions_stopped} stopped "
-                  f"by command, {engine.counters.sessions_idle_stopped} by idle stop")
+            print(
+                f"engine after the proxy stopped: {engine.active_sessions} sessions running, "
+                f"{engine.counters.sessions_started} started, {engine.counters.sessions_stopped} stopped "
+                f"by command, {engine.counters.sessions_idle_stopped} by idle stop"
+            )
             await engine.stop()
 
 
@@ -200,8 +208,10 @@ async def run_load(
     if engine is not None and args.fault_every > 0:
         tasks.append(asyncio.create_task(toggle_faults(engine, args.fault_every, tally, stop)))
     print(f"{args.players} players on {len(channels)} channels for {args.minutes:g} min; proxy pid {proc.pid}")
-    print(f"{'t s':>5} {'RSS MB':>7} {'files':>5} {'thr':>3} {'socks':>5} {'watch':>5} {'joins':>6} "
-          f"{'MB in':>8} {'misal':>5} {'refused':>8} {'broken':>6} {'eng.sess':>8}")
+    print(
+        f"{'t s':>5} {'RSS MB':>7} {'files':>5} {'thr':>3} {'socks':>5} {'watch':>5} {'joins':>6} "
+        f"{'MB in':>8} {'misal':>5} {'refused':>8} {'broken':>6} {'eng.sess':>8}"
+    )
     began = time.monotonic()
     figures = []
     try:
@@ -209,10 +219,13 @@ async def run_load(
             await asyncio.sleep(min(args.interval, max(0.0, stop - time.monotonic())))
             figures.append(now := sample(proc))
             sessions = engine.active_sessions if engine is not None else "-"
-            print(f"{time.monotonic() - began:5.0f} {now['rss_mb']:7.1f} {now['files']:5.0f} {now['threads']:3.0f} "
-                  f"{now['sockets']:5.0f} {tally.active:5d} {tally.joins:6d} {tally.bytes / 1e6:8.1f} "
-                  f"{tally.misaligned:5d} {sum(tally.statuses.values()):8d} {sum(tally.failures.values()):6d} "
-                  f"{sessions:>8}", flush=True)
+            print(
+                f"{time.monotonic() - began:5.0f} {now['rss_mb']:7.1f} {now['files']:5.0f} {now['threads']:3.0f} "
+                f"{now['sockets']:5.0f} {tally.active:5d} {tally.joins:6d} {tally.bytes / 1e6:8.1f} "
+                f"{tally.misaligned:5d} {sum(tally.statuses.values()):8d} {sum(tally.failures.values()):6d} "
+                f"{sessions:>8}",
+                flush=True,
+            )
     finally:
         for task in tasks:
             task.cancel()
@@ -220,10 +233,14 @@ async def run_load(
         await http.close()
     rss = [f["rss_mb"] for f in figures]
     files = [f["files"] for f in figures]
-    print(f"\nRSS {rss[0]:.1f} → {rss[-1]:.1f} MB (max {max(rss):.1f}); open files {files[0]:.0f} → {files[-1]:.0f} "
-          f"(max {max(files):.0f}); threads max {max(f['threads'] for f in figures):.0f}")
-    print(f"joins {tally.joins}, leaves {tally.leaves}, {tally.bytes / 1e6:.0f} MB delivered, "
-          f"{tally.misaligned} misaligned packets")
+    print(
+        f"\nRSS {rss[0]:.1f} → {rss[-1]:.1f} MB (max {max(rss):.1f}); open files {files[0]:.0f} → {files[-1]:.0f} "
+        f"(max {max(files):.0f}); threads max {max(f['threads'] for f in figures):.0f}"
+    )
+    print(
+        f"joins {tally.joins}, leaves {tally.leaves}, {tally.bytes / 1e6:.0f} MB delivered, "
+        f"{tally.misaligned} misaligned packets"
+    )
     print(f"refusals by status {dict(tally.statuses)}; broken connections {dict(tally.failures)}")
     print(f"faults toggled {dict(tally.faults)}")
 

@@ -42,9 +42,7 @@ async def test_redirects_between_web_addresses_are_followed(playlist_site: Playl
 
 
 @pytest.mark.parametrize(("path", "scheme"), [("/to-file", "file"), ("/to-ftp", "ftp")])
-async def test_a_redirect_away_from_http_is_never_followed(
-    playlist_site: PlaylistSite, path: str, scheme: str
-) -> None:
+async def test_a_redirect_away_from_http_is_never_followed(playlist_site: PlaylistSite, path: str, scheme: str) -> None:
     message = await fetch_error(playlist_site.url(path))
     assert message.startswith(f"The server redirected to a {scheme} address;")
     assert playlist_site.requests == [path]
@@ -57,15 +55,11 @@ async def test_a_redirect_loop_ends_with_a_message(playlist_site: PlaylistSite) 
 
 
 async def test_an_error_status_is_named(playlist_site: PlaylistSite) -> None:
-    assert await fetch_error(playlist_site.url("/nothing-here.m3u")) == (
-        "The server answered 404 Not Found."
-    )
+    assert await fetch_error(playlist_site.url("/nothing-here.m3u")) == ("The server answered 404 Not Found.")
 
 
 @pytest.mark.parametrize("path", ["/page", "/page-as-text"])
-async def test_a_web_page_instead_of_a_playlist_is_refused(
-    playlist_site: PlaylistSite, path: str
-) -> None:
+async def test_a_web_page_instead_of_a_playlist_is_refused(playlist_site: PlaylistSite, path: str) -> None:
     message = await fetch_error(playlist_site.url(path))
     assert message.startswith("The address gave a web page, not a playlist.")
 

@@ -80,9 +80,7 @@ async def test_sources_are_normalised_so_a_playlist_is_added_once(tmp_path: Path
 
 
 @pytest.mark.parametrize("source", ["ftp://x.example/a.m3u", "", "https:///no-host"])
-async def test_an_unusable_source_is_refused_with_a_sentence_and_nothing_is_added(
-    tmp_path: Path, source: str
-) -> None:
+async def test_an_unusable_source_is_refused_with_a_sentence_and_nothing_is_added(tmp_path: Path, source: str) -> None:
     lib = await opened(tmp_path)
     with pytest.raises(InvalidSource):
         await lib.add(source)
@@ -104,9 +102,7 @@ async def test_refreshing_one_playlist_twice_at_once_downloads_it_once(
     assert playlist_site.requests == ["/gated.m3u"]
 
 
-async def test_refresh_all_reports_each_playlist_on_its_own(
-    tmp_path: Path, playlist_site: PlaylistSite
-) -> None:
+async def test_refresh_all_reports_each_playlist_on_its_own(tmp_path: Path, playlist_site: PlaylistSite) -> None:
     lib = await opened(tmp_path)
     await lib.add(playlist_site.url("/list.m3u"), refresh=False)
     await lib.add(playlist_site.url("/page"), refresh=False)
@@ -152,9 +148,7 @@ async def test_favourites_are_saved_and_every_change_is_announced(tmp_path: Path
     assert later.state.favourites == {PERVIY}
 
 
-async def test_a_playlist_removed_while_downloading_stays_removed(
-    tmp_path: Path, playlist_site: PlaylistSite
-) -> None:
+async def test_a_playlist_removed_while_downloading_stays_removed(tmp_path: Path, playlist_site: PlaylistSite) -> None:
     lib = await opened(tmp_path)
     source = playlist_site.url("/gated.m3u")
     await lib.add(source, refresh=False)
@@ -183,9 +177,7 @@ async def test_the_first_refresh_is_due_at_once_when_copies_are_older_than_the_i
     assert lib.seconds_until_due(3600) == 0
 
 
-async def test_broken_files_and_failed_writes_are_reported_as_sentences(
-    tmp_path: Path, monkeypatch
-) -> None:
+async def test_broken_files_and_failed_writes_are_reported_as_sentences(tmp_path: Path, monkeypatch) -> None:
     problems: list[str] = []
     (tmp_path / "favourites.json").write_text("{")
     lib = library(tmp_path, on_problem=problems.append)

@@ -125,7 +125,7 @@ def test_extgrp_gives_the_group_when_group_title_does_not() -> None:
 
 def test_group_title_wins_over_extgrp_and_both_describe_only_the_next_entry() -> None:
     text = (
-        "#EXTM3U\n#EXTINF:-1 group-title=\"Explicit\",One\n#EXTGRP:Other\n"
+        '#EXTM3U\n#EXTINF:-1 group-title="Explicit",One\n#EXTGRP:Other\n'
         f"acestream://{'1' * 40}\n#EXTINF:-1,Two\nacestream://{'2' * 40}\n"
     )
     one, two = parse(text).channels
@@ -162,7 +162,7 @@ def test_header_attributes_are_kept_epg_urls_split_deduplicated_and_repeated_hea
 
 
 def test_junk_never_raises() -> None:
-    junk = b"\x00\xff\xfe garbage\n#EXTINF:\n#EXTINF:-1 tvg-name=\"\n,\n\"\nhttp://[::1\n" * 50
+    junk = b'\x00\xff\xfe garbage\n#EXTINF:\n#EXTINF:-1 tvg-name="\n,\n"\nhttp://[::1\n' * 50
     playlist = parse(junk)
     assert playlist.channels == ()
     assert playlist.skipped > 0

@@ -22,7 +22,7 @@ def test_what_a_tv_app_reads_back_is_the_same_channels_pointing_at_this_proxy() 
     parsed = m3u.parse(text)
     assert [(c.name, c.group, c.logo, c.tvg_id, c.kind, c.id) for c in parsed.channels] == [
         ("Спорт 1, HD", "Sport", "http://logos.example/s1.png", "sport1.ru", "id", "a" * 40),
-        ("Film \"Classics\" new line", "Movies", "", "", "infohash", "b" * 40),
+        ('Film "Classics" new line', "Movies", "", "", "infohash", "b" * 40),
     ]
     assert parsed.epg_urls == ("http://epg.example/guide.xml.gz",)
     assert text.count("\n") == 1 + 2 * len(CHANNELS)  # a name never becomes a line of its own

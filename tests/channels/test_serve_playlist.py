@@ -116,8 +116,13 @@ def test_serve_lists_the_channels_of_a_file_and_a_url_and_names_the_one_playing(
         by_name = {c["name"]: c for c in listing["channels"]}
         assert list(by_name) == ["Sport One", "News 24, live", "Film Four", "Music by infohash"]
         assert by_name["Sport One"] == {
-            "name": "Sport One", "group": "Sport", "logo": "http://logos.example/sport.png",
-            "tvg_id": "sport.one", "id": SPORT, "kind": "id", "favourite": False,
+            "name": "Sport One",
+            "group": "Sport",
+            "logo": "http://logos.example/sport.png",
+            "tvg_id": "sport.one",
+            "id": SPORT,
+            "kind": "id",
+            "favourite": False,
             "playlist": str(tmp_path / "mine.m3u"),
         }
         assert by_name["Music by infohash"]["kind"] == "infohash"
@@ -168,8 +173,12 @@ def test_a_stream_not_in_any_playlist_has_no_name(tmp_path: Path):
 def test_serve_refuses_a_playlist_address_it_cannot_read(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "desktop", "serve", "--demo", "--playlist", "ftp://example.org/list.m3u"],
-        cwd=tmp_path, env=dict(os.environ, ACETRAY_CONFIG_DIR=str(tmp_path), PYTHONPATH=str(ROOT)),
-        capture_output=True, text=True, timeout=30, check=False,
+        cwd=tmp_path,
+        env=dict(os.environ, ACETRAY_CONFIG_DIR=str(tmp_path), PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert result.returncode == 2
     assert "--playlist: Only http, https and local files can be playlists" in result.stderr
@@ -179,9 +188,7 @@ def test_a_playlist_that_fails_keeps_serve_running_and_says_why(tmp_path: Path):
     port, proc = start_serve(tmp_path, "--playlist", "missing.m3u")
     try:
         wait_for_health(port, proc)
-        listing = poll(
-            lambda: get_json(port, "/api/channels"), lambda value: value["playlists"][0]["error"], proc
-        )
+        listing = poll(lambda: get_json(port, "/api/channels"), lambda value: value["playlists"][0]["error"], proc)
         assert listing["channels"] == []
         assert "missing.m3u" in listing["playlists"][0]["error"]
     finally:

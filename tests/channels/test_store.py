@@ -89,20 +89,28 @@ def test_a_failed_write_keeps_the_old_file_whole(tmp_path: Path, monkeypatch) ->
         (b"[1, 2]", "does not hold a JSON object"),
         (b'{"format": 99, "playlists": []}', "unknown format 99"),
         (b'{"format": 1, "playlists": [{"source": "x", "channels": [["a", "b"]]}]}', "six strings"),
-        (b'{"format": 1, "playlists": [{"source": "x", "channels": [["", "", "", "", "id", "zz"]]}]}',
-         "not a 40-hex id"),
+        (
+            b'{"format": 1, "playlists": [{"source": "x", "channels": [["", "", "", "", "id", "zz"]]}]}',
+            "not a 40-hex id",
+        ),
         (b"\xff\xfe\x00", "codec can't decode"),
-        (b'{"format": 1, "playlists": [{"source": "x", "channels": [["", 1, "", "", "id", "' + A.encode() + b'"]]}]}',
-         "six strings"),
-        (b'{"format": 1, "playlists": [{"source": "x", "channels": [["", "", "", "", "magnet", "' + A.encode() + b'"]]}]}',
-         "unknown channel kind 'magnet'"),
+        (
+            b'{"format": 1, "playlists": [{"source": "x", "channels": [["", 1, "", "", "id", "'
+            + A.encode()
+            + b'"]]}]}',
+            "six strings",
+        ),
+        (
+            b'{"format": 1, "playlists": [{"source": "x", "channels": [["", "", "", "", "magnet", "'
+            + A.encode()
+            + b'"]]}]}',
+            "unknown channel kind 'magnet'",
+        ),
         (b'{"format": 1, "playlists": [{"source": "x", "channels": {"a": 1}}]}', "not a list"),
         (b'{"format": 1, "playlists": [{"source": "x", "skipped": -1}]}', "not a count"),
     ],
 )
-def test_a_broken_playlists_file_is_kept_aside_and_reported(
-    tmp_path: Path, content: bytes, reason: str
-) -> None:
+def test_a_broken_playlists_file_is_kept_aside_and_reported(tmp_path: Path, content: bytes, reason: str) -> None:
     store = ChannelStore(tmp_path)
     store.save_favourites(ChannelsState().with_favourite(("id", A)))
     store.playlists_path.write_bytes(content)

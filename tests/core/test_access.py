@@ -42,8 +42,17 @@ def _names_of_this_machine() -> list[str]:
 
 @pytest.mark.parametrize(
     "host",
-    ["127.0.0.1", "127.0.0.1:{port}", "localhost", "LocalHost.:{port}", "[::1]:{port}", "[::1]", "192.168.1.20:{port}",
-     "[fe80::1%25eth0]:{port}", *_names_of_this_machine()],
+    [
+        "127.0.0.1",
+        "127.0.0.1:{port}",
+        "localhost",
+        "LocalHost.:{port}",
+        "[::1]:{port}",
+        "[::1]",
+        "192.168.1.20:{port}",
+        "[fe80::1%25eth0]:{port}",
+        *_names_of_this_machine(),
+    ],
 )
 async def test_hosts_that_name_this_machine_are_accepted(fake_engine, proxy_factory, host) -> None:
     proxy = await proxy_factory(fake_engine.url)
@@ -122,8 +131,18 @@ def test_host_header_parsing(value: str, parts: tuple[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["", ":6880", "evil.example", "localhost.evil.example", "127.0.0.1.nip.io", "[::1]:x", "localhost:80:80",
-              "[not-an-ip]:80", "2130706433x"],
+    "value",
+    [
+        "",
+        ":6880",
+        "evil.example",
+        "localhost.evil.example",
+        "127.0.0.1.nip.io",
+        "[::1]:x",
+        "localhost:80:80",
+        "[not-an-ip]:80",
+        "2130706433x",
+    ],
 )
 def test_hosts_that_do_not_name_this_machine(value: str) -> None:
     assert not host_names_this_machine(value, AccessPolicy(host_names=machine_names(resolve=False)))
@@ -131,8 +150,12 @@ def test_hosts_that_do_not_name_this_machine(value: str) -> None:
 
 @pytest.mark.parametrize(
     "path, dest, status",
-    [("/", "document", 200), ("/", "iframe", 403), ("/api/streams", "document", 403),
-     (f"/ace/getstream?id={CHANNEL}", "document", 403)],
+    [
+        ("/", "document", 200),
+        ("/", "iframe", 403),
+        ("/api/streams", "document", 403),
+        (f"/ace/getstream?id={CHANNEL}", "document", 403),
+    ],
 )
 async def test_a_link_on_another_site_may_open_acetrays_page_and_nothing_else(
     fake_engine, proxy_factory, path, dest, status

@@ -61,8 +61,7 @@ async def test_sixteen_hit_and_run_channels_do_not_keep_a_real_player_out(
     for n in range(MAX_CHANNELS):
         await hit_and_run(neighbour(2 + n // per_address), proxy.url(channel(n + 1)))
     await wait_until(
-        lambda: len(proxy.registry) == MAX_CHANNELS
-        and all(s.state == "lingering" for s in proxy.registry.snapshot())
+        lambda: len(proxy.registry) == MAX_CHANNELS and all(s.state == "lingering" for s in proxy.registry.snapshot())
     )
 
     data = await proxy.read(proxy.url(CHANNEL), 10 * PACKET_SIZE)  # the house's real player

@@ -40,10 +40,26 @@ async def test_api_channels_lists_every_channel_and_playlist_in_the_promised_sha
         assert resp.status == 200
         body = await resp.json()
     assert body["channels"] == [
-        {"name": "Sport One", "group": "Sport", "logo": "http://logos.example/one.png", "tvg_id": "one.tv",
-         "id": CHANNEL, "kind": "id", "favourite": False, "playlist": source},
-        {"name": "By hash", "group": "", "logo": "", "tvg_id": "", "id": HASH, "kind": "infohash",
-         "favourite": True, "playlist": source},
+        {
+            "name": "Sport One",
+            "group": "Sport",
+            "logo": "http://logos.example/one.png",
+            "tvg_id": "one.tv",
+            "id": CHANNEL,
+            "kind": "id",
+            "favourite": False,
+            "playlist": source,
+        },
+        {
+            "name": "By hash",
+            "group": "",
+            "logo": "",
+            "tvg_id": "",
+            "id": HASH,
+            "kind": "infohash",
+            "favourite": True,
+            "playlist": source,
+        },
     ]
     (playlist,) = body["playlists"]
     assert set(playlist) == {"source", "channels", "skipped", "error", "updated_at"}
@@ -60,7 +76,10 @@ async def test_a_playing_channel_is_named_in_snapshots_and_events_and_an_unknown
     await proxy.read(proxy.url(OTHER_CHANNEL), 188)
     streams = {s.content_id: s for s in proxy.service.snapshot().streams}
     assert (streams[CHANNEL].name, streams[CHANNEL].group, streams[CHANNEL].logo) == (
-        "Sport One", "Sport", "http://logos.example/one.png")
+        "Sport One",
+        "Sport",
+        "http://logos.example/one.png",
+    )
     assert (streams[OTHER_CHANNEL].name, streams[OTHER_CHANNEL].group) == (None, None)
     started = {e.content_id: e for e in proxy.events.events if e.message == "Starting channel"}
     assert started[CHANNEL].channel == "Sport One"

@@ -25,7 +25,8 @@ async def test_the_device_playlist_keeps_names_and_guide_and_points_at_this_prox
     assert status == 200 and headers["Content-Type"] == "audio/x-mpegurl; charset=utf-8"
     parsed = m3u.parse(body)
     assert [(c.name, c.group, c.tvg_id, c.kind, c.id) for c in parsed.channels] == [
-        ("Sport One", "Sport", "one.tv", "id", CHANNEL), ("By hash", "", "", "infohash", HASH),
+        ("Sport One", "Sport", "one.tv", "id", CHANNEL),
+        ("By hash", "", "", "infohash", HASH),
     ]
     assert parsed.epg_urls == ("http://epg.example/guide.xml",)
     urls = [line for line in body.decode().splitlines() if line.startswith("http")]

@@ -84,4 +84,4 @@ async def test_gives_up_after_bounded_time_with_a_reason(fake_engine, proxy_fact
             pass
     event = await proxy.events.wait_for("Stream failed: Gave up after")
     assert event.level == "error"
-    assert CHANNEL == event.content_id
+    assert event.content_id == CHANNEL

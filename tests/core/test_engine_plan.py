@@ -10,14 +10,16 @@ from desktop.streaming.config import (
     START_ON_PLAY,
     ProxyConfig,
 )
-from desktop.streaming.engine_host import DEFAULT_IMAGE, Discovery, EngineCandidate
 from desktop.streaming.engine.plan import NOT_FOUND, needs_discovery, plan_for
+from desktop.streaming.engine_host import DEFAULT_IMAGE, Discovery, EngineCandidate
 
 URL = "http://127.0.0.1:7000"
-FOUND = Discovery((
-    EngineCandidate("program", ("/opt/acestream/start-engine",), "AceStream engine (/opt/acestream/start-engine)"),
-    EngineCandidate("docker", ("/usr/bin/docker",), "Docker 27.0.3"),
-))
+FOUND = Discovery(
+    (
+        EngineCandidate("program", ("/opt/acestream/start-engine",), "AceStream engine (/opt/acestream/start-engine)"),
+        EngineCandidate("docker", ("/usr/bin/docker",), "Docker 27.0.3"),
+    )
+)
 
 
 def config(**changes: object) -> ProxyConfig:

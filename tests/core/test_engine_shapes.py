@@ -27,8 +27,14 @@ async def get_error(proxy, url: str) -> tuple[int, str]:  # type: ignore[no-unty
         ({"infohash": [[1]]}, "infohash is a list, not text"),
         ({"playback_url": "http://[::1/ace/r/x"}, "a URL that is not one"),
     ],
-    ids=["stat-url-number", "playback-url-number", "playback-url-list", "command-url-object", "infohash-list",
-         "broken-url"],
+    ids=[
+        "stat-url-number",
+        "playback-url-number",
+        "playback-url-list",
+        "command-url-object",
+        "infohash-list",
+        "broken-url",
+    ],
 )
 async def test_a_start_answer_of_the_wrong_shape_is_a_readable_502(fake_engine, proxy_factory, fields, message) -> None:
     fake_engine.set_faults(start_fields=fields)
@@ -37,8 +43,9 @@ async def test_a_start_answer_of_the_wrong_shape_is_a_readable_502(fake_engine, 
     assert status == 502, text
     assert message in text
     assert "internal error" not in text
-    await proxy.events.wait_for("Stream failed: AceStream engine answered something unexpected"
-                                if "not text" in message else "Stream failed")
+    await proxy.events.wait_for(
+        "Stream failed: AceStream engine answered something unexpected" if "not text" in message else "Stream failed"
+    )
 
 
 def test_an_error_value_of_the_wrong_shape_is_described_not_dumped() -> None:
@@ -77,8 +84,15 @@ async def test_a_50_mb_answer_is_never_read_whole(fake_engine, proxy_factory, st
 async def test_stat_answers_of_the_wrong_shape_are_ignored_and_polling_goes_on(fake_engine, proxy_factory) -> None:
     from desktop.streaming.live import stream as stream_module
 
-    fake_engine.set_faults(stat_fields={"peers": float("inf"), "status": {"a": [1]}, "speed_down": "fast",
-                                        "downloaded": [1], "speed_up": None})
+    fake_engine.set_faults(
+        stat_fields={
+            "peers": float("inf"),
+            "status": {"a": [1]},
+            "speed_down": "fast",
+            "downloaded": [1],
+            "speed_up": None,
+        }
+    )
     proxy = await proxy_factory(fake_engine.url)
     interval = stream_module.STAT_INTERVAL
     async with proxy.http.get(proxy.url()) as player:

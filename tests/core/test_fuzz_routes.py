@@ -29,8 +29,19 @@ from tests.fake_engine import fake_engine_kwargs, make_ts_source
 
 PATHS = ("/ace/getstream", "/ace/status", "/api/streams", "/api/health")
 SELECTORS = ("id", "infohash", "content_id")
-NAMES = ("pid", "format", "transcode_audio", "transcode_mp3", "preferred_audio_language", "direct_url", "url",
-         "magnet", "sid", "token", "stream")
+NAMES = (
+    "pid",
+    "format",
+    "transcode_audio",
+    "transcode_mp3",
+    "preferred_audio_language",
+    "direct_url",
+    "url",
+    "magnet",
+    "sid",
+    "token",
+    "stream",
+)
 IDS = (CHANNEL, OTHER_CHANNEL, CHANNEL.upper(), "f" * 40, CHANNEL[:39], "")
 
 
@@ -120,7 +131,9 @@ def header_sets(draw: st.DrawFn, port: int) -> dict[str, str]:
         host = draw(st.sampled_from(odd_hosts)) if _sometimes(draw, 3) else own
     headers = {"Host": host}
     optional = {
-        "Origin": st.sampled_from([f"http://{own}", "null", "http://evil.example", "http://[::1", "http://127.0.0.1:1"]),
+        "Origin": st.sampled_from(
+            [f"http://{own}", "null", "http://evil.example", "http://[::1", "http://127.0.0.1:1"]
+        ),
         "Sec-Fetch-Site": st.sampled_from(["cross-site", "same-origin", "same-site", "none", "CROSS-SITE "]),
         "User-Agent": st.sampled_from(["VLC/3.0.18 LibVLC/3.0.18", "Kodi/21.0", "mpv 0.37"]),
         "Range": st.sampled_from(["bytes=0-", "bytes=-5", "bytes=x"]),
@@ -132,8 +145,10 @@ def header_sets(draw: st.DrawFn, port: int) -> dict[str, str]:
         if _sometimes(draw, 8):
             headers[name] = draw(_header_text) if _sometimes(draw, 3) else draw(strategy)
     if _sometimes(draw, 12):
-        framing = {"Content-Length": st.sampled_from(["0", "-1", "9999999999999999999", "5"]),
-                   "Transfer-Encoding": st.sampled_from(["chunked", "gzip", "identity"])}
+        framing = {
+            "Content-Length": st.sampled_from(["0", "-1", "9999999999999999999", "5"]),
+            "Transfer-Encoding": st.sampled_from(["chunked", "gzip", "identity"]),
+        }
         name = draw(st.sampled_from(sorted(framing)))
         headers[name] = draw(framing[name])
     return headers
@@ -158,10 +173,15 @@ def _request(port: int, method: str, target: str, headers: dict[str, str]) -> in
 def test_no_query_or_header_makes_a_5xx_or_a_traceback(live_proxy: LiveProxy) -> None:
     port = live_proxy.port
 
-    @settings(max_examples=200, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow])
-    @given(method=st.sampled_from(["GET", "HEAD"]), path=st.sampled_from(PATHS), query=query_strings(),
-           headers=header_sets(port))  # type: ignore[call-arg]
+    @settings(
+        max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(
+        method=st.sampled_from(["GET", "HEAD"]),
+        path=st.sampled_from(PATHS),
+        query=query_strings(),
+        headers=header_sets(port),
+    )  # type: ignore[call-arg]
     def check(method: str, path: str, query: str, headers: dict[str, str]) -> None:
         status = _request(port, method, f"{path}?{query}" if query else path, headers)
         assert status < 500, (method, path, query, headers, status)

@@ -73,7 +73,9 @@ async def test_the_playlist_parses_as_live_hls_with_relative_segment_uris_that_p
     assert_self_contained(data)  # PAT, PMT, then a keyframe: it decodes on its own
 
 
-async def test_infohash_and_content_id_select_the_channel_like_the_engine_does(fake_engine_factory, proxy_factory) -> None:
+async def test_infohash_and_content_id_select_the_channel_like_the_engine_does(
+    fake_engine_factory, proxy_factory
+) -> None:
     engine = await clip_engine(fake_engine_factory)
     proxy = await proxy_factory(engine.url)
     by_infohash = (await fetch_playlist(proxy, manifest_url(proxy, OTHER_CHANNEL.upper(), "infohash"))).playlist
@@ -145,7 +147,9 @@ async def test_the_first_playlist_of_a_channel_not_yet_running_waits_for_segment
     assert len((await first).playlist.segments) >= 2
 
 
-async def test_a_channel_whose_engine_never_sends_answers_504_with_the_reason(fake_engine_factory, proxy_factory) -> None:
+async def test_a_channel_whose_engine_never_sends_answers_504_with_the_reason(
+    fake_engine_factory, proxy_factory
+) -> None:
     engine = await clip_engine(fake_engine_factory)
     engine.set_faults(never_send=True)
     proxy = await proxy_factory(engine.url, start_timeout=1.0)
@@ -171,7 +175,9 @@ async def test_head_answers_without_starting_a_session(fake_engine_factory, prox
     ("query", "why"),
     [("id=xyz", "Invalid id"), ("", "Missing content id"), (f"id={CHANNEL}&infohash={CHANNEL}", "exactly one")],
 )
-async def test_a_bad_playlist_request_is_refused_with_a_reason(query: str, why: str, fake_engine, proxy_factory) -> None:
+async def test_a_bad_playlist_request_is_refused_with_a_reason(
+    query: str, why: str, fake_engine, proxy_factory
+) -> None:
     proxy = await proxy_factory(fake_engine.url)
     async with proxy.http.get(f"{proxy.base}/ace/manifest.m3u8?{query}") as resp:
         assert resp.status == 400

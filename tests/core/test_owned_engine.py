@@ -60,8 +60,12 @@ async def owned_service(tmp_path: Path) -> AsyncIterator[Callable[..., asyncio.F
 
     async def make(**fields: object) -> Owned:
         values: dict[str, object] = {
-            "engine_url": f"http://127.0.0.1:{free_port()}", "port": 0, "linger": 0.5, "engine_mode": ENGINE_PROGRAM,
-            "engine_program": demo_engine_command(), "engine_log": str(tmp_path / "logs" / "engine.log"),
+            "engine_url": f"http://127.0.0.1:{free_port()}",
+            "port": 0,
+            "linger": 0.5,
+            "engine_mode": ENGINE_PROGRAM,
+            "engine_program": demo_engine_command(),
+            "engine_log": str(tmp_path / "logs" / "engine.log"),
             **fields,
         }
         events = EventLog()
@@ -109,9 +113,7 @@ async def test_an_owned_engine_plays_is_restarted_after_a_kill_and_dies_with_the
         await owned.events.wait_for("stopped unexpectedly (killed by SIGKILL", timeout=10)
         await owned.events.wait_for("is running on port", timeout=30, count=2)
         assert owned.engine.state is EngineState.RUNNING and owned.engine.restarts == 1
-        assert owned.events.messages().count(
-            f"AceStream engine 3.1.70 is running on port {owned.engine.port}."
-        ) == 2
+        assert owned.events.messages().count(f"AceStream engine 3.1.70 is running on port {owned.engine.port}.") == 2
 
         # The player stays connected and receives the restarted engine's stream.
         before = player.received

@@ -47,4 +47,3 @@ async def test_a_trickling_engine_reaches_players_in_few_large_chunks(fake_engin
             stream.unsubscribe(listener)
     chunks = sizes[1:]  # the first is the join backlog
     assert sum(chunks) / len(chunks) >= 5 * TRICKLE["write_size"], sizes
-

@@ -12,13 +12,30 @@ def picture(players: int, engine_host: EngineSnapshot | None) -> ProxySnapshot:
         ClientSnapshot(n, f"192.168.1.{n}:5000", "mpv", 1.5, 1000 * n, 2.5, n % 3, "playing") for n in range(players)
     )
     stream = StreamSnapshot(
-        content_id="ab" * 20, kind="id", name="News", state="playing", engine_status="dl", peers=4,
-        speed_down_kbps=900, speed_up_kbps=10, bytes_in=10, bytes_out=20, started_at=3.0, reconnects=1,
-        last_error=None, clients=clients, group="TV",
+        content_id="ab" * 20,
+        kind="id",
+        name="News",
+        state="playing",
+        engine_status="dl",
+        peers=4,
+        speed_down_kbps=900,
+        speed_up_kbps=10,
+        bytes_in=10,
+        bytes_out=20,
+        started_at=3.0,
+        reconnects=1,
+        last_error=None,
+        clients=clients,
+        group="TV",
     )
     return ProxySnapshot(
-        running=True, listen_url="http://127.0.0.1:6878", engine_url="http://127.0.0.1:6878",
-        engine_reachable=True, engine_version="3.2.3", streams=(stream, stream), taken_at=9.0,
+        running=True,
+        listen_url="http://127.0.0.1:6878",
+        engine_url="http://127.0.0.1:6878",
+        engine_reachable=True,
+        engine_version="3.2.3",
+        streams=(stream, stream),
+        taken_at=9.0,
         engine_host=engine_host,
     )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the worktree, as when pytest runs
 
-from desktop.streaming.engine_host import EngineState, EngineSupervisor, SupervisorPolicy, program_command  # noqa: E402
+from desktop.streaming.engine_host import EngineState, EngineSupervisor, SupervisorPolicy, program_command
 
 STANDIN = Path(__file__).resolve().parent / "standin_engine.py"
 

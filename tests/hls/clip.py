@@ -12,8 +12,8 @@ from functools import cache
 from pathlib import Path
 
 from desktop.streaming.demo.ts_loop import TsLoop
-from desktop.streaming.ts.psi import parse_pmt
 from desktop.streaming.ts.packets import PACKET_SIZE, find_video_keyframes
+from desktop.streaming.ts.psi import parse_pmt
 
 DEMO_CLIP = Path(__file__).resolve().parents[2] / "resources" / "demo" / "demo.ts"
 CLIP_SECONDS = 8.0

@@ -9,8 +9,9 @@ import pytest
 
 from desktop.streaming.hls import HlsSegmenter, Segment
 from desktop.streaming.hls import cutter as cutter_module
-from desktop.streaming.ts.clock import WRAP, PcrIndex, pes_pts, read_pcr, ticks_between
 from desktop.streaming.hls.playlist import render_media_playlist, target_duration
+from desktop.streaming.ts.clock import WRAP, PcrIndex, pes_pts, read_pcr, ticks_between
+from desktop.streaming.ts.packets import PACKET_SIZE, find_pats, find_video_keyframes
 from desktop.streaming.ts.psi import parse_pat, parse_pmt
 from desktop.streaming.ts.scan import (
     PAT_STARTS,
@@ -19,7 +20,6 @@ from desktop.streaming.ts.scan import (
     find_keyframes,
     offsets,
 )
-from desktop.streaming.ts.packets import PACKET_SIZE, find_pats, find_video_keyframes
 from tests.fake_engine import make_ts_source, make_ts_source_without_keyframes
 from tests.hls.clip import (
     CHUNK,

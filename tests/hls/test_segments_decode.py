@@ -34,9 +34,25 @@ def cut(data: bytes, *, reconnect_with: bytes | None = None) -> list[Segment]:
 def first_video_frame(path: Path) -> tuple[int, str]:
     """(key_frame, pict_type) of the first video frame ffprobe decodes from the file."""
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v", "-read_intervals", "%+#1", "-show_frames",
-         "-show_entries", "frame=key_frame,pict_type", "-of", "json", str(path)],
-        capture_output=True, text=True, timeout=30, check=True,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-read_intervals",
+            "%+#1",
+            "-show_frames",
+            "-show_entries",
+            "frame=key_frame,pict_type",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     ).stdout
     frame = json.loads(out)["frames"][0]
     return frame["key_frame"], frame["pict_type"]
@@ -45,7 +61,10 @@ def first_video_frame(path: Path) -> tuple[int, str]:
 def decode_errors(path: Path) -> str:
     result = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
-        check=False, capture_output=True, text=True, timeout=60,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return result.stderr.strip()
@@ -86,6 +105,9 @@ def test_segments_cut_at_pats_are_valid_transport_streams(tmp_path: Path) -> Non
         path.write_bytes(segment.data)
         out = subprocess.run(
             ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", str(path)],
-            check=False, capture_output=True, text=True, timeout=30,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         assert out.returncode == 0 and "h264" in out.stdout, out.stderr

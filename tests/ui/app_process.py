@@ -61,15 +61,22 @@ class AppProcess:
     def run(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
         """A launch that is expected to end by itself (e.g. a second instance)."""
         return subprocess.run(
-            [sys.executable, "-m", "desktop", *args], cwd=REPO, env=self.env,
-            capture_output=True, text=True, timeout=timeout,
+            [sys.executable, "-m", "desktop", *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
-    def start(self, *args: str) -> "AppProcess":
+    def start(self, *args: str) -> AppProcess:
         with self.output.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "desktop", *args], cwd=REPO, env=self.env,
-                stdout=out, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "desktop", *args],
+                cwd=REPO,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         wait_for(lambda: port_accepts(self.settings.port) or self.proc.poll() is not None, 20, "the proxy to listen")
         assert self.proc.poll() is None, f"the app exited early:\n{self.output.read_text()}"

@@ -4,7 +4,7 @@ a background loop for the fake engine and players, engines, players, the UI's qa
 from __future__ import annotations
 
 import asyncio
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import qasync

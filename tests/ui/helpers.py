@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -44,7 +44,7 @@ class BackgroundLoop:
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
-    def submit(self, coro: Coroutine[Any, Any, T]) -> "asyncio.Future[T]":
+    def submit(self, coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[return-value]
 
     def close(self) -> None:
@@ -110,27 +110,30 @@ class SequenceChecker:
         stats.last_seq = seqs[-1]
 
 
-async def play(url: str, stats: PlayerStats, *, period: int, user_agent: str = "TestPlayer/1.0",
-               stop: asyncio.Event | None = None) -> None:
+async def play(
+    url: str, stats: PlayerStats, *, period: int, user_agent: str = "TestPlayer/1.0", stop: asyncio.Event | None = None
+) -> None:
     """A player: read the stream until `stop` is set (or the server ends it)."""
     checker = SequenceChecker(stats, period)
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=30)
     try:
-        async with aiohttp.ClientSession(timeout=timeout, auto_decompress=False) as http:
-            async with http.get(url, headers={"User-Agent": user_agent}) as response:
-                stats.status = response.status
-                if response.status != 200:
-                    stats.error = await response.text()
-                    return
-                reader = asyncio.ensure_future(_read(response, checker))
-                waiter = asyncio.ensure_future(stop.wait()) if stop else None
-                done, pending = await asyncio.wait([t for t in (reader, waiter) if t], return_when=asyncio.FIRST_COMPLETED)
-                for task in pending:
-                    task.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
-                if reader in done and reader.exception() is not None:
-                    raise reader.exception()  # type: ignore[misc]
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        async with (
+            aiohttp.ClientSession(timeout=timeout, auto_decompress=False) as http,
+            http.get(url, headers={"User-Agent": user_agent}) as response,
+        ):
+            stats.status = response.status
+            if response.status != 200:
+                stats.error = await response.text()
+                return
+            reader = asyncio.ensure_future(_read(response, checker))
+            waiter = asyncio.ensure_future(stop.wait()) if stop else None
+            done, pending = await asyncio.wait([t for t in (reader, waiter) if t], return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            if reader in done and reader.exception() is not None:
+                raise reader.exception()  # type: ignore[misc]
+    except (TimeoutError, aiohttp.ClientError) as exc:
         stats.error = f"{type(exc).__name__}: {exc}"
 
 
@@ -152,7 +155,9 @@ class PlayerGroup:
         started = []
         for _ in range(count):
             stats = PlayerStats()
-            self._futures.append(self._background.submit(play(url, stats, period=period, user_agent=user_agent, stop=self._stop)))
+            self._futures.append(
+                self._background.submit(play(url, stats, period=period, user_agent=user_agent, stop=self._stop))
+            )
             started.append(stats)
         self.stats += started
         return started

@@ -65,25 +65,25 @@ class FakeWinreg:
         def __exit__(self, *exc) -> None:
             return None
 
-    def OpenKey(self, root, path):  # noqa: N802
+    def OpenKey(self, root, path):
         if path not in self.keys:
             raise FileNotFoundError(path)
         return self._Key(path)
 
-    def CreateKeyEx(self, root, path, reserved, access):  # noqa: N802
+    def CreateKeyEx(self, root, path, reserved, access):
         self.keys.add(path)
         return self._Key(path)
 
-    def QueryValueEx(self, key, name):  # noqa: N802
+    def QueryValueEx(self, key, name):
         try:
             return self.values[(key.path, name)], self.REG_SZ
         except KeyError:
             raise FileNotFoundError(name) from None
 
-    def SetValueEx(self, key, name, reserved, kind, value):  # noqa: N802
+    def SetValueEx(self, key, name, reserved, kind, value):
         self.values[(key.path, name)] = value
 
-    def DeleteValue(self, key, name):  # noqa: N802
+    def DeleteValue(self, key, name):
         if (key.path, name) not in self.values:
             raise FileNotFoundError(name)
         del self.values[(key.path, name)]

@@ -13,7 +13,9 @@ SOURCE = "/lists/tv.m3u"
 
 
 def view_of(names_groups: list[tuple[str, str]], favourites: frozenset = frozenset(), at: float = 1.0) -> ChannelsView:
-    channels = tuple(Channel(name, group, "", "", "id", f"{n:040x}", SOURCE) for n, (name, group) in enumerate(names_groups))
+    channels = tuple(
+        Channel(name, group, "", "", "id", f"{n:040x}", SOURCE) for n, (name, group) in enumerate(names_groups)
+    )
     state = ChannelsState().with_playlist(SOURCE)
     state = state.with_update(PlaylistState(SOURCE, channels=channels, updated_at=at, checked_at=at))
     return ChannelsView(dataclasses.replace(state, favourites=favourites), frozenset(), True)

@@ -151,7 +151,9 @@ def test_double_click_opens_the_channel_in_the_configured_player(make_controller
     click_cell(qtbot, pane.table, pane.model.row_of(("id", SPORT)), NAME, double=True)
     qtbot.waitUntil(lambda: record.exists() and record.read_text().count("\n") == 2, timeout=5000)
     assert record.read_text().splitlines() == [
-        "--fullscreen", f"http://127.0.0.1:{settings.port}/ace/getstream?id={SPORT}"]
+        "--fullscreen",
+        f"http://127.0.0.1:{settings.port}/ace/getstream?id={SPORT}",
+    ]
     assert controller.window.statusBar().currentMessage().startswith("Opening Sport One in the player")
     # Recent channels names it.
     recent = [a for a in controller.actions.recent_menu.actions() if a.data()]
@@ -167,8 +169,9 @@ def test_double_click_opens_the_channel_in_the_configured_player(make_controller
 def test_one_click_on_a_tray_favourite_starts_it_in_the_player(make_controller, engine, qtbot, tmp_path):
     script, record = fake_player(tmp_path)
     settings = Settings(port=free_port(), player_command=str(script))
-    controller = with_playlist(make_controller, engine, qtbot, tmp_path, settings, tray=True,
-                               player_system=PlayerSystem())
+    controller = with_playlist(
+        make_controller, engine, qtbot, tmp_path, settings, tray=True, player_system=PlayerSystem()
+    )
     controller.channels.set_favourite(("id", FILM), True)
     menu = controller.actions.favourites_menu
     qtbot.waitUntil(lambda: [a.text() for a in menu.actions()] == ["Film Four"], timeout=3000)
@@ -187,7 +190,8 @@ def test_the_context_menu_copies_the_link_and_changes_the_favourite(make_control
     assert labels[:3] == ["Open in player", "Copy stream link", "Add to favourites"]
     next(a for a in menu.actions() if a.text() == "Copy stream link").trigger()
     assert QGuiApplication.clipboard().text() == (
-        f"http://127.0.0.1:{controller.settings.port}/ace/getstream?infohash={MUSIC}")
+        f"http://127.0.0.1:{controller.settings.port}/ace/getstream?infohash={MUSIC}"
+    )
     next(a for a in menu.actions() if a.text() == "Add to favourites").trigger()
     qtbot.waitUntil(lambda: channel.key in controller.channels.view.state.favourites, timeout=3000)
     again = pane.context_menu(channel)
@@ -203,8 +207,9 @@ def test_a_playing_channel_is_named_in_the_streams_table_events_and_tray(
     base = f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id="
     players.start(base + SPORT, 2, period=DEFAULT_PACKETS)
     window = controller.window
-    qtbot.waitUntil(lambda: window.streams_model.rowCount() == 1 and controller.snapshot.player_count == 2,
-                    timeout=8000)
+    qtbot.waitUntil(
+        lambda: window.streams_model.rowCount() == 1 and controller.snapshot.player_count == 2, timeout=8000
+    )
     assert window.streams_model.data(window.streams_model.index(0, 0)) == "Sport One"
     assert "[Sport One] Starting channel" in "\n".join(window.events_model.texts())
     assert controller.tray.status.tooltip == "AceTray — 1 stream, 2 players\nSport One: 2 players"
@@ -224,7 +229,9 @@ def test_the_dialog_says_what_went_wrong_and_keeps_the_previous_channels(make_co
     dialog.refresh_button.click()
     qtbot.waitUntil(lambda: "mine.m3u:" in dialog.message.text(), timeout=5000)
     status = dialog.table.item(0, 4).text()
-    assert status == f"The file {tmp_path / 'mine.m3u'} does not exist. The last good copy (4 channels, just now) is kept."
+    assert (
+        status == f"The file {tmp_path / 'mine.m3u'} does not exist. The last good copy (4 channels, just now) is kept."
+    )
     assert controller.channels.pane.model.rowCount() == 4  # nothing lost
 
     dialog.remove_button.click()

@@ -33,14 +33,21 @@ def fake_os(programs: dict[str, str], docker_version: str | None) -> OsAccess:
         return None
 
     return OsAccess(
-        platform="linux", environ={}, which=programs.get, is_file=lambda _p: False,
-        read_registry=lambda _k, _v: None, run=run,
+        platform="linux",
+        environ={},
+        which=programs.get,
+        is_file=lambda _p: False,
+        read_registry=lambda _k, _v: None,
+        run=run,
     )
 
 
 def owned_settings(**changes: object) -> Settings:
     settings = Settings(
-        port=free_port(), linger=1.0, engine_mode="program", engine_program=demo_engine_command(),
+        port=free_port(),
+        linger=1.0,
+        engine_mode="program",
+        engine_program=demo_engine_command(),
         engine_url=f"http://127.0.0.1:{free_port()}",
     )
     return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
@@ -61,7 +68,9 @@ def test_settings_shows_the_engine_modes_and_what_was_found_here(make_controller
     dialog = controller.open_settings()
     modes = [dialog.engine_mode.itemText(i) for i in range(dialog.engine_mode.count())]
     assert modes == [
-        "Use an engine that is already running", "Start AceStream on this computer", "Start AceStream in Docker",
+        "Use an engine that is already running",
+        "Start AceStream on this computer",
+        "Start AceStream in Docker",
     ]
     starts = [dialog.engine_start.itemText(i) for i in range(dialog.engine_start.count())]
     assert starts == ["When AceTray starts", "On the first play"]
@@ -110,7 +119,9 @@ def test_start_and_stop_engine_in_the_tray_menu_drive_the_engine_and_the_tooltip
     qtbot.waitUntil(lambda: "Engine 3.1.70 running" in tray.status.tooltip, timeout=30000)
     assert tray.status.tooltip.startswith("AceTray — ready at") and tray.status.state is TrayState.IDLE
     port = engine_of(controller).port
-    assert f"AceStream engine 3.1.70 running on port {port} (started by AceTray)" in controller.window.status_line.text()
+    assert (
+        f"AceStream engine 3.1.70 running on port {port} (started by AceTray)" in controller.window.status_line.text()
+    )
     # 3.1.70 is older than 3.2: said once, in words, until read.
     banner = controller.window.banner
     assert banner.isVisible() and "older than 3.2" in banner.label.text()
@@ -156,8 +167,9 @@ def test_an_engine_that_cannot_start_is_explained_with_a_try_again(make_controll
     controller = make_controller(
         owned_settings(engine_program=failing), tray=True, service_factory=service_with(engine_policy=FAST_POLICY)
     )
-    qtbot.waitUntil(lambda: engine_of(controller) is not None and engine_of(controller).state is EngineState.FAILED,
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: engine_of(controller) is not None and engine_of(controller).state is EngineState.FAILED, timeout=30000
+    )
     banner = controller.window.banner
     qtbot.waitUntil(banner.isVisible, timeout=3000)
     assert banner.label.text().startswith("The AceStream engine could not be started: The AceStream engine exited")
@@ -167,8 +179,9 @@ def test_an_engine_that_cannot_start_is_explained_with_a_try_again(make_controll
 
 
 def test_on_the_first_play_nothing_runs_until_a_channel_is_played(make_controller, qtbot):
-    controller = make_controller(owned_settings(engine_start="first-play"), tray=True,
-                                 service_factory=service_with(engine_policy=FAST_POLICY))
+    controller = make_controller(
+        owned_settings(engine_start="first-play"), tray=True, service_factory=service_with(engine_policy=FAST_POLICY)
+    )
     qtbot.waitUntil(lambda: engine_of(controller) is not None, timeout=5000)
     assert engine_of(controller).state is EngineState.STOPPED
     assert "engine stopped; it starts on the first play" in controller.window.status_line.text()

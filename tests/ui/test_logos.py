@@ -38,7 +38,7 @@ class LogoSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 site.requests.append(self.path)
                 if self.path.startswith("/logo/"):
                     body, kind = png(), "image/png"
@@ -131,14 +131,20 @@ def test_only_the_logos_on_screen_are_fetched_and_the_next_run_reads_them_from_d
     logo_site.requests.clear()
     again = providers(LogoDiskCache(tmp_path / "logos"))
     _second = shown_pane(qtbot, again, view)  # kept: the provider lives as its child
-    qtbot.waitUntil(lambda: not same_picture(again.pixmap(urls[0], "Channel 0"), again.placeholder("Channel 0")),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: not same_picture(again.pixmap(urls[0], "Channel 0"), again.placeholder("Channel 0")), timeout=5000
+    )
     assert logo_site.requests == []  # from the disk cache, not the network
 
 
 def test_a_missing_or_broken_logo_keeps_a_placeholder_and_is_not_asked_again(qtbot, logo_site, tmp_path, providers):
-    urls = [f"{logo_site.base}/gone.png", f"{logo_site.base}/page.png",
-            QUrl.fromLocalFile(str(tmp_path / "nowhere.png")).toString(), "ftp://logos.example/x.png", ""]
+    urls = [
+        f"{logo_site.base}/gone.png",
+        f"{logo_site.base}/page.png",
+        QUrl.fromLocalFile(str(tmp_path / "nowhere.png")).toString(),
+        "ftp://logos.example/x.png",
+        "",
+    ]
     provider = providers(LogoDiskCache(tmp_path / "logos"))
     for url in urls:
         provider.pixmap(url, "Sport")

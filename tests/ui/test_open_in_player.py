@@ -42,28 +42,33 @@ def notice(controller) -> str:
     return controller.window.statusBar().currentMessage()
 
 
-def test_with_the_engine_down_no_player_is_started_and_the_user_is_told(make_controller, dead_engine_url, qtbot,
-                                                                        tmp_path: Path):
+def test_with_the_engine_down_no_player_is_started_and_the_user_is_told(
+    make_controller, dead_engine_url, qtbot, tmp_path: Path
+):
     ran = tmp_path / "ran"
     player = script(tmp_path, "vlc", f'touch "{ran}"\n')
-    controller = make_controller(Settings(port=free_port(), player_command=str(player)), engine_url=dead_engine_url,
-                                 player_system=PlayerSystem())
+    controller = make_controller(
+        Settings(port=free_port(), player_command=str(player)), engine_url=dead_engine_url, player_system=PlayerSystem()
+    )
     open_in(controller)
     qtbot.waitUntil(lambda: notice(controller).startswith("The player was not started"), timeout=8000)
     assert f"The AceStream engine does not answer at {dead_engine_url}." in notice(controller)
     assert not ran.exists() and not controller.links.players.players
 
 
-def test_a_player_that_exits_at_once_is_reported_with_its_status_and_last_line(make_controller, engine, qtbot,
-                                                                               tmp_path: Path):
+def test_a_player_that_exits_at_once_is_reported_with_its_status_and_last_line(
+    make_controller, engine, qtbot, tmp_path: Path
+):
     # What VLC prints when started as root (one message, wrapped over four lines).
     player = script(tmp_path, "vlc", "cat >&2 <<'EOF'\n" + VLC_AS_ROOT + "EOF\nexit 1\n")
-    controller = make_controller(Settings(port=free_port(), player_command=str(player)), engine_url=engine.url,
-                                 player_system=PlayerSystem())
+    controller = make_controller(
+        Settings(port=free_port(), player_command=str(player)), engine_url=engine.url, player_system=PlayerSystem()
+    )
     open_in(controller)
     qtbot.waitUntil(lambda: notice(controller).startswith("The player stopped"), timeout=5000)
     assert notice(controller) == (
-        "The player stopped: VLC exited at once (status 1): " + " ".join(VLC_AS_ROOT.splitlines()))
+        "The player stopped: VLC exited at once (status 1): " + " ".join(VLC_AS_ROOT.splitlines())
+    )
     assert any("VLC exited at once" in line for line in controller.window.events_model.texts())
     qtbot.waitUntil(lambda: not controller.links.players.players, timeout=2000)  # forgotten once reported
 
@@ -79,14 +84,20 @@ def test_a_player_that_hands_the_link_on_and_exits_cleanly_is_not_an_error(qtbot
     assert problems == []
 
 
-def test_a_player_that_keeps_running_is_left_alone_and_outlives_quit(make_controller, engine, qtbot, monkeypatch,
-                                                                     tmp_path: Path):
+def test_a_player_that_keeps_running_is_left_alone_and_outlives_quit(
+    make_controller, engine, qtbot, monkeypatch, tmp_path: Path
+):
     monkeypatch.setattr(player_process, "EARLY_EXIT_MS", 300)
     pid_file, ticks = tmp_path / "pid", tmp_path / "ticks"
-    player = script(tmp_path, "mpv", f'echo $$ > "{pid_file}"\ni=0\n'
-                    f'while true; do i=$((i+1)); echo "AV: playing $i"; echo $i > "{ticks}"; sleep 0.1; done\n')
-    controller = make_controller(Settings(port=free_port(), player_command=str(player)), engine_url=engine.url,
-                                 player_system=PlayerSystem())
+    player = script(
+        tmp_path,
+        "mpv",
+        f'echo $$ > "{pid_file}"\ni=0\n'
+        f'while true; do i=$((i+1)); echo "AV: playing $i"; echo $i > "{ticks}"; sleep 0.1; done\n',
+    )
+    controller = make_controller(
+        Settings(port=free_port(), player_command=str(player)), engine_url=engine.url, player_system=PlayerSystem()
+    )
     open_in(controller)
     qtbot.waitUntil(lambda: pid_file.exists() and pid_file.read_text().strip() != "", timeout=5000)
     pid = int(pid_file.read_text())

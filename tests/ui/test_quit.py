@@ -27,7 +27,9 @@ def quit_and_time(controller, qtbot) -> float:
 
 def test_quit_stops_the_engine_sessions(make_controller, engine, players, qtbot):
     controller = make_controller(engine_url=engine.url, tray=True)
-    (viewer,) = players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
+    (viewer,) = players.start(
+        f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS
+    )
     qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=5000)
     assert quit_and_time(controller, qtbot) < 2.0
     assert engine.counters.sessions_stopped == 1
@@ -38,7 +40,9 @@ def test_quit_stops_the_engine_sessions(make_controller, engine, players, qtbot)
 def test_quit_is_bounded_when_the_engine_hangs(make_controller, engine_factory, players, qtbot):
     engine = engine_factory(faults=EngineFaults(stop_hangs=True))
     controller = make_controller(engine_url=engine.url)
-    (viewer,) = players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
+    (viewer,) = players.start(
+        f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS
+    )
     qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=5000)
     assert quit_and_time(controller, qtbot) < 2.0
     assert engine.counters.stop_calls == 1  # it was asked; it just never answered

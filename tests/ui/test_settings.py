@@ -10,8 +10,8 @@ from PySide6.QtCore import QTimer
 
 from desktop import paths
 from desktop import settings as settings_store
-from desktop.settings import Settings
 from desktop.launch import LaunchOptions, effective_settings, options_after_edit
+from desktop.settings import Settings
 from desktop.ui.settings_dialog import SettingsDialog
 from tests.fake_engine import DEFAULT_PACKETS
 from tests.ui.helpers import FakeAutostart, free_port, port_accepts
@@ -31,7 +31,9 @@ def test_ok_is_disabled_until_every_field_is_valid(qtbot, ui_loop, no_player_sys
     assert not dialog.ok_button.isEnabled()
     assert not dialog.test_button.isEnabled()
     # The message waits until typing pauses (test_settings_layout.py has the timing).
-    qtbot.waitUntil(lambda: dialog.shown_errors().get("engine_url") == "Engine URL must start with http:// or https://.")
+    qtbot.waitUntil(
+        lambda: dialog.shown_errors().get("engine_url") == "Engine URL must start with http:// or https://."
+    )
     dialog.engine_url.setText("http://192.168.1.20:6878")
 
     # Numbers cannot leave their setting's range: the box holds the same rule as the settings file.
@@ -116,8 +118,9 @@ def test_applying_a_new_engine_moves_new_channels_to_it(make_controller, engine_
     dialog.engine_url.setText(second.url)
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: controller.snapshot.engine_url == second.url, timeout=5000)
-    (viewer,) = players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={'b' * 40}", 1,
-                              period=DEFAULT_PACKETS)
+    (viewer,) = players.start(
+        f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={'b' * 40}", 1, period=DEFAULT_PACKETS
+    )
     qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=5000)
     assert (first.counters.sessions_started, second.counters.sessions_started) == (0, 1)
     assert second.url in controller.window.status_line.text()
@@ -153,7 +156,7 @@ def test_applying_a_new_port_moves_the_server_without_cutting_players(make_contr
     qtbot.waitUntil(lambda: viewer.bytes > before + 200_000, timeout=5000)
     assert not viewer.breaks and not viewer.damaged and viewer.error is None
     assert json.loads(paths.settings_file().read_text())["port"] == new_port
-    assert "http://127.0.0.1:%d" % new_port in controller.window.status_line.text()
+    assert f"http://127.0.0.1:{new_port}" in controller.window.status_line.text()
 
 
 def test_a_busy_port_is_explained_and_fixing_it_starts_the_proxy(make_controller, engine, qtbot):
@@ -194,7 +197,9 @@ def test_a_broken_settings_file_is_kept_aside_and_the_user_is_told(make_controll
     assert not banner.isVisible()
 
 
-def test_unreachable_engine_banner_offers_the_demo_engine_and_streams_flow(make_controller, dead_engine_url, players, qtbot):
+def test_unreachable_engine_banner_offers_the_demo_engine_and_streams_flow(
+    make_controller, dead_engine_url, players, qtbot
+):
     controller = make_controller(engine_url=dead_engine_url)
     banner = controller.window.banner
     qtbot.waitUntil(lambda: banner.isVisible() and banner.button("Use demo engine") is not None, timeout=8000)
@@ -202,8 +207,14 @@ def test_unreachable_engine_banner_offers_the_demo_engine_and_streams_flow(make_
 
     banner.button("Use demo engine").click()
     # The core's events may show the demo engine ready a moment before the choice is saved.
-    qtbot.waitUntil(lambda: controller.snapshot.running and controller.snapshot.engine_reachable is True
-                    and controller.saved_settings.demo_engine, timeout=8000)
+    qtbot.waitUntil(
+        lambda: (
+            controller.snapshot.running
+            and controller.snapshot.engine_reachable is True
+            and controller.saved_settings.demo_engine
+        ),
+        timeout=8000,
+    )
     cid = "cd" * 20
     (viewer,) = players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={cid}", 1, period=1)
     qtbot.waitUntil(lambda: viewer.bytes > 100_000, timeout=8000)
@@ -219,8 +230,9 @@ def test_use_demo_engine_keeps_this_runs_command_line_port(make_controller, dead
     banner = controller.window.banner
     qtbot.waitUntil(lambda: banner.button("Use demo engine") is not None, timeout=8000)
     banner.button("Use demo engine").click()
-    qtbot.waitUntil(lambda: controller.snapshot.engine_reachable is True and controller.saved_settings.demo_engine,
-                    timeout=8000)
+    qtbot.waitUntil(
+        lambda: controller.snapshot.engine_reachable is True and controller.saved_settings.demo_engine, timeout=8000
+    )
     assert controller.snapshot.listen_url == f"http://127.0.0.1:{override}"
     assert controller.saved_settings.port != override  # the override was for this run only
 

@@ -54,8 +54,9 @@ def test_a_refused_port_change_saves_nothing_and_says_what_stayed(make_controlle
 
 def test_links_name_the_socket_that_listens_not_the_settings():
     config = ProxyConfig(host="127.0.0.1", port=6999)
-    running = ProxySnapshot(running=True, listen_url="http://127.0.0.1:6890", engine_url="", engine_reachable=True,
-                            engine_version=None)
+    running = ProxySnapshot(
+        running=True, listen_url="http://127.0.0.1:6890", engine_url="", engine_reachable=True, engine_version=None
+    )
     assert ListenAddress.of(running, config) == ListenAddress("127.0.0.1", 6890)
     stopped = ProxySnapshot(running=False, listen_url=None, engine_url="", engine_reachable=None, engine_version=None)
     assert ListenAddress.of(stopped, config) == ListenAddress("127.0.0.1", 6999)  # where it will listen

@@ -25,10 +25,13 @@ def decode(image: QImage) -> list[str]:
     return [result.text for result in zxingcpp.read_barcodes(memoryview(rows).cast("B", (height, width)))]
 
 
-@pytest.mark.parametrize("text", [
-    "http://192.168.1.20:6880/?token=Tk3_x-9aQ",
-    "http://[fd00::2]:6880/playlist.m3u?token=" + "a" * 43,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://192.168.1.20:6880/?token=Tk3_x-9aQ",
+        "http://[fd00::2]:6880/playlist.m3u?token=" + "a" * 43,
+    ],
+)
 def test_a_qr_code_decodes_back_to_its_url(text: str, qapp) -> None:
     assert decode(qr_image(text)) == [text]
 
@@ -66,13 +69,21 @@ def test_turning_lan_sharing_on_from_the_dialog_makes_a_token_that_every_link_ca
     assert dialog.off_note.isVisibleTo(dialog)
     dialog.turn_on.click()
     # Saved once the core has applied it (the core's event may show the new address a moment before).
-    qtbot.waitUntil(lambda: controller.saved_settings.lan_sharing and controller.snapshot is not None
-                    and "0.0.0.0" in (controller.snapshot.listen_url or ""), timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            controller.saved_settings.lan_sharing
+            and controller.snapshot is not None
+            and "0.0.0.0" in (controller.snapshot.listen_url or "")
+        ),
+        timeout=5000,
+    )
     token = controller.saved_settings.access_token
     assert controller.saved_settings.lan_sharing and len(token) >= 16
     shown = controller.dialogs.find(ShareDialog)
-    qtbot.waitUntil(lambda: controller.dialogs.find(ShareDialog) is not shown or shown.playlist.url.text().endswith(token),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: controller.dialogs.find(ShareDialog) is not shown or shown.playlist.url.text().endswith(token),
+        timeout=5000,
+    )
     shown = controller.dialogs.find(ShareDialog)
     assert shown.playlist.url.text().endswith(f"/playlist.m3u?token={token}")
     assert not shown.off_note.isVisibleTo(shown)

@@ -13,11 +13,28 @@ from desktop.ui.tick_monitor import TickMonitor
 from tests.fake_engine import DEFAULT_PACKETS
 
 CID = "0123456789abcdef0123456789abcdef01234567"
-RESTING = ProxySnapshot(running=True, listen_url="http://127.0.0.1:1", engine_url="http://127.0.0.1:2",
-                        engine_reachable=False, engine_version=None)
-STREAM = StreamSnapshot(content_id=CID, kind="id", name=None, state="playing", engine_status=None, peers=None,
-                        speed_down_kbps=None, speed_up_kbps=None, bytes_in=0, bytes_out=0, started_at=0.0,
-                        reconnects=0, last_error=None)
+RESTING = ProxySnapshot(
+    running=True,
+    listen_url="http://127.0.0.1:1",
+    engine_url="http://127.0.0.1:2",
+    engine_reachable=False,
+    engine_version=None,
+)
+STREAM = StreamSnapshot(
+    content_id=CID,
+    kind="id",
+    name=None,
+    state="playing",
+    engine_status=None,
+    peers=None,
+    speed_down_kbps=None,
+    speed_up_kbps=None,
+    bytes_in=0,
+    bytes_out=0,
+    started_at=0.0,
+    reconnects=0,
+    last_error=None,
+)
 
 
 def engine(state: EngineState) -> EngineSnapshot:
@@ -108,8 +125,14 @@ def launched_in_the_tray(make_controller, engine, qtbot):
     """The app as it usually runs: started in the tray, window hidden, nothing playing."""
     controller = make_controller(engine_url=engine.url, tray=True, launch=False)
     controller.launch(show_window=False)
-    qtbot.waitUntil(lambda: controller.snapshot is not None and controller.snapshot.running
-                    and controller.snapshot.engine_reachable is True, timeout=8000)
+    qtbot.waitUntil(
+        lambda: (
+            controller.snapshot is not None
+            and controller.snapshot.running
+            and controller.snapshot.engine_reachable is True
+        ),
+        timeout=8000,
+    )
     qtbot.waitUntil(lambda: controller.pacer.interval_ms == RESTING_MS, timeout=3000)
     return controller
 

@@ -34,9 +34,22 @@ def open_dialog(controller, kind=LinkDialog):
 def test_menu_lists_the_commands_in_order(make_controller, engine):
     controller = make_controller(engine_url=engine.url, tray=True)
     labels = [a.text() or "—" for a in controller.tray.menu.actions()]
-    assert labels == ["Stop proxy", "Start engine", "—", "Copy stream link…", "Open in player…", "Favourites",
-                      "Recent channels", "Share with devices…", "—", "Show window", "Settings…", "Start on login",
-                      "—", "Quit"]
+    assert labels == [
+        "Stop proxy",
+        "Start engine",
+        "—",
+        "Copy stream link…",
+        "Open in player…",
+        "Favourites",
+        "Recent channels",
+        "Share with devices…",
+        "—",
+        "Show window",
+        "Settings…",
+        "Start on login",
+        "—",
+        "Quit",
+    ]
     assert controller.actions.start_on_login.isCheckable()
     # The engine is the user's own here: AceTray has none to start, and says how it could.
     assert not controller.actions.engine.isEnabled()
@@ -154,7 +167,9 @@ def test_open_in_player_starts_the_configured_player_with_the_link(make_controll
     controller.actions.open_player.trigger()
     qtbot.waitUntil(lambda: record.exists() and record.read_text().count("\n") == 2, timeout=5000)
     assert record.read_text().splitlines() == [
-        "--fullscreen", f"http://127.0.0.1:{settings.port}/ace/getstream?id={CID}"]
+        "--fullscreen",
+        f"http://127.0.0.1:{settings.port}/ace/getstream?id={CID}",
+    ]
 
 
 def test_start_on_login_follows_the_check_mark(make_controller, engine):
@@ -189,8 +204,15 @@ def test_without_a_tray_the_window_is_shown_and_has_every_command(make_controlle
     assert controller.tray is None
     assert controller.window.isVisible()
     toolbar_actions = {a.text() for bar in controller.window.findChildren(QToolBar) for a in bar.actions()}
-    for needed in ("Stop proxy", "Start engine", "Copy stream link…", "Open in player…", "Settings…",
-                   "Open log folder", "Quit"):
+    for needed in (
+        "Stop proxy",
+        "Start engine",
+        "Copy stream link…",
+        "Open in player…",
+        "Settings…",
+        "Open log folder",
+        "Quit",
+    ):
         assert needed in toolbar_actions
 
 

@@ -11,8 +11,13 @@ ENGINE = "http://127.0.0.1:6878"
 
 
 def snap(**changes) -> ProxySnapshot:
-    values = dict(running=True, listen_url="http://127.0.0.1:6880", engine_url=ENGINE,
-                  engine_reachable=True, engine_version="3.1.70")
+    values = {
+        "running": True,
+        "listen_url": "http://127.0.0.1:6880",
+        "engine_url": ENGINE,
+        "engine_reachable": True,
+        "engine_version": "3.1.70",
+    }
     values.update(changes)
     return ProxySnapshot(**values)
 
@@ -28,7 +33,8 @@ def test_each_state_has_its_own_icon_and_words(qapp):
     assert cases[TrayState.STOPPED].tooltip == "AceTray — proxy stopped"
     assert cases[TrayState.IDLE].tooltip == "AceTray — ready at http://127.0.0.1:6880, nothing playing"
     assert cases[TrayState.STREAMING].tooltip == (
-        "AceTray — 2 streams, 3 players\n00000000…00000001: 2 players\n00000000…00000002: 1 player")
+        "AceTray — 2 streams, 3 players\n00000000…00000001: 2 players\n00000000…00000002: 1 player"
+    )
     assert cases[TrayState.ERROR].tooltip == f"AceTray — AceStream engine unreachable at {ENGINE}"
     # Distinct pictures, not one icon recoloured by a tooltip.
     images = {state: tray_icon(state).pixmap(32, 32).toImage() for state in TrayState}
@@ -40,6 +46,8 @@ def test_singular_words_and_a_failed_start(qapp):
     assert one.tooltip == "AceTray — 1 stream, 1 player\n00000000…00000001: 1 player"
     named = tray_status(snap(streams=(stream(1, clients=2, name="Sport One"),)))
     assert named.tooltip.splitlines()[1] == "Sport One: 2 players"
-    failed = tray_status(snap(running=False, listen_url=None), start_error="Port 6880 is in use by another program by another program.")
+    failed = tray_status(
+        snap(running=False, listen_url=None), start_error="Port 6880 is in use by another program by another program."
+    )
     assert failed.state is TrayState.ERROR
     assert failed.tooltip.endswith("Port 6880 is in use by another program by another program.")

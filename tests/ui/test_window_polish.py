@@ -23,24 +23,30 @@ class FakeTray:
         self.place = QRect()
         self.balloons: list[str] = []
 
-    def isVisible(self) -> bool:  # noqa: N802 - Qt's name
+    def isVisible(self) -> bool:
         return True
 
-    def supportsMessages(self) -> bool:  # noqa: N802
+    def supportsMessages(self) -> bool:
         return True
 
     def geometry(self) -> QRect:
         return self.place
 
-    def showMessage(self, title, message, icon, ms) -> None:  # noqa: N802
+    def showMessage(self, title, message, icon, ms) -> None:
         placed = not self.place.isEmpty() and self.place.topLeft() != QPoint(0, 0)
         assert placed, "a balloon before the icon is placed points at the screen's corner"
         self.balloons.append(title)
 
 
 def demo_snapshot(**changes) -> ProxySnapshot:
-    values = {"running": True, "listen_url": "http://127.0.0.1:6880", "engine_url": "http://127.0.0.1:43389",
-              "engine_reachable": True, "engine_version": "3.1.70", "demo_engine": True}
+    values = {
+        "running": True,
+        "listen_url": "http://127.0.0.1:6880",
+        "engine_url": "http://127.0.0.1:43389",
+        "engine_reachable": True,
+        "engine_version": "3.1.70",
+        "demo_engine": True,
+    }
     values.update(changes)
     return ProxySnapshot(**values)
 
@@ -82,8 +88,9 @@ def test_reopening_the_window_clears_the_still_running_notice(make_controller, e
     assert not controller.window.statusBar().isVisible()
 
 
-def test_open_log_folder_without_a_file_manager_shows_the_path_to_copy(make_controller, engine, monkeypatch, qtbot,
-                                                                       tmp_path: Path):
+def test_open_log_folder_without_a_file_manager_shows_the_path_to_copy(
+    make_controller, engine, monkeypatch, qtbot, tmp_path: Path
+):
     # xdg-open exists but finds nothing to open a folder with (Qt would call that a success).
     xdg_open = tmp_path / "xdg-open"
     xdg_open.write_text('#!/bin/sh\necho "xdg-open: no method available for opening $1" >&2\nexit 3\n')
@@ -103,8 +110,9 @@ def test_open_log_folder_without_a_file_manager_shows_the_path_to_copy(make_cont
     assert (tmp_path / "logs").is_dir()
 
 
-def test_a_file_manager_that_opens_the_folder_gets_no_dialog(make_controller, engine, monkeypatch, qtbot,
-                                                              tmp_path: Path):
+def test_a_file_manager_that_opens_the_folder_gets_no_dialog(
+    make_controller, engine, monkeypatch, qtbot, tmp_path: Path
+):
     seen = tmp_path / "opened"
     xdg_open = tmp_path / "xdg-open"
     xdg_open.write_text(f'#!/bin/sh\necho "$1" > "{seen}"\n')

@@ -1,15 +1,15 @@
 """Named channels from M3U playlists: parse, fetch, store, favourites, search (Qt-free).
 
-    m3u        parse(bytes | str) -> ParsedPlaylist
-    links      parse_link(line) -> (kind, id)
-    sources    normalize_source(text) -> str   (http, https or a local file)
-    fetch      fetch_playlist / refresh_playlist on the core's loop (aiohttp)
-    state      PlaylistState, ChannelsState: immutable values, safe across threads
-    catalog    Catalog: the merged list, lookups by (kind, id), search
-    store      ChannelStore: playlists.json and favourites.json in the config folder
-    library    ChannelLibrary: the owner on the core's loop
-    scheduler  RefreshScheduler: every N hours, or now
-    host       ChannelsHost: library + schedule inside a running core; ChannelsView for the window
+m3u        parse(bytes | str) -> ParsedPlaylist
+links      parse_link(line) -> (kind, id)
+sources    normalize_source(text) -> str   (http, https or a local file)
+fetch      fetch_playlist / refresh_playlist on the core's loop (aiohttp)
+state      PlaylistState, ChannelsState: immutable values, safe across threads
+catalog    Catalog: the merged list, lookups by (kind, id), search
+store      ChannelStore: playlists.json and favourites.json in the config folder
+library    ChannelLibrary: the owner on the core's loop
+scheduler  RefreshScheduler: every N hours, or now
+host       ChannelsHost: library + schedule inside a running core; ChannelsView for the window
 """
 
 from desktop.streaming.channels.catalog import Catalog

@@ -24,9 +24,7 @@ class Catalog:
     _haystacks: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
-    def merge(
-        cls, channel_lists: Iterable[Iterable[Channel]], epg_lists: Iterable[Iterable[str]] = ()
-    ) -> Catalog:
+    def merge(cls, channel_lists: Iterable[Iterable[Channel]], epg_lists: Iterable[Iterable[str]] = ()) -> Catalog:
         by_key: dict[ChannelKey, Channel] = {}
         for channels in channel_lists:
             for channel in channels:
@@ -67,7 +65,7 @@ class Catalog:
         per word per channel on strings lower-cased once, when the catalog was built.
         """
         words = query.casefold().split()
-        pairs: Iterable[tuple[Channel, str]] = zip(self.channels, self._haystacks)
+        pairs: Iterable[tuple[Channel, str]] = zip(self.channels, self._haystacks, strict=True)
         if group is not None:
             pairs = [(c, h) for c, h in pairs if c.group == group]
         if only is not None:

@@ -125,13 +125,9 @@ async def _download(session: aiohttp.ClientSession, url: str, limits: FetchLimit
     try:
         return await asyncio.wait_for(_follow(session, URL(url), limits), limits.total_timeout)
     except aiohttp.ServerTimeoutError:  # before TimeoutError: it is one
-        raise FetchError(
-            f"Could not reach the server within {limits.connect_timeout:g} seconds."
-        ) from None
-    except asyncio.TimeoutError:
-        raise FetchError(
-            f"The download took longer than {limits.total_timeout:g} seconds and was stopped."
-        ) from None
+        raise FetchError(f"Could not reach the server within {limits.connect_timeout:g} seconds.") from None
+    except TimeoutError:
+        raise FetchError(f"The download took longer than {limits.total_timeout:g} seconds and was stopped.") from None
     except aiohttp.InvalidURL:
         raise FetchError("The address is not valid.") from None
     except aiohttp.ClientConnectorError as exc:
@@ -146,9 +142,7 @@ async def _download(session: aiohttp.ClientSession, url: str, limits: FetchLimit
 async def _follow(session: aiohttp.ClientSession, url: URL, limits: FetchLimits) -> bytes:
     # Redirects are followed by hand so each hop is checked: never to file:,
     # ftp: or anything but http(s), and only so many times.
-    timeout = aiohttp.ClientTimeout(
-        total=None, connect=limits.connect_timeout, sock_connect=limits.connect_timeout
-    )
+    timeout = aiohttp.ClientTimeout(total=None, connect=limits.connect_timeout, sock_connect=limits.connect_timeout)
     for _ in range(limits.max_redirects + 1):
         async with session.get(url, allow_redirects=False, timeout=timeout, headers=_HEADERS) as r:
             if r.status in _REDIRECTS:
@@ -174,8 +168,7 @@ def _redirect_target(response: aiohttp.ClientResponse) -> URL:
         raise FetchError("The server redirected to an address that is not valid.") from None
     if target.scheme not in WEB_SCHEMES:
         raise FetchError(
-            f"The server redirected to a {target.scheme or 'non-web'} address; "
-            "only http and https are followed."
+            f"The server redirected to a {target.scheme or 'non-web'} address; only http and https are followed."
         )
     return target
 
@@ -220,9 +213,7 @@ def _check_body(data: bytes, empty_message: str, content_type: str | None) -> by
         raise FetchError(empty_message)
     looks_html = head.startswith(b"<") and (b"<html" in head or b"<!doctype html" in head)
     if looks_html or (content_type == "text/html" and not head.startswith(b"#extm3u")):
-        raise FetchError(
-            "The address gave a web page, not a playlist. Use the link to the .m3u file itself."
-        )
+        raise FetchError("The address gave a web page, not a playlist. Use the link to the .m3u file itself.")
     return data
 
 

@@ -11,10 +11,10 @@ channels", or why not), so the events list and `serve`'s log say what happened.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-import dataclasses
 from dataclasses import dataclass, field
 
 from desktop.streaming.channels.fetch import DEFAULT_LIMITS, FetchLimits
@@ -25,6 +25,7 @@ from desktop.streaming.channels.sources import source_label
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore
 from desktop.streaming.config import ProxyConfig
+from desktop.streaming.ids import ChannelKey as Key
 from desktop.streaming.logs import log_level
 from desktop.streaming.snapshot import StreamSnapshot
 
@@ -121,7 +122,7 @@ class ChannelsHost:
     def name_for_id(self, content_id: str) -> str | None:
         """A name for an id whose kind is not known (events carry only the id)."""
         catalog = self.library.state.catalog
-        return catalog.name_for(("id", content_id)) or catalog.name_for(("infohash", content_id))
+        return catalog.name_for(Key("id", content_id)) or catalog.name_for(Key("infohash", content_id))
 
     # -- life ----------------------------------------------------------------------------
     async def open(self) -> None:

@@ -125,9 +125,7 @@ class ChannelLibrary:
         """Fetch one playlist again; a refresh already running for it is joined, not repeated."""
         task = self._refreshing.get(source)
         if task is None:
-            task = asyncio.get_running_loop().create_task(
-                self._refresh(self._playlist(source)), name="playlist-fetch"
-            )
+            task = asyncio.get_running_loop().create_task(self._refresh(self._playlist(source)), name="playlist-fetch")
             self._refreshing[source] = task
             task.add_done_callback(lambda done: self._forget(source, done))
             self._busy_changed()
@@ -138,10 +136,8 @@ class ChannelLibrary:
         """Every playlist at once (there are few, and each waits on the network)."""
         sources = self._state.sources
         results = await asyncio.gather(*(self.refresh(s) for s in sources), return_exceptions=True)
-        for source, result in zip(sources, results):
-            if isinstance(result, BaseException) and not isinstance(
-                result, (UnknownPlaylist, asyncio.CancelledError)
-            ):
+        for source, result in zip(sources, results, strict=True):
+            if isinstance(result, BaseException) and not isinstance(result, (UnknownPlaylist, asyncio.CancelledError)):
                 log.error("refreshing %s failed", source, exc_info=result)
         return self._state
 
@@ -155,10 +151,7 @@ class ChannelLibrary:
         if interval_seconds <= 0 or not self._state.playlists:
             return max(0.0, interval_seconds)
         now = self._clock()
-        due = [
-            0.0 if p.checked_at is None else p.checked_at + interval_seconds - now
-            for p in self._state.playlists
-        ]
+        due = [0.0 if p.checked_at is None else p.checked_at + interval_seconds - now for p in self._state.playlists]
         return max(0.0, min(due))
 
     async def close(self) -> None:

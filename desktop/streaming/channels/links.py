@@ -15,9 +15,7 @@ _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 # (a slash, a query, a fragment) is ignored, as the engine's own links allow.
 _SCHEME_LINK = re.compile(r"(acestream|ace|infohash)://([^/?#\s]*)", re.IGNORECASE)
 # The engine's HTTP API on any host and port; the query is read below.
-_ENGINE_URL = re.compile(
-    r"https?://[^/?#\s]+/ace/(?:getstream|manifest\.m3u8)/?\?([^#\s]*)", re.IGNORECASE
-)
+_ENGINE_URL = re.compile(r"https?://[^/?#\s]+/ace/(?:getstream|manifest\.m3u8)/?\?([^#\s]*)", re.IGNORECASE)
 _QUERY_PARAM = re.compile(r"(?:^|&)(id|content_id|infohash)=([^&]*)", re.IGNORECASE)
 # Query keys in the order they are trusted; the first two name a content id.
 _QUERY_KINDS: tuple[tuple[str, Kind], ...] = (
@@ -41,14 +39,14 @@ def parse_link(line: str) -> ChannelKey | None:
     """
     text = line.strip()
     if is_hex40(text):
-        return ("id", text.lower())
+        return ChannelKey("id", text.lower())
     found = _SCHEME_LINK.match(text)
     if found is not None:
         value = found.group(2)
         if not is_hex40(value):
             return None
         kind: Kind = "infohash" if found.group(1).lower() == "infohash" else "id"
-        return (kind, value.lower())
+        return ChannelKey(kind, value.lower())
     engine = _ENGINE_URL.match(text)
     if engine is not None:
         return _from_query(engine.group(1))
@@ -62,5 +60,5 @@ def _from_query(query: str) -> ChannelKey | None:
     for key, kind in _QUERY_KINDS:
         value = params.get(key)
         if value is not None:
-            return (kind, value.lower()) if is_hex40(value) else None
+            return ChannelKey(kind, value.lower()) if is_hex40(value) else None
     return None

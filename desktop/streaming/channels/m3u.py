@@ -126,10 +126,7 @@ def _attributes(text: str) -> dict[str, str]:
     """key="value" pairs, names lower-cased; a repeated name keeps its first value."""
     # Built from the end so that the first of a repeated name is written last
     # (the order of an #EXTINF's attributes does not matter; the header's does).
-    return {
-        name.lower(): (quoted or unquoted).strip()
-        for name, quoted, unquoted in reversed(_ATTRIBUTE.findall(text))
-    }
+    return {name.lower(): (quoted or unquoted).strip() for name, quoted, unquoted in reversed(_ATTRIBUTE.findall(text))}
 
 
 def _extinf(body: str) -> tuple[str, dict[str, str]]:

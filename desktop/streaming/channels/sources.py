@@ -53,9 +53,7 @@ def parse_source(text: str, *, base: Path | None = None) -> Source:
         return Source(path=_absolute(Path(url2pathname(unquote(parts.path))), base))
     # No scheme, or a Windows drive letter ("C:\\…" reads as scheme "c").
     if scheme and len(scheme) > 1:
-        raise InvalidSource(
-            f"Only http, https and local files can be playlists ({scheme}: addresses cannot)."
-        )
+        raise InvalidSource(f"Only http, https and local files can be playlists ({scheme}: addresses cannot).")
     return Source(path=_absolute(Path(text), base))
 
 

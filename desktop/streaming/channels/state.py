@@ -36,9 +36,7 @@ class PlaylistState:
         source = self.source
         channels = parsed.channels
         if any(c.playlist != source for c in channels):  # parse(…, playlist=source) saves this
-            channels = tuple(
-                Channel(c.name, c.group, c.logo, c.tvg_id, c.kind, c.id, source) for c in channels
-            )
+            channels = tuple(Channel(c.name, c.group, c.logo, c.tvg_id, c.kind, c.id, source) for c in channels)
         return dataclasses.replace(
             self,
             channels=channels,
@@ -58,9 +56,7 @@ class PlaylistState:
         """What was left out, as a sentence for the playlist's row ("3 entries are not …")."""
         parts = []
         if self.skipped:
-            parts.append(
-                _count(self.skipped, "entry is not an AceStream link", "entries are not AceStream links")
-            )
+            parts.append(_count(self.skipped, "entry is not an AceStream link", "entries are not AceStream links"))
         if self.duplicates:
             parts.append(_count(self.duplicates, "entry repeats", "entries repeat") + " a channel")
         return "; ".join(parts) + "." if parts else None

@@ -31,6 +31,7 @@ from desktop import paths
 from desktop.streaming.channels.links import is_hex40
 from desktop.streaming.channels.model import KINDS, Channel, ChannelKey, Kind
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
+from desktop.streaming.ids import parse_kind
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,10 @@ class ChannelStore:
 
     def load(self) -> StoreLoad:
         problems: list[str] = []
-        playlists = _read(self.playlists_path, _decode_playlists, (), "playlists", problems)
-        favourites = _read(
-            self.favourites_path, _decode_favourites, frozenset(), "favourites", problems
-        )
+        no_playlists: tuple[PlaylistState, ...] = ()
+        no_favourites: frozenset[ChannelKey] = frozenset()
+        playlists = _read(self.playlists_path, _decode_playlists, no_playlists, "playlists", problems)
+        favourites = _read(self.favourites_path, _decode_favourites, no_favourites, "favourites", problems)
         return StoreLoad(ChannelsState(playlists, favourites), tuple(problems))
 
     def save(self, state: ChannelsState) -> None:
@@ -95,9 +96,7 @@ class ChannelStore:
         _write_atomically(self.favourites_path, {"format": FORMAT, "favourites": favourites})
 
 
-def _read(
-    path: Path, decode: Callable[[Any], T], empty: T, what: str, problems: list[str]
-) -> T:
+def _read(path: Path, decode: Callable[[Any], T], empty: T, what: str, problems: list[str]) -> T:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -122,9 +121,7 @@ def _put_aside(path: Path, reason: str, empty: T, what: str, problems: list[str]
     except OSError:
         where = "It could not be moved aside."
     log.warning("channel file %s is broken (%s); starting with no %s", path, reason, what)
-    problems.append(
-        f"The saved {what} file was broken ({reason}). {where} The {what} start empty."
-    )
+    problems.append(f"The saved {what} file was broken ({reason}). {where} The {what} start empty.")
     return empty
 
 
@@ -204,7 +201,7 @@ def _decode_channels(rows: Any, source: str) -> tuple[Channel, ...]:
         return ()
     if set(map(type, rows)) != {list} or set(map(len, rows)) != {6}:
         raise BrokenFile("a channel row is not six strings")
-    names, groups, logos, tvg_ids, kinds, ids = zip(*rows)
+    names, groups, logos, tvg_ids, kinds, ids = zip(*rows, strict=True)
     try:
         for column in (names, groups, logos, tvg_ids, kinds, ids):
             "".join(column)  # raises TypeError on anything but str
@@ -226,14 +223,14 @@ def _decode_favourites(raw: Any) -> frozenset[ChannelKey]:
         pair = isinstance(item, list) and len(item) == 2
         if not (pair and all(isinstance(v, str) for v in item)):
             raise BrokenFile("a favourite is not a [kind, id] pair")
-        keys.add((_kind(item[0]), _hex(item[1])))
+        keys.add(ChannelKey(_kind(item[0]), _hex(item[1])))
     return frozenset(keys)
 
 
 def _kind(value: str) -> Kind:
-    for kind in KINDS:
-        if value == kind:
-            return kind
+    kind = parse_kind(value)
+    if kind is not None:
+        return kind
     raise BrokenFile(f"unknown channel kind {value!r}")
 
 

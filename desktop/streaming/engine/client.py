@@ -8,7 +8,6 @@ sees them.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import Mapping
@@ -78,9 +77,7 @@ def _text(value: Any) -> str:
 
 
 def _shape(value: Any) -> str:
-    return {dict: "object", list: "list", bool: "true/false", int: "number", float: "number"}.get(
-        type(value), "value"
-    )
+    return {dict: "object", list: "list", bool: "true/false", int: "number", float: "number"}.get(type(value), "value")
 
 
 def _optional_str(response: dict[str, Any], key: str) -> str | None:
@@ -148,7 +145,7 @@ class EngineClient:
                         raise _too_large()
         except aiohttp.ClientConnectorError as exc:
             raise self._unreachable() from exc
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise EngineError(f"AceStream engine did not answer within {timeout:g} s", 504) from exc
         except aiohttp.ClientError as exc:
             raise EngineError(f"AceStream engine connection failed: {exc}") from exc
@@ -217,9 +214,7 @@ class EngineClient:
             raise EngineError(f"AceStream engine could not stop the session: {_text(error)}")
 
     async def version(self, timeout: float = CONTROL_TIMEOUT) -> str:
-        data = await self._get_json(
-            f"{self.base_url}/webui/api/service", {"method": "get_version"}, timeout
-        )
+        data = await self._get_json(f"{self.base_url}/webui/api/service", {"method": "get_version"}, timeout)
         result = data.get("result") if isinstance(data, dict) else None
         if not isinstance(result, dict) or not isinstance(result.get("version"), (str, int, float)):
             error = data.get("error") if isinstance(data, dict) else None

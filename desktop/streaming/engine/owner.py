@@ -21,6 +21,12 @@ import aiohttp
 
 from desktop.streaming.config import START_ON_PLAY, ProxyConfig
 from desktop.streaming.engine.client import EngineClient, EngineError, EngineSession
+from desktop.streaming.engine.plan import (
+    EnginePlan,
+    needs_discovery,
+    plan_for,
+    plan_key,
+)
 from desktop.streaming.engine_host import (
     Discovery,
     EngineSnapshot,
@@ -30,12 +36,6 @@ from desktop.streaming.engine_host import (
     SupervisorPolicy,
     discover,
     system_access,
-)
-from desktop.streaming.engine.plan import (
-    EnginePlan,
-    needs_discovery,
-    plan_for,
-    plan_key,
 )
 from desktop.streaming.events import EventSink
 

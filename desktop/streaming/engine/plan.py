@@ -100,8 +100,11 @@ def plan_for(
     host, port = engine_address(config.engine_url)
     base = EnginePlan(key, host=host, port=port, on_first_play=config.engine_start == START_ON_PLAY)
     if not is_loopback(host):
-        return _problem(base, f"AceTray starts the engine on this computer: the engine URL must be "
-                              f"http://127.0.0.1:{port}, not {config.engine_url}.")
+        return _problem(
+            base,
+            f"AceTray starts the engine on this computer: the engine URL must be "
+            f"http://127.0.0.1:{port}, not {config.engine_url}.",
+        )
     found = discovery or Discovery(())
     if config.engine_mode == ENGINE_DOCKER:
         candidate = found.first("docker")
@@ -115,10 +118,8 @@ def plan_for(
             return _problem(base, NOT_FOUND)
         return _with_command(base, command_for(candidate, port))
     try:
-        if PORT_PLACEHOLDER in text:
-            command = user_command(text, port)  # the user chose the flags: taken as written
-        else:
-            command = program_command(split_command(text), port)
+        # With {port} the user chose the flags: the command is taken as written.
+        command = user_command(text, port) if PORT_PLACEHOLDER in text else program_command(split_command(text), port)
     except ValueError as exc:
         return _problem(base, f"The engine command cannot be used: {exc}.")
     if which(command.argv[0]) is None:

@@ -26,7 +26,6 @@ from desktop.streaming.engine_host.outputlog import (
 )
 from desktop.streaming.engine_host.probe import PortStatus, probe_engine
 from desktop.streaming.engine_host.spec import EngineCommand
-from desktop.streaming.logs import log_level
 from desktop.streaming.engine_host.state import (
     EngineSnapshot,
     EngineState,
@@ -34,6 +33,7 @@ from desktop.streaming.engine_host.state import (
     StateCallback,
     is_outdated,
 )
+from desktop.streaming.logs import log_level
 
 log = logging.getLogger(__name__)
 

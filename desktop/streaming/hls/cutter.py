@@ -23,11 +23,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from desktop.streaming.ts.clock import CLOCK_HZ, PcrIndex, pes_pts, ticks_between
 from desktop.streaming.hls.config import HlsConfig
+from desktop.streaming.ts.clock import CLOCK_HZ, PcrIndex, pes_pts, ticks_between
+from desktop.streaming.ts.packets import PACKET_SIZE, SYNC_BYTE
 from desktop.streaming.ts.psi import ProgramTables
 from desktop.streaming.ts.scan import PacketScan, find_keyframes
-from desktop.streaming.ts.packets import PACKET_SIZE, SYNC_BYTE
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class _Open:
 class SegmentCutter:
     """Feed it chunks; it calls `emit` with each segment it finishes, in order."""
 
-    def __init__(self, config: HlsConfig, emit: Callable[[Cut], None]) -> None:
+    def __init__(self, config: HlsConfig, emit: Callable[[Cut], object]) -> None:
         self._emit = emit
         self._target = round(config.target_duration * CLOCK_HZ)
         self._close_enough = self._target * 9 // 10

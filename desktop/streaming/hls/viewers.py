@@ -29,8 +29,16 @@ class HlsViewer:
     """One HLS player as its requests show it. Lives on the core's loop."""
 
     __slots__ = (
-        "_rate_mark", "active", "address", "bytes_sent", "client_id", "connected_at", "last_seen",
-        "rate_bps", "segments", "user_agent",
+        "_rate_mark",
+        "active",
+        "address",
+        "bytes_sent",
+        "client_id",
+        "connected_at",
+        "last_seen",
+        "rate_bps",
+        "segments",
+        "user_agent",
     )
 
     def __init__(self, client_id: int, address: str, user_agent: str, connected_at: float, now: float) -> None:

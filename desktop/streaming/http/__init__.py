@@ -1,1 +1,4 @@
-"""The HTTP side: the aiohttp app, one routes_* module per concern, the access rules and the connection guard in front of them."""
+"""The HTTP side: the aiohttp app and one routes_* module per concern.
+
+The access rules and the connection guard stand in front of every route.
+"""

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from desktop.streaming.logs import RateLimitedLog
 
@@ -233,9 +234,6 @@ def check_token(request: web.Request, policy: AccessPolicy) -> Refusal | None:
 
 
 RULES: tuple[Callable[[web.Request, AccessPolicy], Refusal | None], ...] = (check_host, check_cross_site, check_token)
-
-
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 def access_middleware(policy: Callable[[], AccessPolicy]) -> Middleware:

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, cast
+from typing import cast
 
 from aiohttp import web
 
@@ -66,7 +66,7 @@ class ConnectionGuard:
     def open_count(self) -> int:
         return len(self._open)
 
-    def admit(self, connection: "GuardedConnection") -> bool:
+    def admit(self, connection: GuardedConnection) -> bool:
         """Make room for `connection` if its address or the total is at the cap; False: refuse it."""
         address = connection.address
         if self._by_address.get(address, 0) >= self.limits.per_address and not self._evict_idle(address):
@@ -79,7 +79,7 @@ class ConnectionGuard:
         self._by_address[address] = self._by_address.get(address, 0) + 1
         return True
 
-    def release(self, connection: "GuardedConnection") -> None:
+    def release(self, connection: GuardedConnection) -> None:
         """Forget a connection (idempotent: an evicted one is released before its socket closes)."""
         if connection not in self._open:
             return
@@ -112,7 +112,7 @@ class ConnectionGuard:
 class GuardedConnection(asyncio.Protocol):
     """One accepted socket: admitted by the guard, then handed to aiohttp's handler."""
 
-    __slots__ = ("_guard", "_inner", "_transport", "address", "head_complete", "_head", "_timer", "_admitted")
+    __slots__ = ("_admitted", "_guard", "_head", "_inner", "_timer", "_transport", "address", "head_complete")
 
     def __init__(self, guard: ConnectionGuard, inner: asyncio.Protocol) -> None:
         self._guard = guard
@@ -130,16 +130,15 @@ class GuardedConnection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.address = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
         if not self._guard.admit(self):
-            transport.abort()
+            self._transport.abort()
             return
         self._admitted = True
         self._timer = asyncio.get_running_loop().call_later(self._guard.limits.head_timeout, self._head_overdue)
         self._inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
-        if not self.head_complete:
-            if not self._check_head(data):
-                return
+        if not self.head_complete and not self._check_head(data):
+            return
         self._inner.data_received(data)
 
     def _check_head(self, data: bytes) -> bool:
@@ -169,8 +168,10 @@ class GuardedConnection(asyncio.Protocol):
         if not self.head_complete:
             self._guard.timed_out += 1
             self._guard.report.warning(
-                "slow-head", "closed a connection from %s: no complete request within %g s",
-                self.address, self._guard.limits.head_timeout,
+                "slow-head",
+                "closed a connection from %s: no complete request within %g s",
+                self.address,
+                self._guard.limits.head_timeout,
             )
             self.abort()
 
@@ -206,6 +207,7 @@ class GuardedSite(web.BaseSite):
         self._port = port
         self._limits = limits
         self.guard: ConnectionGuard | None = None
+        self._listening: asyncio.Server | None = None  # BaseSite's _server, with its concrete type
 
     @property
     def name(self) -> str:
@@ -213,7 +215,7 @@ class GuardedSite(web.BaseSite):
 
     @property
     def port(self) -> int:
-        sockets = self._server.sockets if self._server is not None else ()
+        sockets = self._listening.sockets if self._listening is not None else ()
         return int(sockets[0].getsockname()[1]) if sockets else self._port
 
     async def start(self) -> None:
@@ -222,7 +224,7 @@ class GuardedSite(web.BaseSite):
         assert server is not None
         loop = asyncio.get_running_loop()
         self.guard = ConnectionGuard(self._limits, loop)
-        self._server = await loop.create_server(
+        self._server = self._listening = await loop.create_server(
             self.guard.protocol_factory(server), self._host, self._port, backlog=self._backlog, reuse_address=True
         )
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from desktop.streaming.http.access import AccessPolicy
 from desktop.streaming.channels.model import ChannelKey
 from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.config import ProxyConfig
+from desktop.streaming.http.access import AccessPolicy
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.snapshot import ProxySnapshot
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from desktop.streaming.ids import is_content_id, normalize
 from desktop.streaming.http.route_context import route_context
+from desktop.streaming.ids import is_content_id, normalize
 
 
 async def status(request: web.Request) -> web.Response:

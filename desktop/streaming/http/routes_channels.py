@@ -9,8 +9,8 @@ from aiohttp import web
 
 from desktop.streaming.channels.model import KINDS
 from desktop.streaming.channels.state import ChannelsState
-from desktop.streaming.ids import is_content_id, normalize
 from desktop.streaming.http.route_context import route_context
+from desktop.streaming.ids import is_content_id, normalize
 
 
 def channels_json(state: ChannelsState) -> dict[str, Any]:

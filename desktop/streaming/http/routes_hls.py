@@ -21,10 +21,9 @@ from aiohttp import web
 
 from desktop.streaming.hls import CONTENT_TYPE, SEGMENT_CONTENT_TYPE, Missing
 from desktop.streaming.hls.viewers import TooManyViewers
-from desktop.streaming.ids import normalize
 from desktop.streaming.http.route_context import route_context
 from desktop.streaming.http.routes_stream import open_channel, parse_stream_request
-from desktop.streaming.ids import ChannelKey
+from desktop.streaming.ids import ChannelKey, normalize, parse_kind
 from desktop.streaming.live.stream import LiveStream
 
 MANIFEST_PATH = "/ace/manifest.m3u8"
@@ -91,7 +90,10 @@ def _not_ready(stream: LiveStream, timeout: float) -> web.Response:
 
 async def segment(request: web.Request) -> web.StreamResponse:
     match = request.match_info
-    key = ChannelKey(match["kind"], normalize(match["content_id"]))
+    kind = parse_kind(match["kind"])
+    if kind is None:
+        raise web.HTTPNotFound(text="No such segment\n")
+    key = ChannelKey(kind, normalize(match["content_id"]))
     seq = int(match["seq"])
     stream = route_context(request).registry.get(key)
     segmenter = stream.hls.segmenter if stream is not None else None

@@ -10,7 +10,7 @@ Content-Security-Policy says so to the browser as well.
 from __future__ import annotations
 
 import html
-from functools import lru_cache
+from functools import cache
 from urllib.parse import quote
 
 from aiohttp import web
@@ -31,7 +31,7 @@ CSP = (
 _HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(name: str) -> bytes:
     return resource_path("page", *name.split("/")).read_bytes()
 
@@ -50,7 +50,9 @@ async def asset(request: web.Request) -> web.Response:
     content_type = ASSETS.get(name)
     if content_type is None:
         raise web.HTTPNotFound(text="No such file\n")
-    return web.Response(body=_read(name), headers={**_HEADERS, "Content-Type": content_type, "Cache-Control": "no-cache"})
+    return web.Response(
+        body=_read(name), headers={**_HEADERS, "Content-Type": content_type, "Cache-Control": "no-cache"}
+    )
 
 
 def add_routes(app: web.Application) -> None:

@@ -20,12 +20,11 @@ from aiohttp.abc import AbstractStreamWriter
 from aiohttp.base_protocol import BaseProtocol
 
 from desktop.streaming.engine.params import engine_params
+from desktop.streaming.http.route_context import route_context
+from desktop.streaming.ids import ChannelKey, Kind, is_content_id, normalize
 from desktop.streaming.live.fanout import Subscriber
 from desktop.streaming.live.player import ClientInfo, StreamEnded
-from desktop.streaming.ids import is_content_id, normalize
 from desktop.streaming.live.registry import RegistryClosed, TooManyChannels, TooManyNewChannels
-from desktop.streaming.http.route_context import route_context
-from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.stream import LiveStream
 
 SELECTORS = ("id", "content_id", "infohash")
@@ -67,7 +66,7 @@ def parse_stream_request(query: Mapping[str, str]) -> StreamRequest:
     if params.dropped:
         # Debug only: IPTV apps add parameters of their own; the engine never sees them.
         log.debug("not forwarded to the engine: %s", ", ".join(repr(name) for name in params.dropped))
-    kind = "infohash" if name == "infohash" else "id"
+    kind: Kind = "infohash" if name == "infohash" else "id"
     return StreamRequest(ChannelKey(kind, normalize(values[0])), params.forwarded)
 
 
@@ -96,9 +95,7 @@ async def getstream(request: web.Request) -> web.StreamResponse:
         # Kodi and IPTV apps probe first; answering must not start a session.
         return web.Response(status=200, headers={"Content-Type": "video/mp2t"})
     stream = open_channel(request, wanted)
-    subscriber = stream.subscribe(
-        ClientInfo(_peer(request), request.headers.get("User-Agent", "")[:200], time.time())
-    )
+    subscriber = stream.subscribe(ClientInfo(_peer(request), request.headers.get("User-Agent", "")[:200], time.time()))
     clock = stream.clock
     response: TsResponse | None = None
     try:
@@ -126,12 +123,16 @@ async def getstream(request: web.Request) -> web.StreamResponse:
         pass  # the player went away (aiohttp raises ClientConnectionResetError / RuntimeError)
     finally:
         stream.unsubscribe(subscriber)
-    return response
+    # None only when the player went away before its first chunk: nobody reads this answer.
+    return response if response is not None else web.Response(status=499)
 
 
 async def _pump(
-    subscriber: Subscriber, transport: asyncio.Transport, protocol: BaseProtocol,
-    writer: AbstractStreamWriter, clock: Callable[[], float],
+    subscriber: Subscriber,
+    transport: asyncio.Transport,
+    protocol: BaseProtocol,
+    writer: AbstractStreamWriter,
+    clock: Callable[[], float],
 ) -> None:
     """Copy what queues for the player to its socket until the stream ends or the player leaves.
 

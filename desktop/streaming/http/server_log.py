@@ -36,7 +36,7 @@ def _exception_of(exc_info: Any) -> BaseException | None:
     if isinstance(exc_info, BaseException):
         return exc_info
     if isinstance(exc_info, tuple) and len(exc_info) == 3:
-        return exc_info[1]
+        return exc_info[1] if isinstance(exc_info[1], BaseException) else None
     if exc_info:
         return sys.exc_info()[1]
     return None

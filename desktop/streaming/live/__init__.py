@@ -1,1 +1,4 @@
-"""The live side: one LiveStream per channel (reader, fan-out, HLS), the registry that creates them single-flight, the context they get."""
+"""The live side: one LiveStream per channel (reader, fan-out, HLS).
+
+The registry creates them single-flight; they get a narrow context, never their owner.
+"""

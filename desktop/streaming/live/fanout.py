@@ -15,12 +15,11 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
-from desktop.streaming.ts.scan import PAT_STARTS, PacketScan, find_keyframes, offsets
 from desktop.streaming.live.player import ClientInfo, StreamEnded
 from desktop.streaming.snapshot import ClientSnapshot
+from desktop.streaming.ts.scan import PAT_STARTS, PacketScan, find_keyframes, offsets
 
 __all__ = ["ClientInfo", "Fanout", "StreamEnded", "Subscriber"]
 
@@ -266,9 +265,7 @@ class Fanout:
                 self._join = self._last_pat
         # Drop what lies before the join point, and anything past the size bound.
         keep_from = self._join[0] if self._join else index
-        while self._first_index < keep_from or (
-            self._backlog_bytes > BACKLOG_MAX_BYTES and len(self._backlog) > 1
-        ):
+        while self._first_index < keep_from or (self._backlog_bytes > BACKLOG_MAX_BYTES and len(self._backlog) > 1):
             self._backlog_bytes -= len(self._backlog.popleft())
             self._first_index += 1
         if self._join and self._join[0] < self._first_index:

@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 
 import aiohttp
 
-from desktop.streaming.live.context import CoreContext
 from desktop.streaming.engine.client import EngineClient, EngineError, EngineSession
+from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.failures import Failure, SessionGone, describe
 from desktop.streaming.live.fanout import Fanout
 from desktop.streaming.live.player import StreamEnded
@@ -108,9 +108,7 @@ class EngineReader:
                 await self._pump()
         except TimeoutError:
             if not self.had_data and not self._engine_switched:
-                raise StreamEnded(
-                    f"No data from the AceStream engine within {config.start_timeout:g} s", 504
-                ) from None
+                raise StreamEnded(f"No data from the AceStream engine within {config.start_timeout:g} s", 504) from None
             failure = Failure(f"no data for {config.empty_timeout:g} s")
         except (EngineError, SessionGone, aiohttp.ClientError, OSError) as exc:
             if not self.had_data and not self._engine_switched:

@@ -12,12 +12,12 @@ import asyncio
 import math
 from collections.abc import Mapping
 
+from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.channel_quota import NewChannelQuota
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.player import StreamEnded
-from desktop.streaming.snapshot import StreamSnapshot
-from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.stream import LiveStream
+from desktop.streaming.snapshot import StreamSnapshot
 
 # Each channel is an engine session and a P2P swarm: a household watches a few.
 # The cap keeps a misbehaving client (or a LAN neighbour) from opening hundreds.

@@ -45,9 +45,7 @@ class SessionStopper:
         self.late_sessions = 0  # sessions that arrived after their start was given up on
 
     # --- starting ------------------------------------------------------------------------
-    async def start(
-        self, engine: EngineClient, kind: str, content_id: str, extra: Mapping[str, str]
-    ) -> EngineSession:
+    async def start(self, engine: EngineClient, kind: str, content_id: str, extra: Mapping[str, str]) -> EngineSession:
         """`engine.start`; when the caller is cancelled meanwhile, a session that still arrives is stopped."""
         task = asyncio.get_running_loop().create_task(engine.start(kind, content_id, extra))
         try:

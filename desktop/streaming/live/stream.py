@@ -22,15 +22,15 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
-from desktop.streaming.live.context import CoreContext
 from desktop.streaming.engine.client import EngineError, EngineStats
 from desktop.streaming.ids import ChannelKey
+from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.failures import Failure
 from desktop.streaming.live.fanout import Fanout, Subscriber
 from desktop.streaming.live.player import ClientInfo, StreamEnded
-from desktop.streaming.snapshot import StreamSnapshot, stream_picture
-from desktop.streaming.live.stream_hls import StreamHls
 from desktop.streaming.live.reader import EngineReader
+from desktop.streaming.live.stream_hls import StreamHls
+from desktop.streaming.snapshot import StreamSnapshot, stream_picture
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,14 @@ class LiveStream:
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._reader = EngineReader(
-            key.kind, key.content_id, self.extra, context, self.fanout,
-            on_chunk=self._publish, on_reconnect=self._reconnecting, has_players=lambda: self.has_players,
+            key.kind,
+            key.content_id,
+            self.extra,
+            context,
+            self.fanout,
+            on_chunk=self._publish,
+            on_reconnect=self._reconnecting,
+            has_players=lambda: self.has_players,
         )
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -244,13 +250,21 @@ class LiveStream:
     # --- picture -------------------------------------------------------------------------
     def snapshot(self) -> StreamSnapshot:
         # Still "playing" by state, but the engine sends nothing (a P2P gap) and the empty timeout runs.
-        stalled = self.state == "playing" and not self.waiting_for_players and (
-            self._loop.time() - self._reader.last_data > STALLED_AFTER
+        stalled = (
+            self.state == "playing"
+            and not self.waiting_for_players
+            and (self._loop.time() - self._reader.last_data > STALLED_AFTER)
         )
         return stream_picture(
-            self.key.kind, self.key.content_id, "stalled" if stalled else self.state, self.stats,
+            self.key.kind,
+            self.key.content_id,
+            "stalled" if stalled else self.state,
+            self.stats,
             tuple(s.snapshot() for s in self.fanout.subscribers.values())
             + tuple(viewer.snapshot() for viewer in self.hls.viewers),
-            bytes_in=self.bytes_in, bytes_out=self.fanout.bytes_out + self.hls.viewers.bytes_sent,
-            started_at=self.started_at, reconnects=self.reconnects, last_error=self.last_error,
+            bytes_in=self.bytes_in,
+            bytes_out=self.fanout.bytes_out + self.hls.viewers.bytes_sent,
+            started_at=self.started_at,
+            reconnects=self.reconnects,
+            last_error=self.last_error,
         )

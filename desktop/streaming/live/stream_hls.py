@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from desktop.streaming.config import ProxyConfig
-from desktop.streaming.live.context import CoreContext
-from desktop.streaming.live.fanout import Fanout
 from desktop.streaming.hls.config import HlsConfig
 from desktop.streaming.hls.segmenter import HlsSegmenter
 from desktop.streaming.hls.viewers import HlsViewer, HlsViewers
+from desktop.streaming.live.context import CoreContext
+from desktop.streaming.live.fanout import Fanout
 
 # A player reloads the playlist about once a target duration; three missed
 # reloads in a row mean it has gone.

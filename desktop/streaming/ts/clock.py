@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from desktop.streaming.ts.scan import FITS_PCR, HAS_ADAPTATION, PCR_FLAG, PacketScan
 from desktop.streaming.ts.packets import PACKET_SIZE
+from desktop.streaming.ts.scan import FITS_PCR, HAS_ADAPTATION, PCR_FLAG, PacketScan
 
 CLOCK_HZ = 90_000
 WRAP = 1 << 33  # PCR base and PTS are 33-bit counters: they wrap every ~26.5 hours

@@ -56,7 +56,11 @@ def find_video_keyframes(chunk: bytes) -> list[int]:
         pos = index * PACKET_SIZE
         if chunk[pos + 1] & 0x40 and chunk[pos + 3] & 0x20 and chunk[pos + 4]:
             pes = pos + 5 + chunk[pos + 4]
-            if pes + 4 <= pos + PACKET_SIZE and chunk[pes : pes + 3] == b"\x00\x00\x01" and 0xE0 <= chunk[pes + 3] <= 0xEF:
+            if (
+                pes + 4 <= pos + PACKET_SIZE
+                and chunk[pes : pes + 3] == b"\x00\x00\x01"
+                and 0xE0 <= chunk[pes + 3] <= 0xEF
+            ):
                 found.append(pos)
         index = marks.find(1, index + 1)
     return found

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from desktop.streaming.ts.clock import packet_pid, payload_start
+from desktop.streaming.ts.packets import PACKET_SIZE
 from desktop.streaming.ts.scan import (
     PAT_STARTS,
     PacketScan,
@@ -24,7 +25,6 @@ from desktop.streaming.ts.scan import (
     last_offset,
     offsets,
 )
-from desktop.streaming.ts.packets import PACKET_SIZE
 
 log = logging.getLogger(__name__)
 
