@@ -31,6 +31,7 @@ CORE_LAYERS = (
     ("http",),  # the aiohttp app, routes, access rules, connection guard
     ("live",),  # one LiveStream per channel, its reader, fan-out and HLS; the registry
     ("hls", "channels"),  # the segmenter; playlists and favourites
+    ("logos",),  # channel logos: fetched, checked and cached (which logos exist is the channels' say)
     ("engine",),  # the engine's HTTP API, its parameters, the engine AceTray runs
     ("events", "snapshot", "config"),  # frozen values that cross threads; the core's configuration
     ("engine_host",),  # finding, starting and stopping an engine process

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
+from desktop.streaming.channels.logo_index import LogoIndex
 from desktop.streaming.channels.model import Channel, ChannelKey
 
 # Name and group are searched as one lower-cased string per channel; the
@@ -46,6 +48,11 @@ class Catalog:
         """The channel's name when a playlist names it (streams table, events, tooltip)."""
         channel = self._by_key.get(key)
         return channel.name or None if channel is not None else None
+
+    @cached_property
+    def logos(self) -> LogoIndex:
+        """The logos these channels name that AceTray fetches, by id (built on first use)."""
+        return LogoIndex.build(self.channels)
 
     def groups(self) -> tuple[str, ...]:
         """The groups in the order they first appear; channels without one are left out."""

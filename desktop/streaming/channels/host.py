@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from desktop import paths
 from desktop.streaming.channels.fetch import DEFAULT_LIMITS, FetchLimits
 from desktop.streaming.channels.library import ChannelLibrary
 from desktop.streaming.channels.model import Channel, ChannelKey
@@ -26,12 +27,14 @@ from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.ids import ChannelKey as Key
+from desktop.streaming.logos import Logo, LogoDiskCache, LogoError, LogoStore, UnknownLogo
 from desktop.streaming.logs import log_level
 from desktop.streaming.snapshot import StreamSnapshot
 
 log = logging.getLogger(__name__)
 
 EventCallback = Callable[[str, str], None]  # (level, message)
+LogoDelivery = Callable[[str, bytes | None], None]  # (logo id, the picture's bytes or None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +59,9 @@ class ChannelsHost:
         limits: FetchLimits = DEFAULT_LIMITS,
         on_view: Callable[[ChannelsView], None] | None = None,
         on_event: EventCallback | None = None,
+        logos: LogoStore | None = None,
     ) -> None:
+        """`logos=None`: logos cached in the cache folder's `logos`."""
         self._interval_hours = interval_hours
         self._run_playlists = tuple(run_playlists)
         self._on_view = on_view
@@ -65,6 +70,8 @@ class ChannelsHost:
         self._opening: asyncio.Future[None] | None = None
         self._scheduler: RefreshScheduler | None = None
         self._last_state: ChannelsState | None = None  # to tell which playlists a change refreshed
+        self._logos = logos if logos is not None else LogoStore(LogoDiskCache(paths.cache_dir() / "logos"))
+        self._logo_sends: set[asyncio.Task[None]] = set()
         # Threads of our own for the disk and parsing, not the loop's executor: on the
         # UI's qasync loop (ACETRAY_CORE_LOOP=qasync) that one is made of QThreads,
         # which Qt refuses to see destroyed still running at exit.
@@ -124,6 +131,27 @@ class ChannelsHost:
         catalog = self.library.state.catalog
         return catalog.name_for(Key("id", content_id)) or catalog.name_for(Key("infohash", content_id))
 
+    # -- logos -----------------------------------------------------------------------------
+    async def logo(self, logo_id: str) -> Logo:
+        """The picture of a logo a playlist names (`/logo/<id>`); UnknownLogo or LogoError (a sentence) if none."""
+        ref = self.library.state.catalog.logos.ref(logo_id)
+        if ref is None:
+            raise UnknownLogo("No playlist names a logo with this id.")
+        return await self._logos.get(logo_id, ref)
+
+    def send_logo(self, logo_id: str, deliver: LogoDelivery) -> None:
+        """Fetch a logo and hand its bytes (None when there is none) to `deliver`, on this loop (the tray)."""
+        task = asyncio.get_running_loop().create_task(self._send_logo(logo_id, deliver), name="logo for the window")
+        self._logo_sends.add(task)
+        task.add_done_callback(self._logo_sends.discard)
+
+    async def _send_logo(self, logo_id: str, deliver: LogoDelivery) -> None:
+        try:
+            data: bytes | None = (await self.logo(logo_id)).data
+        except LogoError:
+            data = None  # the row keeps the channel's initials; the store logged why
+        deliver(logo_id, data)
+
     # -- life ----------------------------------------------------------------------------
     async def open(self) -> None:
         """Read the saved playlists and add this run's, once; later calls wait for the first."""
@@ -164,6 +192,9 @@ class ChannelsHost:
 
     async def close(self) -> None:
         await self.stop_schedule()
+        for task in self._logo_sends:
+            task.cancel()
+        await self._logos.close()
         await self.library.close()
         self._executor.shutdown(wait=False)
 
@@ -214,8 +245,8 @@ class ChannelsHost:
             return
         view = self.view
         # Built here, on the core's loop, once per change: the window's thread
-        # never pays for merging the playlists.
-        _ = view.state.catalog
+        # never pays for merging the playlists or hashing their logos.
+        _ = view.state.catalog.logos
         self._on_view(view)
 
     def _event(self, level: str, message: str) -> None:
