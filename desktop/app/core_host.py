@@ -66,6 +66,7 @@ class CoreHost(QObject):
     snapshot_ready = Signal(object)  # ProxySnapshot
     event_received = Signal(object)  # ProxyEvent
     channels_changed = Signal(object)  # ChannelsView: the playlists, favourites, downloads under way
+    logo_ready = Signal(str, object)  # a logo's id and its picture's bytes (None: there is none)
 
     placement: CorePlacement
 
@@ -137,6 +138,12 @@ class CoreHost(QObject):
         """Ask for a snapshot; it arrives through `snapshot_ready`."""
         raise NotImplementedError
 
+    def request_logo(self, logo_id: str) -> None:
+        """Ask for a channel's logo by id (`catalog.logos.id_for(channel.logo)`); it arrives through
+        `logo_ready`. The core fetches it (web, disk cache, or a local playlist's file), so the UI
+        thread never reads a file or waits on the network."""
+        raise NotImplementedError
+
     def shutdown(self, timeout: float) -> None:
         """End the core's loop (after stop_proxy). Bounded by `timeout`."""
         raise NotImplementedError
@@ -175,16 +182,21 @@ class _WeakRelay:
         self._host = weakref.ref(host)
         self._signal = signal
 
-    def __call__(self, value: object) -> None:
+    def __call__(self, *values: object) -> None:
         host = self._host()
         if host is not None:
-            getattr(host, self._signal).emit(value)
+            getattr(host, self._signal).emit(*values)
 
 
 def _emit_snapshot(service: ProxyService | None, host_ref: weakref.ref[ThreadCoreHost]) -> None:
     host = host_ref()
     if host is not None and service is not None:
         host.snapshot_ready.emit(service.snapshot())
+
+
+def _send_logo(service: ProxyService | None, logo_id: str, relay: _WeakRelay) -> None:
+    if service is not None:
+        service.channels.send_logo(logo_id, relay)
 
 
 async def _invoke(service: ProxyService, fn: Callable[[ProxyService], Awaitable[T]]) -> T:
@@ -252,6 +264,13 @@ class ThreadCoreHost(CoreHost):
             except RuntimeError:  # closed between the check and the call
                 pass
 
+    def request_logo(self, logo_id: str) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(_send_logo, self._service, logo_id, _WeakRelay(self, "logo_ready"))
+            except RuntimeError:  # closed between the check and the call
+                pass
+
     def shutdown(self, timeout: float) -> None:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
@@ -282,6 +301,9 @@ class QasyncCoreHost(CoreHost):
 
     def request_snapshot(self) -> None:
         self._emit_snapshot()
+
+    def request_logo(self, logo_id: str) -> None:
+        _send_logo(self._service, logo_id, _WeakRelay(self, "logo_ready"))
 
     def shutdown(self, timeout: float) -> None:
         self._service = None

@@ -14,7 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from desktop import paths
+from PySide6.QtCore import Qt
+
 from desktop.app import CoreHost
 from desktop.streaming.channels import (
     Channel,
@@ -29,7 +30,6 @@ from desktop.ui.channels_model import channel_title
 from desktop.ui.channels_view import ChannelsPane
 from desktop.ui.formatting import count_phrase
 from desktop.ui.link_commands import LinkCommands
-from desktop.ui.logo_cache import LogoDiskCache
 from desktop.ui.logos import LogoProvider
 from desktop.ui.main_window import MainWindow
 from desktop.ui.playlists_dialog import PlaylistsDialog
@@ -42,9 +42,8 @@ T = TypeVar("T")
 class ChannelCommands:
     @classmethod
     def in_window(cls, window: MainWindow, ui: UiServices, **commands: Any) -> ChannelCommands:
-        """The Channels tab beside the window's live view, its logos cached in the cache folder."""
-        logos = LogoProvider(LogoDiskCache(paths.cache_dir() / "logos"), parent=window)
-        pane = ChannelsPane(logos)
+        """The Channels tab beside the window's live view; its logos come from the core (`attach`)."""
+        pane = ChannelsPane(LogoProvider(parent=window))
         window.tabs.addTab(pane, "Channels")
         pane.count_changed.connect(
             lambda count, tabs=window.tabs: tabs.setTabText(tabs.indexOf(pane), f"Channels ({count:,})")
@@ -72,6 +71,15 @@ class ChannelCommands:
         self._refresh_favourites_menu()
 
     # -- from the core ----------------------------------------------------------------------
+    def attach(self, core: CoreHost) -> None:
+        """Hear the core: its channel views, and the logos the list asks it for."""
+        queued = Qt.ConnectionType.QueuedConnection  # emitted on the core's thread
+        core.channels_changed.connect(self.on_view, queued)
+        logos = self.pane.model.logos
+        if logos is not None:
+            core.logo_ready.connect(logos.deliver, queued)
+            logos.attach(core.request_logo)
+
     def on_view(self, view: ChannelsView) -> None:
         old = self.view
         self.view = view

@@ -59,6 +59,10 @@ class ChannelsModel(QAbstractTableModel):
         return self._view
 
     @property
+    def logos(self) -> LogoProvider | None:
+        return self._logos
+
+    @property
     def catalog(self) -> Catalog:
         return self._view.state.catalog
 
@@ -127,7 +131,7 @@ class ChannelsModel(QAbstractTableModel):
                 return "★" if channel.key in self._favourites else "☆"
             return channel_title(channel) if column == NAME else channel.group
         if role == Qt.ItemDataRole.DecorationRole and column == NAME and self._logos is not None:
-            return self._logos.pixmap(channel.logo, channel.name)
+            return self._logos.pixmap(self.catalog.logos.id_for(channel.logo), channel.name)
         if role == Qt.ItemDataRole.ForegroundRole and column == STAR:
             return FAVOURITE_COLOUR if channel.key in self._favourites else PLAIN_STAR_COLOUR
         if role == Qt.ItemDataRole.FontRole and column == NAME and channel.key in self._playing:

@@ -167,7 +167,7 @@ class AppController(QObject):
         queued = Qt.ConnectionType.QueuedConnection  # emitted on the core's thread
         core.snapshot_ready.connect(self._on_snapshot, queued)
         core.event_received.connect(self._on_event, queued)
-        core.channels_changed.connect(self.channels.on_view, queued)
+        self.channels.attach(core)
         core.start()
         self.proxy.core = core
         if self.tray is not None:

@@ -1,15 +1,15 @@
-"""Channel logos for the lists: fetched only when a row is shown, cached on disk, never blocking.
+"""Channel logos for the lists: asked of the core only when a row is shown, never blocking the window.
 
-`LogoProvider.pixmap(url, name)` answers at once: the logo when it is in
+`LogoProvider.pixmap(logo_id, name)` answers at once: the logo when it is in
 memory, else a placeholder (the channel's initial on a tinted square) while the
-logo is looked for — on disk first (`LogoDiskCache`), then over the network
-with a `QNetworkAccessManager` (asynchronous on the UI's event loop; at most a
-few at a time, each bounded in size and time). Views call it from `data()`,
-which Qt asks only for the rows on screen, so a 10,000-channel list fetches
-the dozen logos a person can see. Work is done a few logos per turn of the
-event loop, newest requests first (what is on screen now), and `logos_ready`
-fires once per turn so the views repaint. A logo that fails (gone, not an
-image, too big) keeps its placeholder for the rest of the run.
+logo is asked for. The core fetches it — from its disk cache, the web, or a
+local playlist's regular file — so this thread never opens a file nor waits on
+the network (`CoreHost.request_logo`; the bytes come back to `deliver`). Views
+call `pixmap` from `data()`, which Qt asks only for the rows on screen, so a
+10,000-channel list asks for the dozen logos a person can see. A few logos are
+asked for at a time, newest first (what is on screen now), a few decoded per
+turn of the event loop, and `logos_ready` fires once per turn so the views
+repaint. A logo that does not come keeps its placeholder for the rest of the run.
 """
 
 from __future__ import annotations
@@ -17,58 +17,55 @@ from __future__ import annotations
 import logging
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QRect, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
-from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
-
-from desktop.ui.logo_cache import LogoDiskCache
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QImageReader, QPainter, QPixmap
 
 log = logging.getLogger(__name__)
 
-MAX_LOGO_BYTES = 1024 * 1024  # a logo bigger than this is not a logo
-TRANSFER_TIMEOUT_MS = 15_000
-MAX_PARALLEL = 6
-LOADS_PER_TURN = 6  # disk reads and decodes per turn of the event loop: the window stays responsive
+MAX_ASKED = 8  # logos asked of the core at once; the core bounds its own fetches too
+LOADS_PER_TURN = 6  # decodes per turn of the event loop: the window stays responsive
 MAX_QUEUED = 200  # older requests (rows scrolled past) are dropped; shown again, they are asked again
 MAX_IN_MEMORY = 2000
-_WEB = ("http", "https")
+MAX_PIXELS = 4096 * 4096  # a "logo" larger than this would cost more memory to decode than it is worth
+
+LogoRequest = Callable[[str], None]
 
 
 class LogoProvider(QObject):
     logos_ready = Signal()  # one or more logos (or their final placeholders) are ready: repaint
 
-    def __init__(
-        self,
-        cache: LogoDiskCache | None,
-        *,
-        size: QSize = QSize(36, 24),
-        network: QNetworkAccessManager | None = None,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, *, size: QSize = QSize(36, 24), parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.size = size
-        self._cache = cache
-        self._network = network
+        self._request: LogoRequest | None = None
         self._memory: OrderedDict[str, QPixmap] = OrderedDict()
         self._failed: set[str] = set()
-        self._queue: OrderedDict[str, None] = OrderedDict()
-        self._in_flight: dict[str, QNetworkReply] = {}
+        self._queue: OrderedDict[str, None] = OrderedDict()  # to ask for, newest last
+        self._asked: set[str] = set()
+        self._arrived: OrderedDict[str, bytes | None] = OrderedDict()  # to decode
         self._placeholders: dict[str, QPixmap] = {}
         self._scheduled = False
         self._finished_any = False
 
+    def attach(self, request: LogoRequest) -> None:
+        """Where logos are asked for (`CoreHost.request_logo`); their bytes come to `deliver`."""
+        self._request = request
+        self._schedule()
+
     # -- what views call ------------------------------------------------------------------
-    def pixmap(self, url: str, name: str) -> QPixmap:
-        """The logo when it is here, else a placeholder now and the logo later (`logos_ready`)."""
-        if url:
-            found = self._memory.get(url)
+    def pixmap(self, logo_id: str | None, name: str) -> QPixmap:
+        """The logo when it is here, else a placeholder now and the logo later (`logos_ready`).
+        `logo_id` is None for a channel whose logo AceTray does not fetch."""
+        if logo_id:
+            found = self._memory.get(logo_id)
             if found is not None:
-                self._memory.move_to_end(url)
+                self._memory.move_to_end(logo_id)
                 return found
-            if url not in self._failed and url not in self._in_flight:
-                self._queue.pop(url, None)
-                self._queue[url] = None  # newest last: served first
+            if logo_id not in self._failed and logo_id not in self._asked and logo_id not in self._arrived:
+                self._queue.pop(logo_id, None)
+                self._queue[logo_id] = None  # newest last: asked first
                 while len(self._queue) > MAX_QUEUED:
                     self._queue.popitem(last=False)
                 self._schedule()
@@ -84,8 +81,18 @@ class LogoProvider(QObject):
             self._placeholders[key] = pixmap
         return pixmap
 
-    def is_pending(self) -> bool:
-        return bool(self._queue or self._in_flight)
+    def is_pending(self, logo_id: str | None = None) -> bool:
+        """Whether a logo (any, when None) is asked for and not here yet, nor known to be missing."""
+        if logo_id is None:
+            return bool(self._queue or self._asked or self._arrived)
+        return logo_id in self._queue or logo_id in self._asked or logo_id in self._arrived
+
+    # -- from the core ----------------------------------------------------------------------
+    def deliver(self, logo_id: str, data: bytes | None) -> None:
+        """A logo's bytes (None: there is none), decoded at the next turn of the event loop."""
+        self._asked.discard(logo_id)
+        self._arrived[logo_id] = data
+        self._schedule()
 
     # -- the work, a little per turn ---------------------------------------------------------
     def _schedule(self) -> None:
@@ -95,99 +102,58 @@ class LogoProvider(QObject):
 
     def _work(self) -> None:
         self._scheduled = False
-        loads = 0
-        waiting: list[str] = []
-        while self._queue and loads < LOADS_PER_TURN:
-            url, _ = self._queue.popitem(last=True)
-            if url in self._memory or url in self._failed or url in self._in_flight:
-                continue
-            cached = self._cache.read(url) if self._cache is not None else None
-            if cached is not None:
-                loads += 1
-                self._store(url, cached)
-                continue
-            qurl = QUrl(url)
-            if qurl.isLocalFile() or not qurl.scheme():
-                loads += 1
-                self._store(url, _read_local(qurl.toLocalFile() if qurl.isLocalFile() else url))
-            elif qurl.scheme().lower() in _WEB:
-                if len(self._in_flight) < MAX_PARALLEL:
-                    self._fetch(url, qurl)
-                else:
-                    waiting.append(url)  # after a download ends
-            else:
-                self._fail(url)
-        for url in reversed(waiting):  # back in the queue, the newest still served first
-            self._queue[url] = None
-        if self._queue and len(waiting) < len(self._queue):
+        for _ in range(min(LOADS_PER_TURN, len(self._arrived))):
+            logo_id, data = self._arrived.popitem(last=False)
+            self._store(logo_id, data)
+        if self._request is not None:
+            while self._queue and len(self._asked) < MAX_ASKED:
+                logo_id, _ = self._queue.popitem(last=True)
+                if logo_id not in self._memory and logo_id not in self._failed:
+                    self._asked.add(logo_id)
+                    self._request(logo_id)
+        if self._arrived:
             self._schedule()
         if self._finished_any:
             self._finished_any = False
             self.logos_ready.emit()
 
-    def _fetch(self, url: str, qurl: QUrl) -> None:
-        if self._network is None:
-            self._network = QNetworkAccessManager(self)
-        request = QNetworkRequest(qurl)
-        request.setTransferTimeout(TRANSFER_TIMEOUT_MS)
-        request.setHeader(QNetworkRequest.KnownHeaders.UserAgentHeader, "AceTray")
-        reply = self._network.get(request)
-        self._in_flight[url] = reply
-        reply.downloadProgress.connect(lambda received, _total, r=reply: _cap(r, received))
-        reply.finished.connect(lambda r=reply, u=url: self._downloaded(u, r))
-
-    def _downloaded(self, url: str, reply: QNetworkReply) -> None:
-        self._in_flight.pop(url, None)
-        ok = reply.error() == QNetworkReply.NetworkError.NoError
-        data = bytes(reply.readAll().data()) if ok else None
-        if not ok:
-            log.debug("logo %s: %s", url, reply.errorString())
-        reply.deleteLater()
-        stored = self._store(url, data)
-        if stored and data is not None and self._cache is not None:
-            self._cache.write(url, data)
-        if self._queue:
-            self._schedule()
-        elif self._finished_any:
-            self._finished_any = False
-            self.logos_ready.emit()
-
-    def _store(self, url: str, data: bytes | None) -> bool:
-        image = QImage.fromData(data) if data and len(data) <= MAX_LOGO_BYTES else QImage()
-        if image.isNull():
-            self._fail(url)
-            return False
-        self._memory[url] = _fit(image, self.size)
-        while len(self._memory) > MAX_IN_MEMORY:
-            self._memory.popitem(last=False)
-        self._finished_any = True
-        return True
-
-    def _fail(self, url: str) -> None:
-        self._failed.add(url)
+    def _store(self, logo_id: str, data: bytes | None) -> None:
+        pixmap = _decode(data, self.size) if data else None
+        if pixmap is None:
+            self._failed.add(logo_id)
+        else:
+            self._memory[logo_id] = pixmap
+            while len(self._memory) > MAX_IN_MEMORY:
+                self._memory.popitem(last=False)
         self._finished_any = True
 
 
-def _cap(reply: QNetworkReply, received: int) -> None:
-    if received > MAX_LOGO_BYTES:
-        reply.abort()
-
-
-def _read_local(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as file:
-            return file.read(MAX_LOGO_BYTES + 1)
-    except OSError:
+def _decode(data: bytes, size: QSize) -> QPixmap | None:
+    """The picture scaled into the box as it is decoded; None when it is no picture Qt reads, or huge."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    full = reader.size()
+    if full.isValid():
+        if full.width() * full.height() > MAX_PIXELS:
+            log.debug("logo of %dx%d pixels not decoded", full.width(), full.height())
+            return None
+        reader.setScaledSize(full.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    if image.isNull():
         return None
+    return _fit(image, size)
 
 
 def _fit(image: QImage, size: QSize) -> QPixmap:
-    """The logo scaled into the box, centred, on a transparent background (rows stay aligned)."""
-    scaled = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    """The logo centred in the box, on a transparent background (rows stay aligned)."""
+    if image.width() > size.width() or image.height() > size.height():  # a reader that could not scale
+        image = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
     canvas = QPixmap(size)
     canvas.fill(Qt.GlobalColor.transparent)
     painter = QPainter(canvas)
-    painter.drawImage((size.width() - scaled.width()) // 2, (size.height() - scaled.height()) // 2, scaled)
+    painter.drawImage((size.width() - image.width()) // 2, (size.height() - image.height()) // 2, image)
     painter.end()
     return canvas
 

@@ -65,7 +65,8 @@ def main() -> None:
     _ = state.catalog  # built on the core's loop in the app, never in the window
     print(f"{len(state.catalog)} channels; python {sys.version.split()[0]}, Qt platform {app.platformName()}\n")
 
-    pane = ChannelsPane(LogoProvider(None))  # no disk: logos are not what is measured here
+    pane = ChannelsPane(LogoProvider())  # attached to no core: logos are not what is measured here
+    _ = state.catalog.logos  # the logo ids, likewise built on the core's loop
     pane.resize(1000, 640)
     pane.show()
     app.processEvents()

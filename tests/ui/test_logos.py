@@ -1,84 +1,54 @@
-"""Channel logos: fetched only for the rows on screen, kept on disk within a bound, a placeholder otherwise."""
+"""Channel logos in the tray's Channels tab: asked of the core only for the rows on screen, the
+channel's initial while missing — and a playlist's logos can never freeze the window."""
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QTimer
 
+from desktop.launch import LaunchOptions
 from desktop.streaming.channels import Channel, ChannelsState, ChannelsView, PlaylistState
+from desktop.streaming.logos import logo_id
 from desktop.ui.channels_view import ChannelsPane
-from desktop.ui.logo_cache import LogoDiskCache
 from desktop.ui.logos import LogoProvider
+from tests.logo_site import LogoSite, png
+from tests.ui.channel_fixtures import FILM, MUSIC, NEWS, SPORT
+from tests.ui.helpers import BackgroundLoop
 
 SOURCE = "http://lists.example/all.m3u"
 
 
-def png(colour: str = "#3070c0", width: int = 64, height: int = 32) -> bytes:
-    image = QImage(width, height, QImage.Format.Format_ARGB32)
-    image.fill(QColor(colour))
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return bytes(data.data())
+class FakeCore:
+    """Stands in for `CoreHost.request_logo`: records what is asked; answers when told to, or
+    with `every` for each (a turn of the event loop later, as the core's answer comes)."""
 
+    def __init__(self, provider: LogoProvider, every: bytes | None = None) -> None:
+        self.asked: list[str] = []
+        self.provider = provider
+        self._every = every
+        provider.attach(self._request)
 
-class LogoSite:
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        site = self
+    def _request(self, logo_id: str) -> None:
+        self.asked.append(logo_id)
+        if self._every is not None:
+            QTimer.singleShot(0, self.provider, lambda: self.answer(logo_id, self._every))
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                site.requests.append(self.path)
-                if self.path.startswith("/logo/"):
-                    body, kind = png(), "image/png"
-                elif self.path == "/page.png":
-                    body, kind = b"<html>not an image</html>", "text/html"
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, logo_id: str, data: bytes | None) -> None:
+        self.provider.deliver(logo_id, data)
 
 
 @pytest.fixture
-def logo_site() -> Iterator[LogoSite]:
-    site = LogoSite()
-    yield site
-    site.close()
-
-
-@pytest.fixture
-def providers(qapp) -> Iterator[Callable[..., LogoProvider]]:
+def providers(qapp) -> Iterator[Callable[[], LogoProvider]]:
     """Logo providers deleted on this thread when the test ends (never by the collector elsewhere)."""
     made: list[LogoProvider] = []
 
-    def make(cache: LogoDiskCache | None = None) -> LogoProvider:
-        made.append(LogoProvider(cache))
+    def make() -> LogoProvider:
+        made.append(LogoProvider())
         return made[-1]
 
     yield make
@@ -111,59 +81,45 @@ def shown_pane(qtbot, provider: LogoProvider, view: ChannelsView) -> ChannelsPan
     return pane
 
 
-def test_only_the_logos_on_screen_are_fetched_and_the_next_run_reads_them_from_disk(
-    qtbot, logo_site, tmp_path, providers
-):
-    urls = [f"{logo_site.base}/logo/{n}.png" for n in range(300)]
-    view = view_of(urls)
-    provider = providers(LogoDiskCache(tmp_path / "logos"))
-    pane = shown_pane(qtbot, provider, view)
-    qtbot.waitUntil(lambda: bool(logo_site.requests) and not provider.is_pending(), timeout=5000)
-    fetched = len(logo_site.requests)
-    visible = pane.table.viewport().height() // pane.table.rowHeight(0) + 1
-    assert 0 < fetched <= visible + 2, f"{fetched} logos fetched for {visible} rows on screen"
-    assert not same_picture(provider.pixmap(urls[0], "Channel 0"), provider.placeholder("Channel 0"))
-    assert len(list((tmp_path / "logos").iterdir())) == fetched
-
-    pane.table.scrollToBottom()  # scrolling shows other rows: their logos come now
-    qtbot.waitUntil(lambda: f"/logo/{299}.png" in logo_site.requests and not provider.is_pending(), timeout=5000)
-
-    logo_site.requests.clear()
-    again = providers(LogoDiskCache(tmp_path / "logos"))
-    _second = shown_pane(qtbot, again, view)  # kept: the provider lives as its child
-    qtbot.waitUntil(
-        lambda: not same_picture(again.pixmap(urls[0], "Channel 0"), again.placeholder("Channel 0")), timeout=5000
-    )
-    assert logo_site.requests == []  # from the disk cache, not the network
-
-
-def test_a_missing_or_broken_logo_keeps_a_placeholder_and_is_not_asked_again(qtbot, logo_site, tmp_path, providers):
-    urls = [
-        f"{logo_site.base}/gone.png",
-        f"{logo_site.base}/page.png",
-        QUrl.fromLocalFile(str(tmp_path / "nowhere.png")).toString(),
-        "ftp://logos.example/x.png",
-        "",
-    ]
-    provider = providers(LogoDiskCache(tmp_path / "logos"))
-    for url in urls:
-        provider.pixmap(url, "Sport")
-    qtbot.waitUntil(lambda: not provider.is_pending(), timeout=5000)
-    for url in urls:
-        assert same_picture(provider.pixmap(url, "Sport"), provider.placeholder("Sport"))
-    qtbot.wait(50)  # would any of them be asked for again? (nothing to wait on: nothing should happen)
-    assert sorted(logo_site.requests) == ["/gone.png", "/page.png"]
-    assert not (tmp_path / "logos").exists() or not list((tmp_path / "logos").iterdir())
-
-
-def test_a_local_logo_file_is_shown_scaled_into_the_row(qtbot, tmp_path, providers):
-    path = tmp_path / "wide.png"
-    path.write_bytes(png(width=200, height=50))
+def test_only_the_logos_on_screen_are_asked_for_and_scrolling_asks_for_the_others(qtbot, providers):
+    urls = [f"http://logos.example/{n}.png" for n in range(300)]
     provider = providers()
-    url = QUrl.fromLocalFile(str(path)).toString()
-    provider.pixmap(url, "Wide")
+    core = FakeCore(provider, every=png())
+    pane = shown_pane(qtbot, provider, view_of(urls))
+    qtbot.waitUntil(lambda: bool(core.asked) and not provider.is_pending(), timeout=5000)
+    visible = pane.table.viewport().height() // pane.table.rowHeight(0) + 1
+    assert 0 < len(core.asked) <= visible + 2, f"{len(core.asked)} logos asked for {visible} rows on screen"
+    assert not same_picture(provider.pixmap(logo_id(urls[0]), "Channel 0"), provider.placeholder("Channel 0"))
+
+    pane.table.scrollToBottom()  # scrolling shows other rows: their logos are asked for now
+    qtbot.waitUntil(lambda: logo_id(urls[299]) in core.asked, timeout=5000)
+
+
+def test_a_logo_that_does_not_come_keeps_the_initial_and_is_not_asked_again(qtbot, providers):
+    provider = providers()
+    core = FakeCore(provider)
+    missing, not_a_picture = logo_id("http://logos.example/gone.png"), logo_id("http://logos.example/page.png")
+    for asked in (missing, not_a_picture, None):
+        provider.pixmap(asked, "Sport")
+    qtbot.waitUntil(lambda: len(core.asked) == 2, timeout=3000)
+    core.answer(missing, None)
+    core.answer(not_a_picture, b"<html>not a picture</html>")
     qtbot.waitUntil(lambda: not provider.is_pending(), timeout=3000)
-    shown = provider.pixmap(url, "Wide")
+    for asked in (missing, not_a_picture, None):
+        assert same_picture(provider.pixmap(asked, "Sport"), provider.placeholder("Sport"))
+    assert not provider.is_pending()  # asked for again, they would be pending
+    assert sorted(core.asked) == sorted([missing, not_a_picture])
+
+
+def test_a_logo_is_shown_scaled_into_the_row(qtbot, providers):
+    provider = providers()
+    core = FakeCore(provider)
+    wide = logo_id("http://logos.example/wide.png")
+    provider.pixmap(wide, "Wide")
+    qtbot.waitUntil(lambda: core.asked == [wide], timeout=3000)
+    core.answer(wide, png(width=200, height=50))
+    qtbot.waitUntil(lambda: not provider.is_pending(), timeout=3000)
+    shown = provider.pixmap(wide, "Wide")
     assert shown.size() == provider.size
     assert not same_picture(shown, provider.placeholder("Wide"))
 
@@ -175,13 +131,58 @@ def test_placeholders_show_the_initial_and_differ_between_channels(providers):
     assert provider.placeholder("Sport One") is provider.placeholder("Sport One")  # drawn once
 
 
-def test_the_disk_cache_stays_within_its_bound_dropping_the_least_recently_used(tmp_path: Path):
-    cache = LogoDiskCache(tmp_path, max_bytes=10_000)
-    for n, name in enumerate("abc"):
-        cache.write(name, bytes(3000))
-        os.utime(cache.path_for(name), (1000 + n, 1000 + n))  # a oldest, c newest
-    assert cache.read("a") == bytes(3000)  # looked at now: the most recently used
-    cache.write("d", bytes(3000))  # 12,000 bytes: over the bound
-    kept = {name for name in "abcd" if cache.path_for(name).exists()}
-    assert kept == {"a", "d"}
-    assert cache.total() <= 10_000 * 3 // 4
+# -- the real app: the core fetches, the window only paints ------------------------------------------
+@pytest.fixture
+def logo_site(background: BackgroundLoop) -> Iterator[LogoSite]:
+    site = background.run(LogoSite().start())
+    yield site
+    background.run(site.stop())
+
+
+def test_a_playlist_naming_a_terminal_and_a_fifo_as_logos_does_not_freeze_the_window(
+    make_controller, engine, logo_site, qtbot, tmp_path: Path
+):
+    fifo = tmp_path / "fifo.png"
+    os.mkfifo(fifo)  # no writer: a plain open() for reading waits forever
+    (tmp_path / "local.png").write_bytes(png(rgb=(220, 60, 60)))
+    web, trickle = f"{logo_site.base}/logo/sport.png", f"{logo_site.base}/trickle/news"
+    rows = [
+        ("Sport One", SPORT, web),
+        ("Terminal", NEWS, "/dev/ptmx"),
+        ("Pipe", FILM, str(fifo)),
+        ("Local file", MUSIC, "local.png"),  # beside the playlist
+        ("Trickle", "5" * 40, trickle),  # a byte every 0.2 s: still coming while the others are shown
+    ]
+    playlist = tmp_path / "mine.m3u"
+    playlist.write_text(
+        "#EXTM3U\n" + "".join(f'#EXTINF:-1 tvg-logo="{logo}",{name}\nacestream://{cid}\n' for name, cid, logo in rows),
+        encoding="utf-8",
+    )
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(len(ticks)))
+    timer.start()
+
+    controller = make_controller(engine_url=engine.url, options=LaunchOptions(playlists=(str(playlist),)))
+    pane = controller.channels.pane
+    controller.window.tabs.setCurrentWidget(pane)
+    qtbot.waitUntil(lambda: pane.model.rowCount() == len(rows), timeout=5000)
+    provider = pane.model.logos
+    assert provider is not None
+
+    def shown(name: str, logo: str) -> bool:
+        return not same_picture(provider.pixmap(logo_id(logo), name), provider.placeholder(name))
+
+    # The rows are painted; the web logo and the local file's come through the core.
+    qtbot.waitUntil(lambda: shown("Sport One", web) and shown("Local file", "local.png"), timeout=10_000)
+    # The terminal and the pipe, asked for in the same paint, are answered "no logo": initials stay.
+    qtbot.waitUntil(
+        lambda: not provider.is_pending(logo_id("/dev/ptmx")) and not provider.is_pending(logo_id(str(fifo))),
+        timeout=10_000,
+    )
+    assert not shown("Terminal", "/dev/ptmx") and not shown("Pipe", str(fifo))
+    # And all along the window's event loop kept turning: the timer still fires.
+    seen = len(ticks)
+    qtbot.waitUntil(lambda: len(ticks) >= seen + 5, timeout=5000)
+    timer.stop()
