@@ -24,11 +24,13 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.logo_site import png
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -93,13 +97,40 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+def logo_server() -> Iterator[str]:
+    """A logo site on 127.0.0.1 (a picture at any path): reachable by this computer only, as far
+    as a phone is concerned; the page must get its logos through AceTray."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = png(rgb=(30, 150, 60))
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory: pytest.TempPathFactory, logo_server: str) -> Iterator[Proxy]:
     folder = tmp_path_factory.mktemp("page-browser")
     playlist = folder / "list.m3u"
+    (folder / "two.png").write_bytes(png(rgb=(200, 60, 30)))
+    logos = {0: f"{logo_server}/one.png", 1: "two.png"}  # a web logo; a file beside the playlist
     playlist.write_text(
         "#EXTM3U\n"
         + "".join(
-            f'#EXTINF:-1 tvg-id="c{n}" group-title="{group}",{name}\nacestream://{content_id}\n'
+            f'#EXTINF:-1 tvg-id="c{n}" tvg-logo="{logos.get(n, "")}" group-title="{group}",{name}\n'
+            f"acestream://{content_id}\n"
             for n, (name, group, content_id) in enumerate(CHANNELS)
         ),
         encoding="utf-8",
@@ -401,6 +432,27 @@ def test_a_tv_remote_moves_down_the_list_with_the_arrows_and_plays_with_enter(br
     press(Keys.ARROW_UP)
     wait(browser).until(lambda d: focused(d) == "search")
     browser.find_element(By.ID, "close-player").click()
+
+
+LOGOS = """
+return [...document.querySelectorAll('#channels .channel')].map((b) => {
+  const img = b.querySelector('img');
+  return img ? {src: img.getAttribute('src'), width: img.naturalWidth, done: img.complete} : null;
+});
+"""
+
+
+def test_the_page_shows_the_logos_through_acetray(browser, proxy) -> None:
+    open_page(browser, proxy)
+    wait(browser).until(lambda d: all(logo is None or logo["done"] for logo in d.execute_script(LOGOS)))
+    logos = browser.execute_script(LOGOS)
+    channels = {c["name"]: c for c in proxy.get_json("/api/channels")["channels"]}
+    # The first two have logos (the web one and the playlist's file), shown; the rest show none.
+    assert [logo is not None for logo in logos] == [True, True, False, False, False]
+    for name, logo in zip(NAMES, logos[:2], strict=False):
+        assert logo["src"] == f"{channels[name]['logo_url']}?token={TOKEN}"  # AceTray's, never the playlist's
+        assert logo["width"] == 64, f"the logo of {name} did not load: {logo}"
+    assert browser.find_elements(By.CSS_SELECTOR, "#channels .nologo")  # the others keep their place holder
 
 
 def test_without_the_token_the_page_is_refused_with_one_line(browser, proxy) -> None:

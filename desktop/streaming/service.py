@@ -157,6 +157,7 @@ class ProxyService:
                     access=self._access_policy,
                     channels=lambda: self.channels.state,
                     set_favourite=self.channels.set_favourite,
+                    logo=self.channels.logo,
                 )
             )
             # ServerLog: a malformed request is one rate-limited line, not an ERROR with a traceback.

@@ -55,9 +55,11 @@ function channelItem(channel) {
   play.className = "channel";
   play.type = "button";
   play.dataset.key = keyOf(channel);
-  const logo = channel.logo ? document.createElement("img") : document.createElement("span");
-  if (channel.logo) {
-    logo.src = channel.logo;
+  // The logo through AceTray (logo_url), never the playlist's own address: a phone cannot
+  // reach a logo only the computer reaches, and the page loads nothing from elsewhere.
+  const logo = channel.logo_url ? document.createElement("img") : document.createElement("span");
+  if (channel.logo_url) {
+    logo.src = withToken(channel.logo_url);
     logo.alt = "";
     logo.loading = "lazy";
     logo.onerror = () => logo.replaceWith(Object.assign(document.createElement("span"), { className: "nologo" }));

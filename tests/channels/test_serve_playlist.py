@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from desktop.streaming.logos import logo_id
+from tests.logo_site import png
 from tests.test_e2e_player import free_port, wait_for_health
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,16 +46,19 @@ infohash://{MUSIC}
 
 @pytest.fixture
 def playlist_site() -> Iterator[str]:
-    """A plain HTTP server on 127.0.0.1 answering /list.m3u."""
+    """A plain HTTP server on 127.0.0.1 answering /list.m3u (and a logo, /sport.png)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path != "/list.m3u":
+            if self.path == "/sport.png":
+                body, kind = png(), "image/png"
+            elif self.path == "/list.m3u":
+                body, kind = URL_PLAYLIST.encode(), "audio/x-mpegurl"
+            else:
                 self.send_error(404)
                 return
-            body = URL_PLAYLIST.encode()
             self.send_response(200)
-            self.send_header("Content-Type", "audio/x-mpegurl")
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -119,6 +124,7 @@ def test_serve_lists_the_channels_of_a_file_and_a_url_and_names_the_one_playing(
             "name": "Sport One",
             "group": "Sport",
             "logo": "http://logos.example/sport.png",
+            "logo_url": "/logo/" + logo_id("http://logos.example/sport.png"),
             "tvg_id": "sport.one",
             "id": SPORT,
             "kind": "id",
@@ -150,6 +156,30 @@ def test_serve_lists_the_channels_of_a_file_and_a_url_and_names_the_one_playing(
     # For this run only: nothing of them is written to the saved playlists.
     saved = json.loads((tmp_path / "config" / "playlists.json").read_text())
     assert saved["playlists"] == []
+
+
+def get_logo(port: int, logo: str) -> tuple[str, bytes]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/logo/{logo_id(logo)}", timeout=15) as resp:
+        return resp.headers["Content-Type"], resp.read()
+
+
+def test_serve_serves_the_logos_its_playlists_name_from_the_web_and_a_local_file(tmp_path: Path, playlist_site: str):
+    web_logo = playlist_site.replace("/list.m3u", "/sport.png")
+    (tmp_path / "news.png").write_bytes(png(rgb=(200, 40, 40)))
+    (tmp_path / "mine.m3u").write_text(
+        f'#EXTM3U\n#EXTINF:-1 tvg-logo="{web_logo}",Sport One\nacestream://{SPORT}\n'
+        f'#EXTINF:-1 tvg-logo="news.png",News\nacestream://{NEWS}\n',
+        encoding="utf-8",
+    )
+    port, proc = start_serve(tmp_path, "--playlist", "mine.m3u")
+    try:
+        wait_for_health(port, proc)
+        poll(lambda: get_json(port, "/api/channels"), lambda value: len(value["channels"]) == 2, proc)
+        assert get_logo(port, web_logo) == ("image/png", png())
+        assert get_logo(port, "news.png") == ("image/png", png(rgb=(200, 40, 40)))  # beside the playlist
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
 
 
 def test_a_stream_not_in_any_playlist_has_no_name(tmp_path: Path):

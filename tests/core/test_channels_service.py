@@ -9,6 +9,7 @@ import aiohttp
 
 from desktop.streaming.channels import ChannelsView
 from desktop.streaming.config import ProxyConfig
+from desktop.streaming.logos import logo_id
 from desktop.streaming.service import ProxyService
 from tests.core.conftest import CHANNEL, OTHER_CHANNEL, EventLog
 
@@ -44,6 +45,7 @@ async def test_api_channels_lists_every_channel_and_playlist_in_the_promised_sha
             "name": "Sport One",
             "group": "Sport",
             "logo": "http://logos.example/one.png",
+            "logo_url": "/logo/" + logo_id("http://logos.example/one.png"),  # through AceTray
             "tvg_id": "one.tv",
             "id": CHANNEL,
             "kind": "id",
@@ -54,6 +56,7 @@ async def test_api_channels_lists_every_channel_and_playlist_in_the_promised_sha
             "name": "By hash",
             "group": "",
             "logo": "",
+            "logo_url": None,
             "tvg_id": "",
             "id": HASH,
             "kind": "infohash",
@@ -114,6 +117,7 @@ async def test_views_reach_the_window_with_downloads_under_way_and_the_catalog_b
         assert any(source in v.refreshing for v in views)  # the window can show progress
         assert views[-1].refreshing == frozenset()
         assert "catalog" in views[-1].state.__dict__  # built on the core's loop, not the window's
+        assert "logos" in views[-1].state.catalog.__dict__  # and the logos' ids too
         assert views[-1].channel("id", CHANNEL).name == "Sport One"
     finally:
         await service.stop()

@@ -18,6 +18,7 @@ from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.http.access import AccessPolicy
 from desktop.streaming.live.registry import StreamRegistry
+from desktop.streaming.logos import Logo
 from desktop.streaming.snapshot import ProxySnapshot
 
 
@@ -29,6 +30,7 @@ class RouteContext:
     access: Callable[[], AccessPolicy] = AccessPolicy  # the access rules' current policy, read per request
     channels: Callable[[], ChannelsState] = ChannelsState  # the playlists' channels and favourites
     set_favourite: Callable[[ChannelKey, bool], Awaitable[None]] | None = None  # the page's star
+    logo: Callable[[str], Awaitable[Logo]] | None = None  # a logo a playlist names, by id (LogoError if none)
 
 
 ROUTE_CONTEXT: web.AppKey[RouteContext] = web.AppKey("route_context", RouteContext)

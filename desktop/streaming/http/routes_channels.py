@@ -10,17 +10,23 @@ from aiohttp import web
 from desktop.streaming.channels.model import KINDS
 from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.http.route_context import route_context
+from desktop.streaming.http.routes_logos import logo_path
 from desktop.streaming.ids import is_content_id, normalize
 
 
 def channels_json(state: ChannelsState) -> dict[str, Any]:
-    """The merged channel list (playlist order, first name wins) and one entry per playlist."""
+    """The merged channel list (playlist order, first name wins) and one entry per playlist.
+
+    `logo` is the logo as the playlist gives it; `logo_url` the path AceTray serves it
+    at (add the token in LAN mode), null when AceTray does not fetch it."""
     favourites = state.favourites
+    logos = state.catalog.logos
     channels = [
         {
             "name": c.name,
             "group": c.group,
             "logo": c.logo,
+            "logo_url": logo_path(logo_id) if (logo_id := logos.id_for(c.logo)) else None,
             "tvg_id": c.tvg_id,
             "id": c.id,
             "kind": c.kind,

@@ -22,10 +22,10 @@ ASSETS = {
     "app.js": "text/javascript; charset=utf-8",
     "vendor/hls.light.min.js": "text/javascript; charset=utf-8",
 }
-# Scripts and styles only from AceTray itself; video from AceTray (hls.js feeds it blob: URLs);
-# channel logos are the playlists' own pictures, wherever they are.
+# Scripts, styles and pictures (channel logos: /logo/<id>) only from AceTray itself;
+# video from AceTray (hls.js feeds it blob: URLs).
 CSP = (
-    "default-src 'self'; img-src * data:; media-src 'self' blob:; worker-src 'self' blob:; "
+    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 )
 _HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}

@@ -3,7 +3,7 @@
 The imported channels, with their names, groups, logos, tvg-ids and the
 sources' EPG address, each pointing at this proxy through the host the device
 used to reach it (the request's `Host`, already checked by the access rules)
-and carrying the device's token. `?group=…` and `?favourites=1` narrow it,
+and carrying the device's token — their logos too (`/logo/<id>`). `?group=…` and `?favourites=1` narrow it,
 `?format=hls` lists HLS URLs. TV apps refresh it often, so it has an ETag.
 """
 
@@ -16,6 +16,7 @@ from aiohttp import web
 from desktop.streaming.channels.m3u_out import etag, render
 from desktop.streaming.channels.model import Channel
 from desktop.streaming.http.route_context import route_context
+from desktop.streaming.http.routes_logos import logo_path
 
 CONTENT_TYPE = "audio/x-mpegurl; charset=utf-8"
 
@@ -33,7 +34,14 @@ async def device_playlist(request: web.Request) -> web.Response:
         selector = "infohash" if channel.kind == "infohash" else "id"
         return f"{base}{path}?{selector}={channel.id}{suffix}"
 
-    text = render(channels, url_for, state.catalog.epg_urls)
+    logos = state.catalog.logos
+    logo_query = f"?token={quote(token, safe='')}" if token else ""
+
+    def logo_for(channel: Channel) -> str:
+        logo_id = logos.id_for(channel.logo)
+        return f"{base}{logo_path(logo_id)}{logo_query}" if logo_id else ""
+
+    text = render(channels, url_for, state.catalog.epg_urls, logo_for)
     tag = etag(text)
     headers = {"ETag": tag, "Cache-Control": "no-cache"}
     if tag in request.headers.get("If-None-Match", ""):

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from desktop.streaming.http import routes_api, routes_channels, routes_hls, routes_page, routes_playlist, routes_stream
+from desktop.streaming.http import (
+    routes_api,
+    routes_channels,
+    routes_hls,
+    routes_logos,
+    routes_page,
+    routes_playlist,
+    routes_stream,
+)
 from desktop.streaming.http.access import access_middleware
 from desktop.streaming.http.route_context import ROUTE_CONTEXT, RouteContext
 
@@ -25,4 +33,5 @@ def build_app(context: RouteContext) -> web.Application:
     routes_channels.add_routes(app)
     routes_page.add_routes(app)
     routes_playlist.add_routes(app)
+    routes_logos.add_routes(app)
     return app
