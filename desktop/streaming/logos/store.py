@@ -73,7 +73,7 @@ class LogoStore:
                 raise LogosBusy("AceTray is fetching many logos at once; this one comes when asked again.")
             task = asyncio.get_running_loop().create_task(self._load(logo_id, ref), name=f"logo {logo_id}")
             self._pending[logo_id] = task
-            task.add_done_callback(partial(self._finished, logo_id))
+            task.add_done_callback(partial(self._finished, logo_id, _shown(ref)))
         # shield: one asker giving up (a player closed, a row scrolled away) must not cancel it for the others.
         return await asyncio.shield(task)
 
@@ -126,7 +126,7 @@ class LogoStore:
             return None
         return kind(message)  # a new one each time: a raised exception keeps the frames it passed
 
-    def _finished(self, logo_id: str, task: asyncio.Task[Logo]) -> None:
+    def _finished(self, logo_id: str, shown: str, task: asyncio.Task[Logo]) -> None:
         if self._pending.get(logo_id) is task:
             del self._pending[logo_id]
         if task.cancelled():
@@ -135,13 +135,23 @@ class LogoStore:
         if error is None:
             return
         if not isinstance(error, LogoError):  # a bug: logged with its traceback, told as a sentence
-            log.error("logo %s: unexpected failure", logo_id, exc_info=error)
+            log.error("logo %s: unexpected failure", shown, exc_info=error)
             error = LogoError(f"The logo could not be fetched ({type(error).__name__}).")
-        self._problems.log(logging.INFO, "failed", "logo %s: %s", logo_id, error)
+        # A playlist can name hundreds of dead logos: each one at DEBUG, a line now and then at INFO.
+        log.debug("logo %s: %s", shown, error)
+        self._problems.log(logging.INFO, "failed", "logo %s: %s", shown, error)
         self._failures[logo_id] = (self._clock(), type(error), str(error))
         self._failures.move_to_end(logo_id)
         while len(self._failures) > self._limits.remembered_failures:
             self._failures.popitem(last=False)
+
+
+def _shown(ref: LogoRef) -> str:
+    """A logo as logged: a file's path, or the address without its query (logo URLs may carry keys)."""
+    if ref.path is not None:
+        return str(ref.path)
+    address = str(ref.url)
+    return address.split("?", 1)[0] + ("?…" if "?" in address else "")
 
 
 def _checked(data: bytes) -> Logo:
