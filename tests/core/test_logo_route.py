@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 
 from desktop.streaming.channels import m3u
@@ -76,6 +77,7 @@ async def test_an_id_no_playlist_names_is_not_found_and_nothing_is_fetched(fake_
     assert sum(site.requests.values()) == 0
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev files are POSIX's")
 async def test_a_logo_that_is_not_a_picture_or_a_special_file_is_a_502_with_a_sentence(
     fake_engine, proxy_factory, site, tmp_path
 ):

@@ -24,6 +24,8 @@ from desktop.streaming.logos import (
 from desktop.streaming.logos.local import read_logo_file
 from tests.logo_site import LogoSite, png
 
+posix_only = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev files are POSIX's")
+
 
 @pytest_asyncio.fixture
 async def site() -> AsyncIterator[LogoSite]:
@@ -149,6 +151,7 @@ def special_files(tmp_path: Path) -> list[Path]:
     return [p for p in found if p.exists()]
 
 
+@posix_only
 def test_a_fifo_a_terminal_a_device_or_a_folder_is_refused_without_blocking(tmp_path):
     # Called right here, on the test's own thread: a read that blocked would hang the test.
     for path in special_files(tmp_path):
@@ -156,6 +159,7 @@ def test_a_fifo_a_terminal_a_device_or_a_folder_is_refused_without_blocking(tmp_
             read_logo_file(path, 1024 * 1024)
 
 
+@posix_only
 async def test_the_store_refuses_them_with_a_reason_not_a_timeout(tmp_path):
     store = LogoStore(None, limits=LogoLimits(deadline=60.0))
     for path in special_files(tmp_path):

@@ -139,6 +139,7 @@ def logo_site(background: BackgroundLoop) -> Iterator[LogoSite]:
     background.run(site.stop())
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev files are POSIX's")
 def test_a_playlist_naming_a_terminal_and_a_fifo_as_logos_does_not_freeze_the_window(
     make_controller, engine, logo_site, qtbot, tmp_path: Path
 ):
