@@ -106,15 +106,23 @@ def index(channels: int) -> None:
         Channel(f"Channel {n}", "", f"https://logos.example/{n}.png", "", "id", f"{n:040x}", "http://l.example/a.m3u")
         for n in range(channels)
     )
-    started = time.perf_counter()
-    logos = Catalog.merge([made]).logos
-    took = time.perf_counter() - started
-    catalog = Catalog.merge([made])
+    took = merge = float("inf")
+    for _ in range(3):  # the best of three: a shared machine's noise is all on one side
+        started = time.perf_counter()
+        catalog = Catalog.merge([made])  # for comparison: the merge the core already does at each change
+        merge = min(merge, time.perf_counter() - started)
+        started = time.perf_counter()
+        logos = catalog.logos
+        took = min(took, time.perf_counter() - started)
+    fresh = Catalog.merge([made])  # its index not built yet
     tracemalloc.start()  # apart: tracing makes the build several times slower
-    _ = catalog.logos
+    _ = fresh.logos
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"logo index of {channels:,} channels, each its own logo: {took * 1000:.0f} ms, {peak / 1e6:.1f} MB")
+    print(
+        f"logo index of {channels:,} channels, each its own logo: {took * 1000:.0f} ms, {peak / 1e6:.1f} MB"
+        f" (the catalog's merge: {merge * 1000:.0f} ms)"
+    )
     assert len(logos) == channels  # the figure is for what it claims
 
 
