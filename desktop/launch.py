@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop import paths
-from desktop.settings import Settings, spec_of
+from desktop.settings import TOKEN_BYTES, Settings, spec_of
 from desktop.streaming.channels.sources import normalize_source
 from desktop.streaming.config import ALL_INTERFACES, LOOPBACK, ProxyConfig, is_loopback
 
@@ -49,6 +49,8 @@ def override_problem(options: LaunchOptions) -> str | None:
     for name in options.overrides:
         if name in problems:
             return f"{spec_of(name).flag}: {problems[name]}"
+    if options.overrides.get("access_token") == "":
+        return f"{spec_of('access_token').flag}: give a token, or leave the flag out and AceTray makes one."
     return None
 
 
@@ -67,15 +69,24 @@ def launch_problem(saved: Settings, options: LaunchOptions) -> str | None:
     return None
 
 
+def listen_host(settings: Settings, host: str | None = None) -> str:
+    """Where the proxy listens: `host` (from --host) beats LAN sharing."""
+    return host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
+
+
 def proxy_config(settings: Settings, host: str | None = None, playlists: tuple[str, ...] = ()) -> ProxyConfig:
     """The core's configuration for `settings`; `host` (from --host) beats LAN sharing.
 
     Listening anywhere but loopback means other devices can connect: then the
-    access token is required on every request (and one is made if none exists).
+    access token is required on every request. The token comes from `settings`
+    (`with_token` puts one there first, and the caller keeps it): one made here
+    would differ from the one saved and shown, and every link would get 401.
     `playlists` (from `--playlist`) join the saved ones for this run and are never saved.
     """
-    listen = host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
-    token = None if is_loopback(listen) else (settings.access_token or new_token())
+    listen = listen_host(settings, host)
+    token = None if is_loopback(listen) else settings.access_token
+    if token == "":
+        raise ValueError("listening beyond loopback needs an access token: with_token() makes one first")
     # An engine AceTray runs writes its output beside AceTray's own log.
     engine_log = str(paths.log_dir() / ENGINE_LOG)
     return ProxyConfig(host=listen, token=token, engine_log=engine_log, playlists=playlists, **settings.core_values())
@@ -88,22 +99,21 @@ def run_playlist(text: str, base: Path | None = None) -> str:
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(18)  # 24 URL-safe characters, 144 bits
+    return secrets.token_urlsafe(TOKEN_BYTES)  # 24 URL-safe characters, 144 bits
 
 
-def ensure_token(settings: Settings, host: str | None, token: str) -> Settings:
-    """`settings` with `token` as its access token if it will listen beyond loopback without one."""
-    listen = host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
-    if settings.access_token or is_loopback(listen):
-        return settings
-    return dataclasses.replace(settings, access_token=token)
+def with_token(saved: Settings, options: LaunchOptions = LaunchOptions()) -> Settings:
+    """`saved` with an access token made now if this run would listen beyond loopback without one.
 
-
-def with_token(settings: Settings) -> Settings:
-    """`settings` with an access token, made now if LAN sharing is on and there is none yet."""
-    if settings.lan_sharing and not settings.access_token:
-        return dataclasses.replace(settings, access_token=new_token())
-    return settings
+    The one place AceTray gives settings a token: before any `ProxyConfig` is
+    built from them, so the proxy, the saved file and every link shown carry
+    the same one. The caller saves the result: the token is made once and kept,
+    so links stay valid across runs. Returns `saved` itself when nothing was needed.
+    """
+    effective = effective_settings(saved, options)
+    if effective.access_token or is_loopback(listen_host(effective, options.host)):
+        return saved
+    return dataclasses.replace(saved, access_token=new_token())
 
 
 def options_after_edit(options: LaunchOptions, shown: Settings, chosen: Settings) -> LaunchOptions:
@@ -151,9 +161,8 @@ class RunSettings:
         self._saved = saved
         self._options = options
         self._save = save
-        self._run_token = new_token()  # for a run that shares on the LAN by --host alone
-        if with_token(saved) != saved:  # LAN sharing on from an older settings file: make its token now
-            self.save(with_token(saved))
+        if with_token(saved, options) is not saved:  # first run beyond loopback: its token, made and kept
+            self.save(with_token(saved, options))
 
     @property
     def saved(self) -> Settings:
@@ -166,7 +175,7 @@ class RunSettings:
     @property
     def effective(self) -> Settings:
         """The settings in force for this run (saved + command-line overrides)."""
-        return ensure_token(effective_settings(self._saved, self._options), self._options.host, self._run_token)
+        return effective_settings(self._saved, self._options)
 
     def proxy_config(self) -> ProxyConfig:
         return proxy_config(self.effective, self._options.host, self._options.playlists)
@@ -177,8 +186,11 @@ class RunSettings:
         `shown` is what a Settings dialog displayed (this run's effective
         values): given, the choice replaces the command-line overrides too.
         Without it (e.g. "Use demo engine" from the banner) they stay in force.
+        Turning LAN sharing on gives `chosen` its token here, so the core is
+        given the very token that is saved once it has taken the change.
         """
         options = options_after_edit(self._options, shown, chosen) if shown is not None else self._options
+        chosen = with_token(chosen, options)
         config = proxy_config(effective_settings(chosen, options), options.host, options.playlists)
         return Proposal(saved=chosen, options=options, config=config)
 
@@ -189,7 +201,6 @@ class RunSettings:
 
     def save(self, settings: Settings) -> str | None:
         """Keep `settings` as the saved ones; the problem as a sentence when the file could not be written."""
-        settings = with_token(settings)
         self._saved = settings
         try:
             self._save(settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import signal
 
@@ -76,11 +75,14 @@ def run_serve(options: LaunchOptions) -> int:
     if problem:
         log.error("%s", problem)
         return 2
-    settings = effective_settings(loaded.settings, options)
-    if not settings.access_token and with_token(settings) != settings:
-        # First LAN sharing: the token is made once and kept, so links stay valid across runs.
-        settings = with_token(settings)
-        settings_store.save(dataclasses.replace(loaded.settings, access_token=settings.access_token))
+    saved = with_token(loaded.settings, options)
+    if saved is not loaded.settings:
+        # First run beyond loopback: the token is made once and kept, so links stay valid across runs.
+        try:
+            settings_store.save(saved)
+        except OSError as exc:
+            log.warning("could not save the new access token (%s): it holds for this run only", exc.strerror or exc)
+    settings = effective_settings(saved, options)
     config = proxy_config(settings, options.host, options.playlists)
     raise_open_files_limit()  # more players and devices before the connection caps have to act
     try:

@@ -123,10 +123,41 @@ def test_lan_sharing_always_has_a_token_and_loopback_never_asks_for_one():
     assert len(token) >= 16 and saved[-1].access_token == token  # made once, kept
     assert run.proxy_config().token == token == run.proxy_config().token
     assert RunSettings(Settings(), LaunchOptions(), saved.append).proxy_config().token is None
-    # `--host` beyond loopback without LAN sharing saved: a token for this run, the same all run long.
+    # `--host` beyond loopback without LAN sharing saved: its token is made and kept too, so links last.
     run = RunSettings(Settings(), LaunchOptions(host="0.0.0.0"), saved.append)
-    assert run.proxy_config().token and run.proxy_config().token == run.proxy_config().token
+    assert run.proxy_config().token == saved[-1].access_token == run.proxy_config().token
+    assert not saved[-1].lan_sharing
     assert Settings(access_token="short").errors()["access_token"].startswith("The access token must be")
+
+
+@pytest.mark.parametrize("shown", [True, False], ids=["settings-dialog", "share-dialog"])
+def test_turning_lan_sharing_on_gives_the_core_the_very_token_that_is_saved(shown: bool):
+    from desktop.launch import RunSettings
+
+    written: list[Settings] = []
+    run = RunSettings(Settings(), LaunchOptions(), written.append)  # a fresh config: no token yet
+    chosen = dataclasses.replace(run.saved, lan_sharing=True)
+    proposal = run.propose(chosen, run.effective if shown else None)
+    token = proposal.config.token
+    assert token and len(token) == 24  # made before the config, for the config
+    assert proposal.saved.access_token == token
+    assert written == []  # nothing saved until the core has taken it
+    run.commit(proposal)
+    assert written[-1].access_token == token == run.proxy_config().token == run.effective.access_token
+
+
+def test_the_core_config_never_invents_a_token():
+    with pytest.raises(ValueError, match="access token"):
+        proxy_config(Settings(lan_sharing=True))
+    assert proxy_config(Settings(lan_sharing=True, access_token="a" * 24)).token == "a" * 24
+    assert proxy_config(Settings(access_token="a" * 24)).token is None  # loopback asks for none
+
+
+def test_an_empty_token_on_the_command_line_is_refused_in_words():
+    args = build_serve_parser().parse_args(["--lan", "--token", ""])
+    assert override_problem(options_from_args(args)) == (
+        "--token: give a token, or leave the flag out and AceTray makes one."
+    )
 
 
 def test_engine_command_and_docker_flags_choose_who_runs_the_engine():

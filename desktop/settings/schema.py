@@ -112,6 +112,9 @@ def token_problem(token: str) -> str | None:
     return None
 
 
+TOKEN_BYTES = 18  # what AceTray makes: secrets.token_urlsafe(18), 24 characters, 144 bits
+
+
 def normalize_engine_url(url: str) -> str:
     return url.strip().rstrip("/")
 
