@@ -15,6 +15,7 @@ from desktop.launch import (
     with_token,
 )
 from desktop.logging_setup import setup_logging
+from desktop.settings import token_weakness
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.http.connection_guard import raise_open_files_limit
 from desktop.streaming.loops import install_exception_logging, new_event_loop
@@ -84,6 +85,9 @@ def run_serve(options: LaunchOptions) -> int:
             log.warning("could not save the new access token (%s): it holds for this run only", exc.strerror or exc)
     settings = effective_settings(saved, options)
     config = proxy_config(settings, options.host, options.playlists)
+    weakness = token_weakness(config.token or "")
+    if weakness:
+        log.warning("%s", weakness)
     raise_open_files_limit()  # more players and devices before the connection caps have to act
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:

@@ -160,6 +160,17 @@ def test_an_empty_token_on_the_command_line_is_refused_in_words():
     )
 
 
+def test_a_chosen_token_weaker_than_the_one_acetray_makes_gets_a_warning():
+    from desktop.launch import new_token
+    from desktop.settings import token_weakness
+
+    assert token_weakness(new_token()) is None and token_weakness("") is None
+    assert token_weakness("a" * 24) is None
+    assert token_weakness("a" * 16) == (
+        "This access token has 16 characters; the ones AceTray makes have 24. A shorter token is easier to guess."
+    )
+
+
 def test_engine_command_and_docker_flags_choose_who_runs_the_engine():
     parse = build_serve_parser().parse_args
     command = options_from_args(parse(["--engine-command", "acestreamengine --http-port {port}"]))

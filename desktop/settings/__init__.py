@@ -12,6 +12,7 @@ from desktop.settings.schema import (
     engine_url_problem,
     spec_of,
     specs,
+    token_weakness,
 )
 from desktop.settings.store import LoadResult, load, save
 
@@ -30,4 +31,5 @@ __all__ = [
     "save",
     "spec_of",
     "specs",
+    "token_weakness",
 ]

@@ -113,6 +113,21 @@ def token_problem(token: str) -> str | None:
 
 
 TOKEN_BYTES = 18  # what AceTray makes: secrets.token_urlsafe(18), 24 characters, 144 bits
+TOKEN_LENGTH = 24
+
+
+def token_weakness(token: str) -> str | None:
+    """A warning for a chosen token weaker than the one AceTray makes; None when it is as strong.
+
+    Allowed (a person may have typed it into a TV), but each character missing
+    makes it 64 times easier to guess.
+    """
+    if token and len(token) < TOKEN_LENGTH:
+        return (
+            f"This access token has {len(token)} characters; the ones AceTray makes have {TOKEN_LENGTH}. "
+            "A shorter token is easier to guess."
+        )
+    return None
 
 
 def normalize_engine_url(url: str) -> str:

@@ -35,6 +35,7 @@ from desktop.streaming.http.connection_guard import GuardedSite, limits_for, ope
 from desktop.streaming.http.route_context import RouteContext
 from desktop.streaming.http.server import build_app
 from desktop.streaming.http.server_log import ServerLog
+from desktop.streaming.http.token_guesses import TokenGuesses
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem
@@ -158,6 +159,7 @@ class ProxyService:
                     channels=lambda: self.channels.state,
                     set_favourite=self.channels.set_favourite,
                     logo=self.channels.logo,
+                    token_guesses=TokenGuesses(on_slowed=self._tell_guessing),
                 )
             )
             # ServerLog: a malformed request is one rate-limited line, not an ERROR with a traceback.
@@ -284,6 +286,13 @@ class ProxyService:
         self._access = policy_for(self._machine_names, config.host, config.token)
 
     # --- access rules --------------------------------------------------------------------
+    def _tell_guessing(self, address: str) -> None:
+        self._events.emit(
+            "warning",
+            f"The device at {address} sent many wrong access tokens: its tries are slowed. "
+            "If it is yours, give it a link from Share with devices.",
+        )
+
     def _access_policy(self) -> AccessPolicy:
         """What the access rules compare against, read by every request (a new setting applies at once)."""
         return self._access

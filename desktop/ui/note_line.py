@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 class Tone(enum.Enum):
     HINT = "color: palette(mid);"
     ERROR = "color: #c0392b;"
+    WARNING = "color: #9a6700;"  # allowed, but worth knowing (dark amber: readable on light and grey)
     GOOD = "color: #27ae60;"
 
 

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.launch import new_token
-from desktop.settings import GROUPS, Settings, specs
+from desktop.settings import GROUPS, Settings, specs, token_weakness
 from desktop.ui import player
 from desktop.ui.engine_rows import Discover, EngineRows
 from desktop.ui.note_line import NoteLine, Tone
@@ -273,6 +273,8 @@ class SettingsDialog(QDialog):
             note.say(problems[name], Tone.ERROR)
         elif name == "engine_url" and self.demo_engine.isChecked():
             note.say(DEMO_NOTE)
+        elif name == "access_token" and (weakness := token_weakness(self.access_token.text())):
+            note.say(weakness, Tone.WARNING)  # a token from the file or --token: allowed, not advised
         else:
             note.show_hint()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import m3u8
 import pytest
 
@@ -62,3 +63,31 @@ async def test_on_loopback_without_sharing_no_token_is_asked(fake_engine, proxy_
     proxy = await proxy_factory(fake_engine.url)
     async with proxy.http.get(f"{proxy.base}/api/health") as resp:
         assert resp.status == 200
+
+
+async def test_an_address_guessing_the_token_waits_while_the_right_token_from_another_is_answered_at_once(
+    fake_engine, proxy_factory
+) -> None:
+    proxy = await proxy_factory(fake_engine.url, token=TOKEN)
+    health = f"{proxy.base}/api/health"
+    # A new connection for every request: it is the address that guesses, not a connection.
+    guesser = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True, local_addr=("127.0.0.1", 0)))
+    async with guesser:
+        for n in range(10):
+            async with guesser.get(f"{health}?token=wrong-guess-number-{n:02d}") as resp:
+                assert resp.status == 401  # a person mistyping: answered at once
+        async with guesser.get(f"{health}?token=wrong-guess-number-10") as resp:
+            assert resp.status == 429 and resp.headers["Retry-After"] == "1"
+            assert (await resp.text()) == (
+                "Too many wrong access tokens from this device: try again in 1 s with a link from Share with devices.\n"
+            )
+        async with guesser.get(f"{health}?token={TOKEN}") as resp:
+            assert resp.status == 429  # not judged either: a 200 here would answer the guess
+        async with guesser.get(health) as resp:
+            assert resp.status == 401  # no token at all is no guess
+    await proxy.events.wait_for("sent many wrong access tokens")
+    # Another device with the right token: served at once, stream and all.
+    elsewhere = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=("127.0.0.2", 0)))
+    async with elsewhere, elsewhere.get(f"{proxy.base}/ace/getstream?id={CHANNEL}&token={TOKEN}") as resp:
+        assert resp.status == 200
+        assert (await resp.content.readexactly(PACKET_SIZE))[0] == 0x47

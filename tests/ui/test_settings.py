@@ -10,8 +10,9 @@ from PySide6.QtCore import QTimer
 
 from desktop import paths
 from desktop import settings as settings_store
-from desktop.launch import LaunchOptions, effective_settings, options_after_edit
+from desktop.launch import LaunchOptions, effective_settings, new_token, options_after_edit
 from desktop.settings import Settings
+from desktop.ui.note_line import Tone
 from desktop.ui.settings_dialog import SettingsDialog
 from tests.fake_engine import DEFAULT_PACKETS
 from tests.ui.helpers import FakeAutostart, free_port, port_accepts
@@ -54,6 +55,24 @@ def test_ok_is_disabled_until_every_field_is_valid(qtbot, ui_loop, no_player_sys
         dialog.ok_button.click()
     chosen: Settings = accepted.args[0]
     assert (chosen.engine_url, chosen.port, chosen.linger) == ("http://192.168.1.20:6878", 8080, 5.0)
+
+
+def test_a_chosen_token_shorter_than_acetrays_own_gets_a_note_until_a_new_one_is_made(qtbot, ui_loop, no_player_system):
+    chosen = "Sixteen_chars_ok"  # from the settings file or `--token`: allowed, not advised
+    dialog = SettingsDialog(
+        Settings(lan_sharing=True, access_token=chosen), _never_called, player_system=no_player_system
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    note = dialog._notes["access_token"]
+    assert note.tone is Tone.WARNING
+    assert note.text() == (
+        "This access token has 16 characters; the ones AceTray makes have 24. A shorter token is easier to guess."
+    )
+    assert dialog.ok_button.isEnabled() and dialog.shown_errors() == {}
+    dialog.access_token.setText(new_token())  # what New token does once confirmed
+    qtbot.waitUntil(lambda: note.tone is Tone.HINT)
+    assert "Share with devices" in note.text()
 
 
 def test_test_connection_shows_the_engine_version(make_controller, engine, qtbot):

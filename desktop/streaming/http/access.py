@@ -17,25 +17,29 @@ Players (VLC, mpv, Kodi, IPTV apps) send neither `Sec-Fetch-Site` nor
 `Origin`, and name the proxy by address or by this machine's name, so they
 pass. Each rule is a function of the request and the current `AccessPolicy`
 returning a refusal or None; the middleware runs them in order. The LAN
-sharing token (issue 11) is one more field of the policy and one more rule.
+sharing token is one more field of the policy and the last rule, which also
+keeps count of wrong tokens per address (`token_guesses.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hmac
 import ipaddress
 import logging
+import math
 import socket
 import threading
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from desktop.streaming.http.token_guesses import TokenGuesses
 from desktop.streaming.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,7 @@ class Refusal:
     reason: str
     message: str
     status: type[web.HTTPException] = web.HTTPForbidden
+    headers: Mapping[str, str] = field(default_factory=dict)  # e.g. Retry-After with a 429
 
 
 def machine_names(*, resolve: bool = True) -> frozenset[str]:
@@ -211,43 +216,72 @@ def _is_own_origin(origin: str, host: str | None) -> bool:
     return _normal(parts.hostname) == host_name and (origin_port or 80) == int(host_port or 80)
 
 
-def check_token(request: web.Request, policy: AccessPolicy) -> Refusal | None:
-    """With LAN sharing on, every request — from this computer too — carries the access token.
-
-    IPTV apps cannot set headers, so `?token=` is accepted beside `Authorization:
-    Bearer`. Compared in constant time; the token itself is never logged.
-    """
-    expected = policy.token
-    if expected is None:
-        return None
+def given_token(request: web.Request) -> str | None:
+    """The token a request carries: `?token=` (IPTV apps cannot set headers) or `Authorization: Bearer`."""
     given = request.query.get("token")
     if given is None:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         given = value.strip() if scheme.lower() == "bearer" else None
-    if given is not None and hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8")):
+    return given
+
+
+def check_token(request: web.Request, policy: AccessPolicy, guesses: TokenGuesses) -> Refusal | None:
+    """With LAN sharing on, every request — from this computer too — carries the access token.
+
+    A wrong token is a guess, and an address that keeps guessing waits before its
+    next one is judged (`token_guesses.py`). Compared in constant time; the token
+    itself is never logged.
+    """
+    expected = policy.token
+    if expected is None:
         return None
-    return Refusal(
-        "missing access token" if given is None else "wrong access token",
-        "AceTray asks for its access token: use the links from Share with devices (they end in ?token=…).",
-        web.HTTPUnauthorized,
-    )
+    given = given_token(request)
+    if given is None:
+        return _ASK_FOR_TOKEN
+    address = request.remote or ""
+    wait = guesses.wait(address, given)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        return Refusal(
+            f"access token guesses from this address are slowed (next judged in {seconds} s)",
+            f"Too many wrong access tokens from this device: try again in {seconds} s "
+            "with a link from Share with devices.",
+            web.HTTPTooManyRequests,
+            headers={"Retry-After": str(seconds)},
+        )
+    right = hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+    guesses.judged(address, given, right)
+    return None if right else dataclasses.replace(_ASK_FOR_TOKEN, reason="wrong access token")
 
 
-RULES: tuple[Callable[[web.Request, AccessPolicy], Refusal | None], ...] = (check_host, check_cross_site, check_token)
+_ASK_FOR_TOKEN = Refusal(
+    "missing access token",
+    "AceTray asks for its access token: use the links from Share with devices (they end in ?token=…).",
+    web.HTTPUnauthorized,
+)
+
+Rule = Callable[[web.Request, AccessPolicy], Refusal | None]
+RULES: tuple[Rule, ...] = (check_host, check_cross_site)  # then the token, which needs the guesses too
 
 
-def access_middleware(policy: Callable[[], AccessPolicy]) -> Middleware:
-    """A middleware that runs RULES against `policy()` (read per request) before any route."""
+def access_middleware(policy: Callable[[], AccessPolicy], guesses: TokenGuesses | None = None) -> Middleware:
+    """A middleware that runs RULES, then the token check, against `policy()` (read per request) before any route."""
     refusals = RateLimitedLog(log)
+    token_guesses = guesses if guesses is not None else TokenGuesses()
+
+    def check_token_here(request: web.Request, current: AccessPolicy) -> Refusal | None:
+        return check_token(request, current, token_guesses)
+
+    rules: tuple[Rule, ...] = (*RULES, check_token_here)
 
     @web.middleware
     async def check_access(request: web.Request, handler: Handler) -> web.StreamResponse:
         current = policy()
-        for rule in RULES:
+        for rule in rules:
             refusal = rule(request, current)
             if refusal is not None:
                 refusals.warning(rule.__name__, "refused a request from %s: %s", request.remote, refusal.reason)
-                raise refusal.status(text=refusal.message + "\n")
+                raise refusal.status(text=refusal.message + "\n", headers=refusal.headers)
         return await handler(request)
 
     return check_access

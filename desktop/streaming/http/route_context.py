@@ -9,7 +9,7 @@ fields they need here rather than reaching for the service.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -17,6 +17,7 @@ from desktop.streaming.channels.model import ChannelKey
 from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.http.access import AccessPolicy
+from desktop.streaming.http.token_guesses import TokenGuesses
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.logos import Logo
 from desktop.streaming.snapshot import ProxySnapshot
@@ -31,6 +32,7 @@ class RouteContext:
     channels: Callable[[], ChannelsState] = ChannelsState  # the playlists' channels and favourites
     set_favourite: Callable[[ChannelKey, bool], Awaitable[None]] | None = None  # the page's star
     logo: Callable[[str], Awaitable[Logo]] | None = None  # a logo a playlist names, by id (LogoError if none)
+    token_guesses: TokenGuesses = field(default_factory=TokenGuesses)  # wrong access tokens per address
 
 
 ROUTE_CONTEXT: web.AppKey[RouteContext] = web.AppKey("route_context", RouteContext)

@@ -25,7 +25,7 @@ from desktop.streaming.http.route_context import ROUTE_CONTEXT, RouteContext
 
 def build_app(context: RouteContext) -> web.Application:
     # Access rules first, for every route: a refused request never reaches a handler.
-    app = web.Application(middlewares=[access_middleware(context.access)])
+    app = web.Application(middlewares=[access_middleware(context.access, context.token_guesses)])
     app[ROUTE_CONTEXT] = context
     routes_stream.add_routes(app)
     routes_hls.add_routes(app)
