@@ -78,6 +78,12 @@ def build_serve_parser() -> argparse.ArgumentParser:
     )
     _add_setting_flags(parser, tray=False)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--show-token",
+        action="store_true",
+        help="print the share link with its access token even when standard output is not a terminal "
+        "(by default a service's journal never gets it)",
+    )
     return parser
 
 
@@ -95,6 +101,7 @@ def options_from_args(args: argparse.Namespace) -> LaunchOptions:
         links=tuple(getattr(args, "links", ())),
         playlists=tuple(dict.fromkeys(args.playlists)),
         verbose=getattr(args, "verbose", False),
+        show_token=getattr(args, "show_token", False),
     )
 
 

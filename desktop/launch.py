@@ -31,6 +31,7 @@ class LaunchOptions:
     links: tuple[str, ...] = ()  # acestream:// links or ids handed to the app
     playlists: tuple[str, ...] = ()  # `--playlist`: normalised sources added for this run only
     verbose: bool = False
+    show_token: bool = False  # `serve --show-token`: print the share link with its token even to a pipe
 
 
 def effective_settings(saved: Settings, options: LaunchOptions) -> Settings:

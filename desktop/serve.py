@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
 from desktop import settings as settings_store
 from desktop.launch import (
@@ -25,7 +26,18 @@ from desktop.streaming.service_errors import ProxyStartError
 log = logging.getLogger("acetray.serve")
 
 
-async def serve_until_stopped(config: ProxyConfig) -> int:
+def share_line(config: ProxyConfig, show_token: bool) -> str:
+    """What to tell the person who started a LAN-sharing `serve` about the link other devices open."""
+    if show_token:
+        return f"LAN sharing is on: other devices open http://<this computer>:{config.port}/?token={config.token}"
+    return (
+        "LAN sharing is on: every device needs the access token (kept in the settings file; "
+        "`acetray serve --show-token` prints the link with it)"
+    )
+
+
+async def serve_until_stopped(config: ProxyConfig, show_token: bool = False) -> int:
+    """Serve until SIGINT/SIGTERM. `show_token`: print the share link with its token on standard output."""
     install_exception_logging(asyncio.get_running_loop())
     service = ProxyService(config)
     try:
@@ -49,12 +61,11 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
         service.stream_url("<content id>"),
         service.stream_url("<content id>", hls=True),
     )
-    if config.token:
-        # The token is never logged; the person who started AceTray sees it once, on standard output.
-        print(
-            f"LAN sharing is on: other devices open http://<this computer>:{config.port}/?token={config.token}",
-            flush=True,
-        )
+    if config.token and show_token:
+        # Standard output, not the log: a terminal's scrollback is the person's; a service's journal is not.
+        print(share_line(config, show_token=True), flush=True)
+    elif config.token:
+        log.info("%s", share_line(config, show_token=False))
     playlists = service.channels.state.playlists
     if playlists:
         log.info("%d playlist(s); their channels are listed at /api/channels", len(playlists))
@@ -65,6 +76,11 @@ async def serve_until_stopped(config: ProxyConfig) -> int:
         await service.stop()
         await service.channels.close()  # the last playlist write finishes
     return 0
+
+
+def _interactive() -> bool:
+    """Standard output is a terminal a person reads (not a pipe, a file or a service's journal)."""
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 def run_serve(options: LaunchOptions) -> int:
@@ -91,6 +107,6 @@ def run_serve(options: LaunchOptions) -> int:
     raise_open_files_limit()  # more players and devices before the connection caps have to act
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
-            return runner.run(serve_until_stopped(config))
+            return runner.run(serve_until_stopped(config, show_token=options.show_token or _interactive()))
     except KeyboardInterrupt:
         return 0

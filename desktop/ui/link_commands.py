@@ -11,7 +11,7 @@ from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui import player
 from desktop.ui.link_dialog import LinkDialog
 from desktop.ui.links import LinkRequest, ListenAddress, stream_link
-from desktop.ui.player_process import PlayerLauncher
+from desktop.ui.player_process import PlayerLauncher, player_name
 from desktop.ui.ui_services import UiServices
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,11 @@ class LinkCommands:
         where = "any device on your network" if shared else "a player on this computer"
         snapshot = self._snapshot()
         note = "" if snapshot is None or snapshot.running else " (start the proxy before playing)"
-        self._ui.notify("Stream link copied", f"{link}\nPaste it into {where}{note}.")
+        # The channel, not the link: the link carries the access token, and balloons and the log keep what they say.
+        self._ui.notify(
+            "Stream link copied",
+            f"The link to {self.channel_words(content_id)} is on the clipboard.\nPaste it into {where}{note}.",
+        )
 
     # -- players -----------------------------------------------------------------
     def open_in_player(self) -> None:
@@ -97,7 +101,10 @@ class LinkCommands:
         self.players.launch(command)
         self._remember(content_id, kind)
         name = self.name_of(content_id)
-        self._ui.notify(f"Opening {name} in the player" if name else "Opening in player", f"{command.program} {link}")
+        self._ui.notify(
+            f"Opening {name} in the player" if name else "Opening in player",
+            f"{player_name(command.program)} is opening {self.channel_words(content_id)}.",  # never the link: its token
+        )
         return True
 
     async def _engine_problem(self) -> str | None:
@@ -162,6 +169,11 @@ class LinkCommands:
 
     def name_of(self, content_id: str) -> str | None:
         return self.channel_name(content_id) or self._names.get(content_id)
+
+    def channel_words(self, content_id: str) -> str:
+        """The channel as a person knows it: its name, else the start of its id."""
+        name = self.name_of(content_id)
+        return f"“{name}”" if name else f"channel {content_id[:8]}…"
 
     def _remember(self, content_id: str, kind: str = "id") -> None:
         if kind != "id":

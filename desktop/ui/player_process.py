@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 EARLY_EXIT_MS = 5000  # an exit within this long is a failure to report
 KEEP_OUTPUT_BYTES = 4096  # of a player's output, only this much of the end is read
 LAST_WORDS_CHARS = 240  # of that, this much is told (whole lines, the newest)
+# Players print the link they failed to open, and the link carries the access token with LAN sharing on.
+_TOKEN_VALUE = re.compile(r"(?<=token=)[^&\s\"'<>]+", re.IGNORECASE)
 _NAMES = {"vlc": "VLC", "cvlc": "VLC", "mpv": "mpv", "ffplay": "ffplay", "celluloid": "Celluloid"}
 
 
@@ -40,6 +43,11 @@ def player_name(program: str) -> str:
     if stem.lower().endswith(".exe"):
         stem = stem[:-4]
     return _NAMES.get(stem.lower(), stem)
+
+
+def without_token(text: str) -> str:
+    """`text` with every `token=` value in it replaced by "…" (what a player printed, before it is told or logged)."""
+    return _TOKEN_VALUE.sub("…", text)
 
 
 def last_words(path: Path, budget: int = LAST_WORDS_CHARS, limit: int = KEEP_OUTPUT_BYTES) -> str:
@@ -55,7 +63,8 @@ def last_words(path: Path, budget: int = LAST_WORDS_CHARS, limit: int = KEEP_OUT
             tail = file.read(limit)
     except OSError:
         return ""
-    lines = [line.strip() for line in tail.decode("utf-8", "replace").replace("\r", "\n").split("\n")]
+    text = without_token(tail.decode("utf-8", "replace"))
+    lines = [line.strip() for line in text.replace("\r", "\n").split("\n")]
     lines = [line for line in lines if line]
     if len(tail) == limit and lines:
         lines = lines[1:]  # the first one may be cut
