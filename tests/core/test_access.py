@@ -69,8 +69,26 @@ async def test_hosts_that_name_this_machine_are_accepted(fake_engine, proxy_fact
         {"Origin": "null"},  # a sandboxed frame or a file:// page
         {"Origin": "http://127.0.0.1:1"},  # another web server on this machine
         {"Origin": "https://{host}"},  # not this proxy's scheme
+        # A page on another port of this host: the browser calls it same-site, but it is not AceTray's.
+        {"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "video"},
+        # Old browsers send no Sec-Fetch-* and no Origin for a <video>: only the page, in Referer.
+        {"Referer": "http://evil.example/watch.html", "User-Agent": "Mozilla/5.0 (Windows NT 6.1) Firefox/60.0"},
+        {"Referer": "http://127.0.0.1:1/"},  # an old browser on another port of this host
+        {"Referer": "https://{host}/"},
+        {"Sec-Fetch-Site": "something-new"},  # a value browsers do not send today is not this proxy's
     ],
-    ids=["sec-fetch-cross-site", "foreign-origin", "null-origin", "other-port", "https-origin"],
+    ids=[
+        "sec-fetch-cross-site",
+        "foreign-origin",
+        "null-origin",
+        "other-port",
+        "https-origin",
+        "sec-fetch-same-site",
+        "old-browser-foreign-referer",
+        "old-browser-other-port",
+        "old-browser-https-referer",
+        "unknown-sec-fetch-site",
+    ],
 )
 @pytest.mark.parametrize("path", ROUTES)
 async def test_requests_made_by_other_web_sites_are_refused(fake_engine, proxy_factory, headers, path) -> None:
@@ -90,8 +108,11 @@ async def test_requests_made_by_other_web_sites_are_refused(fake_engine, proxy_f
         {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate"},  # the URL typed into the address bar
         {"Sec-Fetch-Site": "same-origin", "Origin": "{base}"},  # AceTray's own page
         {"Origin": "{base_upper}"},  # origins compare case-insensitively
+        {"Referer": "{base}/?token=abc"},  # an old browser playing from AceTray's own page
+        {"User-Agent": "Kodi/21.0 (X11; Linux x86_64) Debian/13 App_Bitness/64 Version/21.0"},
+        {"User-Agent": "Lavf/61.7.100"},  # ffmpeg, ffprobe, mpv
     ],
-    ids=["player", "vlc", "typed-url", "own-page", "own-origin-upper-case"],
+    ids=["player", "vlc", "typed-url", "own-page", "own-origin-upper-case", "own-page-old-browser", "kodi", "ffmpeg"],
 )
 @pytest.mark.parametrize("path", ("/api/streams", f"/ace/getstream?id={CHANNEL}"))
 async def test_players_and_this_proxys_own_pages_pass(fake_engine, proxy_factory, headers, path) -> None:
@@ -157,11 +178,12 @@ def test_hosts_that_do_not_name_this_machine(value: str) -> None:
         (f"/ace/getstream?id={CHANNEL}", "document", 403),
     ],
 )
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
 async def test_a_link_on_another_site_may_open_acetrays_page_and_nothing_else(
-    fake_engine, proxy_factory, path, dest, status
+    fake_engine, proxy_factory, path, dest, status, site
 ) -> None:
     proxy = await proxy_factory(fake_engine.url)
-    headers = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": dest}
+    headers = {"Sec-Fetch-Site": site, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": dest}
     got, _text = await _get(proxy, path, headers)
     assert got == status
 

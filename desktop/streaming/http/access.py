@@ -11,14 +11,15 @@ the user's browser:
 - Cross-site requests: any page can make the browser fetch
   `<video src="http://127.0.0.1:6880/ace/getstream?id=...">`, starting engine
   sessions. Browsers say where a request comes from (`Sec-Fetch-Site`,
-  `Origin`); a request from another site is refused.
+  `Origin`, and in old browsers only `Referer`); anything but AceTray's own page
+  is refused, a page on another port of this host included.
 
-Players (VLC, mpv, Kodi, IPTV apps) send neither `Sec-Fetch-Site` nor
-`Origin`, and name the proxy by address or by this machine's name, so they
-pass. Each rule is a function of the request and the current `AccessPolicy`
-returning a refusal or None; the middleware runs them in order. The LAN
-sharing token is one more field of the policy and the last rule, which also
-keeps count of wrong tokens per address (`token_guesses.py`).
+Players (VLC, mpv, Kodi, IPTV apps) send none of those headers, and name the
+proxy by address or by this machine's name, so they pass. Each rule is a
+small function of the request and the current `AccessPolicy` returning a
+refusal or None; the middleware runs them in order. The LAN sharing token is
+one more field of the policy and the last rule, which also keeps count of
+wrong tokens per address (`token_guesses.py`).
 """
 
 from __future__ import annotations
@@ -174,15 +175,52 @@ def check_host(request: web.Request, policy: AccessPolicy) -> Refusal | None:
 
 
 def check_cross_site(request: web.Request, policy: AccessPolicy) -> Refusal | None:
-    headers = request.headers
+    """Only AceTray's own page (same origin) or no browser at all may use the proxy.
+
+    A `<video>` tag on any page makes the browser fetch a stream and so start an
+    engine session. Modern browsers say who asks (`Sec-Fetch-Site`): `same-site`
+    (a page on another port of this host) is as foreign as `cross-site`. Old
+    browsers send none of that, but name the page in `Referer`. Players and TV apps
+    send neither: they pass.
+    """
     if request.path in policy.navigable and _is_top_level_navigation(request):
         return None
-    if headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
-        return _cross_site("Sec-Fetch-Site: cross-site")
-    origin = headers.get("Origin")
-    if origin is not None and not _is_own_origin(origin, headers.get("Host")):
-        return _cross_site(f"Origin {origin[:60]!r}")
-    return None
+    return _foreign_fetch_site(request) or _foreign_origin(request) or _foreign_referer(request)
+
+
+# `none`: the person typed the URL or opened a bookmark; `same-origin`: AceTray's own page.
+_OWN_FETCH_SITES = frozenset({"same-origin", "none"})
+
+
+def _foreign_fetch_site(request: web.Request) -> Refusal | None:
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is None or site.strip().lower() in _OWN_FETCH_SITES:
+        return None
+    return _cross_site(f"Sec-Fetch-Site: {site.strip()[:20]}")
+
+
+def _foreign_origin(request: web.Request) -> Refusal | None:
+    origin = request.headers.get("Origin")
+    if origin is None or _is_own_origin(origin, request.headers.get("Host")):
+        return None
+    return _cross_site(f"Origin {origin[:60]!r}")
+
+
+def _foreign_referer(request: web.Request) -> Refusal | None:
+    """An old browser's `<video>` on another site: no Sec-Fetch-*, no Origin, only the page in `Referer`."""
+    referer = request.headers.get("Referer")
+    if referer is None or _is_own_origin(referer, request.headers.get("Host")):
+        return None
+    return _cross_site(f"Referer from another site ({_origin_of(referer)})")
+
+
+def _origin_of(url: str) -> str:
+    """Scheme and host of a URL, for the log (a Referer's path and query may hold anything)."""
+    try:
+        parts = urlsplit(url.strip())
+        return f"{parts.scheme}://{parts.netloc}"[:60]
+    except ValueError:
+        return "unreadable"
 
 
 def _is_top_level_navigation(request: web.Request) -> bool:
@@ -202,7 +240,7 @@ def _cross_site(reason: str) -> Refusal:
 
 
 def _is_own_origin(origin: str, host: str | None) -> bool:
-    """An Origin is this proxy's own when it is http:// and names the Host the request was sent to."""
+    """An Origin (or a Referer's URL) is this proxy's own: http://, naming the Host the request was sent to."""
     if host is None:
         return False
     try:
