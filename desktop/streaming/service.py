@@ -31,7 +31,8 @@ from desktop.streaming.engine.owner import EngineOwner
 from desktop.streaming.engine_host import OsAccess, SupervisorPolicy
 from desktop.streaming.events import EventHandler, EventSink
 from desktop.streaming.http.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
-from desktop.streaming.http.connection_guard import GuardedSite, limits_for, open_files_limit
+from desktop.streaming.http.connection_guard import ConnectionGuard, limits_for, open_files_limit
+from desktop.streaming.http.guarded_site import GuardedSite
 from desktop.streaming.http.route_context import RouteContext
 from desktop.streaming.http.server import build_app
 from desktop.streaming.http.server_log import ServerLog
@@ -69,6 +70,7 @@ class ProxyService:
         self._http: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self._site: GuardedSite | None = None
+        self._guard: ConnectionGuard | None = None  # this run's connection caps, shared by its listening sockets
         self._health_task: asyncio.Task[None] | None = None
         self._demo: DemoEngine | None = None  # a running DemoEngine in demo mode
         self._engine_url = config.engine_url
@@ -150,6 +152,7 @@ class ProxyService:
     async def _start_listener(self, config: ProxyConfig) -> None:
         if self._runner is None:
             assert self.registry is not None
+            self._guard = ConnectionGuard(limits_for(open_files_limit()))
             app = build_app(
                 RouteContext(
                     registry=self.registry,
@@ -160,16 +163,23 @@ class ProxyService:
                     set_favourite=self.channels.set_favourite,
                     logo=self.channels.logo,
                     token_guesses=TokenGuesses(on_slowed=self._tell_guessing),
-                )
+                ),
+                self._guard,
             )
             # ServerLog: a malformed request is one rate-limited line, not an ERROR with a traceback.
-            self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, logger=ServerLog())
+            self._runner = web.AppRunner(
+                app,
+                handler_cancellation=True,
+                access_log=None,
+                logger=ServerLog(),
+                keepalive_timeout=self._guard.limits.keepalive,
+            )
             await self._runner.setup()
         self._site = await self._bind(config)
 
     async def _bind(self, config: ProxyConfig) -> GuardedSite:
-        assert self._runner is not None
-        site = GuardedSite(self._runner, config.host, config.port, limits_for(open_files_limit()))
+        assert self._runner is not None and self._guard is not None
+        site = GuardedSite(self._runner, config.host, config.port, self._guard)
         try:
             await site.start()
         except OSError as exc:
@@ -190,6 +200,7 @@ class ProxyService:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self._guard = None
         self._site = None
         if self._demo is not None:
             await self._demo.stop()

@@ -1,30 +1,40 @@
-"""Connection limits in front of the HTTP server, so one machine cannot lock the house out.
+"""Connection limits, so one machine cannot lock the house out: who gets in, and who gives way.
 
-Every accepted socket passes through a `GuardedConnection` before aiohttp's
-request handler sees it. The guard:
+Every accepted socket (a `GuardedConnection`, see `guarded_site.py`) is admitted here
+and tells the guard where it is in its life:
 
-- caps connections in total and per client address; when a cap is reached the
-  oldest connection that has not yet sent a complete request head is closed
-  to make room (an idle flood gives way to a real request), and only when
-  every held connection is busy is the newcomer refused;
-- closes a connection that has not sent a complete request head within
-  `head_timeout` (slowloris: a header one byte at a time);
-- answers anything but HTTP/1.0 and HTTP/1.1 with 505 itself, so aiohttp never
-  echoes an odd version back in its status line.
+    waiting ──its first request head──▶ busy ──its answer written──▶ kept alive ──a request──▶ busy …
 
-Players already streaming have sent complete requests, so they are never
-evicted. It wraps the protocol instead of subclassing aiohttp's handler: only
-a connection's first bytes are looked at, and flow control is passed through.
+- busy: inside a request (a player streaming, an answer still being written). Never
+  closed to make room.
+- waiting: connected, no complete request head yet (a flood tool's silent socket, or a
+  newcomer whose request is on its way). Closed after `head_timeout`.
+- kept alive: answered, idling until the next request on the same connection.
+
+Caps hold per client address and in total. A newcomer that finds its address (or the
+total) at the cap gets in by closing an idle connection: a kept-alive one first (it has
+been served; a newcomer has not), the oldest first, then a waiting one, the oldest
+first, but never one so fresh that the loop has not yet read what it sent. At the total
+cap it is taken from the address holding the most idle connections, so a flood gives
+way before a neighbour does. Only when none is idle is the newcomer refused. Under
+pressure (half a cap in use), keep-alive is short: connections idle longer than
+`keepalive_under_pressure` are closed as newcomers arrive.
+
+The guard learns of requests through `middleware`, which must wrap the app
+(`GuardedSite` checks it does); an answer counts as written when aiohttp's task for
+the request ends, after its last byte went to the socket.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
+import functools
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import cast
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -32,201 +42,206 @@ from desktop.streaming.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
-MAX_HEAD_BYTES = 32 * 1024  # a request head larger than this is not a player's
-_VERSION_NOT_SUPPORTED = (
-    b"HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: text/plain; charset=utf-8\r\n"
-    b"Connection: close\r\nContent-Length: 40\r\n\r\nAceTray speaks HTTP/1.0 and HTTP/1.1.\r\n\r\n"
-)
+PRESSURE = 0.5  # the share of a cap in use from which keep-alive is short
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
 class ConnectionLimits:
     total: int = 900  # below the common 1,024 open-files limit, leaving room for engine sockets and files
     per_address: int = 128  # a household device opens a few; the benchmark's 50 players fit
-    head_timeout: float = 10.0  # s to send a complete request head
+    head_timeout: float = 10.0  # s to send a complete first request head
+    keepalive: float = 75.0  # s an answered connection may idle before the next request (aiohttp's own timer)
+    keepalive_under_pressure: float = 5.0  # s, once half a cap is in use
+
+
+class State(enum.Enum):
+    WAITING = "waiting"
+    BUSY = "busy"
+    KEPT_ALIVE = "kept alive"
+    CLOSED = "closed"
+
+
+class Tracked:
+    """One admitted connection in the guard's books; its socket is closed through `abort`."""
+
+    __slots__ = ("abort", "fresh", "home", "protocol", "requests", "state")
+
+    def __init__(self, home: _Address, protocol: object, abort: Callable[[], None]) -> None:
+        self.home = home
+        self.protocol = protocol  # aiohttp's handler for this connection: what a request names
+        self.abort = abort
+        self.state = State.WAITING
+        self.requests = 0
+        self.fresh = True  # admitted, and the loop has not yet read what it sent
+
+
+@dataclass(eq=False)
+class _Address:
+    """One client address's connections: how many are open, and its idle ones, oldest first."""
+
+    name: str
+    open: int = 0
+    waiting: OrderedDict[Tracked, None] = field(default_factory=OrderedDict)
+    kept_alive: OrderedDict[Tracked, None] = field(default_factory=OrderedDict)
+
+    @property
+    def idle(self) -> int:
+        return len(self.waiting) + len(self.kept_alive)
+
+    def first_to_go(self) -> Tracked | None:
+        """The connection this address gives up first: its oldest kept-alive one, else its oldest waiting one.
+
+        A waiting connection so fresh that the loop has not yet read what it sent is not
+        one to give up: a burst of connections from the same address must not push out
+        a newcomer whose request is already there, unread.
+        """
+        for tracked in self.kept_alive:
+            return tracked
+        for tracked in self.waiting:
+            return None if tracked.fresh else tracked
+        return None
 
 
 class ConnectionGuard:
-    """The bookkeeping shared by all connections of one listening socket."""
+    """The bookkeeping shared by every connection of the proxy's listening sockets."""
 
-    def __init__(self, limits: ConnectionLimits, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, limits: ConnectionLimits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
-        self._loop = loop
-        self._open: OrderedDict[GuardedConnection, None] = OrderedDict()  # oldest first
-        self._by_address: dict[str, int] = {}
+        self._clock = clock
+        self._addresses: dict[str, _Address] = {}
+        self._by_protocol: dict[object, Tracked] = {}
+        self._kept_alive: OrderedDict[Tracked, float] = OrderedDict()  # idle since, oldest first
+        self._fresh: list[Tracked] = []  # admitted since the loop last settled a batch
+        self.open_count = 0
         self.refused = 0
         self.evicted = 0
+        self.expired = 0  # closed early in keep-alive, under pressure
         self.timed_out = 0
         self.report = RateLimitedLog(log)
 
-    def protocol_factory(self, inner_factory: Callable[[], asyncio.Protocol]) -> Callable[[], asyncio.Protocol]:
-        return lambda: GuardedConnection(self, inner_factory())
-
-    @property
-    def open_count(self) -> int:
-        return len(self._open)
-
-    def admit(self, connection: GuardedConnection) -> bool:
-        """Make room for `connection` if its address or the total is at the cap; False: refuse it."""
-        address = connection.address
-        if self._by_address.get(address, 0) >= self.limits.per_address and not self._evict_idle(address):
+    # --- a connection's life -----------------------------------------------------------------
+    def admit(self, address: str, protocol: object, abort: Callable[[], None]) -> Tracked | None:
+        """Book a new connection, making room for it if a cap is reached; None: refuse it."""
+        home = self._addresses.get(address) or _Address(address)
+        self._expire_under_pressure(home)
+        if home.open >= self.limits.per_address and not self._make_room(home):
             self._refuse(f"more than {self.limits.per_address} connections from {address}")
-            return False
-        if len(self._open) >= self.limits.total and not self._evict_idle(None):
+            return None
+        if self.open_count >= self.limits.total and not self._make_room(self._most_idle()):
             self._refuse(f"more than {self.limits.total} connections")
+            return None
+        self._addresses[address] = home
+        tracked = Tracked(home, protocol, abort)
+        home.open += 1
+        home.waiting[tracked] = None
+        self.open_count += 1
+        self._by_protocol[protocol] = tracked
+        if not self._fresh:
+            asyncio.get_running_loop().call_soon(self._settle_later)
+        self._fresh.append(tracked)
+        return tracked
+
+    def _settle_later(self) -> None:
+        # Two turns of the loop: the next one polls the sockets admitted in this batch and
+        # reads their requests (asyncio queues those reads after this callback; uvloop polls first).
+        batch, self._fresh = self._fresh, []
+        asyncio.get_running_loop().call_soon(self._settle, batch)
+
+    @staticmethod
+    def _settle(batch: list[Tracked]) -> None:
+        for tracked in batch:
+            tracked.fresh = False
+
+    def head_received(self, tracked: Tracked) -> None:
+        """The first request head is complete: the connection is busy from now until its answer is written."""
+        self._move(tracked, State.BUSY)
+
+    def release(self, tracked: Tracked) -> None:
+        """Forget a connection (idempotent: one closed to make room is released before its socket closes)."""
+        if tracked.state is State.CLOSED:
+            return
+        self._move(tracked, State.CLOSED)
+        del self._by_protocol[tracked.protocol]
+        home = tracked.home
+        home.open -= 1
+        self.open_count -= 1
+        if not home.open:
+            del self._addresses[home.name]
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Busy from here until the request's task ends (its answer written), then kept alive."""
+        tracked = self._by_protocol.get(request.protocol)
+        task = asyncio.current_task()
+        if tracked is not None and task is not None:
+            tracked.requests += 1
+            self._move(tracked, State.BUSY)
+            task.add_done_callback(functools.partial(self._answered, tracked, tracked.requests))
+        return await handler(request)
+
+    def _answered(self, tracked: Tracked, request_number: int, _task: object) -> None:
+        # A pipelined next request may already have begun (its task starts as this one ends).
+        if tracked.state is State.BUSY and tracked.requests == request_number:
+            self._move(tracked, State.KEPT_ALIVE)
+
+    # --- who gives way -----------------------------------------------------------------------
+    def _make_room(self, address: _Address | None) -> bool:
+        victim = address.first_to_go() if address is not None else None
+        if victim is None:
             return False
-        self._open[connection] = None
-        self._by_address[address] = self._by_address.get(address, 0) + 1
+        self.evicted += 1
+        self.report.warning("evict", "closed an idle connection from %s to make room", victim.home.name)
+        self._close(victim)
         return True
 
-    def release(self, connection: GuardedConnection) -> None:
-        """Forget a connection (idempotent: an evicted one is released before its socket closes)."""
-        if connection not in self._open:
-            return
-        del self._open[connection]
-        remaining = self._by_address[connection.address] - 1
-        if remaining:
-            self._by_address[connection.address] = remaining
-        else:
-            del self._by_address[connection.address]
+    def _most_idle(self) -> _Address | None:
+        """The address holding the most idle connections, among those with one to give up."""
+        candidates = (a for a in self._addresses.values() if a.first_to_go() is not None)
+        return max(candidates, key=lambda a: a.idle, default=None)
 
-    def _evict_idle(self, address: str | None) -> bool:
-        for connection in self._open:
-            if not connection.head_complete and (address is None or connection.address == address):
-                self.evicted += 1
-                self.report.warning("evict", "closed an idle connection from %s to make room", connection.address)
-                connection.abort()
-                self.release(connection)  # now: its connection_lost comes a loop turn later
-                return True
-        return False
+    def _expire_under_pressure(self, home: _Address) -> None:
+        limits = self.limits
+        if home.open < limits.per_address * PRESSURE and self.open_count < limits.total * PRESSURE:
+            return
+        horizon = self._clock() - limits.keepalive_under_pressure
+        closed = 0
+        while self._kept_alive:
+            tracked, since = next(iter(self._kept_alive.items()))
+            if since > horizon:
+                break
+            self._close(tracked)
+            closed += 1
+        if closed:
+            self.expired += closed
+            self.report.warning(
+                "expire",
+                "closed %d connections idle in keep-alive for over %g s: many connections are open",
+                closed,
+                limits.keepalive_under_pressure,
+            )
 
     def _refuse(self, why: str) -> None:
         self.refused += 1
         self.report.warning("refuse", "refused a connection: %s", why)
 
-    def close_all(self) -> None:
-        for connection in list(self._open):
-            connection.abort()
+    def _close(self, tracked: Tracked) -> None:
+        tracked.abort()
+        self.release(tracked)  # now: its connection_lost comes a loop turn later
 
-
-class GuardedConnection(asyncio.Protocol):
-    """One accepted socket: admitted by the guard, then handed to aiohttp's handler."""
-
-    __slots__ = ("_admitted", "_guard", "_head", "_inner", "_timer", "_transport", "address", "head_complete")
-
-    def __init__(self, guard: ConnectionGuard, inner: asyncio.Protocol) -> None:
-        self._guard = guard
-        self._inner = inner
-        self._transport: asyncio.Transport | None = None
-        self.address = "?"
-        self.head_complete = False
-        self._head = b""
-        self._timer: asyncio.TimerHandle | None = None
-        self._admitted = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
-        self._transport = cast(asyncio.Transport, transport)
-        peer = transport.get_extra_info("peername")
-        self.address = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
-        if not self._guard.admit(self):
-            self._transport.abort()
+    def _move(self, tracked: Tracked, state: State) -> None:
+        home, was = tracked.home, tracked.state
+        if was is state or was is State.CLOSED:
             return
-        self._admitted = True
-        self._timer = asyncio.get_running_loop().call_later(self._guard.limits.head_timeout, self._head_overdue)
-        self._inner.connection_made(transport)
-
-    def data_received(self, data: bytes) -> None:
-        if not self.head_complete and not self._check_head(data):
-            return
-        self._inner.data_received(data)
-
-    def _check_head(self, data: bytes) -> bool:
-        """Watch the first request's head; False when the connection was answered and closed here."""
-        head = self._head + data
-        if head.find(b"\r\n") != -1 or len(head) >= MAX_HEAD_BYTES:
-            version = head.split(b"\r\n", 1)[0].rsplit(b" ", 1)[-1]
-            if version not in (b"HTTP/1.1", b"HTTP/1.0"):
-                assert self._transport is not None
-                self._transport.write(_VERSION_NOT_SUPPORTED)
-                self._transport.close()
-                self._head = b""
-                return False
-        if head.find(b"\r\n\r\n") != -1 or len(head) >= MAX_HEAD_BYTES:
-            # Complete (or too large for aiohttp, which answers 400 itself): no longer idle.
-            self.head_complete = True
-            self._head = b""
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-        else:
-            self._head = head
-        return True
-
-    def _head_overdue(self) -> None:
-        self._timer = None
-        if not self.head_complete:
-            self._guard.timed_out += 1
-            self._guard.report.warning(
-                "slow-head",
-                "closed a connection from %s: no complete request within %g s",
-                self.address,
-                self._guard.limits.head_timeout,
-            )
-            self.abort()
-
-    def abort(self) -> None:
-        if self._transport is not None:
-            self._transport.abort()
-
-    def eof_received(self) -> bool | None:
-        return self._inner.eof_received() if self._admitted else None
-
-    def pause_writing(self) -> None:
-        self._inner.pause_writing()
-
-    def resume_writing(self) -> None:
-        self._inner.resume_writing()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if self._admitted:
-            self._admitted = False
-            self._guard.release(self)
-            self._inner.connection_lost(exc)
-
-
-class GuardedSite(web.BaseSite):
-    """A TCP listening socket whose connections pass through a ConnectionGuard (see the module docstring)."""
-
-    def __init__(self, runner: web.BaseRunner, host: str, port: int, limits: ConnectionLimits) -> None:
-        super().__init__(runner)
-        self._host = host
-        self._port = port
-        self._limits = limits
-        self.guard: ConnectionGuard | None = None
-        self._listening: asyncio.Server | None = None  # BaseSite's _server, with its concrete type
-
-    @property
-    def name(self) -> str:
-        return f"http://{self._host}:{self.port}"
-
-    @property
-    def port(self) -> int:
-        sockets = self._listening.sockets if self._listening is not None else ()
-        return int(sockets[0].getsockname()[1]) if sockets else self._port
-
-    async def start(self) -> None:
-        await super().start()
-        server = self._runner.server
-        assert server is not None
-        loop = asyncio.get_running_loop()
-        self.guard = ConnectionGuard(self._limits, loop)
-        self._server = self._listening = await loop.create_server(
-            self.guard.protocol_factory(server), self._host, self._port, backlog=self._backlog, reuse_address=True
-        )
+        if was is State.WAITING:
+            del home.waiting[tracked]
+        elif was is State.KEPT_ALIVE:
+            del home.kept_alive[tracked]
+            del self._kept_alive[tracked]
+        tracked.state = state
+        if state is State.KEPT_ALIVE:
+            home.kept_alive[tracked] = None
+            self._kept_alive[tracked] = self._clock()
 
 
 def open_files_limit() -> int | None:

@@ -20,12 +20,14 @@ from desktop.streaming.http import (
     routes_stream,
 )
 from desktop.streaming.http.access import access_middleware
+from desktop.streaming.http.connection_guard import ConnectionGuard
 from desktop.streaming.http.route_context import ROUTE_CONTEXT, RouteContext
 
 
-def build_app(context: RouteContext) -> web.Application:
-    # Access rules first, for every route: a refused request never reaches a handler.
-    app = web.Application(middlewares=[access_middleware(context.access, context.token_guesses)])
+def build_app(context: RouteContext, guard: ConnectionGuard) -> web.Application:
+    # The guard outermost, so it sees every request begin and end (its connection is busy meanwhile);
+    # then the access rules, for every route: a refused request never reaches a handler.
+    app = web.Application(middlewares=[guard.middleware, access_middleware(context.access, context.token_guesses)])
     app[ROUTE_CONTEXT] = context
     routes_stream.add_routes(app)
     routes_hls.add_routes(app)
