@@ -4,7 +4,7 @@
 The flood opens connections from one or more loopback addresses (127.0.0.1, 127.0.0.2, …),
 sends one request on each, reads the answer and then holds the connection open in
 keep-alive; a connection the proxy closes is opened again at once, as a flood tool keeps
-its hold. Meanwhile, every `--every` seconds, from 127.0.0.1 and from an address outside
+its hold (`--once`: not). Meanwhile, every `--every` seconds, from 127.0.0.1 and from an address outside
 the flood (127.0.0.250): a new player asks for a channel and reads its first 64 KiB, and
 /api/health is asked. A player that started before the flood keeps reading throughout.
 
@@ -82,10 +82,12 @@ async def _read_answer(reader: asyncio.StreamReader) -> bytes:
     return head
 
 
-async def hold_one(port: int, address: str, flood: Flood, stop_at: float) -> None:
-    """One flood connection, re-opened whenever it is closed, until `stop_at`."""
+async def hold_one(port: int, address: str, flood: Flood, stop_at: float, reconnect: bool) -> None:
+    """One flood connection, held until `stop_at` and (with `reconnect`) re-opened whenever it is closed."""
     request = f"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-    while time.monotonic() < stop_at:
+    first = True
+    while time.monotonic() < stop_at and (reconnect or first):
+        first = False
         flood.connects += 1
         held = False
         try:
@@ -149,7 +151,7 @@ async def watch(port: int, playing: asyncio.Event, done: asyncio.Event) -> tuple
     return received, stall, False
 
 
-async def run(port: int, addresses: list[str], per_address: int, seconds: float, every: float) -> None:
+async def run(port: int, addresses: list[str], per_address: int, seconds: float, every: float, reconnect: bool) -> None:
     tallies = {
         name: Tally() for name in ("player 127.0.0.1", "health 127.0.0.1", f"player {OUTSIDER}", f"health {OUTSIDER}")
     }
@@ -161,7 +163,7 @@ async def run(port: int, addresses: list[str], per_address: int, seconds: float,
     checks_end = warm + seconds
     stop_at = checks_end + TIMEOUT  # the flood holds until the last newcomer has its answer
     holders = [
-        asyncio.create_task(hold_one(port, address, flood, stop_at))
+        asyncio.create_task(hold_one(port, address, flood, stop_at, reconnect))
         for address in addresses
         for _ in range(per_address)
     ]
@@ -187,7 +189,8 @@ async def run(port: int, addresses: list[str], per_address: int, seconds: float,
     received, stall, cut = await watching
     await asyncio.gather(*holders, return_exceptions=True)
     print(
-        f"flood: {len(addresses)} address(es) × {per_address}; held at most {flood.most_held}; "
+        f"flood: {len(addresses)} address(es) × {per_address}{'' if reconnect else ', once'}; "
+        f"held at most {flood.most_held}; "
         f"{flood.connects} connects, {flood.failures} refused or reset"
     )
     for name, tally in tallies.items():
@@ -207,12 +210,13 @@ def main() -> int:
     parser.add_argument("--per-address", type=int, default=1024)
     parser.add_argument("--seconds", type=float, default=20.0, help="how long the flood holds")
     parser.add_argument("--every", type=float, default=0.5, help="s between newcomers")
+    parser.add_argument("--once", action="store_true", help="open each flood connection once, not again when closed")
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the flood's own sockets
     addresses = [f"127.0.0.{n}" for n in range(1, args.addresses + 1)]
     if args.port:
-        asyncio.run(run(args.port, addresses, args.per_address, args.seconds, args.every))
+        asyncio.run(run(args.port, addresses, args.per_address, args.seconds, args.every, not args.once))
         return 0
     port = free_port()
     with tempfile.TemporaryDirectory() as config_dir, open(Path(config_dir) / "serve.log", "w+") as log:
@@ -226,7 +230,7 @@ def main() -> int:
         )
         try:
             wait_listening(port, proxy)
-            asyncio.run(run(port, addresses, args.per_address, args.seconds, args.every))
+            asyncio.run(run(port, addresses, args.per_address, args.seconds, args.every, not args.once))
         finally:
             stop(proxy)
         log.seek(0)
