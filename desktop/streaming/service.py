@@ -36,7 +36,7 @@ from desktop.streaming.http.guarded_site import GuardedSite
 from desktop.streaming.http.route_context import RouteContext
 from desktop.streaming.http.server import build_app
 from desktop.streaming.http.server_log import ServerLog
-from desktop.streaming.http.token_guesses import TokenGuesses
+from desktop.streaming.http.token_guesses import TokenGuesses, slowed_sentence
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem
@@ -162,7 +162,9 @@ class ProxyService:
                     channels=lambda: self.channels.state,
                     set_favourite=self.channels.set_favourite,
                     logo=self.channels.logo,
-                    token_guesses=TokenGuesses(on_slowed=self._tell_guessing),
+                    token_guesses=TokenGuesses(
+                        on_slowed=lambda who: self._events.emit("warning", slowed_sentence(who))
+                    ),
                 ),
                 self._guard,
             )
@@ -297,13 +299,6 @@ class ProxyService:
         self._access = policy_for(self._machine_names, config.host, config.token)
 
     # --- access rules --------------------------------------------------------------------
-    def _tell_guessing(self, address: str) -> None:
-        self._events.emit(
-            "warning",
-            f"The device at {address} sent many wrong access tokens: its tries are slowed. "
-            "If it is yours, give it a link from Share with devices.",
-        )
-
     def _access_policy(self) -> AccessPolicy:
         """What the access rules compare against, read by every request (a new setting applies at once)."""
         return self._access
@@ -392,10 +387,7 @@ class _EngineSwitch:
 
 
 async def _start_demo() -> DemoEngine:
-    from desktop.streaming.demo.engine import (  # demo mode only
-        DemoEngine,
-        load_demo_clip,
-    )
+    from desktop.streaming.demo.engine import DemoEngine, load_demo_clip  # demo mode only
 
     demo = DemoEngine(load_demo_clip())
     try:

@@ -55,6 +55,14 @@ class _Guesser:
         self.last = 0.0
 
 
+def slowed_sentence(address: str) -> str:
+    """What the window's events say when an address starts being slowed."""
+    return (
+        f"The device at {address} sent many wrong access tokens: its tries are slowed. "
+        "If it is yours, give it a link from Share with devices."
+    )
+
+
 class TokenGuesses:
     """Which addresses are guessing the access token, and how long each must wait for its next judgement."""
 
