@@ -22,24 +22,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import aiohttp
-from aiohttp import web
 
 from desktop.streaming.channels.host import ChannelsHost, ChannelsView
 from desktop.streaming.config import LOOPBACK, ProxyConfig, is_all_interfaces
 from desktop.streaming.engine.client import EngineClient, EngineError
+from desktop.streaming.engine.health import EngineHealth
 from desktop.streaming.engine.owner import EngineOwner
 from desktop.streaming.engine_host import OsAccess, SupervisorPolicy
 from desktop.streaming.events import EventHandler, EventSink
 from desktop.streaming.http.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
-from desktop.streaming.http.connection_guard import ConnectionGuard, limits_for, open_files_limit
-from desktop.streaming.http.guarded_site import GuardedSite
+from desktop.streaming.http.listener import Listener, Move
 from desktop.streaming.http.route_context import RouteContext
 from desktop.streaming.http.server import build_app
-from desktop.streaming.http.server_log import ServerLog
 from desktop.streaming.http.token_guesses import TokenGuesses, slowed_sentence
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.registry import StreamRegistry
-from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem
+from desktop.streaming.rollback import Rollback, Undo, nothing_to_undo, undoable
+from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem, stays_on
 from desktop.streaming.snapshot import ProxySnapshot
 
 if TYPE_CHECKING:
@@ -61,6 +60,7 @@ class ProxyService:
         on_channels: Callable[[ChannelsView], None] | None = None,  # the window's channel list
         engine_access: OsAccess | None = None,
         engine_policy: SupervisorPolicy | None = None,  # tests fake these
+        on_apply_step: Callable[[str], None] | None = None,  # tests: fail a settings change at each step
     ) -> None:
         self._events = EventSink(on_event, log, namer=lambda content_id: self.channels.name_for_id(content_id))
         self.channels = ChannelsHost.for_config(config, on_view=on_channels, on_event=self._events.emit)
@@ -68,15 +68,13 @@ class ProxyService:
         self._context = CoreContext(config, self._events)  # holds the one current config
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
         self._http: aiohttp.ClientSession | None = None
-        self._runner: web.AppRunner | None = None
-        self._site: GuardedSite | None = None
-        self._guard: ConnectionGuard | None = None  # this run's connection caps, shared by its listening sockets
+        self._listener = Listener()
         self._health_task: asyncio.Task[None] | None = None
         self._demo: DemoEngine | None = None  # a running DemoEngine in demo mode
         self._engine_url = config.engine_url
-        self._engine_reachable: bool | None = None
-        self._engine_version: str | None = None
+        self._health = EngineHealth(self._events)
         self._error: str | None = None
+        self._on_apply_step = on_apply_step
         self._machine_names = machine_names(resolve=False)  # the resolver's FQDN joins at start
         self._access = policy_for(self._machine_names, config.host, config.token)
 
@@ -97,7 +95,7 @@ class ProxyService:
 
     @property
     def running(self) -> bool:
-        return self._site is not None
+        return self._listener.listening
 
     @property
     def engine_url(self) -> str:
@@ -106,21 +104,15 @@ class ProxyService:
 
     @property
     def listen_url(self) -> str | None:
-        if self._site is None or self._runner is None:
-            return None
-        host, port = self._bound_address()
-        return f"http://{host}:{port}"
+        address = self._listener.address
+        return f"http://{address[0]}:{address[1]}" if address is not None else None
 
     def _bound_address(self) -> tuple[str, int]:
-        assert self._runner is not None
-        for address in self._runner.addresses:
-            if isinstance(address, tuple):
-                return str(address[0]), int(address[1])
-        return self.config.host, self.config.port
+        return self._listener.address or (self.config.host, self.config.port)
 
     # --- start / stop --------------------------------------------------------------------
     async def start(self) -> None:
-        """Bind and serve. Raises ProxyStartError with a readable reason."""
+        """Bind and serve. Raises ProxyStartError with a readable reason (then nothing runs)."""
         if self.running:
             return
         self._error = None
@@ -130,8 +122,7 @@ class ProxyService:
             await self._start_engine_side()
             await self._start_listener(self.config)
         except ProxyStartError as exc:
-            self._error = str(exc)
-            await self.stop()
+            await self._close_run()  # the engine AceTray runs is left as it was: it did not start with this
             self._error = str(exc)
             raise
         self._health_task = asyncio.get_running_loop().create_task(self._watch_engine())
@@ -150,47 +141,32 @@ class ProxyService:
         self.registry = StreamRegistry(self._context)
 
     async def _start_listener(self, config: ProxyConfig) -> None:
-        if self._runner is None:
-            assert self.registry is not None
-            self._guard = ConnectionGuard(limits_for(open_files_limit()))
-            app = build_app(
-                RouteContext(
-                    registry=self.registry,
-                    snapshot=self.snapshot,
-                    config=lambda: self._context.config,
-                    access=self._access_policy,
-                    channels=lambda: self.channels.state,
-                    set_favourite=self.channels.set_favourite,
-                    logo=self.channels.logo,
-                    token_guesses=TokenGuesses(
-                        on_slowed=lambda who: self._events.emit("warning", slowed_sentence(who))
-                    ),
-                ),
-                self._guard,
-            )
-            # ServerLog: a malformed request is one rate-limited line, not an ERROR with a traceback.
-            self._runner = web.AppRunner(
-                app,
-                handler_cancellation=True,
-                access_log=None,
-                logger=ServerLog(),
-                keepalive_timeout=self._guard.limits.keepalive,
-            )
-            await self._runner.setup()
-        self._site = await self._bind(config)
-
-    async def _bind(self, config: ProxyConfig) -> GuardedSite:
-        assert self._runner is not None and self._guard is not None
-        site = GuardedSite(self._runner, config.host, config.port, self._guard)
+        assert self.registry is not None
+        context = RouteContext(
+            registry=self.registry,
+            snapshot=self.snapshot,
+            config=lambda: self._context.config,
+            access=self._access_policy,
+            channels=lambda: self.channels.state,
+            set_favourite=self.channels.set_favourite,
+            logo=self.channels.logo,
+            token_guesses=TokenGuesses(on_slowed=lambda who: self._events.emit("warning", slowed_sentence(who))),
+        )
         try:
-            await site.start()
+            await self._listener.open(lambda guard: build_app(context, guard), config.host, config.port)
         except OSError as exc:
             raise bind_problem(config, exc) from exc
-        return site
 
     async def stop(self) -> None:
         """Stop every stream (engine `method=stop`), close the listener. Idempotent."""
         was_running = self.running
+        await self._close_run()
+        await self._owner.stop()
+        if was_running:
+            self._events.emit("info", "Proxy stopped")
+
+    async def _close_run(self) -> None:
+        """Everything `start` opened: the schedule, streams, listener, demo engine, HTTP session."""
         await self.channels.stop_schedule()
         if self._health_task is not None:
             self._health_task.cancel()
@@ -199,93 +175,119 @@ class ProxyService:
             self.registry.close_all("AceTray proxy stopped")
             await self._context.sessions.sweep(SHUTDOWN_GRACE)  # failed stops are retried now, bounded
             self.registry = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-            self._guard = None
-        self._site = None
+        await self._listener.close()
         if self._demo is not None:
             await self._demo.stop()
             self._demo = None
-        await self._owner.stop()
         self._context.detach()
         if self._http is not None:
             await self._http.close()
             self._http = None
-        self._engine_reachable = None
-        if was_running:
-            self._events.emit("info", "Proxy stopped")
+        self._health.forget()
 
-    async def apply(self, config: ProxyConfig) -> None:
-        """Switch to new settings, all or nothing, disturbing running players as little as possible.
+    # --- settings ------------------------------------------------------------------------
+    async def apply(self, config: ProxyConfig, *, start: bool = False) -> None:
+        """Put `config` in force, all or nothing; with `start`, a stopped proxy is started too.
 
         Tunables (queue size, timeouts, linger) apply at once. A new port or
-        host gets a new listening socket first; players already connected keep
-        their connections. A new engine (or the demo engine turned on or off)
-        is handled like an engine fault: running channels reconnect on it and
-        their players stay. On ProxyStartError nothing has changed.
+        host gets a new listening socket; players already connected keep their
+        connections. A new engine (or the demo engine turned on or off) is
+        handled like an engine fault: running channels reconnect on it and
+        their players stay. On any failure (ProxyStartError: a port in use, an
+        engine that cannot run…) everything is as it was before the call.
         """
-        old = self.config
-        self.channels.set_interval(config.playlist_refresh_hours)
-        engine_plan = await self._owner.prepare(config)
-        if refused := self._owner.refusal(engine_plan):
-            raise ProxyStartError(refused)
-        if not self.running:
-            self._use(config)
-            await self._owner.adopt(engine_plan, config, start=False)
-            return
-        moved = (config.host, config.port) != (old.host, old.port)
-        new_site = await self._move_listener(old, config) if moved else None  # ProxyStartError: nothing changed
+        old, running = self.config, self.running
+        moved = running and (config.host, config.port) != (old.host, old.port)
         try:
-            switch = await self._prepare_engine_switch(old, config)
-        except ProxyStartError:
-            if new_site is not None:
-                await new_site.stop()
-                if self._site is None:  # the old socket was let go for the same port: take it back
-                    self._site = await self._bind(old)
+            plan = await self._owner.prepare(config)
+            if refused := self._owner.refusal(plan):
+                raise ProxyStartError(refused)
+            # Steps that can fail (a socket, the demo engine) come first; the rest only swap values.
+            async with Rollback(self._on_apply_step) as change:
+                move = await change.step("listener", lambda: self._move_listener(old, config)) if moved else None
+                switch = await change.step("engine", lambda: self._switch_engine(old, config)) if running else None
+                engine = switch.engine if switch else None
+                await change.step("settings", undoable(lambda: self._use(config, engine), lambda was: self._use(*was)))
+                hours = config.playlist_refresh_hours
+                await change.step(
+                    "refresh schedule", undoable(lambda: self.channels.set_interval(hours), self.channels.set_interval)
+                )
+                await change.step(
+                    "engine owner", undoable(lambda: self._owner.install(plan, config), self._owner.restore)
+                )
+                if start and not running:
+                    await change.step("start", self._start_undoably)
+        except ProxyStartError as exc:
+            if moved and self.running:
+                raise stays_on(exc, old, config) from exc
             raise
-        self._use(config, switch.engine if switch else None)
+        # In force now: let go of what the change replaced (nothing below can undo it).
         if switch is not None:
-            self._demo, self._engine_url = switch.demo, switch.url
-            self._engine_reachable = self._engine_version = None
-            if self.registry is not None:
-                self.registry.switch_engine()
-            if switch.retired_demo is not None:
-                await switch.retired_demo.stop()
-            self._events.emit("info", f"Now using {self._engine_name()}; playing channels reconnect to it")
-            asyncio.get_running_loop().create_task(self._check_health())  # the banner updates at once
-        if new_site is not None:
-            old_site, self._site = self._site, new_site
-            if old_site is not None:
-                await old_site.stop()  # stops accepting; connected players keep streaming
+            await self._engine_switched(switch)
+        if move is not None:
+            await self._listener.keep(move)
             self._events.emit("info", f"Proxy now listening on {self._where()}")
-        await self._owner.adopt(engine_plan, config, start=True)
+        await self._owner.settle(start=self.running)
 
-    async def _move_listener(self, old: ProxyConfig, new: ProxyConfig) -> GuardedSite:
-        """A socket at the new address; the old one keeps listening until the caller lets it go.
-
-        The same port on another address (LAN sharing turned on or off) cannot be
-        bound while the old socket holds it, so the old one is closed first and,
-        if the new bind fails, opened again. Players already connected keep their
-        connections either way: closing a listening socket leaves accepted ones open.
-        """
-        if new.port != old.port or self._site is None:
-            return await self._bind(new)
-        old_site, self._site = self._site, None
-        await old_site.stop()
+    async def _move_listener(self, old: ProxyConfig, new: ProxyConfig) -> tuple[Move, Undo]:
+        """A socket at the new address; players already connected keep their connections."""
         try:
-            return await self._bind(new)
-        except ProxyStartError:
-            self._site = await self._bind(old)
-            raise
+            move = await self._listener.move(new.host, new.port)
+        except OSError as exc:
+            raise bind_problem(new, exc) from exc
 
-    async def _prepare_engine_switch(self, old: ProxyConfig, new: ProxyConfig) -> _EngineSwitch | None:
+        async def undo() -> None:
+            try:
+                await self._listener.undo(move)
+            except OSError as exc:  # another program took the old port meanwhile: stop cleanly
+                problem = bind_problem(old, exc)
+                self._events.emit("error", f"The proxy stopped: it could not listen where it did. {problem}")
+                await self.stop()
+                self._error = str(problem)
+                raise
+
+        return move, undo
+
+    async def _switch_engine(self, old: ProxyConfig, new: ProxyConfig) -> tuple[_EngineSwitch | None, Undo]:
         """The engine `new` asks for, started if it is the demo engine; None when it is the same."""
         if new.demo == old.demo and (new.demo or new.engine_url == old.engine_url):
-            return None
+            return None, nothing_to_undo
         demo = await _start_demo() if new.demo else None
         url = demo.url if demo else new.engine_url
-        return _EngineSwitch(self._owner.client(url, self._context.http), url, demo, retired_demo=self._demo)
+        switch = _EngineSwitch(self._owner.client(url, self._context.http), url, demo, retired_demo=self._demo)
+        kept = self._demo, self._engine_url, self._health.now
+        self._demo, self._engine_url = switch.demo, switch.url
+        self._health.forget()
+
+        async def undo() -> None:
+            self._demo, self._engine_url, self._health.now = kept
+            if demo is not None:
+                await demo.stop()
+
+        return switch, undo
+
+    async def _engine_switched(self, switch: _EngineSwitch) -> None:
+        """The new engine is in force: channels move to it, the old demo engine goes once they left it."""
+        if self.registry is not None:
+            self.registry.switch_engine()
+        if switch.retired_demo is not None:
+            await switch.retired_demo.stop()
+        self._events.emit("info", f"Now using {self._engine_name()}; playing channels reconnect to it")
+        asyncio.get_running_loop().create_task(self._check_health())  # the banner updates at once
+
+    async def _start_undoably(self) -> tuple[None, Undo]:
+        error = self._error
+        try:
+            await self.start()
+        except BaseException:
+            self._error = error  # why it was stopped before is still why
+            raise
+
+        async def undo() -> None:
+            await self.stop()
+            self._error = error
+
+        return None, undo
 
     async def stop_engine(self) -> None:
         """Stop engine (the tray menu): its channels end, as nothing could feed them."""
@@ -293,10 +295,11 @@ class ProxyService:
             self.registry.end_all("The AceStream engine was stopped in AceTray")
         await self._owner.stop(hold=True)
 
-    def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> None:
-        """The one place settings change: running streams read them from the context at next use."""
-        self._context.update(config, engine)
+    def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> tuple[ProxyConfig, EngineClient | None]:
+        """The one place settings change: running streams read them from the context at next use.
+        Returns the config and engine it replaced."""
         self._access = policy_for(self._machine_names, config.host, config.token)
+        return self._context.update(config, engine)
 
     # --- access rules --------------------------------------------------------------------
     def _access_policy(self) -> AccessPolicy:
@@ -318,24 +321,9 @@ class ProxyService:
             await asyncio.sleep(HEALTH_INTERVAL)
 
     async def _check_health(self) -> None:
-        if not self._context.attached:
-            return
-        try:
-            version = await self._context.engine.version(timeout=3.0)
-        except EngineError as exc:
-            if self._engine_reachable is not False and not self._owner.in_charge:  # the supervisor tells it
-                if self._demo is not None:
-                    self._events.emit("error", "The built-in demo engine does not answer", detail=str(exc))
-                else:
-                    self._events.emit("error", f"{exc}. Start AceStream, or check the engine URL in Settings.")
-            self._engine_reachable, self._engine_version = False, None
-            return
-        if self._engine_reachable is not True and not self._owner.in_charge:
-            if self._demo is not None:
-                self._events.emit("info", "Built-in demo engine ready")
-            else:
-                self._events.emit("info", f"AceStream engine {version} reachable at {self._engine_url}")
-        self._engine_reachable, self._engine_version = True, version
+        if self._context.attached:
+            engine, url = self._context.engine, self._engine_url
+            await self._health.check(engine, url, demo=self._demo is not None, owned=self._owner.in_charge)
 
     async def check_engine(self, engine_url: str | None = None) -> str:
         """The engine's version string, or EngineCheckError with the reason."""
@@ -360,8 +348,8 @@ class ProxyService:
             running=self.running,
             listen_url=self.listen_url,
             engine_url=self._engine_url,
-            engine_reachable=self._engine_reachable,
-            engine_version=self._engine_version,
+            engine_reachable=self._health.now.reachable,
+            engine_version=self._health.now.version,
             streams=self.channels.named(self.registry.snapshot()) if self.registry else (),
             taken_at=time.time(),
             error=self._error,

@@ -35,3 +35,9 @@ def bind_problem(config: ProxyConfig, exc: OSError) -> ProxyStartError:
         reason = f"{config.host} is not an address of this computer"
         return ProxyStartError(f"{reason}. Check the listen address.", reason)
     return ProxyStartError(f"Could not listen on {where}: {exc.strerror or exc}")
+
+
+def stays_on(refused: ProxyStartError, old: ProxyConfig, new: ProxyConfig) -> ProxyStartError:
+    """A refused move told with where AceTray still listens: "Port 8001 is in use…; AceTray stays on 8000."."""
+    where = str(old.port) if old.host == new.host else f"{old.host}:{old.port}"
+    return ProxyStartError(f"{refused.reason}; AceTray stays on {where}.", refused.reason)

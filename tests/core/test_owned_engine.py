@@ -189,3 +189,16 @@ async def test_choosing_an_engine_that_cannot_run_is_refused_and_nothing_changes
     await owned.service.apply(dataclasses.replace(owned.service.config, engine_mode=ENGINE_EXTERNAL))
     assert owned.service.snapshot().engine_host is None
     await owned.events.wait_for("AceStream engine stopped.", timeout=10)
+
+
+async def test_a_new_engine_command_replaces_the_running_engine_on_its_port(owned_service) -> None:
+    owned = await owned_service()
+    await owned.events.wait_for("is running on port", timeout=30)
+    old_pid = owned.engine.pid
+    newer = dataclasses.replace(owned.service.config, engine_program=demo_engine_command("--version-string", "3.2.3"))
+    await owned.service.apply(newer)
+    # The old engine was gone before the new one started on the same port: the new one is
+    # AceTray's own (not "already running" there), and it is the new version that answers.
+    await owned.events.wait_for("AceStream engine 3.2.3 is running on port", timeout=30)
+    assert (owned.engine.state, owned.engine.owned, owned.engine.version) == (EngineState.RUNNING, True, "3.2.3")
+    assert owned.engine.pid != old_pid and await wait_pid_gone(old_pid, timeout=10)

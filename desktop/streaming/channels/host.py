@@ -185,10 +185,17 @@ class ChannelsHost:
         """When the next automatic refresh is due; None when none is planned (0 hours, or stopped)."""
         return self._scheduler.seconds_until_next() if self._scheduler is not None else None
 
-    def set_interval(self, hours: float) -> None:
-        self._interval_hours = hours
+    @property
+    def interval_hours(self) -> float:
+        """Hours between automatic refreshes (0: only when asked)."""
+        return self._interval_hours
+
+    def set_interval(self, hours: float) -> float:
+        """Takes effect at once; returns the interval it replaced."""
+        replaced, self._interval_hours = self._interval_hours, hours
         if self._scheduler is not None:
             self._scheduler.set_interval(hours)
+        return replaced
 
     async def close(self) -> None:
         await self.stop_schedule()

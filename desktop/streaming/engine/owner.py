@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -43,6 +44,15 @@ log = logging.getLogger(__name__)
 
 STOPPED_BY_USER = "The AceStream engine is stopped. Choose Start engine in AceTray's menu to start it again."
 _OVER = (EngineState.RUNNING, EngineState.EXTERNAL, EngineState.FAILED, EngineState.STOPPED)
+
+
+@dataclass(frozen=True)
+class OwnerState:
+    """What `EngineOwner.install` replaced: the plan, its config and its supervisor."""
+
+    plan: EnginePlan
+    config: ProxyConfig | None
+    supervisor: EngineSupervisor | None
 
 
 class EngineUnavailable(Exception):
@@ -75,6 +85,9 @@ class EngineOwner:
         self._plan = EnginePlan()
         self._config: ProxyConfig | None = None  # the config the plan is for
         self._supervisor: EngineSupervisor | None = None
+        # Replaced by a settings change and not stopped yet: each is stopped before the new one starts.
+        self._retired: list[EngineSupervisor] = []
+        self._retiring = asyncio.Lock()
         self._held = False  # stopped from the menu: only Start engine or a proxy start runs it again
 
     # --- what the service and the UI see ----------------------------------------------------
@@ -113,18 +126,41 @@ class EngineOwner:
 
     async def adopt(self, plan: EnginePlan, config: ProxyConfig, *, start: bool) -> None:
         """Put `plan` in force: another engine replaces the running one; `start` starts a stopped one."""
+        self.install(plan, config)
+        await self.settle(start=start)
+
+    def install(self, plan: EnginePlan, config: ProxyConfig) -> OwnerState:
+        """Put `plan` in force without touching a process (a new engine gets a supervisor, not started
+        yet); `settle` does the rest. Returns what was in force before, for `restore`."""
+        before = OwnerState(self._plan, self._config, self._supervisor)
         current = self._supervisor
         if current is None or plan.command != current.command or (plan.host, plan.port) != (current.host, current.port):
-            self._supervisor = None
             if current is not None:
-                await current.stop()
+                self._retired.append(current)
             self._supervisor = self._supervise(plan, config) if plan.command is not None else None
         self._plan, self._config = plan, config
+        return before
+
+    def restore(self, before: OwnerState) -> None:
+        """Undo `install`: the engine in force before is in force again (a change that was refused)."""
+        if before.supervisor is not None and before.supervisor in self._retired:
+            self._retired.remove(before.supervisor)
+        self._plan, self._config, self._supervisor = before.plan, before.config, before.supervisor
+
+    async def settle(self, *, start: bool) -> None:
+        """After `install`: the engines it replaced stop; `start` starts the one in force, when due."""
+        await self._stop_retired()
         supervisor = self._supervisor
-        due = start and not plan.on_first_play and not self._held
+        due = start and not self._plan.on_first_play and not self._held
         # A failed engine waits for the user (Start engine), not for any settings change.
         if due and supervisor is not None and supervisor.snapshot.state is EngineState.STOPPED:
             await supervisor.start()
+
+    async def _stop_retired(self) -> None:
+        # One at a time, and everyone waits: an engine on the same port must be gone before the next starts.
+        async with self._retiring:
+            while self._retired:
+                await self._retired.pop(0).stop()
 
     def _supervise(self, plan: EnginePlan, config: ProxyConfig) -> EngineSupervisor:
         assert plan.command is not None
@@ -155,11 +191,13 @@ class EngineOwner:
             await self.adopt(await self.prepare(self._config), self._config, start=False)
         if self._supervisor is None:
             raise EngineUnavailable(self._plan.problem or "AceTray runs no engine: choose one in Settings → Engine.")
+        await self._stop_retired()
         await self._supervisor.start()
 
     async def stop(self, *, hold: bool = False) -> None:
         """Stop the engine if AceTray started it; `hold`: it stays stopped until Start engine."""
         self._held = hold
+        await self._stop_retired()
         if self._supervisor is not None:
             await self._supervisor.stop()
 
@@ -173,6 +211,7 @@ class EngineOwner:
         if self._held:
             raise EngineError(STOPPED_BY_USER, 503)
         if supervisor.snapshot.state is EngineState.STOPPED:
+            await self._stop_retired()
             await supervisor.start()  # the first play
         # The stream's own start timeout bounds this wait too; this bound is for the supervisor's.
         limit = self._policy.ready_timeout + self._policy.backoff_max

@@ -158,8 +158,16 @@ class GuardedSite(web.BaseSite):
 
     @property
     def port(self) -> int:
+        return self.address[1]
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) the socket is bound to (the port the system chose for port 0)."""
         sockets = self._listening.sockets if self._listening is not None else ()
-        return int(sockets[0].getsockname()[1]) if sockets else self._port
+        if not sockets:
+            return self._host, self._port
+        bound = sockets[0].getsockname()
+        return str(bound[0]), int(bound[1])
 
     async def start(self) -> None:
         app = getattr(self._runner, "app", None)

@@ -80,8 +80,13 @@ class CoreContext:
         """The proxy stopped (the owner closes the HTTP session itself)."""
         self._http = self._engine = None
 
-    def update(self, config: ProxyConfig, engine: EngineClient | None = None) -> None:
-        """New settings (and, when the engine moved, its client) for everything that reads them next."""
+    def update(
+        self, config: ProxyConfig, engine: EngineClient | None = None
+    ) -> tuple[ProxyConfig, EngineClient | None]:
+        """New settings (and, when the engine moved, its client) for everything that reads them next.
+        Returns the config and engine it replaced (a refused settings change puts them back)."""
+        replaced = self.config, self._engine
         self.config = config
         if engine is not None:
             self._engine = engine
+        return replaced

@@ -1,0 +1,47 @@
+"""Whether the engine in use answers: checked every few seconds, told once each time it changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop.streaming.engine.client import EngineClient, EngineError
+from desktop.streaming.events import EventSink
+
+
+@dataclass(frozen=True)
+class Health:
+    reachable: bool | None = None  # None: not checked yet (or the engine just changed)
+    version: str | None = None
+
+
+class EngineHealth:
+    """The last answer of the engine's get_version; the window's banner reads it from snapshots."""
+
+    def __init__(self, events: EventSink) -> None:
+        self._events = events
+        self.now = Health()  # replaced whole; a settings change that is refused puts the old value back
+
+    def forget(self) -> None:
+        """A new engine, or none: nothing is known of it yet."""
+        self.now = Health()
+
+    async def check(self, engine: EngineClient, url: str, *, demo: bool, owned: bool) -> None:
+        """Ask `engine` (at `url`) for its version; a change is an event unless AceTray runs the engine
+        itself (`owned`: its supervisor tells that story)."""
+        was = self.now.reachable
+        try:
+            version = await engine.version(timeout=3.0)
+        except EngineError as exc:
+            if was is not False and not owned:
+                if demo:
+                    self._events.emit("error", "The built-in demo engine does not answer", detail=str(exc))
+                else:
+                    self._events.emit("error", f"{exc}. Start AceStream, or check the engine URL in Settings.")
+            self.now = Health(False, None)
+            return
+        if was is not True and not owned:
+            if demo:
+                self._events.emit("info", "Built-in demo engine ready")
+            else:
+                self._events.emit("info", f"AceStream engine {version} reachable at {url}")
+        self.now = Health(True, version)
