@@ -85,9 +85,10 @@ class CoreHost(QObject):
         """Stop every channel (engine stop commands) and the listener."""
         await self._run(lambda service: service.stop())
 
-    async def apply(self, config: ProxyConfig) -> None:
-        """New settings, disturbing running players as little as possible."""
-        await self._run(lambda service: service.apply(config))
+    async def apply(self, config: ProxyConfig, *, start: bool = False) -> None:
+        """New settings, all or nothing, disturbing running players as little as possible; with
+        `start`, a stopped proxy starts too. On any failure the core is as it was (ProxyStartError)."""
+        await self._run(lambda service: service.apply(config, start=start))
 
     async def check_engine(self, engine_url: str) -> str:
         """The engine's version at `engine_url`; raises EngineCheckError with the reason."""

@@ -47,54 +47,28 @@ class ProxyControl(QObject):
     async def stop_engine(self) -> bool:
         return await self._call(lambda core: core.stop_engine(), "stop the engine")
 
-    async def apply(self, config: ProxyConfig, previous: ProxyConfig) -> str | None:
+    async def apply(self, config: ProxyConfig) -> str | None:
         """Put `config` in force; None when it is, else why not as sentences (nothing changed then).
 
-        A proxy that was not running (e.g. a busy port at start) is started with
-        the new settings, unless the user stopped it. When the core refuses
-        (the new port is taken…), everything goes back to `previous`, so what
-        runs always matches what is saved: the caller saves only on None.
+        One call to the core, which is all or nothing: a refused change (the new
+        port is taken…) leaves it exactly as it was, so what runs always matches
+        what is saved (the caller saves only on None). A proxy that was not
+        running (e.g. a busy port at start) starts with the new settings, unless
+        the user stopped it.
         """
         assert self.core is not None
-        core = self.core
         self._set_busy(True)
         try:
-            was_running = await core.is_running()
-            try:
-                await core.apply(config)
-                if not self.user_stopped and not await core.is_running():
-                    await core.start_proxy()
-            except Exception as exc:
-                if not isinstance(exc, ProxyStartError):
-                    log.exception("could not apply the settings")
-                return await self._roll_back(config, previous, was_running, exc)
-            self.start_error = None
-            return None
+            await self.core.apply(config, start=not self.user_stopped)
+        except Exception as exc:
+            if not isinstance(exc, ProxyStartError):
+                log.exception("could not apply the settings")
+            return f"{str(exc) or type(exc).__name__} Nothing was saved."
         finally:
             self._set_busy(False)
-            core.request_snapshot()
-
-    async def _roll_back(self, config: ProxyConfig, previous: ProxyConfig, was_running: bool, exc: Exception) -> str:
-        """Back to `previous` after a refused change; the sentence that says what stayed."""
-        assert self.core is not None
-        # The core keeps its old listener when a new one cannot bind, but other
-        # parts of `config` (engine, tunables) may already be in force: undo them.
-        try:
-            await self.core.apply(previous)
-            if was_running and not await self.core.is_running():
-                await self.core.start_proxy()  # e.g. a demo switch restarted it on the refused port
-            still_running = await self.core.is_running()
-        except Exception:
-            log.exception("could not return to the previous settings")
-            still_running = False
-        reason = getattr(exc, "reason", None)  # the cause without advice, when the core gives it
-        told = str(exc) or type(exc).__name__
-        if not still_running or (config.host, config.port) == (previous.host, previous.port):
-            return f"{told} Nothing was saved."  # where AceTray listens is not news when it did not move
-        where = str(previous.port) if previous.host == config.host else f"{previous.host}:{previous.port}"
-        if reason:
-            return f"{reason}; AceTray stays on {where}. Nothing was saved."
-        return f"{told} AceTray stays on {where}. Nothing was saved."
+            self.core.request_snapshot()
+        self.start_error = None
+        return None
 
     async def _call(self, fn: Callable[[CoreHost], Awaitable[None]], what: str) -> bool:
         """Run a core call; a failure becomes a message, never a crash. True on success."""

@@ -68,7 +68,7 @@ class SettingsFlow:
         """
         previous = self._ui.settings.saved
         proposal = self._ui.settings.propose(chosen, shown)
-        refused = await self._ui.proxy.apply(proposal.config, previous=self._ui.settings.proxy_config())
+        refused = await self._ui.proxy.apply(proposal.config)
         if refused:
             self._ui.notify("Settings not changed", refused, level="error")
             self._on_applied()

@@ -12,6 +12,7 @@ from desktop.settings import Settings
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui.links import ListenAddress
+from tests.fake_engine import DEFAULT_PACKETS
 from tests.ui.helpers import free_port, port_accepts
 
 CID = "0123456789abcdef0123456789abcdef01234567"
@@ -50,6 +51,36 @@ def test_a_refused_port_change_saves_nothing_and_says_what_stayed(make_controlle
     finally:
         blocker.close()
     assert any("Nothing was saved" in line for line in controller.window.events_model.texts())
+
+
+def test_a_refused_change_is_one_call_to_the_core_and_a_player_keeps_playing(make_controller, engine, players, qtbot):
+    controller = make_controller(Settings(port=free_port(), linger=1.0, queue_size=64), engine_url=engine.url)
+    port = controller.settings.port
+    (viewer,) = players.start(f"http://127.0.0.1:{port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: viewer.bytes > 200_000, timeout=5000)
+    core = controller.proxy.core
+    assert core is not None
+    calls: list[object] = []
+    run = core._run
+
+    async def counted(fn):  # every call that crosses the thread seam goes through _run
+        calls.append(fn)
+        return await run(fn)
+
+    core._run = counted  # type: ignore[method-assign]
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen(1)
+        dialog = controller.open_settings()
+        dialog.port.setValue(blocker.getsockname()[1])
+        dialog.queue_size.setValue(128)
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: "Nothing was saved" in controller.window.statusBar().currentMessage(), timeout=5000)
+    assert len(calls) == 1  # the core puts itself back: no rollback calls from the UI
+    before = viewer.bytes
+    qtbot.waitUntil(lambda: viewer.bytes > before + 200_000, timeout=5000)
+    assert not viewer.breaks and viewer.error is None
+    assert port_accepts(port)
 
 
 def test_links_name_the_socket_that_listens_not_the_settings():
