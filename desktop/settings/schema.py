@@ -70,6 +70,7 @@ class Spec:
     core: str | None = None  # the ProxyConfig field this setting feeds
     check: Callable[[Any], str | None] | None = None  # a rule beyond range and choices
     normalize: Callable[[Any], Any] | None = None  # applied on construction (e.g. strip "/")
+    secret: bool = False  # never shown back in a message (the access token)
 
     def problem(self, value: Any) -> str | None:
         """Why `value` is not allowed, as a sentence; None when it is."""
@@ -219,6 +220,7 @@ class Settings:
         metavar="TOKEN",
         check=token_problem,
         normalize=str.strip,
+        secret=True,
         help="with LAN sharing on, every device's request must carry this token (made on first use)",
     )
     port: int = setting(

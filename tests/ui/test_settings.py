@@ -216,6 +216,22 @@ def test_a_broken_settings_file_is_kept_aside_and_the_user_is_told(make_controll
     assert not banner.isVisible()
 
 
+def test_one_bad_value_in_the_settings_file_is_told_and_the_rest_is_kept(make_controller, engine, qtbot):
+    path = paths.settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = "house-token-0123456789abcdef"
+    path.write_text(json.dumps({"port": free_port(), "queue_size": 0, "lan_sharing": True, "access_token": token}))
+    loaded = settings_store.load()
+    assert (loaded.settings.access_token, loaded.settings.lan_sharing) == (token, True)
+    controller = make_controller(loaded.settings, engine_url=engine.url, settings_problem=loaded.problem)
+    banner = controller.window.banner
+    assert banner.isVisible()
+    assert "Queue per player is back to 64 (the saved 0 is not allowed" in banner.label.text()
+    assert token not in banner.label.text()
+    assert any("Queue per player is back to 64" in line for line in controller.window.events_model.texts())
+    assert controller.run_settings.proxy_config().token == token  # every shared link stays as it was
+
+
 def test_unreachable_engine_banner_offers_the_demo_engine_and_streams_flow(
     make_controller, dead_engine_url, players, qtbot
 ):
