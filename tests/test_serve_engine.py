@@ -143,7 +143,7 @@ def test_serve_runs_the_docker_engine_and_stops_its_container(serve, docker_call
     running.wait_for_log("AceStream engine 3.2.3 is running")  # the stand-in answers get_version only
     assert running.terminate() == 0
     calls = recorded(docker_calls)
-    assert ["pull", "example/acestream:1"] in calls
+    assert ["pull", "--", "example/acestream:1"] in calls
     assert any(call[: len(run)] == run and call[-1] == "example/acestream:1" for call in calls)
     assert ["stop", "--time", "5", name] in calls  # stopped politely, through docker
     assert "AceStream engine stopped." in running.log

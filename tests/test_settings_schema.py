@@ -200,3 +200,16 @@ def test_serve_refuses_an_engine_command_with_a_saved_remote_engine_url():
     options = options_from_args(build_serve_parser().parse_args(["--engine-command", "acestreamengine"]))
     assert "use http://127.0.0.1:6878" in launch_problem(saved, options)
     assert launch_problem(Settings(), options) is None
+
+
+@pytest.mark.parametrize("image", ["--privileged", "-v/:/host"])
+def test_a_docker_image_that_starts_with_a_dash_is_refused_everywhere(image: str, tmp_path: Path):
+    message = "A Docker image name cannot start with '-'."
+    assert Settings(docker_image=image).errors() == {"docker_image": message}
+    args = build_serve_parser().parse_args([f"--engine-docker={image}"])
+    assert override_problem(options_from_args(args)) == f"--engine-docker: {message}"
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"engine_mode": "docker", "docker_image": image}))
+    loaded = settings_store.load(path)
+    assert loaded.settings.docker_image == Settings().docker_image and loaded.settings.engine_mode == "docker"
+    assert message.rstrip(".") in (loaded.problem or "")

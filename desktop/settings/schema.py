@@ -136,7 +136,11 @@ def normalize_engine_url(url: str) -> str:
 
 
 def docker_image_problem(image: str) -> str | None:
-    return "A Docker image name has no spaces." if any(c.isspace() for c in image) else None
+    if any(c.isspace() for c in image):
+        return "A Docker image name has no spaces."
+    if image.startswith("-"):  # `docker run` would take it for one of its options
+        return "A Docker image name cannot start with '-'."
+    return None
 
 
 @dataclass(frozen=True)

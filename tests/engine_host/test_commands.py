@@ -29,7 +29,7 @@ def test_snap_and_docker_candidates_become_their_commands() -> None:
     docker = EngineCandidate("docker", ("/usr/local/bin/docker",), "Docker 27")
     command = command_for(docker, 6878, docker_image="img:1", machine="arm64")
     assert command.argv[:2] == ("/usr/local/bin/docker", "run")
-    assert command.argv[-3:] == ("--platform", "linux/amd64", "img:1")
+    assert command.argv[-4:] == ("--platform", "linux/amd64", "--", "img:1")
 
 
 def test_user_command_replaces_every_port_placeholder_and_adds_nothing() -> None:

@@ -40,7 +40,7 @@ def recorded(calls: Path) -> list[list[str]]:
 def test_run_publishes_the_engine_on_loopback_with_a_name_per_port() -> None:
     command = docker_command(6878, IMAGE, machine="x86_64")
     assert command.argv == (
-        "docker", "run", "--rm", "--name", "acetray-engine-6878", "-p", "127.0.0.1:6878:6878", IMAGE,
+        "docker", "run", "--rm", "--name", "acetray-engine-6878", "-p", "127.0.0.1:6878:6878", "--", IMAGE,
     )  # fmt: skip
     assert command.stop_argv == ("docker", "stop", "--time", "5", "acetray-engine-6878")
     assert command.label == f"Docker ({IMAGE})"
@@ -50,7 +50,17 @@ def test_run_publishes_the_engine_on_loopback_with_a_name_per_port() -> None:
 def test_the_amd64_image_is_pinned_on_other_hosts(machine: str, pinned: bool) -> None:
     assert needs_amd64_pin(machine) is pinned
     argv = docker_command(7000, IMAGE, machine=machine).argv
-    assert (argv[-3:-1] == ("--platform", "linux/amd64")) is pinned
+    assert (argv[-4:-2] == ("--platform", "linux/amd64")) is pinned
+
+
+@pytest.mark.parametrize("image", ["--privileged", "-v/:/host", "--volume=/:/host"])
+def test_an_image_that_looks_like_an_option_is_never_read_as_one(image: str) -> None:
+    command = docker_command(6878, image, machine="aarch64")
+    pull, inspect = command.prepare[1].argv, command.prepare[1].unless
+    for argv in (command.argv, pull, inspect):
+        # Every option is AceTray's own; after "--" docker takes the rest as the image, whatever it says.
+        assert argv[argv.index("--") :] == ("--", image)
+        assert image not in argv[: argv.index("--")]
 
 
 def test_blank_image_setting_means_the_default_image() -> None:
@@ -71,9 +81,9 @@ async def test_docker_engine_is_pulled_once_run_and_stopped_with_docker_stop(sup
     name = f"acetray-engine-{port}"
     assert recorded(docker_calls) == [
         ["rm", "-f", name],  # a dead leftover of ours would block the name
-        ["image", "inspect", IMAGE],
-        ["pull", IMAGE],
-        ["run", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:6878", IMAGE],
+        ["image", "inspect", "--", IMAGE],
+        ["pull", "--", IMAGE],
+        ["run", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:6878", "--", IMAGE],
         ["stop", "--time", "5", name],
     ]
     assert events.matching(f"Downloading the AceStream engine image {IMAGE} (first start only)", "info")
@@ -85,8 +95,8 @@ async def test_docker_engine_is_pulled_once_run_and_stopped_with_docker_stop(sup
     assert (await sup.wait_settled(40)).state is EngineState.RUNNING
     assert recorded(docker_calls) == [
         ["rm", "-f", name],
-        ["image", "inspect", IMAGE],
-        ["run", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:6878", IMAGE],
+        ["image", "inspect", "--", IMAGE],
+        ["run", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:6878", "--", IMAGE],
     ]
     assert len(events.matching("Downloading")) == 1
 
@@ -101,5 +111,5 @@ async def test_failed_pull_fails_with_dockers_own_words_and_runs_nothing(
     await sup.start()
     failed = await sup.wait_settled(20)
     assert failed.state is EngineState.FAILED
-    assert failed.reason == f"'docker pull {IMAGE}' failed: {denied}"
+    assert failed.reason == f"'docker pull -- {IMAGE}' failed: {denied}"
     assert [call[0] for call in recorded(docker_calls)] == ["rm", "image", "pull"]

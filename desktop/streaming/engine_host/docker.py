@@ -47,7 +47,8 @@ def docker_command(
         # Published on loopback only: other devices talk to AceTray, never to the engine.
         "-p", f"127.0.0.1:{port}:{CONTAINER_PORT}",
         *pin,
-        image,
+        # "--": whatever the image setting says, docker reads it as the image, never as an option.
+        "--", image,
     )  # fmt: skip
     prepare = (
         # A dead or hung container of ours with this name blocks `docker run --name`; the
@@ -55,9 +56,9 @@ def docker_command(
         PrepareStep((docker, "rm", "-f", name), timeout=30.0),
         # Pull explicitly, so a first start's download is not mistaken for a slow engine.
         PrepareStep(
-            (docker, "pull", *pin, image),
+            (docker, "pull", *pin, "--", image),
             timeout=1800.0,
-            unless=(docker, "image", "inspect", image),
+            unless=(docker, "image", "inspect", "--", image),
             required=True,
             message=f"Downloading the AceStream engine image {image} (first start only)…",
         ),
