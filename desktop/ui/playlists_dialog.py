@@ -166,7 +166,7 @@ class PlaylistsDialog(QDialog):
         name.setData(Qt.ItemDataRole.UserRole, playlist.source)
         name.setToolTip(playlist.source + ("" if playlist.saved else "\nAdded for this run only (--playlist)"))
         count = _number(len(playlist.channels))
-        left_out = _number(playlist.skipped + playlist.duplicates)
+        left_out = _number(playlist.left_out)
         left_out.setToolTip(playlist.note() or "Nothing was left out.")
         updated = QTableWidgetItem(_ago(playlist.updated_at, now))
         if downloading:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import aiohttp
 
 from desktop.streaming.channels import ChannelsView
+from desktop.streaming.channels.m3u import MAX_CHANNELS
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.logos import logo_id
 from desktop.streaming.service import ProxyService
@@ -65,9 +67,62 @@ async def test_api_channels_lists_every_channel_and_playlist_in_the_promised_sha
         },
     ]
     (playlist,) = body["playlists"]
-    assert set(playlist) == {"source", "channels", "skipped", "error", "updated_at"}
+    assert set(playlist) == {"source", "channels", "skipped", "over_limit", "error", "updated_at"}
     assert (playlist["source"], playlist["channels"], playlist["skipped"], playlist["error"]) == (source, 2, 1, None)
     assert isinstance(playlist["updated_at"], float)
+
+
+async def test_api_channels_sends_every_channel_of_the_biggest_playlist_in_pieces(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    proxy = await proxy_factory(fake_engine.url)
+    entries = "".join(f"#EXTINF:-1,Channel {n}\nacestream://{n:040x}\n" for n in range(MAX_CHANNELS + 7))
+    source = str(write_playlist(tmp_path, "#EXTM3U\n" + entries))
+    await proxy.service.channels.add(source)
+    await proxy.events.wait_for(
+        f"Playlist list.m3u updated: {MAX_CHANNELS:,} channels. 7 channels past the first 50,000"
+    )
+    pieces, body = [], bytearray()
+    async with proxy.http.get(f"{proxy.base}/api/channels") as resp:
+        assert resp.status == 200 and resp.content_type == "application/json"
+        assert resp.headers["Transfer-Encoding"] == "chunked"  # written as it goes, not built whole first
+        async for data, end_of_piece in resp.content.iter_chunks():
+            body += data
+            if end_of_piece:
+                pieces.append(len(body) - sum(pieces))
+    document = json.loads(body)  # still one JSON document, with every channel
+    assert set(document) == {"channels", "playlists"}
+    assert [c["name"] for c in document["channels"]] == [f"Channel {n}" for n in range(MAX_CHANNELS)]
+    assert document["playlists"][0]["over_limit"] == 7
+    assert len(pieces) >= MAX_CHANNELS // 1000 and max(pieces) < len(body) / 20
+
+
+async def test_api_channels_pages_only_when_asked_and_says_what_a_bad_page_is(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    proxy = await proxy_factory(fake_engine.url)
+    await proxy.service.channels.add(str(write_playlist(tmp_path)))
+
+    async def get(query: str) -> tuple[int, str]:
+        async with proxy.http.get(f"{proxy.base}/api/channels{query}") as resp:
+            return resp.status, await resp.text()
+
+    status, text = await get("?offset=1&limit=1")
+    page = json.loads(text)
+    assert status == 200 and [c["id"] for c in page["channels"]] == [HASH]
+    assert (page["total"], page["offset"], page["limit"], len(page["playlists"])) == (2, 1, 1, 1)
+    assert [c["id"] for c in json.loads((await get("?limit=1"))[1])["channels"]] == [CHANNEL]
+    assert json.loads((await get("?offset=5"))[1])["channels"] == []  # past the end: an empty page
+    assert "total" not in json.loads((await get("?token=ignored"))[1])  # no paging asked: the whole list
+    for query, told in [
+        ("?offset=-1", "offset must be a whole number from 0"),
+        ("?offset=abc&limit=5", "offset must be a whole number from 0"),
+        ("?offset=" + "9" * 400, "offset must be a whole number from 0"),
+        ("?limit=0", "limit must be a whole number from 1 to 10,000"),
+        ("?limit=10001", "limit must be a whole number from 1 to 10,000"),
+        ("?offset=0&limit=1e3", "limit must be a whole number from 1 to 10,000"),
+    ]:
+        assert await get(query) == (400, told + (" (the first channel) up\n" if "offset" in told else "\n")), query
 
 
 async def test_a_playing_channel_is_named_in_snapshots_and_events_and_an_unknown_one_is_not(

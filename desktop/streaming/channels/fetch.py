@@ -99,11 +99,12 @@ async def refresh_playlist(
         return playlist.failed(f"The playlist could not be read ({type(exc).__name__}).", clock())
     result = playlist.succeeded(parsed, clock())
     log.info(
-        "playlist %s: %d channels, %d skipped, %d repeated%s",
+        "playlist %s: %d channels, %d skipped, %d repeated, %d over the limit%s",
         shown,
         len(parsed.channels),
         parsed.skipped,
         parsed.duplicates,
+        parsed.over_limit,
         f" ({result.error})" if result.error else "",
     )
     return result

@@ -244,7 +244,7 @@ class ChannelsHost:
             return
         note = playlist.note()
         count = len(playlist.channels)
-        words = f"{count} channel" if count == 1 else f"{count} channels"
+        words = f"{count} channel" if count == 1 else f"{count:,} channels"
         self._event("info", f"Playlist {label} updated: {words}." + (f" {note}" if note else ""))
 
     def _publish(self) -> None:

@@ -12,7 +12,7 @@ characters): 10,000 channels parse in about a tenth of a second.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -30,6 +30,10 @@ _ATTRIBUTE = re.compile(r'(?<![A-Za-z0-9_.:-])([A-Za-z0-9_.:-]+)\s*=\s*(?:"([^"]
 _BEFORE_TITLE = re.compile(r'(?:[^",]+|"[^"]*")*')
 # Header attributes that name an EPG (XMLTV) address; each may list several, comma-separated.
 EPG_ATTRIBUTES = ("url-tvg", "x-tvg-url", "tvg-url")
+# Bounds on what one playlist may cost: no one browses more channels than this, and a
+# name longer than this is junk (a 20 MB list of 176,820 channels cost ~150 MB before).
+MAX_CHANNELS = 50_000
+MAX_NAME = 200  # characters
 
 
 @dataclass(frozen=True)
@@ -41,11 +45,13 @@ class ParsedPlaylist:
     epg_urls: tuple[str, ...] = ()  # from url-tvg / x-tvg-url, in order, without repeats
     skipped: int = 0  # entries that are not AceStream links or carry an invalid id
     duplicates: int = 0  # entries whose (kind, id) an earlier entry already had
+    over_limit: int = 0  # AceStream entries past the first MAX_CHANNELS channels, left out
+    shortened: int = 0  # names cut to MAX_NAME characters
 
     @property
     def entries(self) -> int:
         """Every entry line the playlist had, kept or not."""
-        return len(self.channels) + self.skipped + self.duplicates
+        return len(self.channels) + self.skipped + self.duplicates + self.over_limit
 
 
 # What an entry has when no #EXTINF came before it; read, never written.
@@ -59,15 +65,18 @@ def decode(data: bytes | str) -> str:
     return data.removeprefix("\ufeff")
 
 
-def parse(data: bytes | str, *, playlist: str = "") -> ParsedPlaylist:
+def parse(
+    data: bytes | str, *, playlist: str = "", max_channels: int = MAX_CHANNELS, max_name: int = MAX_NAME
+) -> ParsedPlaylist:
     """Parse a whole playlist; anything unreadable is skipped, never raised.
 
-    `playlist` (the source) is stamped on every channel.
+    `playlist` (the source) is stamped on every channel. The first
+    `max_channels` channels are kept, the rest counted; names are cut to `max_name`.
     """
     channels: list[Channel] = []
     seen: set[ChannelKey] = set()
     header: dict[str, str] = {}
-    skipped = duplicates = 0
+    skipped = duplicates = over_limit = shortened = 0
     # What #EXTINF and #EXTGRP said about the next entry.
     title, attributes, extgrp = "", _NO_ATTRIBUTES, ""
     for raw in _lines(decode(data)):
@@ -77,7 +86,8 @@ def parse(data: bytes | str, *, playlist: str = "") -> ParsedPlaylist:
         if line[0] == "#":
             tag = line[:8].upper()
             if tag == "#EXTINF:":
-                title, attributes = _extinf(line[8:])
+                if len(channels) < max_channels:  # past the limit only links are counted
+                    title, attributes = _extinf(line[8:])
             elif tag == "#EXTGRP:":
                 extgrp = line[8:].strip()
             elif tag.startswith("#EXTM3U"):
@@ -89,12 +99,18 @@ def parse(data: bytes | str, *, playlist: str = "") -> ParsedPlaylist:
             skipped += 1
         elif key in seen:
             duplicates += 1
+        elif len(channels) >= max_channels:
+            over_limit += 1
         else:
             seen.add(key)
             get = attributes.get
+            name = title or get("tvg-name", "")
+            if len(name) > max_name:
+                name = name[:max_name].rstrip()
+                shortened += 1
             channels.append(
                 Channel(
-                    name=title or get("tvg-name", ""),
+                    name=name,
                     group=get("group-title") or extgrp,
                     logo=get("tvg-logo") or get("logo", ""),
                     tvg_id=get("tvg-id", ""),
@@ -111,15 +127,22 @@ def parse(data: bytes | str, *, playlist: str = "") -> ParsedPlaylist:
         epg_urls=_epg_urls(header),
         skipped=skipped,
         duplicates=duplicates,
+        over_limit=over_limit,
+        shortened=shortened,
     )
 
 
-def _lines(text: str) -> list[str]:
+def _lines(text: str) -> Iterator[str]:
     # Not str.splitlines(): it also breaks at U+2028, form feeds and other
-    # characters a title may hold. Two replaces and a split stay in C.
+    # characters a title may hold. One line at a time rather than split("\n"):
+    # a 20 MB playlist's list of lines alone cost ~40 MB at once.
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.split("\n")
+    start, find = 0, text.find
+    while (end := find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
 
 
 def _attributes(text: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from desktop.streaming.channels.catalog import Catalog
-from desktop.streaming.channels.m3u import ParsedPlaylist
+from desktop.streaming.channels.m3u import MAX_CHANNELS, MAX_NAME, ParsedPlaylist
 from desktop.streaming.channels.model import Channel, ChannelKey
 
 
@@ -24,6 +24,8 @@ class PlaylistState:
     epg_urls: tuple[str, ...] = ()
     skipped: int = 0
     duplicates: int = 0
+    over_limit: int = 0  # channels past the first MAX_CHANNELS, left out
+    shortened: int = 0  # names cut to MAX_NAME characters
     error: str | None = None  # a readable sentence from the last refresh, None when it went well
     updated_at: float | None = None  # epoch seconds of the last good copy
     checked_at: float | None = None  # epoch seconds of the last attempt, good or not
@@ -43,6 +45,8 @@ class PlaylistState:
             epg_urls=parsed.epg_urls,
             skipped=parsed.skipped,
             duplicates=parsed.duplicates,
+            over_limit=parsed.over_limit,
+            shortened=parsed.shortened,
             error=None,
             updated_at=now,
             checked_at=now,
@@ -59,7 +63,16 @@ class PlaylistState:
             parts.append(_count(self.skipped, "entry is not an AceStream link", "entries are not AceStream links"))
         if self.duplicates:
             parts.append(_count(self.duplicates, "entry repeats", "entries repeat") + " a channel")
+        if self.over_limit:
+            parts.append(f"{_count(self.over_limit, 'channel', 'channels')} past the first {MAX_CHANNELS:,} left out")
+        if self.shortened:
+            parts.append(f"{_count(self.shortened, 'name', 'names')} cut to {MAX_NAME} characters")
         return "; ".join(parts) + "." if parts else None
+
+    @property
+    def left_out(self) -> int:
+        """Entries of the playlist that are not among its channels."""
+        return self.skipped + self.duplicates + self.over_limit
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,7 +136,7 @@ class ChannelsState:
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def _empty_message(parsed: ParsedPlaylist) -> str:

@@ -15,6 +15,7 @@ Reading and writing block on the disk: the core's loop has them run by
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -29,6 +30,7 @@ from typing import Any, TypeVar
 
 from desktop import paths
 from desktop.streaming.channels.links import is_hex40
+from desktop.streaming.channels.m3u import MAX_CHANNELS, MAX_NAME
 from desktop.streaming.channels.model import KINDS, Channel, ChannelKey, Kind
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.ids import parse_kind
@@ -149,6 +151,8 @@ def _encode_playlist(p: PlaylistState) -> dict[str, Any]:
         "error": p.error,
         "skipped": p.skipped,
         "duplicates": p.duplicates,
+        "over_limit": p.over_limit,
+        "shortened": p.shortened,
         "epg_urls": list(p.epg_urls),
         # Rows rather than objects: a third of the size for 10,000 channels.
         "channels": [[c.name, c.group, c.logo, c.tvg_id, c.kind, c.id] for c in p.channels],
@@ -173,6 +177,12 @@ def _decode_playlists(raw: Any) -> tuple[PlaylistState, ...]:
             raise BrokenFile("a playlist without a source")
         source = item["source"]
         channels = _decode_channels(item.get("channels", []), source)
+        # A copy saved before the limits (or by hand) is held to them too.
+        over_limit, shortened = max(0, len(channels) - MAX_CHANNELS), 0
+        channels = channels[:MAX_CHANNELS]
+        if any(len(c.name) > MAX_NAME for c in channels):
+            shortened = sum(len(c.name) > MAX_NAME for c in channels)
+            channels = tuple(dataclasses.replace(c, name=c.name[:MAX_NAME].rstrip()) for c in channels)
         playlists.setdefault(
             source,
             PlaylistState(
@@ -181,6 +191,8 @@ def _decode_playlists(raw: Any) -> tuple[PlaylistState, ...]:
                 epg_urls=tuple(_strings(item.get("epg_urls", []), "epg_urls")),
                 skipped=_count(item.get("skipped", 0)),
                 duplicates=_count(item.get("duplicates", 0)),
+                over_limit=_count(item.get("over_limit", 0)) + over_limit,
+                shortened=_count(item.get("shortened", 0)) + shortened,
                 error=_optional(item.get("error"), str),
                 updated_at=_optional(item.get("updated_at"), (int, float)),
                 checked_at=_optional(item.get("checked_at"), (int, float)),

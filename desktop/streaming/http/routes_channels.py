@@ -3,53 +3,86 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
-from desktop.streaming.channels.model import KINDS
-from desktop.streaming.channels.state import ChannelsState
+from desktop.streaming.channels.logo_index import LogoIndex
+from desktop.streaming.channels.model import KINDS, Channel, ChannelKey
+from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.http.route_context import route_context
 from desktop.streaming.http.routes_logos import logo_path
 from desktop.streaming.ids import is_content_id, normalize
 
+PIECE = 1_000  # channels per write: a ~200 kB piece, never the whole answer in memory at once
+PAGE_DEFAULT = 1_000  # channels in a page when only `offset` is given
+PAGE_MAX = 10_000
+_WHOLE_NUMBER = re.compile(r"\d{1,9}")
 
-def channels_json(state: ChannelsState) -> dict[str, Any]:
-    """The merged channel list (playlist order, first name wins) and one entry per playlist.
 
-    `logo` is the logo as the playlist gives it; `logo_url` the path AceTray serves it
+def channel_json(channel: Channel, favourites: frozenset[ChannelKey], logos: LogoIndex) -> dict[str, Any]:
+    """`logo` is the logo as the playlist gives it; `logo_url` the path AceTray serves it
     at (add the token in LAN mode), null when AceTray does not fetch it."""
-    favourites = state.favourites
-    logos = state.catalog.logos
-    channels = [
-        {
-            "name": c.name,
-            "group": c.group,
-            "logo": c.logo,
-            "logo_url": logo_path(logo_id) if (logo_id := logos.id_for(c.logo)) else None,
-            "tvg_id": c.tvg_id,
-            "id": c.id,
-            "kind": c.kind,
-            "favourite": c.key in favourites,
-            "playlist": c.playlist,
-        }
-        for c in state.catalog.channels
-    ]
-    playlists = [
-        {
-            "source": p.source,
-            "channels": len(p.channels),
-            "skipped": p.skipped,
-            "error": p.error,
-            "updated_at": p.updated_at,
-        }
-        for p in state.playlists
-    ]
-    return {"channels": channels, "playlists": playlists}
+    logo_id = logos.id_for(channel.logo)
+    return {
+        "name": channel.name,
+        "group": channel.group,
+        "logo": channel.logo,
+        "logo_url": logo_path(logo_id) if logo_id else None,
+        "tvg_id": channel.tvg_id,
+        "id": channel.id,
+        "kind": channel.kind,
+        "favourite": channel.key in favourites,
+        "playlist": channel.playlist,
+    }
 
 
-async def api_channels(request: web.Request) -> web.Response:
-    return web.json_response(channels_json(route_context(request).channels()))
+def playlist_json(playlist: PlaylistState) -> dict[str, Any]:
+    return {
+        "source": playlist.source,
+        "channels": len(playlist.channels),
+        "skipped": playlist.skipped,
+        "over_limit": playlist.over_limit,
+        "error": playlist.error,
+        "updated_at": playlist.updated_at,
+    }
+
+
+async def api_channels(request: web.Request) -> web.StreamResponse:
+    """`{"channels": [...], "playlists": [...]}`: every channel (playlist order, first name wins)
+    and one entry per playlist. With `offset` and/or `limit` only that page of channels, and
+    `total`, `offset`, `limit`. Written in pieces: 50,000 channels are never one string in memory."""
+    page = _page(request.query)
+    state: ChannelsState = route_context(request).channels()
+    channels, favourites, logos = state.catalog.channels, state.favourites, state.catalog.logos
+    start, end = (0, len(channels)) if page is None else (page[0], min(len(channels), page[0] + page[1]))
+    response = web.StreamResponse(headers={"Content-Type": "application/json; charset=utf-8"})
+    await response.prepare(request)
+    await response.write(b'{"channels": [')
+    for first in range(start, end, PIECE):
+        piece = [channel_json(c, favourites, logos) for c in channels[first : min(first + PIECE, end)]]
+        await response.write((", " if first > start else "").encode() + json.dumps(piece)[1:-1].encode())
+    rest: dict[str, Any] = {"playlists": [playlist_json(p) for p in state.playlists]}
+    if page is not None:
+        rest.update(total=len(channels), offset=page[0], limit=page[1])
+    await response.write(b"], " + json.dumps(rest)[1:].encode())
+    await response.write_eof()
+    return response
+
+
+def _page(query: Mapping[str, str]) -> tuple[int, int] | None:
+    """(offset, limit) when the request asks for a page; HTTP 400 with a sentence for a bad value."""
+    if "offset" not in query and "limit" not in query:
+        return None
+    offset, limit = query.get("offset", "0"), query.get("limit", str(PAGE_DEFAULT))
+    if not _WHOLE_NUMBER.fullmatch(offset):
+        raise web.HTTPBadRequest(text="offset must be a whole number from 0 (the first channel) up\n")
+    if not _WHOLE_NUMBER.fullmatch(limit) or not 1 <= int(limit) <= PAGE_MAX:
+        raise web.HTTPBadRequest(text=f"limit must be a whole number from 1 to {PAGE_MAX:,}\n")
+    return int(offset), int(limit)
 
 
 async def api_favourite(request: web.Request) -> web.Response:

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""On-demand: what a huge playlist costs `acetray serve`. Prints figures, asserts nothing.
+
+Writes a playlist of just under 20 MB (the download limit) holding 176,820
+AceStream channels, the size of the biggest list seen in the field, and starts
+`acetray serve --playlist` on it in a fresh config folder. Once the playlist
+is imported it reads `/api/channels` whole, as the page does, and reports the
+process's resident memory after the import and its peak (VmHWM) after the
+answer, the answer's size, and how long the import and the answer took.
+
+    python tests/bench/bench_big_playlist.py
+    python tests/bench/bench_big_playlist.py --channels 50000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.bench.bench_proxy import free_port, stop, wait_listening
+
+TARGET_BYTES = 20_000_000  # under FetchLimits.max_bytes (20 MiB), as the field's 20 MB list
+IMPORTED = re.compile(r"playlist .*: (\d+) channels")
+
+
+def make_playlist(channels: int, target: int = TARGET_BYTES, seed: int = 1) -> bytes:
+    """`channels` entries whose names are padded so the whole file is about `target` bytes."""
+    rng = random.Random(seed)
+    entries = []
+    for n in range(channels):
+        cid = f"{rng.getrandbits(160):040x}"
+        entries.append(f'#EXTINF:-1 tvg-id="c{n}" group-title="Group {n % 50}",Channel {n}\nacestream://{cid}\n')
+    plain = sum(len(e) for e in entries) + len("#EXTM3U\n")
+    pad = max(0, (target - plain) // channels)
+    text = "#EXTM3U\n" + "".join(e.replace("\n", " " + "x" * pad + "\n", 1) if pad else e for e in entries)
+    return text.encode()
+
+
+def status(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM (peak) of a process, in MB."""
+    text = Path(f"/proc/{pid}/status").read_text()
+    return {key: int(re.search(rf"{key}:\s+(\d+)", text).group(1)) / 1024 for key in ("VmRSS", "VmHWM")}  # type: ignore[union-attr]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--channels", type=int, default=176_820)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        playlist = Path(folder) / "big.m3u"
+        data = make_playlist(args.channels)
+        playlist.write_bytes(data)
+        port = free_port()
+        proxy = subprocess.Popen(
+            [sys.executable, "-m", "desktop", "serve", "--port", str(port), "--playlist", str(playlist)]
+            + ["--engine", f"http://127.0.0.1:{free_port()}"],  # no engine needed to list channels
+            cwd=ROOT,
+            env={**os.environ, "ACETRAY_CONFIG_DIR": str(Path(folder) / "config")},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        imported = threading.Event()
+        kept: list[int] = []
+
+        def watch_log() -> None:
+            assert proxy.stderr is not None
+            for line in proxy.stderr:
+                if found := IMPORTED.search(line):
+                    kept.append(int(found.group(1)))
+                    imported.set()
+
+        threading.Thread(target=watch_log, daemon=True).start()
+        try:
+            started = time.perf_counter()
+            wait_listening(port, proxy)
+            if not imported.wait(300):
+                raise RuntimeError("the playlist was not imported within 300 s")
+            import_s = time.perf_counter() - started
+            after_import = status(proxy.pid)
+
+            started = time.perf_counter()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/channels", timeout=300) as answer:
+                first_byte_s = time.perf_counter() - started
+                size = 0
+                while chunk := answer.read(256 * 1024):
+                    size += len(chunk)
+            answer_s = time.perf_counter() - started
+            after_answer = status(proxy.pid)
+        finally:
+            stop(proxy)
+
+    print(f"playlist: {len(data) / 1e6:.1f} MB, {args.channels:,} channels; {kept[0]:,} kept")
+    print(f"import (start to channels listed): {import_s:6.2f} s")
+    rss, peak = after_import["VmRSS"], after_import["VmHWM"]
+    print(f"RSS after import:                  {rss:6.1f} MB (peak so far {peak:.1f} MB)")
+    print(f"/api/channels: {size / 1e6:.1f} MB, first byte {first_byte_s * 1000:.0f} ms, whole {answer_s:.2f} s")
+    print(f"peak RSS (VmHWM) after /api/channels: {after_answer['VmHWM']:6.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
