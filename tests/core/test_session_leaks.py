@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from desktop.streaming.live import session_stopper
 from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import wait_until
@@ -35,6 +37,44 @@ async def test_a_session_started_for_players_who_all_left_meanwhile_is_stopped(f
     fake_engine.set_faults(start_delay=0)  # now the engine finishes creating it
     await fake_engine.wait_until(lambda: fake_engine.counters.sessions_stopped == 1, timeout=10)
     assert fake_engine.active_sessions == 0
+
+
+@pytest.mark.parametrize("given_up_by", ["the start timeout", "every player leaving"])
+async def test_a_session_the_engine_brings_after_acetray_stopped_waiting_for_its_answer_is_stopped(
+    fake_engine, proxy_factory, monkeypatch, given_up_by
+) -> None:
+    # As seen with a real engine: AceTray gave up at 30 s, the engine answered at 45 s.
+    monkeypatch.setattr(session_stopper, "START_TIMEOUT", 0.4)
+    fake_engine.set_faults(start_delay=0.6)
+    proxy = await proxy_factory(fake_engine.url)
+    if given_up_by == "the start timeout":
+        async with proxy.http.get(proxy.url()) as resp:
+            assert resp.status == 504
+            assert "did not answer within 0.4 s" in await resp.text()  # the player is told at its time
+    else:
+        player = asyncio.ensure_future(proxy.http.get(proxy.url()))
+        await wait_until(lambda: fake_engine.counters.getstream_requests == 1)
+        player.cancel()
+        await wait_until(lambda: len(proxy.registry) == 0)
+    await fake_engine.wait_until(lambda: fake_engine.counters.sessions_started == 1, timeout=10)
+    await fake_engine.wait_until(lambda: fake_engine.counters.stop_calls == 1, timeout=10)
+    assert fake_engine.counters.sessions_stopped == 1 and fake_engine.active_sessions == 0
+    assert proxy.service.context.sessions.late_sessions == 1
+
+
+async def test_an_answer_is_waited_for_in_the_background_only_up_to_late_start_wait(
+    fake_engine, proxy_factory, monkeypatch
+) -> None:
+    monkeypatch.setattr(session_stopper, "START_TIMEOUT", 0.2)
+    monkeypatch.setattr(session_stopper, "LATE_START_WAIT", 0.5)
+    fake_engine.set_faults(start_delay=60)  # never, as far as AceTray can tell
+    proxy = await proxy_factory(fake_engine.url)
+    async with proxy.http.get(proxy.url()) as resp:
+        assert resp.status == 504
+    stopper = proxy.service.context.sessions
+    assert stopper.pending == 1  # still listening for the engine's answer...
+    assert await stopper.wait(timeout=10)  # ...for a bounded time only
+    assert stopper.late_sessions == 0 and fake_engine.counters.stop_calls == 0
 
 
 async def _leave_while_the_engine_is_down(engine, proxy) -> None:  # type: ignore[no-untyped-def]

@@ -162,13 +162,22 @@ class EngineClient:
             raise EngineError("AceStream engine answered JSON nested too deeply to read") from exc
 
     # --- API -----------------------------------------------------------------------------
-    async def start(self, kind: str, content_id: str, extra: Mapping[str, str]) -> EngineSession:
-        """Start a session with a fresh pid: the engine serves one reader per pid."""
+    async def until_ready(self) -> None:
+        """Return once the engine can take a session start: at once for an engine the user runs."""
+
+    async def start(
+        self, kind: str, content_id: str, extra: Mapping[str, str], timeout: float = START_TIMEOUT
+    ) -> EngineSession:
+        """Start a session with a fresh pid: the engine serves one reader per pid.
+
+        `timeout`: how long to wait for the engine's answer (a caller that gives
+        up sooner may still wait for it in the background: see SessionStopper).
+        """
         # The allow-list again, here where the engine is called: whatever a route passes,
         # only harmless preferences reach the engine (docs/engine-api.md).
         params = {name: value for name, value in extra.items() if name in FORWARDED}
         params.update({kind: content_id, "format": "json", "pid": uuid.uuid4().hex})
-        data = await self._get_json(f"{self.base_url}/ace/getstream", params, START_TIMEOUT)
+        data = await self._get_json(f"{self.base_url}/ace/getstream", params, timeout)
         if not isinstance(data, dict):
             raise EngineError("AceStream engine answered an unexpected JSON value")
         if data.get("error"):

@@ -14,14 +14,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 
 from desktop.streaming.config import START_ON_PLAY, ProxyConfig
-from desktop.streaming.engine.client import EngineClient, EngineError, EngineSession
+from desktop.streaming.engine.client import EngineClient, EngineError
 from desktop.streaming.engine.plan import (
     EnginePlan,
     needs_discovery,
@@ -60,15 +60,14 @@ class EngineUnavailable(Exception):
 
 
 class OnDemandEngineClient(EngineClient):
-    """An engine client whose session start first waits until the engine AceTray runs answers."""
+    """An engine client that is ready for a session start once the engine AceTray runs answers."""
 
     def __init__(self, base_url: str, http: aiohttp.ClientSession, ready: Callable[[], Awaitable[None]]) -> None:
         super().__init__(base_url, http)
         self._ready = ready
 
-    async def start(self, kind: str, content_id: str, extra: Mapping[str, str]) -> EngineSession:
+    async def until_ready(self) -> None:
         await self._ready()
-        return await super().start(kind, content_id, extra)
 
 
 class EngineOwner:

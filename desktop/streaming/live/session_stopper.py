@@ -3,17 +3,18 @@
 The engine keeps a session (and its P2P swarm, its upload) running until
 told `method=stop` or until it notices nobody reads. Sessions leak when:
 
-- a start is given up on (the start timeout, or every player left) while the
-  engine is still creating the session: the engine answers later, to nobody;
+- a start is given up on (the engine client's START_TIMEOUT, the stream's
+  start timeout, or every player left) while the engine is still creating the
+  session: the engine answers later (seen at 45 s), to nobody;
 - a stop command fails (the engine restarting, the machine out of file
   descriptors) and is never sent again.
 
-So starts go through `start`, which hands a start it was cancelled out of to
-the background, and stops the session if one arrives (bounded by the engine
-client's START_TIMEOUT); failed stops are retried with backoff, a bounded
-number of times; and `sweep` at exit retries every waiting stop at once and
-waits a bounded time. A closing stream never waits for any of this: its
-players are told at once.
+So starts go through `start`, which gives up on the engine's answer after
+START_TIMEOUT (or when its caller is cancelled) but goes on waiting for it in
+the background, up to LATE_START_WAIT, and stops the session if one arrives;
+failed stops are retried with backoff, a bounded number of times; and `sweep`
+at exit retries every waiting stop at once and waits a bounded time. A
+closing stream never waits for any of this: its players are told at once.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import functools
 import logging
 from collections.abc import Mapping
 
-from desktop.streaming.engine.client import EngineClient, EngineError, EngineSession
+from desktop.streaming.engine.client import START_TIMEOUT, EngineClient, EngineError, EngineSession
 
 log = logging.getLogger(__name__)
+
+LATE_START_WAIT = 300.0  # s an engine's answer to a start given up on is still waited for, to stop its session
 
 RETRY_FIRST = 0.5  # s before the first retry of a failed stop; doubles each time...
 RETRY_MAX = 8.0  # ...up to this
@@ -46,14 +49,27 @@ class SessionStopper:
 
     # --- starting ------------------------------------------------------------------------
     async def start(self, engine: EngineClient, kind: str, content_id: str, extra: Mapping[str, str]) -> EngineSession:
-        """`engine.start`; when the caller is cancelled meanwhile, a session that still arrives is stopped."""
-        task = asyncio.get_running_loop().create_task(engine.start(kind, content_id, extra))
+        """`engine.start`, given up on after START_TIMEOUT (EngineError, 504) or when the caller is
+        cancelled; either way a session that still arrives within LATE_START_WAIT is stopped.
+
+        The engine's answer is what START_TIMEOUT bounds, not `until_ready`: an engine AceTray
+        starts on the first play may take longer to come up (the stream's start timeout bounds that).
+        """
+        await engine.until_ready()
+        task = asyncio.get_running_loop().create_task(engine.start(kind, content_id, extra, timeout=LATE_START_WAIT))
         try:
-            return await asyncio.shield(task)  # the engine finishes creating the session either way
+            async with asyncio.timeout(START_TIMEOUT):
+                return await asyncio.shield(task)  # the engine finishes creating the session either way
+        except TimeoutError:
+            self._wait_in_background(engine, task)
+            raise EngineError(f"AceStream engine did not answer within {START_TIMEOUT:g} s", 504) from None
         except asyncio.CancelledError:
-            self._late.add(task)
-            task.add_done_callback(functools.partial(self._late_start_done, engine))
+            self._wait_in_background(engine, task)
             raise
+
+    def _wait_in_background(self, engine: EngineClient, task: asyncio.Task[EngineSession]) -> None:
+        self._late.add(task)
+        task.add_done_callback(functools.partial(self._late_start_done, engine))
 
     def _late_start_done(self, engine: EngineClient, task: asyncio.Task[EngineSession]) -> None:
         self._late.discard(task)
