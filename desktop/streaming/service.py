@@ -61,11 +61,12 @@ class ProxyService:
         engine_access: OsAccess | None = None,
         engine_policy: SupervisorPolicy | None = None,  # tests fake these
         on_apply_step: Callable[[str], None] | None = None,  # tests: fail a settings change at each step
+        clock: Callable[[], float] = time.monotonic,  # when players took data (tests move a fake one on)
     ) -> None:
         self._events = EventSink(on_event, log, namer=lambda content_id: self.channels.name_for_id(content_id))
         self.channels = ChannelsHost.for_config(config, on_view=on_channels, on_event=self._events.emit)
         self._owner = EngineOwner(self._events, access=engine_access, policy=engine_policy)
-        self._context = CoreContext(config, self._events)  # holds the one current config
+        self._context = CoreContext(config, self._events, clock)  # holds the one current config
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
         self._http: aiohttp.ClientSession | None = None
         self._listener = Listener()

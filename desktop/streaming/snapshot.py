@@ -33,7 +33,7 @@ class ClientSnapshot:
     bytes_sent: int
     rate_bps: float  # bytes per second over the last few seconds
     dropped_chunks: int
-    state: str  # "waiting" | "playing" | "lagging" | "closed"
+    state: str  # "waiting" | "playing" | "lagging" | "not reading" | "closed"
     kind: str = "TS"  # "TS": one endless MPEG-TS connection; "HLS": fetches playlists and segments
 
 

@@ -74,16 +74,30 @@ class RunningProxy:
             return await resp.content.readexactly(nbytes)
 
 
+class FakeClock:
+    """The core's clock for players' takes and channels' lingering, moved on by the test (`advance`)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest_asyncio.fixture
 async def proxy_factory() -> AsyncIterator[Callable[..., Awaitable[RunningProxy]]]:
-    """`await proxy_factory(engine_url, **ProxyConfig fields)` → a started proxy on a free port."""
+    """`await proxy_factory(engine_url, clock=None, **ProxyConfig fields)` → a started proxy on a free port."""
     started: list[RunningProxy] = []
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
 
-    async def make(engine_url: str, **fields: Any) -> RunningProxy:
+    async def make(engine_url: str, clock: Callable[[], float] | None = None, **fields: Any) -> RunningProxy:
         fields.setdefault("linger", 0.5)
         events = EventLog()
-        service = ProxyService(ProxyConfig(engine_url=engine_url, port=0, **fields), on_event=events)
+        config = ProxyConfig(engine_url=engine_url, port=0, **fields)
+        service = ProxyService(config, on_event=events, **({"clock": clock} if clock else {}))
         await service.start()
         proxy = RunningProxy(service, events, http)
         started.append(proxy)

@@ -117,7 +117,7 @@ def test_evict_closes_the_connection_even_if_stuck() -> None:
     sub.offer(chunk(1))
     sub.evict(StreamEnded("stale", 408))
     assert closed == [True]
-    assert sub.state() == "closed"
+    assert sub.state(now=0.0) == "closed"
 
 
 async def test_reader_waits_only_when_every_player_is_backed_up() -> None:
@@ -206,3 +206,98 @@ def test_a_failed_direct_write_is_not_counted() -> None:
     sub.offer(chunk(1))
     assert sub.bytes_sent == 0
     assert sub.queued == 0 and sub.dropped_chunks == 0  # nothing kept for a player that is gone
+
+
+# --- what the player took, as its connection shows it ------------------------------------
+
+
+class KernelBuffer(FakeSocket):
+    """A connection whose send buffer takes every write, and a player that reads only when told."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read = 0
+
+    def unsent(self) -> int | None:
+        return None if self.closing else sum(map(len, self.written)) - self.read
+
+    def player_reads_all(self) -> None:
+        self.read = sum(map(len, self.written))
+
+
+def measured(sub: Subscriber) -> KernelBuffer:
+    conn = KernelBuffer()
+    sub.enable_direct_writes(conn, conn, lambda: 7.0)
+    sub.measure_takes(conn.unsent)
+    return conn
+
+
+def test_writes_the_kernel_accepts_are_not_takes_when_the_connection_can_tell() -> None:
+    sub = subscriber()  # joined at 0
+    conn = measured(sub)
+    for n in range(3):
+        sub.offer(chunk(n))  # all accepted at once: the send buffer holds them
+    assert conn.written == [chunk(0), chunk(1), chunk(2)] and sub.bytes_sent == 3 * len(chunk(0))
+    sub.look(now=20.0)
+    assert sub.last_take == 0.0
+    assert sub.unread_for(now=31.0) == 31.0
+    assert sub.is_stale(now=31.0, stale_after=30)
+    assert sub.state(now=31.0) == "not reading"
+
+
+def test_the_stale_clock_counts_from_the_last_take_however_long_writes_go_on() -> None:
+    sub = subscriber()
+    conn = measured(sub)
+    sub.offer(chunk(0))
+    conn.player_reads_all()
+    sub.look(now=5.0)  # took something: its last take
+    for second in range(6, 60):
+        sub.offer(chunk(second))  # the kernel keeps accepting; the player reads nothing more
+        sub.look(now=float(second))
+        if second <= 35:
+            assert not sub.is_stale(now=float(second), stale_after=30)
+    assert sub.is_stale(now=35.5, stale_after=30)
+
+
+def test_a_player_that_keeps_taking_is_neither_stale_nor_not_reading() -> None:
+    sub = subscriber()
+    conn = measured(sub)
+    for second in range(1, 100):
+        sub.offer(chunk(second))
+        sub.offer(chunk(second))
+        conn.read += len(chunk(0))  # one chunk a second of every two: always behind, never stuck
+        sub.look(now=float(second))
+        assert sub.unread_for(now=second + 0.5) <= 0.5
+    assert not sub.is_stale(now=99.5, stale_after=30)
+    assert sub.state(now=99.5) == "playing"
+
+
+def test_a_player_that_took_everything_on_a_quiet_channel_is_not_unread() -> None:
+    sub = subscriber()
+    conn = measured(sub)
+    sub.offer(chunk(1))
+    conn.player_reads_all()
+    sub.look(now=1.0)
+    assert sub.unread_for(now=500.0) == 0.0  # nothing waits for it: the engine is quiet
+    assert not sub.is_stale(now=500.0, stale_after=30)
+
+
+def test_a_closing_connection_changes_nothing() -> None:
+    sub = subscriber()
+    conn = measured(sub)
+    sub.offer(chunk(1))
+    conn.player_reads_all()
+    conn.closing = True  # its descriptor may already be another connection's: not asked
+    sub.look(now=3.0)
+    assert sub.last_take == 0.0
+
+
+def test_a_player_not_reading_is_shown_so_only_after_a_while() -> None:
+    from desktop.streaming.live.fanout import NOT_READING_AFTER
+
+    sub = subscriber(maxsize=64)
+    measured(sub)
+    sub.offer(chunk(1))
+    sub.look(now=1.0)  # (the stream looks once a second)
+    assert sub.state(now=NOT_READING_AFTER - 0.1) == "playing"  # a moment's pause is nothing
+    assert sub.state(now=NOT_READING_AFTER) == "not reading"

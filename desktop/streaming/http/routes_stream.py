@@ -21,6 +21,7 @@ from aiohttp.base_protocol import BaseProtocol
 
 from desktop.streaming.engine.params import engine_params
 from desktop.streaming.http.route_context import route_context
+from desktop.streaming.http.unsent import unsent_bytes
 from desktop.streaming.ids import ChannelKey, Kind, is_content_id, normalize
 from desktop.streaming.live.fanout import Subscriber
 from desktop.streaming.live.player import ClientInfo, StreamEnded
@@ -116,6 +117,9 @@ async def getstream(request: web.Request) -> web.StreamResponse:
             return response
         subscriber.on_evict = transport.abort  # close() would wait for a stuck player's buffer
         subscriber.enable_direct_writes(transport, request.protocol, clock)
+        unsent = unsent_bytes(transport)
+        if unsent is not None:
+            subscriber.measure_takes(unsent)  # what the player took, not what the kernel accepted
         await _pump(subscriber, transport, request.protocol, request.writer, clock)
     except StreamEnded:
         pass  # the stream ended or this player was dropped; closing the connection says so

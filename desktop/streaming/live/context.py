@@ -13,6 +13,8 @@ reaches running streams at their next use, without telling them.
 from __future__ import annotations
 
 import itertools
+import time
+from collections.abc import Callable
 
 import aiohttp
 
@@ -42,13 +44,16 @@ class Counters:
 
 
 class CoreContext:
-    """The current config, engine client, HTTP session, event sink, counters and session stopper."""
+    """The current config, engine client, HTTP session, event sink, counters, session stopper and clock."""
 
-    __slots__ = ("_engine", "_http", "config", "counters", "events", "sessions")
+    __slots__ = ("_engine", "_http", "clock", "config", "counters", "events", "sessions")
 
-    def __init__(self, config: ProxyConfig, events: EventSink) -> None:
+    def __init__(self, config: ProxyConfig, events: EventSink, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config  # replaced whole, only by `update`
         self.events = events
+        # Seconds, monotonic: when players took data and when channels were left. One clock for all
+        # of it, so tests can move it on instead of waiting (the loop's own timers keep real time).
+        self.clock = clock
         self.counters = Counters()
         self.sessions = SessionStopper()
         self._engine: EngineClient | None = None

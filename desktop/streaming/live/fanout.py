@@ -8,6 +8,11 @@ at full load. Any other player has its own queue of shared `bytes` chunks
 loses its oldest chunk — whole packets, so the MPEG-TS framing survives —
 and the loss is counted. Players that take nothing for too long are evicted
 by the stream.
+
+What a player took is what its connection shows it took, where the system
+can tell (`Subscriber.measure_takes`): the kernel accepts megabytes for a
+player that never reads, so a write the kernel accepted says nothing of the
+player. Elsewhere an accepted write counts as a take, as it always did.
 """
 
 from __future__ import annotations
@@ -24,6 +29,14 @@ from desktop.streaming.ts.scan import PAT_STARTS, PacketScan, find_keyframes, of
 __all__ = ["ClientInfo", "Fanout", "StreamEnded", "Subscriber"]
 
 BACKLOG_MAX_BYTES = 4 * 1024 * 1024  # what a joiner may be handed, at most
+# A player that takes nothing for this long while data waits for it is "not reading" (shown so in
+# the window), and a channel none of whose players read gives way to a new one when the cap is
+# reached. A player that plays takes something every second or so; a person asking for a channel
+# should not wait long behind ones nobody watches (issue 18: within 20 s).
+NOT_READING_AFTER = 10.0
+
+# Bytes handed to the player's connection that it has not taken yet; None when it cannot tell now.
+Unsent = Callable[[], int | None]
 
 
 class PlayerSocket(Protocol):
@@ -61,13 +74,17 @@ class Subscriber:
         self._end: StreamEnded | None = None
         self.bytes_sent = 0  # counted as chunks are written (by `offer` or the player's writer): one add each
         self.dropped_chunks = 0
-        self.last_take = now  # loop time of the last take, for the stale check
+        self.last_take = now  # when it last took something (the core's clock), for the stale check
         self.started = False  # has received its first chunk
         self.rate_bps = 0.0
         self._rate_mark = (now, 0)
         self.on_evict: Callable[[], None] | None = None  # closes the player's connection
         # Set once the response headers are out (`enable_direct_writes`): where offers write.
         self._direct: tuple[PlayerSocket, FlowControl, Callable[[], float]] | None = None
+        # Set by `measure_takes`: takes are then what `look` sees the connection took, not writes.
+        self._unsent: Unsent | None = None
+        self._taken = 0  # bytes the player had taken at the last look
+        self._held = 0  # bytes its connection held untaken at the last look
 
     def enable_direct_writes(self, socket: PlayerSocket, flow: FlowControl, clock: Callable[[], float]) -> None:
         """From now on, offers go straight to `socket` while nothing is queued and it is not paused.
@@ -76,6 +93,29 @@ class Subscriber:
         and the writer task writes queued chunks in order.
         """
         self._direct = (socket, flow, clock)
+
+    def measure_takes(self, unsent: Unsent) -> None:
+        """From now on a take is what `look` sees the player took: bytes written minus `unsent()`.
+
+        A write the kernel accepts no longer counts: its send buffer takes
+        megabytes from a player that reads nothing (issue 18: dropped after
+        ~77 s instead of the stale timeout, and channels held by such players).
+        """
+        self._unsent = unsent
+
+    def look(self, now: float) -> None:
+        """Note what the player took since the last look (the stream looks once a tick)."""
+        unsent = self._unsent
+        if unsent is None:
+            return
+        held = unsent()
+        if held is None:
+            return  # the connection is closing: its writer sees that
+        taken = self.bytes_sent - held
+        if taken > self._taken:
+            self._taken = taken
+            self.last_take = now
+        self._held = held
 
     # --- producer side (the stream's reader) -------------------------------------------
     def offer(self, chunk: bytes) -> None:
@@ -92,7 +132,8 @@ class Subscriber:
                 except (ConnectionError, RuntimeError):
                     return  # the player is gone; its writer task sees the closed connection
                 self.bytes_sent += len(chunk)
-                self.last_take = clock()
+                if self._unsent is None:
+                    self.last_take = clock()
                 self.started = True
                 return
         while len(chunks) >= self.maxsize:
@@ -142,7 +183,8 @@ class Subscriber:
             finally:
                 if self._waiter is waiter:
                     self._waiter = None
-        self.last_take = loop_time()
+        if self._unsent is None:
+            self.last_take = loop_time()
         self.started = True
         room = self._room
         if room is not None and not room.is_set():
@@ -158,9 +200,14 @@ class Subscriber:
     def backed_up(self) -> bool:
         return len(self._chunks) * 2 >= self.maxsize
 
+    def unread_for(self, now: float) -> float:
+        """How long data has waited for the player untaken (0 while nothing waits: a quiet channel)."""
+        waiting = bool(self._chunks) or self._held > 0
+        return now - self.last_take if waiting else 0.0
+
     def is_stale(self, now: float, stale_after: float) -> bool:
         """Data is waiting but the player has taken nothing for `stale_after` s."""
-        return bool(self._chunks) and now - self.last_take > stale_after
+        return self.unread_for(now) > stale_after
 
     def sample_rate(self, now: float) -> None:
         mark_time, mark_bytes = self._rate_mark
@@ -168,16 +215,18 @@ class Subscriber:
             self.rate_bps = (self.bytes_sent - mark_bytes) / (now - mark_time)
             self._rate_mark = (now, self.bytes_sent)
 
-    def state(self) -> str:
+    def state(self, now: float) -> str:
         if self._end is not None:
             return "closed"
         if not self.started:
             return "waiting"
+        if self.unread_for(now) >= NOT_READING_AFTER:
+            return "not reading"
         if len(self._chunks) * 2 > self.maxsize:
             return "lagging"
         return "playing"
 
-    def snapshot(self) -> ClientSnapshot:
+    def snapshot(self, now: float) -> ClientSnapshot:
         return ClientSnapshot(
             client_id=self.client_id,
             address=self.info.address,
@@ -186,7 +235,7 @@ class Subscriber:
             bytes_sent=self.bytes_sent,
             rate_bps=self.rate_bps,
             dropped_chunks=self.dropped_chunks,
-            state=self.state(),
+            state=self.state(now),
         )
 
 

@@ -52,7 +52,7 @@ class LiveStream:
         self._context = context
         self._on_closed = on_closed
         self._loop = asyncio.get_running_loop()
-        self.clock = self._loop.time  # monotonic clock shared with the players' queues
+        self.clock = context.clock  # when players took data and when the channel was left
         self.fanout = Fanout()
         self.hls = StreamHls(context, self.fanout, self.clock, on_arrival=self._player_arrived)
         self.state = "starting"
@@ -62,7 +62,7 @@ class LiveStream:
         self.end_reason: StreamEnded | None = None  # why it closed, for requests that find it closed
         self.stats: EngineStats | None = None
         self._linger: asyncio.TimerHandle | None = None
-        self.lingering_since: float | None = None  # when the last player left (loop time): the registry evicts by it
+        self.lingering_since: float | None = None  # when the last player left (`clock`): the registry evicts by it
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._reader = EngineReader(
@@ -120,7 +120,7 @@ class LiveStream:
         """A new player: its queue starts at the backlog's join point. Its writer counts `bytes_sent`."""
         self._player_arrived()
         return self.fanout.join(
-            self._context.counters.next_client_id(), info, self._context.config.queue_size, self._loop.time()
+            self._context.counters.next_client_id(), info, self._context.config.queue_size, self.clock()
         )
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
@@ -151,7 +151,7 @@ class LiveStream:
             self.close(StreamEnded("no players left", 410))
         else:
             self.state = "lingering"
-            self._linger, self.lingering_since = self._loop.call_later(linger, self._linger_expired), self._loop.time()
+            self._linger, self.lingering_since = self._loop.call_later(linger, self._linger_expired), self.clock()
 
     def _linger_expired(self) -> None:
         self._linger = None
@@ -218,10 +218,11 @@ class LiveStream:
         """Once a second: rates for the UI, and eviction of players that stopped taking."""
         while True:
             await asyncio.sleep(TICK)
-            now = self._loop.time()
+            now = self.clock()
             stale_after = self._context.config.stale_timeout
             for subscriber in list(self.fanout.subscribers.values()):
                 subscriber.sample_rate(now)
+                subscriber.look(now)
                 if subscriber.is_stale(now, stale_after):
                     self._context.events.emit(
                         "warning",
@@ -249,6 +250,7 @@ class LiveStream:
 
     # --- picture -------------------------------------------------------------------------
     def snapshot(self) -> StreamSnapshot:
+        now = self.clock()
         # Still "playing" by state, but the engine sends nothing (a P2P gap) and the empty timeout runs.
         stalled = (
             self.state == "playing"
@@ -260,7 +262,7 @@ class LiveStream:
             self.key.content_id,
             "stalled" if stalled else self.state,
             self.stats,
-            tuple(s.snapshot() for s in self.fanout.subscribers.values())
+            tuple(s.snapshot(now) for s in self.fanout.subscribers.values())
             + tuple(viewer.snapshot() for viewer in self.hls.viewers),
             bytes_in=self.bytes_in,
             bytes_out=self.fanout.bytes_out + self.hls.viewers.bytes_sent,
