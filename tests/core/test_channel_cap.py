@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 
@@ -10,9 +11,11 @@ import pytest
 import pytest_asyncio
 
 from desktop.streaming.live.channel_quota import NewChannelQuota
+from desktop.streaming.live.fanout import NOT_READING_AFTER
 from desktop.streaming.live.registry import MAX_CHANNELS
+from desktop.streaming.live.stream import TICK
 from desktop.streaming.ts.packets import PACKET_SIZE
-from tests.core.conftest import CHANNEL, wait_until
+from tests.core.conftest import CHANNEL, FakeClock, wait_until
 
 
 def channel(n: int) -> str:
@@ -141,3 +144,62 @@ async def test_hls_playlists_count_towards_the_same_quota(fake_engine, proxy_fac
     async with greedy.get(f"{proxy.base}/ace/manifest.m3u8?id={channel(99)}") as refused:
         assert refused.status == 429
         assert "Too many new channels" in await refused.text()
+
+
+@pytest_asyncio.fixture
+async def never_reading() -> AsyncIterator:
+    """`await never_reading(proxy, content_id, n)`: a player from 127.0.0.<n> that asks and never reads."""
+    sockets: list[socket.socket] = []
+    loop = asyncio.get_running_loop()
+
+    async def make(proxy, content_id: str, n: int) -> socket.socket:  # type: ignore[no-untyped-def]
+        address = f"127.0.0.{n}"
+        if not _can_bind(address):
+            pytest.skip(f"{address} is not a loopback address here")
+        sock = socket.socket()
+        sockets.append(sock)
+        sock.bind((address, 0))
+        sock.setblocking(False)
+        host, port = proxy.base.removeprefix("http://").rsplit(":", 1)
+        await loop.sock_connect(sock, (host, int(port)))
+        request = f"GET /ace/getstream?id={content_id} HTTP/1.1\r\nHost: {host}\r\n\r\n"
+        await loop.sock_sendall(sock, request.encode())
+        return sock
+
+    yield make
+    for sock in sockets:
+        sock.close()
+
+
+async def test_players_that_never_read_do_not_hold_the_cap_against_a_third_address(
+    fake_engine, proxy_factory, never_reading
+) -> None:
+    """The cap hog: 8 never-reading players from each of two addresses fill the cap; within 20 s
+    a third address gets its channel, and the cap stays where it is.
+
+    Real sockets that never read, and the core's clock moved on by hand: the test waits for the
+    state (every channel's reader parked: its player's connection is full, whatever the kernel's
+    buffer sizes), not for time to pass.
+    """
+    clock = FakeClock()
+    proxy = await proxy_factory(fake_engine.url, clock=clock, queue_size=4)
+    per_address = MAX_CHANNELS // 2
+    for n in range(MAX_CHANNELS):
+        await never_reading(proxy, channel(n + 1), 2 + n // per_address)
+    await wait_until(lambda: len(proxy.registry) == MAX_CHANNELS)
+    for n in range(MAX_CHANNELS):
+        await asyncio.wait_for(proxy.registry.find(channel(n + 1)).until_waiting_for_players(), 60)
+    # The cap is full of players that take nothing. Just now they may have been reading: nobody is cut off...
+    async with proxy.http.get(proxy.url(CHANNEL)) as refused:
+        assert refused.status == 503
+
+    waited = NOT_READING_AFTER + TICK
+    assert waited <= 20.0
+    clock.advance(waited)  # ...but a person asking a few seconds later gets a channel.
+    data = await proxy.read(proxy.url(CHANNEL), 10 * PACKET_SIZE)
+    assert data[0] == 0x47
+    assert len(proxy.registry) == MAX_CHANNELS
+    hogs_left = [n for n in range(MAX_CHANNELS) if proxy.registry.find(channel(n + 1)) is not None]
+    assert len(hogs_left) == MAX_CHANNELS - 1
+    event = await proxy.events.wait_for("Channel closed to make room for a new one: its players took nothing")
+    assert event.level == "warning"

@@ -32,10 +32,12 @@ class HlsViewer:
         "_rate_mark",
         "active",
         "address",
+        "arrived",
         "bytes_sent",
         "client_id",
         "connected_at",
         "last_seen",
+        "last_segment",
         "rate_bps",
         "segments",
         "user_agent",
@@ -46,12 +48,24 @@ class HlsViewer:
         self.address = address
         self.user_agent = user_agent
         self.connected_at = connected_at  # unix time of its first request
-        self.last_seen = now  # loop time a request of it last began or ended
+        self.arrived = now  # the stream's clock at its first request
+        self.last_seen = now  # the stream's clock when a request of it last began or ended
+        self.last_segment: float | None = None  # the stream's clock when it was last sent a segment
         self.active = 0  # its requests being answered now
         self.bytes_sent = 0  # segment bytes it was sent
         self.segments = 0  # segments it was sent
         self.rate_bps = 0.0
         self._rate_mark = (now, 0)
+
+    def segment_sent(self, size: int, now: float) -> None:
+        self.bytes_sent += size
+        self.segments += 1
+        self.last_segment = now
+
+    def unread_for(self, now: float, every: float) -> float:
+        """How long it has fetched no segment beyond the `every` s between segments of a viewer that plays."""
+        since = self.arrived if self.last_segment is None else self.last_segment
+        return max(0.0, now - since - every)
 
     def sample_rate(self, now: float) -> None:
         mark_time, mark_bytes = self._rate_mark

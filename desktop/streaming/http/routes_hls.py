@@ -118,8 +118,7 @@ async def segment(request: web.Request) -> web.StreamResponse:
             response.content_length = len(found.data)
             await response.prepare(request)
             await response.write(found.data)
-            viewer.bytes_sent += len(found.data)
-            viewer.segments += 1
+            viewer.segment_sent(len(found.data), stream.clock())
             await response.write_eof()
     except TooManyViewers as exc:
         raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.channel_quota import NewChannelQuota
 from desktop.streaming.live.context import CoreContext
+from desktop.streaming.live.fanout import NOT_READING_AFTER
 from desktop.streaming.live.player import StreamEnded
 from desktop.streaming.live.stream import LiveStream
 from desktop.streaming.snapshot import StreamSnapshot
@@ -25,7 +26,7 @@ MAX_CHANNELS = 16
 
 
 class TooManyChannels(Exception):
-    """MAX_CHANNELS are open and every one has players; str() is for the player."""
+    """MAX_CHANNELS are open and every one has players who read; str() is for the player."""
 
 
 class TooManyNewChannels(Exception):
@@ -66,7 +67,8 @@ class StreamRegistry:
             if len(self._streams) >= MAX_CHANNELS and not self._make_room():
                 raise TooManyChannels(
                     f"AceTray already has {MAX_CHANNELS} channels open, each with players: "
-                    "stop watching one of them, then try again"
+                    f"stop watching one of them, then try again (a channel nobody reads "
+                    f"for {NOT_READING_AFTER:g} s gives way)"
                 )
             if client is not None:
                 self.quota.spend(client)
@@ -78,21 +80,42 @@ class StreamRegistry:
         return stream
 
     def _make_room(self) -> bool:
-        """Close the channel that has lingered longest without players; False when every one has players.
+        """Close a channel nobody watches or reads, for a new one; False when every one has a reader.
 
-        Lingering keeps a channel warm for zapping back; it must never keep a
-        player out (hit-and-run requests would otherwise fill the cap for the
-        linger time, again and again).
+        The cap itself stays: it is what a household's engine and bandwidth can carry.
         """
-        idle = [s for s in self._streams.values() if s.player_count == 0 and not s.closed]
+        now = self._context.clock()
+        open_ = [s for s in self._streams.values() if not s.closed]
+        return self._close_longest_lingering(open_, now) or self._close_longest_unread(open_, now)
+
+    def _close_longest_lingering(self, streams: list[LiveStream], now: float) -> bool:
+        """Lingering keeps a channel warm for zapping back; it must never keep a player out
+        (hit-and-run requests would otherwise fill the cap for the linger time, again and again)."""
+        idle = [s for s in streams if s.player_count == 0]
         if not idle:
             return False
-        now = asyncio.get_running_loop().time()
         oldest = min(idle, key=lambda s: now if s.lingering_since is None else s.lingering_since)
         self._context.events.emit(
             "info", f"Channel closed to make room for a new one ({MAX_CHANNELS} open)", oldest.key.content_id
         )
         oldest.close(StreamEnded("closed to make room for another channel", 503))
+        return True
+
+    def _close_longest_unread(self, streams: list[LiveStream], now: float) -> bool:
+        """Players that connect and never read (or one a person paused) must not hold the cap against
+        a person who asks for a channel: the channel unread longest goes, once that is NOT_READING_AFTER s."""
+        for stream in streams:
+            stream.look_at_players(now)
+        unread = {stream: stream.unread_for(now) for stream in streams}
+        longest = max(unread, key=unread.__getitem__, default=None)
+        if longest is None or unread[longest] < NOT_READING_AFTER:
+            return False
+        self._context.events.emit(
+            "warning",
+            f"Channel closed to make room for a new one: its players took nothing for {unread[longest]:.0f} s",
+            longest.key.content_id,
+        )
+        longest.give_way(StreamEnded("closed to make room for another channel: nothing was read from it", 503))
         return True
 
     def get(self, key: ChannelKey) -> LiveStream | None:

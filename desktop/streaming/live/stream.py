@@ -127,6 +127,27 @@ class LiveStream:
         if self.fanout.remove(subscriber.client_id) is not None:
             self._unless_players_left()
 
+    def give_way(self, reason: StreamEnded) -> None:
+        """Close for another channel: its players (none of them reading) are dropped now, not left to drain."""
+        for subscriber in list(self.fanout.subscribers.values()):
+            subscriber.evict(reason)
+        self.close(reason)
+
+    def unread_for(self, now: float) -> float:
+        """How long none of its players has taken anything while data waited (0 while one reads or waits).
+
+        As of the last look at the TS players (`look_at_players`; the housekeeping looks once a tick).
+        """
+        waits = [subscriber.unread_for(now) for subscriber in self.fanout.subscribers.values()]
+        if self.hls.viewers:
+            waits.append(self.hls.unread_for(now))
+        return min(waits, default=0.0)
+
+    def look_at_players(self, now: float) -> None:
+        """Note what each TS player took since the last look."""
+        for subscriber in self.fanout.subscribers.values():
+            subscriber.look(now)
+
     @property
     def has_players(self) -> bool:
         return bool(self.fanout.subscribers) or bool(self.hls.viewers)

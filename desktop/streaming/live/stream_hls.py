@@ -94,6 +94,11 @@ class StreamHls:
         if count:
             self._on_arrival()
 
+    def unread_for(self, now: float) -> float:
+        """How long no viewer has fetched a segment: a viewer reads while it fetches segments, not playlists."""
+        every = self.target_duration
+        return min((viewer.unread_for(now, every) for viewer in self.viewers), default=0.0)
+
     def expire(self, now: float) -> list[HlsViewer]:
         """Sample rates and forget viewers silent for a few target durations; the ones forgotten."""
         for viewer in self.viewers:
