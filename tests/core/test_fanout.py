@@ -301,3 +301,21 @@ def test_a_player_not_reading_is_shown_so_only_after_a_while() -> None:
     sub.look(now=1.0)  # (the stream looks once a second)
     assert sub.state(now=NOT_READING_AFTER - 0.1) == "playing"  # a moment's pause is nothing
     assert sub.state(now=NOT_READING_AFTER) == "not reading"
+
+
+def test_the_recent_rate_of_a_measured_player_is_what_it_took() -> None:
+    sub = subscriber(maxsize=64)
+    conn = measured(sub)
+    sub.offer(chunk(0))
+    conn.player_reads_all()
+    sub.look(now=1.0)
+    sub.sample_rate(now=1.0)
+    for second in (2.0, 3.0):
+        sub.offer(chunk(1))  # the kernel accepts it; the player reads nothing more
+        sub.look(now=second)
+        sub.sample_rate(now=second)
+        assert sub.rate_bps == 0.0
+    conn.player_reads_all()
+    sub.look(now=4.0)
+    sub.sample_rate(now=4.0)
+    assert sub.rate_bps == 2 * len(chunk(1))  # it took two chunks in that second

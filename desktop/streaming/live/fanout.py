@@ -210,10 +210,13 @@ class Subscriber:
         return self.unread_for(now) > stale_after
 
     def sample_rate(self, now: float) -> None:
+        """The player's recent rate: of what it took, where that is measured (after `look`)."""
+        delivered = self.bytes_sent if self._unsent is None else self._taken
         mark_time, mark_bytes = self._rate_mark
         if now - mark_time >= 0.5:
-            self.rate_bps = (self.bytes_sent - mark_bytes) / (now - mark_time)
-            self._rate_mark = (now, self.bytes_sent)
+            # (Never below 0: a mark taken of bytes sent, just before takes were measured, may be above.)
+            self.rate_bps = max(0.0, (delivered - mark_bytes) / (now - mark_time))
+            self._rate_mark = (now, delivered)
 
     def state(self, now: float) -> str:
         if self._end is not None:

@@ -242,8 +242,8 @@ class LiveStream:
             now = self.clock()
             stale_after = self._context.config.stale_timeout
             for subscriber in list(self.fanout.subscribers.values()):
-                subscriber.sample_rate(now)
                 subscriber.look(now)
+                subscriber.sample_rate(now)
                 if subscriber.is_stale(now, stale_after):
                     self._context.events.emit(
                         "warning",
