@@ -14,10 +14,11 @@ import os
 import socket
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 from yarl import URL
@@ -28,6 +29,7 @@ from desktop.streaming.channels.sources import WEB_SCHEMES, InvalidSource, parse
 from desktop.streaming.channels.state import PlaylistState
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
@@ -69,11 +71,23 @@ async def fetch_playlist(
         data = await asyncio.get_running_loop().run_in_executor(executor, _read_file, parsed.path, limits.max_bytes)
         return _check_body(data, "The file is empty.", None)
     assert parsed.url is not None
+    return await download(parsed.url, lambda r: _read_body(r, limits), session=session, limits=limits)
+
+
+async def download(
+    url: str,
+    read: Callable[[aiohttp.ClientResponse], Awaitable[T]],
+    *,
+    session: aiohttp.ClientSession | None = None,
+    limits: FetchLimits = DEFAULT_LIMITS,
+) -> T:
+    """`read(response)` of the 200 answer at `url`, redirects checked hop by hop, within the total
+    deadline; every failure a FetchError with a sentence. `read` raises FetchError for what it refuses."""
     if session is not None:
-        return await _download(session, parsed.url, limits)
-    # Playlist sites are not the engine: no proxy variables, no cookies kept.
+        return await _download(session, url, limits, read)
+    # Playlist and guide sites are not the engine: no proxy variables, no cookies kept.
     async with aiohttp.ClientSession(trust_env=False, cookie_jar=aiohttp.DummyCookieJar()) as own:
-        return await _download(own, parsed.url, limits)
+        return await _download(own, url, limits, read)
 
 
 async def refresh_playlist(
@@ -122,9 +136,14 @@ def redact(source: str) -> str:
     return str(shown) + ("?…" if url.query_string else "")
 
 
-async def _download(session: aiohttp.ClientSession, url: str, limits: FetchLimits) -> bytes:
+async def _download(
+    session: aiohttp.ClientSession,
+    url: str,
+    limits: FetchLimits,
+    read: Callable[[aiohttp.ClientResponse], Awaitable[T]],
+) -> T:
     try:
-        return await asyncio.wait_for(_follow(session, URL(url), limits), limits.total_timeout)
+        return await asyncio.wait_for(_follow(session, URL(url), limits, read), limits.total_timeout)
     except aiohttp.ServerTimeoutError:  # before TimeoutError: it is one
         raise FetchError(f"Could not reach the server within {limits.connect_timeout:g} seconds.") from None
     except TimeoutError:
@@ -140,7 +159,12 @@ async def _download(session: aiohttp.ClientSession, url: str, limits: FetchLimit
         raise FetchError(f"The download failed ({exc or type(exc).__name__}).") from None
 
 
-async def _follow(session: aiohttp.ClientSession, url: URL, limits: FetchLimits) -> bytes:
+async def _follow(
+    session: aiohttp.ClientSession,
+    url: URL,
+    limits: FetchLimits,
+    read: Callable[[aiohttp.ClientResponse], Awaitable[T]],
+) -> T:
     # Redirects are followed by hand so each hop is checked: never to file:,
     # ftp: or anything but http(s), and only so many times.
     timeout = aiohttp.ClientTimeout(total=None, connect=limits.connect_timeout, sock_connect=limits.connect_timeout)
@@ -152,11 +176,15 @@ async def _follow(session: aiohttp.ClientSession, url: URL, limits: FetchLimits)
             if r.status != 200:
                 status = f"{r.status} {r.reason}" if r.reason else str(r.status)
                 raise FetchError(f"The server answered {status}.")
-            if r.content_length is not None and r.content_length > limits.max_bytes:
-                raise FetchError(_too_large(limits.max_bytes))
-            data = await _read_capped(r.content, limits.max_bytes)
-            return _check_body(data, "The server sent an empty answer.", r.content_type)
+            return await read(r)
     raise FetchError(f"The address redirected more than {limits.max_redirects} times.")
+
+
+async def _read_body(response: aiohttp.ClientResponse, limits: FetchLimits) -> bytes:
+    if response.content_length is not None and response.content_length > limits.max_bytes:
+        raise FetchError(_too_large(limits.max_bytes))
+    data = await _read_capped(response.content, limits.max_bytes)
+    return _check_body(data, "The server sent an empty answer.", response.content_type)
 
 
 def _redirect_target(response: aiohttp.ClientResponse) -> URL:
