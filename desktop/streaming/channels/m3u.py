@@ -34,6 +34,7 @@ EPG_ATTRIBUTES = ("url-tvg", "x-tvg-url", "tvg-url")
 # name longer than this is junk (a 20 MB list of 176,820 channels cost ~150 MB before).
 MAX_CHANNELS = 50_000
 MAX_NAME = 200  # characters
+MAX_SHIFT_HOURS = 24.0
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def parse(
                     kind=key[0],
                     id=key[1],
                     playlist=playlist,
+                    tvg_shift=tvg_shift(get("tvg-shift") or header.get("tvg-shift")),
                 )
             )
         # #EXTINF and #EXTGRP describe only the entry that follows them.
@@ -130,6 +132,15 @@ def parse(
         over_limit=over_limit,
         shortened=shortened,
     )
+
+
+def tvg_shift(value: str | None) -> float:
+    """Hours from a `tvg-shift` ("2", "-1.5", "+3"); 0 for anything else or beyond a day."""
+    try:
+        hours = float(value.strip()) if value else 0.0
+    except ValueError:
+        return 0.0
+    return hours if -MAX_SHIFT_HOURS <= hours <= MAX_SHIFT_HOURS else 0.0
 
 
 def _lines(text: str) -> Iterator[str]:

@@ -20,6 +20,7 @@ class Channel:
     kind: Kind
     id: str
     playlist: str = ""  # the source it came from; set once it belongs to a stored playlist
+    tvg_shift: float = 0.0  # hours its guide's times are moved by (the playlist's tvg-shift)
 
     @property
     def key(self) -> ChannelKey:

@@ -38,7 +38,7 @@ class PlaylistState:
         source = self.source
         channels = parsed.channels
         if any(c.playlist != source for c in channels):  # parse(…, playlist=source) saves this
-            channels = tuple(Channel(c.name, c.group, c.logo, c.tvg_id, c.kind, c.id, source) for c in channels)
+            channels = tuple(dataclasses.replace(c, playlist=source) for c in channels)
         return dataclasses.replace(
             self,
             channels=channels,

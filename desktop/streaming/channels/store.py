@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from desktop import paths
 from desktop.streaming.channels.links import is_hex40
-from desktop.streaming.channels.m3u import MAX_CHANNELS, MAX_NAME
+from desktop.streaming.channels.m3u import MAX_CHANNELS, MAX_NAME, MAX_SHIFT_HOURS
 from desktop.streaming.channels.model import KINDS, Channel, ChannelKey, Kind
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.ids import parse_kind
@@ -91,11 +91,11 @@ class ChannelStore:
     def save_playlists(self, state: ChannelsState) -> None:
         """Only the saved playlists: one added for a single run is never written."""
         playlists = [_encode_playlist(p) for p in state.playlists if p.saved]
-        _write_atomically(self.playlists_path, {"format": FORMAT, "playlists": playlists})
+        write_json_atomically(self.playlists_path, {"format": FORMAT, "playlists": playlists})
 
     def save_favourites(self, state: ChannelsState) -> None:
         favourites = sorted([kind, cid] for kind, cid in state.favourites)
-        _write_atomically(self.favourites_path, {"format": FORMAT, "favourites": favourites})
+        write_json_atomically(self.favourites_path, {"format": FORMAT, "favourites": favourites})
 
 
 def _read(path: Path, decode: Callable[[Any], T], empty: T, what: str, problems: list[str]) -> T:
@@ -127,7 +127,7 @@ def _put_aside(path: Path, reason: str, empty: T, what: str, problems: list[str]
     return empty
 
 
-def _write_atomically(path: Path, data: object) -> None:
+def write_json_atomically(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # A unique temporary name: the tray and `acetray serve` may share the folder.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
@@ -156,6 +156,8 @@ def _encode_playlist(p: PlaylistState) -> dict[str, Any]:
         "epg_urls": list(p.epg_urls),
         # Rows rather than objects: a third of the size for 10,000 channels.
         "channels": [[c.name, c.group, c.logo, c.tvg_id, c.kind, c.id] for c in p.channels],
+        # Few channels have one: [row, hours] pairs beside the rows (a reader that does not know them skips them).
+        "tvg_shift": [[n, c.tvg_shift] for n, c in enumerate(p.channels) if c.tvg_shift],
     }
 
 
@@ -176,7 +178,7 @@ def _decode_playlists(raw: Any) -> tuple[PlaylistState, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("source"), str):
             raise BrokenFile("a playlist without a source")
         source = item["source"]
-        channels = _decode_channels(item.get("channels", []), source)
+        channels = _with_shifts(_decode_channels(item.get("channels", []), source), item.get("tvg_shift", []))
         # A copy saved before the limits (or by hand) is held to them too.
         over_limit, shortened = max(0, len(channels) - MAX_CHANNELS), 0
         channels = channels[:MAX_CHANNELS]
@@ -227,6 +229,22 @@ def _decode_channels(rows: Any, source: str) -> tuple[Channel, ...]:
         raise BrokenFile(f"{bad!r} is not a 40-hex id")
     lowered = [i.lower() for i in ids]
     return tuple(map(Channel, names, groups, logos, tvg_ids, kinds, lowered, repeat(source)))
+
+
+def _with_shifts(channels: tuple[Channel, ...], shifts: Any) -> tuple[Channel, ...]:
+    if not shifts:
+        return channels
+    if not isinstance(shifts, list):
+        raise BrokenFile("tvg_shift is not a list")
+    shifted = list(channels)
+    for pair in shifts:
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], int) and 0 <= pair[0] < len(shifted)):
+            raise BrokenFile("a tvg_shift is not a [row, hours] pair")
+        hours = pair[1]
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or abs(hours) > MAX_SHIFT_HOURS:
+            raise BrokenFile(f"{hours!r} is not a tvg-shift")
+        shifted[pair[0]] = dataclasses.replace(shifted[pair[0]], tvg_shift=float(hours))
+    return tuple(shifted)
 
 
 def _decode_favourites(raw: Any) -> frozenset[ChannelKey]:
