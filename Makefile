@@ -24,9 +24,10 @@ QT_DISPLAY_DEBS := libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 l
   libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxcb-randr0 libxcb-xinerama0 \
   libxcb-xfixes0 libxrender1 libwayland-client0 libwayland-cursor0
 RUN_DEBS  := $(QT_DEBS) $(QT_DISPLAY_DEBS)
-# The default suite: Qt offscreen, real players (ffmpeg/ffprobe, mpv) and a browser for
-# the phone page (chromium driven through chromium-driver).
-TEST_DEBS := $(QT_DEBS) ffmpeg mpv chromium chromium-driver
+# The default suite: Qt offscreen, real players (ffmpeg/ffprobe, mpv), a browser for
+# the phone page (chromium driven through chromium-driver) and the XMLTV validator
+# (xmltv-util's tv_validate_file) that /epg.xml must pass.
+TEST_DEBS := $(QT_DEBS) ffmpeg mpv chromium chromium-driver xmltv-util
 # `make package`: dpkg-shlibdeps, desktop-file-validate, makensis (the Windows script's
 # check); lintian only when asked for with LINTIAN=1.
 PACKAGE_DEBS := dpkg-dev desktop-file-utils nsis $(if $(filter 1,$(LINTIAN)),lintian)

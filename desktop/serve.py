@@ -45,6 +45,7 @@ async def serve_until_stopped(config: ProxyConfig, show_token: bool = False) -> 
     except ProxyStartError as exc:
         log.error("%s", exc)
         await service.channels.close()
+        await service.guide.close()
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -75,6 +76,7 @@ async def serve_until_stopped(config: ProxyConfig, show_token: bool = False) -> 
         log.info("stopping: closing streams and engine sessions")
         await service.stop()
         await service.channels.close()  # the last playlist write finishes
+        await service.guide.close()
     return 0
 
 

@@ -30,6 +30,7 @@ CORE_LAYERS = (
     ("demo",),  # the simulated engine, in its own corner: only the service starts it (demo mode)
     ("http",),  # the aiohttp app, routes, access rules, connection guard
     ("live",),  # one LiveStream per channel, its reader, fan-out and HLS; the registry
+    ("guide",),  # the one XMLTV guide: its sources, their copies, matching channels, /epg.xml
     ("hls", "channels"),  # the segmenter; playlists and favourites
     ("logos",),  # channel logos: fetched, checked and cached (which logos exist is the channels' say)
     ("engine",),  # the engine's HTTP API, its parameters, the engine AceTray runs

@@ -55,6 +55,7 @@ class ProxyConfig:
     engine_log: str = ""  # where an engine AceTray runs writes its output ("" = not kept)
     playlist_refresh_hours: int = 6  # refresh the playlists this often; 0: only when asked
     playlists: tuple[str, ...] = ()  # sources added for this run only (`--playlist`), never saved
+    guides: tuple[str, ...] = ()  # XMLTV guides added for this run only (`--guide`), never saved
 
     def needs_restart_from(self, old: ProxyConfig) -> bool:
         """True when the listener or the engine changed (running streams must go)."""

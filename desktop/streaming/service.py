@@ -7,9 +7,9 @@ It also owns the one `CoreContext` its streams read, and is its only writer:
 settings reach running streams through `_use`, nowhere else. Routes get a
 `RouteContext` (this run's registry and the snapshot function), not the
 service. The named channels (`channels`: playlists, favourites, the refresh
-schedule) live as long as the service, across stops and starts; their names
-go into snapshots and events. All methods run on the loop the service was
-started on.
+schedule) and the guide (`guide`, `/epg.xml`) live as long as the service, across
+stops and starts; channel names go into snapshots and events. All methods run on
+the loop the service was started on.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from desktop.streaming.engine.health import EngineHealth
 from desktop.streaming.engine.owner import EngineOwner
 from desktop.streaming.engine_host import OsAccess, SupervisorPolicy
 from desktop.streaming.events import EventHandler, EventSink
+from desktop.streaming.guide.host import GuideHost
+from desktop.streaming.guide.state import GuideView
 from desktop.streaming.http.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
 from desktop.streaming.http.listener import Listener, Move
 from desktop.streaming.http.route_context import RouteContext
@@ -58,13 +60,17 @@ class ProxyService:
         *,
         on_event: EventHandler | None = None,
         on_channels: Callable[[ChannelsView], None] | None = None,  # the window's channel list
+        on_guide: Callable[[GuideView], None] | None = None,  # the window's guide matches and sources
         engine_access: OsAccess | None = None,
         engine_policy: SupervisorPolicy | None = None,  # tests fake these
         on_apply_step: Callable[[str], None] | None = None,  # tests: fail a settings change at each step
         clock: Callable[[], float] = time.monotonic,  # when players took data (tests move a fake one on)
     ) -> None:
         self._events = EventSink(on_event, log, namer=lambda content_id: self.channels.name_for_id(content_id))
-        self.channels = ChannelsHost.for_config(config, on_view=on_channels, on_event=self._events.emit)
+        self.guide = GuideHost.for_config(config, on_view=on_guide, on_event=self._events.emit)
+        self.channels = ChannelsHost.for_config(
+            config, on_view=on_channels, on_catalog=self.guide.set_catalog, on_event=self._events.emit
+        )
         self._owner = EngineOwner(self._events, access=engine_access, policy=engine_policy)
         self._context = CoreContext(config, self._events, clock)  # holds the one current config
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
@@ -117,7 +123,8 @@ class ProxyService:
         if self.running:
             return
         self._error = None
-        await self.channels.start_schedule()  # first: the saved channels are there even if the port is taken
+        await self.channels.start_schedule(then=self.guide.scheduled_refresh)  # first: saved channels and
+        await self.guide.start()  # guides are there even if the port is taken
         await self._learn_machine_names()
         try:
             await self._start_engine_side()
@@ -152,6 +159,7 @@ class ProxyService:
             set_favourite=self.channels.set_favourite,
             logo=self.channels.logo,
             token_guesses=TokenGuesses(on_slowed=lambda who: self._events.emit("warning", slowed_sentence(who))),
+            guide=self.guide.output,
         )
         try:
             await self._listener.open(lambda guard: build_app(context, guard), config.host, config.port)
@@ -169,6 +177,7 @@ class ProxyService:
     async def _close_run(self) -> None:
         """Everything `start` opened: the schedule, streams, listener, demo engine, HTTP session."""
         await self.channels.stop_schedule()
+        self.guide.stop()
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None

@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from desktop import paths
+from desktop.streaming.channels.catalog import Catalog
 from desktop.streaming.channels.fetch import DEFAULT_LIMITS, FetchLimits
 from desktop.streaming.channels.library import ChannelLibrary
 from desktop.streaming.channels.model import Channel, ChannelKey
@@ -58,13 +59,16 @@ class ChannelsHost:
         store: ChannelStore | None = None,
         limits: FetchLimits = DEFAULT_LIMITS,
         on_view: Callable[[ChannelsView], None] | None = None,
+        on_catalog: Callable[[Catalog], None] | None = None,
         on_event: EventCallback | None = None,
         logos: LogoStore | None = None,
     ) -> None:
-        """`logos=None`: logos cached in the cache folder's `logos`."""
+        """`logos=None`: logos cached in the cache folder's `logos`. `on_catalog` hears the
+        merged channel list with every view (the guide matches its channels to it)."""
         self._interval_hours = interval_hours
         self._run_playlists = tuple(run_playlists)
         self._on_view = on_view
+        self._on_catalog = on_catalog
         self._on_event = on_event
         self._loaded = False
         self._opening: asyncio.Future[None] | None = None
@@ -91,6 +95,7 @@ class ChannelsHost:
         config: ProxyConfig,
         *,
         on_view: Callable[[ChannelsView], None] | None = None,
+        on_catalog: Callable[[Catalog], None] | None = None,
         on_event: EventCallback | None = None,
     ) -> ChannelsHost:
         """The saved playlists plus the run's `--playlist` ones, refreshed as the settings say."""
@@ -98,6 +103,7 @@ class ChannelsHost:
             interval_hours=config.playlist_refresh_hours,
             run_playlists=config.playlists,
             on_view=on_view,
+            on_catalog=on_catalog,
             on_event=on_event,
         )
 
@@ -167,13 +173,22 @@ class ChannelsHost:
         self._loaded = True
         self._publish()
 
-    async def start_schedule(self) -> None:
-        """Refresh automatically (while the proxy runs); the first round as soon as a copy is due."""
+    async def start_schedule(self, then: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Refresh automatically (while the proxy runs); the first round as soon as a copy is due.
+
+        `then` runs after each scheduled round (the guide follows the playlists' schedule).
+        """
         await self.open()
         if self._scheduler is not None:
             return
+
+        async def round_() -> None:
+            await self.library.refresh_all()
+            if then is not None:
+                await then()
+
         first = self.library.seconds_until_due(self._interval_hours * HOUR)
-        self._scheduler = RefreshScheduler(self.library.refresh_all, self._interval_hours, first_delay=first)
+        self._scheduler = RefreshScheduler(round_, self._interval_hours, first_delay=first)
         self._scheduler.start()
 
     async def stop_schedule(self) -> None:
@@ -248,6 +263,8 @@ class ChannelsHost:
         self._event("info", f"Playlist {label} updated: {words}." + (f" {note}" if note else ""))
 
     def _publish(self) -> None:
+        if self._on_catalog is not None:
+            self._on_catalog(self.library.state.catalog)
         if self._on_view is None:
             return
         view = self.view

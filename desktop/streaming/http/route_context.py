@@ -16,6 +16,7 @@ from aiohttp import web
 from desktop.streaming.channels.model import ChannelKey
 from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.config import ProxyConfig
+from desktop.streaming.guide.output import GuideOutput
 from desktop.streaming.http.access import AccessPolicy
 from desktop.streaming.http.token_guesses import TokenGuesses
 from desktop.streaming.live.registry import StreamRegistry
@@ -33,6 +34,7 @@ class RouteContext:
     set_favourite: Callable[[ChannelKey, bool], Awaitable[None]] | None = None  # the page's star
     logo: Callable[[str], Awaitable[Logo]] | None = None  # a logo a playlist names, by id (LogoError if none)
     token_guesses: TokenGuesses = field(default_factory=TokenGuesses)  # wrong access tokens per address
+    guide: Callable[[], Awaitable[GuideOutput]] | None = None  # the current /epg.xml, written when due
 
 
 ROUTE_CONTEXT: web.AppKey[RouteContext] = web.AppKey("route_context", RouteContext)

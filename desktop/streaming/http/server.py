@@ -13,6 +13,7 @@ from aiohttp import web
 from desktop.streaming.http import (
     routes_api,
     routes_channels,
+    routes_guide,
     routes_hls,
     routes_logos,
     routes_page,
@@ -36,4 +37,5 @@ def build_app(context: RouteContext, guard: ConnectionGuard) -> web.Application:
     routes_page.add_routes(app)
     routes_playlist.add_routes(app)
     routes_logos.add_routes(app)
+    routes_guide.add_routes(app)
     return app
