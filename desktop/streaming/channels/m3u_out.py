@@ -1,11 +1,13 @@
 """The device playlist: the imported channels as an `#EXTM3U` file for TV apps.
 
-Names, groups, logos and tvg-ids are kept and the sources' EPG addresses passed
-on (`url-tvg`), so TiviMate or Kodi show the same guide as before; each entry's
-URL changes to this proxy, and so does its logo's (`logo_for`), so a logo only
-this computer can reach shows on the TV too. Attribute values are cleaned of what would
-break the line format (quotes, line breaks): a playlist is data from the
-internet, and a name must never become a second line.
+Names, groups and logos are kept; `tvg-id` is the channel's id in AceTray's own
+guide (`xmltv_id`), and the header's `url-tvg` points at that one guide (`/epg.xml`),
+which gathers the sources' guides — Kodi's IPTV Simple follows only the first of
+several comma-separated addresses. Each entry's URL points at this proxy, and so does
+its logo's (`logo_for`), so a logo only this computer can reach shows on the TV too.
+Attribute values are cleaned of what would break the line format (quotes, line
+breaks): a playlist is data from the internet, and a name must never become a
+second line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 
+from desktop.streaming.channels.guide_id import xmltv_id
 from desktop.streaming.channels.model import Channel
 
 UrlFor = Callable[[Channel], str]
@@ -27,16 +30,14 @@ def _title(value: str) -> str:
     return " ".join(value.split())  # no line breaks: the title ends the #EXTINF line
 
 
-def render(
-    channels: Iterable[Channel], url_for: UrlFor, epg_urls: Iterable[str] = (), logo_for: LogoFor | None = None
-) -> str:
-    """The playlist text; `url_for(channel)` gives each entry's URL (host, kind, id, token), `logo_for`
-    its logo's (the playlist's own when None)."""
-    epg = ",".join(_attr(url) for url in epg_urls if url)
+def render(channels: Iterable[Channel], url_for: UrlFor, guide_url: str = "", logo_for: LogoFor | None = None) -> str:
+    """The playlist text; `url_for(channel)` gives each entry's URL (host, kind, id, token),
+    `guide_url` the guide's (with the token too), `logo_for` its logo's (the playlist's own when None)."""
+    epg = _attr(guide_url)
     lines = [f'#EXTM3U url-tvg="{epg}" x-tvg-url="{epg}"' if epg else "#EXTM3U"]
     for channel in channels:
         attributes = [
-            ("tvg-id", channel.tvg_id),
+            ("tvg-id", xmltv_id(channel.key)),
             ("tvg-name", channel.name),
             ("tvg-logo", logo_for(channel) if logo_for is not None else channel.logo),
             ("group-title", channel.group),

@@ -1,9 +1,10 @@
 """`/playlist.m3u` (also `.m3u8`): one playlist URL for every TV app in the house.
 
-The imported channels, with their names, groups, logos, tvg-ids and the
-sources' EPG address, each pointing at this proxy through the host the device
-used to reach it (the request's `Host`, already checked by the access rules)
-and carrying the device's token — their logos too (`/logo/<id>`). `?group=…` and `?favourites=1` narrow it,
+The imported channels, with their names, groups, logos and guide ids, and
+AceTray's one guide (`/epg.xml`) as the header's `url-tvg`, each pointing at this
+proxy through the host the device used to reach it (the request's `Host`, already
+checked by the access rules) and carrying the device's token — their logos too
+(`/logo/<id>`). `?group=…` and `?favourites=1` narrow it,
 `?format=hls` lists HLS URLs. TV apps refresh it often, so it has an ETag.
 """
 
@@ -35,13 +36,13 @@ async def device_playlist(request: web.Request) -> web.Response:
         return f"{base}{path}?{selector}={channel.id}{suffix}"
 
     logos = state.catalog.logos
-    logo_query = f"?token={quote(token, safe='')}" if token else ""
+    token_query = f"?token={quote(token, safe='')}" if token else ""
 
     def logo_for(channel: Channel) -> str:
         logo_id = logos.id_for(channel.logo)
-        return f"{base}{logo_path(logo_id)}{logo_query}" if logo_id else ""
+        return f"{base}{logo_path(logo_id)}{token_query}" if logo_id else ""
 
-    text = render(channels, url_for, state.catalog.epg_urls, logo_for)
+    text = render(channels, url_for, f"{base}/epg.xml{token_query}", logo_for)
     tag = etag(text)
     headers = {"ETag": tag, "Cache-Control": "no-cache"}
     if tag in request.headers.get("If-None-Match", ""):
