@@ -50,6 +50,16 @@ def _add_setting_flags(parser: argparse.ArgumentParser, *, tray: bool) -> None:
         default=[],
         help="an M3U playlist (http/https URL or a file) to add for this run, besides the saved ones; repeatable",
     )
+    parser.add_argument(
+        "--guide",
+        dest="guides",
+        action="append",
+        type=_playlist,  # the same rules: http(s) or a file, a relative path read from here
+        metavar="SOURCE",
+        default=[],
+        help="an XMLTV guide (http/https URL or a file, plain or .gz) for /epg.xml this run, "
+        "besides the playlists' own and the saved ones; repeatable",
+    )
 
 
 def _playlist(text: str) -> str:
@@ -100,6 +110,7 @@ def options_from_args(args: argparse.Namespace) -> LaunchOptions:
         host=args.host,
         links=tuple(getattr(args, "links", ())),
         playlists=tuple(dict.fromkeys(args.playlists)),
+        guides=tuple(dict.fromkeys(args.guides)),
         verbose=getattr(args, "verbose", False),
         show_token=getattr(args, "show_token", False),
     )

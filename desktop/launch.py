@@ -30,6 +30,7 @@ class LaunchOptions:
     host: str | None = None  # a specific listen address (no setting: LAN sharing picks 0.0.0.0)
     links: tuple[str, ...] = ()  # acestream:// links or ids handed to the app
     playlists: tuple[str, ...] = ()  # `--playlist`: normalised sources added for this run only
+    guides: tuple[str, ...] = ()  # `--guide`: normalised XMLTV sources added for this run only
     verbose: bool = False
     show_token: bool = False  # `serve --show-token`: print the share link with its token even to a pipe
 
@@ -75,14 +76,17 @@ def listen_host(settings: Settings, host: str | None = None) -> str:
     return host or (ALL_INTERFACES if settings.lan_sharing else LOOPBACK)
 
 
-def proxy_config(settings: Settings, host: str | None = None, playlists: tuple[str, ...] = ()) -> ProxyConfig:
+def proxy_config(
+    settings: Settings, host: str | None = None, playlists: tuple[str, ...] = (), guides: tuple[str, ...] = ()
+) -> ProxyConfig:
     """The core's configuration for `settings`; `host` (from --host) beats LAN sharing.
 
     Listening anywhere but loopback means other devices can connect: then the
     access token is required on every request. The token comes from `settings`
     (`with_token` puts one there first, and the caller keeps it): one made here
     would differ from the one saved and shown, and every link would get 401.
-    `playlists` (from `--playlist`) join the saved ones for this run and are never saved.
+    `playlists` (from `--playlist`) and `guides` (`--guide`) join the saved ones for
+    this run and are never saved.
     """
     listen = listen_host(settings, host)
     token = None if is_loopback(listen) else settings.access_token
@@ -90,7 +94,9 @@ def proxy_config(settings: Settings, host: str | None = None, playlists: tuple[s
         raise ValueError("listening beyond loopback needs an access token: with_token() makes one first")
     # An engine AceTray runs writes its output beside AceTray's own log.
     engine_log = str(paths.log_dir() / ENGINE_LOG)
-    return ProxyConfig(host=listen, token=token, engine_log=engine_log, playlists=playlists, **settings.core_values())
+    return ProxyConfig(
+        host=listen, token=token, engine_log=engine_log, playlists=playlists, guides=guides, **settings.core_values()
+    )
 
 
 def run_playlist(text: str, base: Path | None = None) -> str:
@@ -179,7 +185,7 @@ class RunSettings:
         return effective_settings(self._saved, self._options)
 
     def proxy_config(self) -> ProxyConfig:
-        return proxy_config(self.effective, self._options.host, self._options.playlists)
+        return proxy_config(self.effective, self._options.host, self._options.playlists, self._options.guides)
 
     def propose(self, chosen: Settings, shown: Settings | None = None) -> Proposal:
         """What choosing `chosen` would mean for this run.
@@ -192,7 +198,7 @@ class RunSettings:
         """
         options = options_after_edit(self._options, shown, chosen) if shown is not None else self._options
         chosen = with_token(chosen, options)
-        config = proxy_config(effective_settings(chosen, options), options.host, options.playlists)
+        config = proxy_config(effective_settings(chosen, options), options.host, options.playlists, options.guides)
         return Proposal(saved=chosen, options=options, config=config)
 
     def commit(self, proposal: Proposal) -> str | None:

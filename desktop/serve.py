@@ -70,6 +70,7 @@ async def serve_until_stopped(config: ProxyConfig, show_token: bool = False) -> 
     playlists = service.channels.state.playlists
     if playlists:
         log.info("%d playlist(s); their channels are listed at /api/channels", len(playlists))
+    log.info("The TV guide for every channel: %s/epg.xml", service.listen_url)
     try:
         await stop.wait()
     finally:
@@ -102,7 +103,7 @@ def run_serve(options: LaunchOptions) -> int:
         except OSError as exc:
             log.warning("could not save the new access token (%s): it holds for this run only", exc.strerror or exc)
     settings = effective_settings(saved, options)
-    config = proxy_config(settings, options.host, options.playlists)
+    config = proxy_config(settings, options.host, options.playlists, options.guides)
     weakness = token_weakness(config.token or "")
     if weakness:
         log.warning("%s", weakness)

@@ -104,6 +104,21 @@ def test_playlist_flags_repeat_resolve_against_the_current_folder_and_reach_the_
         build_serve_parser().parse_args(["--playlist", "rtmp://example.org/live"])
 
 
+def test_guide_flags_repeat_resolve_against_the_current_folder_and_reach_the_core_for_this_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    for parser in (build_serve_parser(), build_tray_parser()):
+        args = parser.parse_args(
+            ["--guide", "epg/tv.xml.gz", "--guide", "https://epg.example/g.xml", "--guide", "epg/tv.xml.gz"]
+        )
+        options = options_from_args(args)
+        assert options.guides == (str(tmp_path / "epg" / "tv.xml.gz"), "https://epg.example/g.xml")
+        assert proxy_config(Settings(), guides=options.guides).guides == options.guides
+    with pytest.raises(SystemExit):
+        build_serve_parser().parse_args(["--guide", "ftp://example.org/g.xml"])
+
+
 def test_the_refresh_interval_is_whole_hours_with_zero_meaning_only_when_asked():
     assert Settings().playlist_refresh_hours == 6 == ProxyConfig().playlist_refresh_hours
     assert Settings(playlist_refresh_hours=0).errors() == {}
