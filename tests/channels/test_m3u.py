@@ -254,3 +254,15 @@ def test_a_huge_junk_line_is_read_in_linear_time(junk: str) -> None:
     # is what fails here, no timing is asserted.
     text = f"#EXTM3U {junk}\n#EXTINF:-1 {junk}\nacestream://{junk}\n{'a' * 40}\n"
     assert len(parse(text).channels) == 1
+
+
+def test_tvg_shift_is_read_per_entry_or_from_the_header_and_nonsense_is_no_shift() -> None:
+    ids = ["a" * 40, "b" * 40, "c" * 40, "d" * 40]
+    text = (
+        '#EXTM3U tvg-shift="+2"\n'
+        f"#EXTINF:-1,Header shift\nacestream://{ids[0]}\n"
+        f'#EXTINF:-1 tvg-shift="-1.5",Own shift\nacestream://{ids[1]}\n'
+        f'#EXTINF:-1 tvg-shift="soon",Nonsense\nacestream://{ids[2]}\n'
+        f'#EXTINF:-1 tvg-shift="300",Beyond a day\nacestream://{ids[3]}\n'
+    )
+    assert [c.tvg_shift for c in parse(text).channels] == [2.0, -1.5, 0.0, 0.0]

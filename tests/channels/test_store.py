@@ -144,3 +144,16 @@ def test_ids_written_by_hand_in_upper_case_are_read_in_lower_case(tmp_path: Path
     loaded = ChannelStore(tmp_path).load()
     assert loaded.problems == ()
     assert loaded.state.catalog.name_for(("infohash", A)) == "Name"
+
+
+def test_a_channels_tvg_shift_survives_a_restart_and_an_older_file_reads_as_no_shift(tmp_path: Path) -> None:
+    text = f'#EXTM3U tvg-shift="1"\n#EXTINF:-1,A\nacestream://{"a" * 40}\n#EXTINF:-1 tvg-shift="-2.5",B\n{"b" * 40}\n'
+    state = ChannelsState().with_playlist("p.m3u")
+    state = state.with_update(state.playlists[0].succeeded(parse(text, playlist="p.m3u"), 1.0))
+    store = ChannelStore(tmp_path)
+    store.save(state)
+    assert [c.tvg_shift for c in store.load().state.playlists[0].channels] == [1.0, -2.5]
+    raw = json.loads(store.playlists_path.read_text())
+    del raw["playlists"][0]["tvg_shift"]  # as an AceTray before tvg-shift wrote it
+    store.playlists_path.write_text(json.dumps(raw))
+    assert [c.tvg_shift for c in store.load().state.playlists[0].channels] == [0.0, 0.0]

@@ -237,3 +237,33 @@ async def test_the_guide_is_written_once_per_change_and_every_client_gets_the_sa
     second = await host.output()
     assert second.plain != first.plain and not first.plain.exists()
     assert gzip.decompress(second.packed.read_bytes()) == second.plain.read_bytes()
+
+
+async def test_a_scheduled_playlist_refresh_is_followed_by_the_guides_fetch(
+    hosts: Hosts, guide_site: GuideSite, tmp_path: Path
+) -> None:
+    from desktop.streaming.channels.host import ChannelsHost
+    from desktop.streaming.channels.store import ChannelStore
+
+    playlist = tmp_path / "list.m3u"
+    playlist.write_text(f'#EXTM3U url-tvg="{guide_site.url("/guide.xml")}"\n#EXTINF:-1,BBC One\n{BBC}\n')
+    guide = hosts.make()
+    rounds = asyncio.Event()
+
+    async def then() -> None:
+        await guide.refresh_all()  # what the service passes is guide.scheduled_refresh; here: every time
+        rounds.set()
+
+    channels = ChannelsHost(
+        interval_hours=6,
+        run_playlists=[str(playlist)],
+        store=ChannelStore(tmp_path / "channels"),
+        on_view=lambda view: guide.set_catalog(view.state.catalog),
+    )
+    try:
+        await channels.start_schedule(then=then)  # a playlist never fetched: the first round is due at once
+        await asyncio.wait_for(rounds.wait(), 10)
+    finally:
+        await channels.close()
+    assert guide_site.requests == ["/guide.xml"]
+    assert titles(await guide_tree(guide), BBC)[0] == "BBC One show 0"
