@@ -31,6 +31,8 @@ from PySide6.QtCore import QObject, Signal
 from desktop.streaming.channels import ChannelKey, ChannelsState, PlaylistState
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.engine_host import Discovery
+from desktop.streaming.guide.match import GuideRef
+from desktop.streaming.guide.state import GuideSource
 from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
 
@@ -67,6 +69,7 @@ class CoreHost(QObject):
     event_received = Signal(object)  # ProxyEvent
     channels_changed = Signal(object)  # ChannelsView: the playlists, favourites, downloads under way
     logo_ready = Signal(str, object)  # a logo's id and its picture's bytes (None: there is none)
+    guide_changed = Signal(object)  # GuideView: the guides, each channel's match, the guides' channels
 
     placement: CorePlacement
 
@@ -127,6 +130,25 @@ class CoreHost(QObject):
     async def set_favourite(self, key: ChannelKey, on: bool) -> None:
         await self._run(lambda service: service.channels.set_favourite(key, on))
 
+    # -- the guide (/epg.xml) ------------------------------------------------------
+    async def add_guide(self, source: str) -> GuideSource:
+        """Add an XMLTV guide by URL or path and fetch it; InvalidSource (a sentence) when it cannot be one."""
+        return await self._run(lambda service: service.guide.add_source(source))
+
+    async def remove_guide(self, source: str) -> None:
+        await self._run(lambda service: service.guide.remove_source(source))
+
+    async def refresh_guides(self) -> tuple[GuideSource, ...]:
+        return await self._run(lambda service: service.guide.refresh_all())
+
+    async def pick_guide(self, key: ChannelKey, ref: GuideRef | None) -> None:
+        """The person's guide channel for a channel (None: no guide); kept over refreshes."""
+        await self._run(lambda service: service.guide.pick(key, ref))
+
+    async def unpick_guide(self, key: ChannelKey) -> None:
+        """Back to matching the channel's guide automatically."""
+        await self._run(lambda service: service.guide.unpick(key))
+
     async def open_channels(self) -> None:
         """Read the saved playlists (the proxy's start does this too); the view comes as `channels_changed`."""
         await self._run(lambda service: service.channels.open())
@@ -163,6 +185,7 @@ class CoreHost(QObject):
             self._config,
             on_event=_WeakRelay(self, "event_received"),
             on_channels=_WeakRelay(self, "channels_changed"),
+            on_guide=_WeakRelay(self, "guide_changed"),
         )
 
     def _emit_snapshot(self) -> None:

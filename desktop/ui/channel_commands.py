@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -25,10 +26,13 @@ from desktop.streaming.channels import (
     elide_id,
     source_label,
 )
+from desktop.streaming.guide.match import GuideRef
+from desktop.streaming.guide.state import GuideView
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui.channels_model import channel_title
 from desktop.ui.channels_view import ChannelsPane
 from desktop.ui.formatting import count_phrase
+from desktop.ui.guide_picker import GuidePicker
 from desktop.ui.link_commands import LinkCommands
 from desktop.ui.logos import LogoProvider
 from desktop.ui.main_window import MainWindow
@@ -63,18 +67,23 @@ class ChannelCommands:
         self._links = links
         self._apply_settings = apply_settings
         self.view = ChannelsView()
+        self.guide = GuideView()
         links.channel_name = self.name_for
         pane.play_requested.connect(self.play)
         pane.copy_link_requested.connect(self.copy_link)
         pane.favourite_requested.connect(self.set_favourite)
         pane.playlists_requested.connect(self.open_playlists)
+        pane.guide_choice_requested.connect(self.choose_guide)
+        pane.guide_set_requested.connect(self.set_guide)
+        pane.guide_auto_requested.connect(self.unset_guide)
         self._refresh_favourites_menu()
 
     # -- from the core ----------------------------------------------------------------------
     def attach(self, core: CoreHost) -> None:
-        """Hear the core: its channel views, and the logos the list asks it for."""
+        """Hear the core: its channel and guide views, and the logos the list asks it for."""
         queued = Qt.ConnectionType.QueuedConnection  # emitted on the core's thread
         core.channels_changed.connect(self.on_view, queued)
+        core.guide_changed.connect(self.on_guide_view, queued)
         logos = self.pane.model.logos
         if logos is not None:
             core.logo_ready.connect(logos.deliver, queued)
@@ -90,6 +99,13 @@ class ChannelCommands:
         if view.state.catalog is not old.state.catalog or view.state.favourites != old.state.favourites:
             self._refresh_favourites_menu()
             self._links.refresh_recent()  # names may have arrived
+
+    def on_guide_view(self, guide: GuideView) -> None:
+        self.guide = guide
+        self.pane.model.set_guide(guide)
+        dialog = self._dialog()
+        if dialog is not None:
+            dialog.guides.show_view(guide)
 
     def show_snapshot(self, snapshot: ProxySnapshot) -> None:
         """The channels playing now are shown in bold in the list."""
@@ -138,7 +154,11 @@ class ChannelCommands:
             dialog.refresh_requested.connect(lambda source: self._ui.tasks.spawn(self.refresh_playlist(source)))
             dialog.refresh_all_requested.connect(lambda: self._ui.tasks.spawn(self.refresh_all()))
             dialog.interval_changed.connect(lambda hours: self._ui.tasks.spawn(self.set_interval(hours)))
+            dialog.guides.add_requested.connect(lambda source: self._ui.tasks.spawn(self.add_guide(source)))
+            dialog.guides.remove_requested.connect(lambda source: self._ui.tasks.spawn(self.remove_guide(source)))
+            dialog.guides.refresh_requested.connect(lambda: self._ui.tasks.spawn(self.refresh_guides()))
             dialog.show_view(self.view)
+            dialog.guides.show_view(self.guide)
             self._ui.dialogs.keep(dialog)
             dialog.open()
         dialog.raise_()
@@ -192,6 +212,54 @@ class ChannelCommands:
         saved = self._ui.settings.saved
         if saved.playlist_refresh_hours != hours:
             await self._apply_settings(dataclasses.replace(saved, playlist_refresh_hours=hours))
+
+    # -- the guide ---------------------------------------------------------------------------------
+    async def add_guide(self, source: str) -> None:
+        core = self._ui.proxy.core
+        if core is None:
+            self._tell("AceTray is still starting; try again in a moment.", error=True)
+            return
+        try:
+            added = await core.add_guide(source)
+        except InvalidSource as exc:
+            self._tell(str(exc), error=True)
+            return
+        except Exception as exc:
+            log.exception("adding the guide %s failed", source)
+            self._tell(f"Could not add the guide {source}: {exc}", error=True)
+            return
+        label = source_label(added.source)
+        if added.error:
+            self._tell(f"Added the guide {label}, but: {added.error}", error=True)
+        else:
+            self._tell(f"Added the guide {label}: {count_phrase(added.channels, 'channel')}.")
+
+    async def remove_guide(self, source: str) -> None:
+        ok, _ = await self._call(lambda core: core.remove_guide(source), "remove the guide")
+        if ok:
+            self._tell(f"Removed the guide {source_label(source)}.")
+
+    async def refresh_guides(self) -> None:
+        _ok, sources = await self._call(lambda core: core.refresh_guides(), "refresh the guides")
+        if sources is not None:
+            failed = [s for s in sources if s.error]
+            if failed:
+                self._tell(" ".join(f"{source_label(s.source)}: {s.error}" for s in failed), error=True)
+            else:
+                self._tell(f"Refreshed {count_phrase(len(sources), 'guide')}.")
+
+    def choose_guide(self, channel: Channel) -> None:
+        picker = GuidePicker(channel, self.guide, parent=self._ui.dialog_parent())
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.picked.connect(functools.partial(self.set_guide, channel.key))
+        picker.open()
+
+    def set_guide(self, key: ChannelKey, ref: GuideRef | None) -> None:
+        """The person's guide channel for `key`; None: no guide (placeholders)."""
+        self._ui.tasks.spawn(self._call(lambda core: core.pick_guide(key, ref), "change the channel's guide"))
+
+    def unset_guide(self, key: ChannelKey) -> None:
+        self._ui.tasks.spawn(self._call(lambda core: core.unpick_guide(key), "change the channel's guide"))
 
     # -- inside ------------------------------------------------------------------------------------
     async def _call(self, fn: Callable[[CoreHost], Awaitable[T]], what: str) -> tuple[bool, T | None]:

@@ -17,11 +17,14 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QFont
 
 from desktop.streaming.channels import Catalog, Channel, ChannelKey, ChannelsView, elide_id, source_label
+from desktop.streaming.guide.state import GuideView
 from desktop.ui.logos import LogoProvider
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-STAR, NAME, GROUP = range(3)
-HEADERS = ("★", "Channel", "Group")
+STAR, NAME, GROUP, GUIDE = range(4)
+HEADERS = ("★", "Channel", "Group", "Guide")
+GUIDE_COLOUR = QColor("#8a8a8a")  # an automatic match: quieter than a pick
+_HOW = {"tvg-id": "its tvg-id", "name": "its name", "similar name": "a similar name", "picked": "your choice"}
 FAVOURITE_COLOUR = QColor("#e0a100")
 PLAIN_STAR_COLOUR = QColor("#9a9a9a")
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
@@ -39,6 +42,7 @@ class ChannelsModel(QAbstractTableModel):
         super().__init__(parent)
         self._logos = logos
         self._view = ChannelsView()
+        self._guide = GuideView()
         self._catalog: Catalog | None = None
         self._favourites: frozenset[ChannelKey] = frozenset()
         self._playing: frozenset[ChannelKey] = frozenset()
@@ -81,6 +85,16 @@ class ChannelsModel(QAbstractTableModel):
             self._changed(
                 STAR, STAR, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole]
             )
+
+    @property
+    def guide(self) -> GuideView:
+        return self._guide
+
+    def set_guide(self, guide: GuideView) -> None:
+        """Each channel's guide match, shown in the Guide column."""
+        self._guide = guide
+        if self._rows:
+            self._changed(GUIDE, GUIDE, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole])
 
     def set_filter(self, query: str = "", group: str | None = None, favourites_only: bool = False) -> None:
         if (query, group, favourites_only) != (self._query, self._group, self._favourites_only):
@@ -129,11 +143,15 @@ class ChannelsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == STAR:
                 return "★" if channel.key in self._favourites else "☆"
+            if column == GUIDE:
+                return self._guide.match_title(channel.key) or "—"
             return channel_title(channel) if column == NAME else channel.group
         if role == Qt.ItemDataRole.DecorationRole and column == NAME and self._logos is not None:
             return self._logos.pixmap(self.catalog.logos.id_for(channel.logo), channel.name)
         if role == Qt.ItemDataRole.ForegroundRole and column == STAR:
             return FAVOURITE_COLOUR if channel.key in self._favourites else PLAIN_STAR_COLOUR
+        if role == Qt.ItemDataRole.ForegroundRole and column == GUIDE and channel.key not in self._guide.picks:
+            return GUIDE_COLOUR
         if role == Qt.ItemDataRole.FontRole and column == NAME and channel.key in self._playing:
             return self._bold
         if role == Qt.ItemDataRole.TextAlignmentRole and column == STAR:
@@ -164,6 +182,9 @@ class ChannelsModel(QAbstractTableModel):
             return sorted(rows, key=lambda c: channel_title(c).casefold(), reverse=reverse)
         if column == GROUP:
             return sorted(rows, key=lambda c: (c.group.casefold(), c.name.casefold()), reverse=reverse)
+        if column == GUIDE:
+            title = self._guide.match_title
+            return sorted(rows, key=lambda c: (title(c.key).casefold(), c.name.casefold()), reverse=reverse)
         if column == STAR:
             favourites = self._favourites
             # Ascending puts the favourites first: what a person sorting by the star wants.
@@ -173,6 +194,8 @@ class ChannelsModel(QAbstractTableModel):
     def _tooltip(self, channel: Channel, column: int) -> str:
         if column == STAR:
             return "Remove from favourites" if channel.key in self._favourites else "Add to favourites"
+        if column == GUIDE:
+            return self._guide_tooltip(channel)
         lines = [channel_title(channel)]
         if channel.group:
             lines.append(f"Group: {channel.group}")
@@ -183,6 +206,17 @@ class ChannelsModel(QAbstractTableModel):
             lines.append("Playing now")
         lines.append("Double-click to open it in the player")
         return "\n".join(lines)
+
+    def _guide_tooltip(self, channel: Channel) -> str:
+        match = self._guide.match_for(channel.key)
+        if match is None:
+            text = "No guide has this channel: /epg.xml lists it with its name in blocks of a few hours."
+        elif match.ref is None:
+            text = "You chose no guide for it: /epg.xml lists it with its name in blocks of a few hours."
+        else:
+            text = f"Programmes from {self._guide.match_title(channel.key)} ({match.ref.channel_id} in "
+            text += f"{source_label(match.ref.source)}), matched by {_HOW.get(match.how, match.how)}."
+        return text + "\nRight-click to choose its guide channel."
 
     def _changed(self, first: int, last: int, roles: list[Qt.ItemDataRole]) -> None:
         self.dataChanged.emit(self.index(0, first), self.index(len(self._rows) - 1, last), roles)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.streaming.channels import Channel, ChannelKey, ChannelsView
-from desktop.ui.channels_model import GROUP, NAME, STAR, ChannelsModel
+from desktop.ui.channels_model import GROUP, GUIDE, NAME, STAR, ChannelsModel
 from desktop.ui.formatting import count_phrase
 from desktop.ui.logos import LogoProvider
 
@@ -39,6 +39,9 @@ class ChannelsPane(QWidget):
     copy_link_requested = Signal(object)  # Channel
     favourite_requested = Signal(object, bool)  # ChannelKey, on
     playlists_requested = Signal()  # open the playlists dialog
+    guide_choice_requested = Signal(object)  # Channel: let the person pick its guide channel
+    guide_set_requested = Signal(object, object)  # ChannelKey, GuideRef | None (None: no guide)
+    guide_auto_requested = Signal(object)  # ChannelKey: back to matching automatically
     count_changed = Signal(int)  # channels in all playlists (the tab's title says it)
 
     def __init__(self, logos: LogoProvider | None = None, parent: QWidget | None = None) -> None:
@@ -137,6 +140,8 @@ class ChannelsPane(QWidget):
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(GROUP, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(GROUP, 220)
+        header.setSectionResizeMode(GUIDE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(GUIDE, 200)
         header.setHighlightSections(False)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the playlists' own order first
         table.setSortingEnabled(True)
@@ -250,6 +255,12 @@ class ChannelsPane(QWidget):
             menu.addAction("Remove from favourites", lambda: self.favourite_requested.emit(channel.key, False))
         else:
             menu.addAction("Add to favourites", lambda: self.favourite_requested.emit(channel.key, True))
+        menu.addSeparator()
+        menu.addAction("Choose guide channel…", lambda: self.guide_choice_requested.emit(channel))
+        if channel.key in self.model.guide.picks:
+            menu.addAction("Match guide automatically", lambda: self.guide_auto_requested.emit(channel.key))
+        if self.model.guide.picks.get(channel.key, False) is not None:  # not already "no guide"
+            menu.addAction("No guide for this channel", lambda: self.guide_set_requested.emit(channel.key, None))
         what = "infohash" if channel.kind == "infohash" else "content id"
         menu.addAction(f"Copy {what}", lambda: QGuiApplication.clipboard().setText(channel.id))
         return menu

@@ -1,4 +1,5 @@
-"""The Playlists dialog: add by address or file (several), remove, refresh, the refresh interval.
+"""The Playlists dialog: add by address or file (several), remove, refresh, the refresh interval;
+below, the TV guide's sources (`guide_sources.GuideSourcesBox`).
 
 Each playlist's row says where it comes from, when it was last updated, how
 many channels it gave and how many entries were left out, and — in words —
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from desktop.settings import spec_of
 from desktop.streaming.channels import ChannelsView, PlaylistState, source_label
 from desktop.ui.formatting import count_phrase, format_duration
+from desktop.ui.guide_sources import GuideSourcesBox
 from desktop.ui.setting_widgets import SettingEditor
 
 COLUMNS = ("Playlist", "Channels", "Left out", "Updated", "Status")
@@ -51,7 +53,7 @@ class PlaylistsDialog(QDialog):
     def __init__(self, interval_hours: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Playlists")
-        self.setMinimumSize(760, 380)
+        self.setMinimumSize(760, 560)
         self._view = ChannelsView()
 
         self.address = QLineEdit()
@@ -128,6 +130,8 @@ class PlaylistsDialog(QDialog):
         layout.addWidget(self.empty)
         layout.addWidget(self.progress)
         layout.addLayout(buttons_row)
+        self.guides = GuideSourcesBox()  # its signals are the guide's commands
+        layout.addWidget(self.guides, 1)
         layout.addWidget(close)
         self.show_view(self._view)
 
