@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ class GuideSite:
     base: str
     requests: list[str]
     down: bool = False  # every answer a 503 while set
+    gate: asyncio.Event | None = None  # when set up, every answer waits for it (and `arrived` says one did)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
     bodies: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
@@ -58,6 +61,9 @@ def _app(site: GuideSite) -> web.Application:
         site.requests.append(request.path)
         if site.down:
             raise web.HTTPServiceUnavailable(text="down for maintenance")
+        if site.gate is not None:
+            site.arrived.set()
+            await site.gate.wait()
         found = site.bodies.get(request.path)
         if found is None:
             raise web.HTTPNotFound()

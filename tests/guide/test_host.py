@@ -18,6 +18,7 @@ from desktop.streaming.channels.m3u import parse
 from desktop.streaming.guide.host import GuideHost
 from desktop.streaming.guide.match import GuideRef
 from desktop.streaming.guide.state import GuideView
+from tests.core.conftest import wait_until
 from tests.guide.conftest import GuideSite, frozen_clock
 
 BBC = "1" * 40
@@ -267,3 +268,20 @@ async def test_a_scheduled_playlist_refresh_is_followed_by_the_guides_fetch(
         await channels.close()
     assert guide_site.requests == ["/guide.xml"]
     assert titles(await guide_tree(guide), BBC)[0] == "BBC One show 0"
+
+
+async def test_a_download_under_way_survives_the_guides_changing_meanwhile(hosts: Hosts, guide_site: GuideSite) -> None:
+    # Seen in `acetray serve`: a playlist refresh that brought a new guide list tidied the
+    # guide folder while the schedule's fetch of the first guide was still downloading.
+    guide_site.gate = asyncio.Event()
+    host = hosts.make()
+    host.set_catalog(catalog(guide_site.url("/guide.xml")))
+    await host.start()
+    await asyncio.wait_for(guide_site.arrived.wait(), 10)  # the download is under way
+    host.set_catalog(catalog(f"{guide_site.url('/guide.xml')},{guide_site.url('/guide.xml.gz')}"))
+    # The new guide's fetch starts once the change has been taken in (the folder tidied).
+    await wait_until(lambda: guide_site.url("/guide.xml.gz") in host.view.refreshing)
+    guide_site.gate.set()
+    states = await host.refresh_all(max_age=3600)
+    assert [s.error for s in states] == [None, None]
+    assert titles(await guide_tree(host), BBC)[0] == "BBC One show 0"

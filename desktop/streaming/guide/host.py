@@ -136,6 +136,7 @@ class GuideHost:
             self._event("warning", problem)
         self._update_sources()
         await loop.run_in_executor(self._reader, remove_old_outputs, self.folder, self._clock())
+        await loop.run_in_executor(self._reader, self._store.remove_leftovers)
         await self._load_copies()
         self._changed()  # the saved picks
 

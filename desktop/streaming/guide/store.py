@@ -116,12 +116,18 @@ class GuideStore:
     def remove(self, source: str) -> None:
         self._remove_older(source, keep=None)
 
-    def tidy(self, sources: Iterable[str]) -> None:
-        """Remove copies of guides no longer used, older copies, and half-written ones."""
-        wanted = {_stem(s) for s in sources}
+    def remove_leftovers(self, older_than: float = 3600.0) -> None:
+        """Half-written copies and downloads of runs that ended: an hour old (another process
+        sharing the folder, the tray and `acetray serve`, may be writing one now)."""
+        now = time.time()
         for path in [*self.folder.glob("*.building"), *self.folder.glob("*.download")]:
             with contextlib.suppress(OSError):
-                path.unlink()
+                if now - path.stat().st_mtime > older_than:
+                    path.unlink()
+
+    def tidy(self, sources: Iterable[str]) -> None:
+        """Remove copies of guides no longer used, and older copies; never a fetch under way."""
+        wanted = {_stem(s) for s in sources}
         for path in self.folder.glob("*.sqlite"):
             if path.name.split("-", 1)[0] not in wanted:
                 with contextlib.suppress(OSError):
