@@ -50,7 +50,7 @@ _KEPT: dict[str, tuple[int, frozenset[str]]] = {
         )
     )
 }
-_OPEN, _CLOSE = b"<programme>", b"</programme>"
+_CLOSE = b"</programme>"
 
 
 class GuideError(Exception):
@@ -156,46 +156,51 @@ def _channel(element: etree._Element, source: str) -> GuideChannel | None:
 
 
 def _programme(element: etree._Element) -> Programme | None:
-    channel = (element.get("channel") or "").strip()
+    # This runs a million times for a big guide: the common case (a valid programme)
+    # touches each child once and changes nothing; only what is wrong is mended.
+    channel = element.get("channel")
     start = parse_time(element.get("start"))
     if not channel or start is None:
         return None
     stop = parse_time(element.get("stop"))
     if stop is not None and stop <= start:
         stop = None
-    titled = False
-    kept: list[tuple[int, etree._Element]] = []
+    titled, in_order = False, True
+    last = -1
+    dropped: list[etree._Element] = []
     for child in element:
-        rule = _KEPT.get(child.tag) if isinstance(child.tag, str) else None
+        rule = _KEPT.get(child.tag)  # type: ignore[arg-type]  # comments and entities have no str tag
         if rule is None:
+            dropped.append(child)
             continue
         order, allowed = rule
-        for name in child.attrib.keys():  # noqa: SIM118  (attrib is changed in the loop)
-            if name not in allowed:
+        if child.attrib:
+            for name in [n for n in child.attrib if n not in allowed]:
                 del child.attrib[name]
-        for grandchild in list(child):  # the kept elements hold text only
-            child.remove(grandchild)
-        text = (child.text or "").strip()[:MAX_TEXT]
-        child.text = text or None
-        if child.tag == "icon":
-            if not child.get("src"):
-                continue
-        elif child.tag != "new" and not text:
-            continue  # an empty title or desc is a validation error, and says nothing
-        titled = titled or child.tag == "title"
-        kept.append((order, child))
+        if len(child):  # the kept elements hold text only
+            child[:] = []
+        text = child.text
+        if text is not None:
+            trimmed = text.strip()[:MAX_TEXT]
+            if trimmed != text:
+                child.text = text = trimmed or None
+        if not text and (child.tag != "icon" or not child.get("src")) and child.tag != "new":
+            dropped.append(child)  # an empty title or desc is a validation error, and says nothing
+            continue
+        titled = titled or order == 0
+        in_order = in_order and order >= last
+        last = order
+        child.tail = None
     if not titled:
         return None
-    kept.sort(key=lambda pair: pair[0])  # stable: the guide's order within one tag
-    element.attrib.clear()
+    for child in dropped:
+        element.remove(child)
+    if not in_order:  # a stable sort: the guide's order within one tag stays
+        element[:] = sorted(element, key=lambda child: _KEPT[child.tag][0])  # type: ignore[index]
     element.text = None
-    element[:] = [child for _order, child in kept]
-    for child in element:
-        child.tail = None
     body = etree.tostring(element, encoding="utf-8", with_tail=False)
-    if body.endswith(b"/>"):
-        return None
-    return Programme(channel, start, stop, body[len(_OPEN) : -len(_CLOSE)])
+    # The programme's own start tag (its attributes) is written anew: keep what is inside.
+    return Programme(channel.strip(), start, stop, body[body.index(b">") + 1 : -len(_CLOSE)])
 
 
 def _forget(element: etree._Element) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import time
 
@@ -12,8 +13,12 @@ _TIME = re.compile(r"\s*(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?\s*(?:([+-])(\d\d)
 
 def parse_time(text: str | None) -> int | None:
     """Epoch seconds, or None for what is not an XMLTV time. No zone means UTC."""
-    if not text:
-        return None
+    return _parse(text) if text else None
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse(text: str) -> int | None:
+    # Cached: a guide's programmes share a few thousand start and stop times between them.
     found = _TIME.match(text)
     if found is None:
         return None
