@@ -255,12 +255,12 @@ class ChannelsPane(QWidget):
             menu.addAction("Remove from favourites", lambda: self.favourite_requested.emit(channel.key, False))
         else:
             menu.addAction("Add to favourites", lambda: self.favourite_requested.emit(channel.key, True))
+        what = "infohash" if channel.kind == "infohash" else "content id"
+        menu.addAction(f"Copy {what}", lambda: QGuiApplication.clipboard().setText(channel.id))
         menu.addSeparator()
         menu.addAction("Choose guide channel…", lambda: self.guide_choice_requested.emit(channel))
         if channel.key in self.model.guide.picks:
             menu.addAction("Match guide automatically", lambda: self.guide_auto_requested.emit(channel.key))
         if self.model.guide.picks.get(channel.key, False) is not None:  # not already "no guide"
             menu.addAction("No guide for this channel", lambda: self.guide_set_requested.emit(channel.key, None))
-        what = "infohash" if channel.kind == "infohash" else "content id"
-        menu.addAction(f"Copy {what}", lambda: QGuiApplication.clipboard().setText(channel.id))
         return menu
