@@ -177,7 +177,6 @@ class ProxyService:
     async def _close_run(self) -> None:
         """Everything `start` opened: the schedule, streams, listener, demo engine, HTTP session."""
         await self.channels.stop_schedule()
-        self.guide.stop()
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None

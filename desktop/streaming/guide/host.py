@@ -141,14 +141,12 @@ class GuideHost:
         self._changed()  # the saved picks
 
     async def start(self) -> None:
-        """Fetch automatically from now on: each guide that is new or due now, then as scheduled."""
+        """Fetch automatically from now on: each guide that is new or due now, then as scheduled.
+        Like the playlists, a guide new in a changed playlist is fetched even while the proxy is stopped."""
         await self.open()
         self._started = True
         for source in self._due(self._interval_hours * HOUR):
             self._launch(source)
-
-    def stop(self) -> None:
-        self._started = False
 
     def set_interval(self, hours: float) -> None:
         self._interval_hours = hours
