@@ -3,8 +3,9 @@
 A guide is written when what it shows changed (the host's version moved) or
 when it is `LIFETIME` old (placeholders and the past cut-off move on with time),
 and only then: every client in between is served the same files. A new pair
-replaces the old one, which is then removed (a client still reading it keeps its
-open file; on Windows the next run removes it).
+replaces the old one; the pair before that is removed then (a request handed the
+old pair a moment ago still finds it; a client reading one keeps its open file;
+on Windows the next run removes what could not be).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class GuideOutputs:
         self._executor = executor
         self._clock = clock
         self._current: GuideOutput | None = None
+        self._previous: GuideOutput | None = None
         self._written = 0
         self._lock = asyncio.Lock()
 
@@ -58,9 +60,10 @@ class GuideOutputs:
             packed = plain.with_name(plain.name + ".gz")
             loop = asyncio.get_running_loop()
             counts = await loop.run_in_executor(self._executor, write_guide, plain, packed, entries, copies, int(now))
+            retired, self._previous = self._previous, current
             self._current = GuideOutput(plain, packed, counts, now, version)
-            if current is not None:
-                await loop.run_in_executor(self._executor, remove_files, current.plain, current.packed)
+            if retired is not None:
+                await loop.run_in_executor(self._executor, remove_files, retired.plain, retired.packed)
             return self._current
 
 
