@@ -24,13 +24,14 @@ async def test_the_device_playlist_keeps_names_and_guide_and_points_at_this_prox
     status, headers, body = await _playlist(proxy, f"?token={TOKEN}")
     assert status == 200 and headers["Content-Type"] == "audio/x-mpegurl; charset=utf-8"
     parsed = m3u.parse(body)
+    # tvg-id: each channel's id in AceTray's one guide, which the header names (not the playlists' guides).
     assert [(c.name, c.group, c.tvg_id, c.kind, c.id) for c in parsed.channels] == [
-        ("Sport One", "Sport", "one.tv", "id", CHANNEL),
-        ("By hash", "", "", "infohash", HASH),
+        ("Sport One", "Sport", f"{CHANNEL}.id.acetray", "id", CHANNEL),
+        ("By hash", "", f"{HASH}.infohash.acetray", "infohash", HASH),
     ]
-    assert parsed.epg_urls == ("http://epg.example/guide.xml",)
-    urls = [line for line in body.decode().splitlines() if line.startswith("http")]
     host = proxy.base.removeprefix("http://")
+    assert parsed.epg_urls == (f"http://{host}/epg.xml?token={TOKEN}",)
+    urls = [line for line in body.decode().splitlines() if line.startswith("http")]
     assert urls == [
         f"http://{host}/ace/getstream?id={CHANNEL}&token={TOKEN}",
         f"http://{host}/ace/getstream?infohash={HASH}&token={TOKEN}",
