@@ -99,8 +99,6 @@ EXCLUDED_STDLIB: tuple[str, ...] = (
     "venv",
     "xmlrpc",
     "curses",
-    "sqlite3",
-    "_sqlite3",
     "dbm",
 )
 EXCLUDED_THIRD_PARTY: tuple[str, ...] = (
@@ -125,7 +123,15 @@ REQUIRED_QT_MODULES: tuple[str, ...] = (
     "PySide6.QtNetwork",
     "PySide6.QtSvg",
 )
-REQUIRED_MODULES: tuple[str, ...] = REQUIRED_QT_MODULES + ("qasync", "aiohttp", "platformdirs")
+# sqlite3 keeps each TV guide's last good copy; lxml reads guides, rapidfuzz matches their names.
+REQUIRED_MODULES: tuple[str, ...] = REQUIRED_QT_MODULES + (
+    "qasync",
+    "aiohttp",
+    "platformdirs",
+    "sqlite3",
+    "lxml.etree",
+    "rapidfuzz",
+)
 
 # --- Files (binaries and data) dropped after Analysis -----------------------
 _Q = "PySide6/Qt"
