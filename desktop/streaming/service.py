@@ -124,7 +124,7 @@ class ProxyService:
             return
         self._error = None
         await self.channels.start_schedule(then=self.guide.scheduled_refresh)  # first: saved channels and
-        await self.guide.start()  # guides are there even if the port is taken
+        await self.guide.start(self.config.playlist_refresh_hours)  # guides are there even if the port is taken
         await self._learn_machine_names()
         try:
             await self._start_engine_side()

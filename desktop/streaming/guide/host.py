@@ -140,16 +140,16 @@ class GuideHost:
         await self._load_copies()
         self._changed()  # the saved picks
 
-    async def start(self) -> None:
-        """Fetch automatically from now on: each guide that is new or due now, then as scheduled.
+    async def start(self, interval_hours: float | None = None) -> None:
+        """Fetch automatically from now on: each guide that is new, or older than the playlists'
+        refresh interval; after that the playlists' schedule drives the fetches (`scheduled_refresh`).
         Like the playlists, a guide new in a changed playlist is fetched even while the proxy is stopped."""
         await self.open()
+        if interval_hours is not None:
+            self._interval_hours = interval_hours
         self._started = True
         for source in self._due(self._interval_hours * HOUR):
             self._launch(source)
-
-    def set_interval(self, hours: float) -> None:
-        self._interval_hours = hours
 
     async def close(self) -> None:
         self._started = False
