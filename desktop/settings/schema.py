@@ -319,6 +319,13 @@ class Settings:
         minimum_text="Only when asked",
         help="download the playlists again this often, in hours (0: only when asked)",
     )
+    plain_streams: bool = setting(
+        _CORE.plain_streams,
+        label="Pass on the playlists' other streams (http, rtmp, udp…) in the device playlist",
+        group=CHANNELS,
+        core="plain_streams",
+        help="/playlist.m3u lists the playlists' non-AceStream streams too, as they were written",
+    )
     player_command: str = setting(
         "",
         label="Player command",

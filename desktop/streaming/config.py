@@ -56,6 +56,7 @@ class ProxyConfig:
     playlist_refresh_hours: int = 6  # refresh the playlists this often; 0: only when asked
     playlists: tuple[str, ...] = ()  # sources added for this run only (`--playlist`), never saved
     guides: tuple[str, ...] = ()  # XMLTV guides added for this run only (`--guide`), never saved
+    plain_streams: bool = True  # /playlist.m3u passes on the playlists' plain (non-AceStream) streams
 
     def needs_restart_from(self, old: ProxyConfig) -> bool:
         """True when the listener or the engine changed (running streams must go)."""

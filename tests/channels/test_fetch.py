@@ -171,7 +171,8 @@ async def test_a_refresh_replaces_the_channels_when_the_download_works(
     before = PlaylistState(playlist_site.url("/list.m3u"), error="old")
     after = await refresh_playlist(before, limits=SMALL, clock=lambda: 42.0)
     assert after.channels == PlaylistState(before.source).succeeded(parse(WORLD), 0).channels
-    assert (after.error, after.updated_at, after.checked_at, after.skipped) == (None, 42.0, 42.0, 4)
+    assert (after.error, after.updated_at, after.checked_at, after.skipped) == (None, 42.0, 42.0, 2)
+    assert len(after.streams) == 2  # the plain http and rtmp streams, kept to pass on
 
 
 async def test_a_failed_refresh_keeps_the_previous_channels_and_shows_the_error(

@@ -42,6 +42,7 @@ def test_bom_and_crlf_do_not_leak_into_names_ids_or_the_header() -> None:
         tvg_id="sport1.de",
         kind="id",
         id=SPORT1,
+        tvg_name="Sport 1",
     )
 
 
@@ -99,10 +100,14 @@ def test_a_content_id_and_an_infohash_with_the_same_hex_are_two_channels() -> No
     assert channels[("id", HASH)].name == "Same hex as a content id"
 
 
-def test_other_entries_and_invalid_ids_are_skipped_and_counted() -> None:
+def test_invalid_ids_are_skipped_and_counted_and_plain_streams_kept_as_written() -> None:
     world = parse(fixture("world_mixed.m3u"))
-    assert world.skipped == 4  # plain HTTP, RTMP, engine link without id, short id
+    assert world.skipped == 2  # engine link without id, short id: never passed on (they name the engine)
     assert all(c.group != "Junk" for c in world.channels)
+    assert [(s.group, s.lines) for s in world.streams] == [
+        ("Junk", ('#EXTINF:-1 group-title="Junk",A plain HTTP stream', "http://tv.example.net/live/stream.m3u8")),
+        ("Junk", ('#EXTINF:-1 group-title="Junk",An RTMP stream', "rtmp://tv.example.net/live")),
+    ]
     sports = parse(fixture("sports_bom_crlf.m3u"))
     assert sports.skipped == 1  # acestream://not-a-valid-id
     assert sports.entries == 5

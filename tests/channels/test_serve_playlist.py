@@ -121,6 +121,7 @@ def test_serve_lists_the_channels_of_a_file_and_a_url_and_names_the_one_playing(
         by_name = {c["name"]: c for c in listing["channels"]}
         assert list(by_name) == ["Sport One", "News 24, live", "Film Four", "Music by infohash"]
         assert by_name["Sport One"] == {
+            "number": "1",
             "name": "Sport One",
             "group": "Sport",
             "logo": "http://logos.example/sport.png",
@@ -133,10 +134,11 @@ def test_serve_lists_the_channels_of_a_file_and_a_url_and_names_the_one_playing(
         }
         assert by_name["Music by infohash"]["kind"] == "infohash"
         assert by_name["Film Four"]["playlist"] == playlist_site
-        assert [(p["source"], p["channels"], p["skipped"], p["error"]) for p in listing["playlists"]] == [
-            (str(tmp_path / "mine.m3u"), 2, 1, None),
-            (playlist_site, 2, 0, None),
+        assert [(p["source"], p["channels"], p["skipped"], p["streams"], p["error"]) for p in listing["playlists"]] == [
+            (str(tmp_path / "mine.m3u"), 2, 0, 1, None),
+            (playlist_site, 2, 0, 0, None),
         ]
+        assert [c["number"] for c in listing["channels"]] == ["1", "2", "3", "4"]
 
         player = socket.create_connection(("127.0.0.1", port), timeout=20)
         player.sendall(f"GET /ace/getstream?id={SPORT} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
@@ -151,7 +153,7 @@ def test_serve_lists_the_channels_of_a_file_and_a_url_and_names_the_one_playing(
         proc.terminate()
         _out, log = proc.communicate(timeout=10)
     assert proc.returncode == 0, log
-    assert "Playlist mine.m3u updated: 2 channels. 1 entry is not an AceStream link." in log
+    assert "Playlist mine.m3u updated: 2 channels. 1 plain stream is passed on as it is." in log
     assert "Sport One] Starting channel" in log
     # For this run only: nothing of them is written to the saved playlists.
     saved = json.loads((tmp_path / "config" / "playlists.json").read_text())

@@ -104,8 +104,11 @@ def test_a_good_refresh_replaces_the_copy_and_clears_the_error() -> None:
     fresh = playlist.succeeded(parse(f"{A}\nhttp://plain/stream\n{A}"), now=5.0)
     assert [c.id for c in fresh.channels] == [A]
     assert (fresh.error, fresh.updated_at, fresh.checked_at) == (None, 5.0, 5.0)
-    assert (fresh.skipped, fresh.duplicates) == (1, 1)
-    assert fresh.note() == "1 entry is not an AceStream link; 1 entry repeats a channel."
+    fresh = playlist.succeeded(parse(f"{A}\nhttp://plain/stream\nacestream://short\n{A}"), now=5.0)
+    assert (fresh.skipped, fresh.duplicates, len(fresh.streams)) == (1, 1, 1)
+    assert fresh.note() == (
+        "1 plain stream is passed on as it is; 1 entry is not a valid AceStream link; 1 entry repeats a channel."
+    )
     assert fresh.channels[0].playlist == "src"
 
 

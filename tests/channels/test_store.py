@@ -41,7 +41,8 @@ def test_saved_playlists_and_favourites_come_back_equal(tmp_path: Path) -> None:
     assert loaded.state.favourites == state.favourites
     (world,) = loaded.state.playlists
     assert world.error == "The server answered 503 Service Unavailable."
-    assert (world.updated_at, world.checked_at, world.skipped, world.duplicates) == (1.5, 9.0, 4, 1)
+    assert (world.updated_at, world.checked_at, world.skipped, world.duplicates) == (1.5, 9.0, 2, 1)
+    assert world.streams == state.playlists[0].streams and len(world.streams) == 2
     assert world.channels[0].name == "Первый канал" and world.channels[0].playlist == world.source
     assert loaded.state.catalog.get(("infohash", "7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c"))
 
@@ -63,7 +64,7 @@ def test_writing_leaves_no_temporary_files_and_replaces_the_old_file(tmp_path: P
     store = ChannelStore(tmp_path)
     store.save(populated())
     store.save(ChannelsState())
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["favourites.json", "playlists.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["channel_numbers.json", "favourites.json", "playlists.json"]
     assert store.load().state.playlists == ()
 
 
@@ -79,7 +80,7 @@ def test_a_failed_write_keeps_the_old_file_whole(tmp_path: Path, monkeypatch) ->
     with pytest.raises(OSError):
         store.save_playlists(ChannelsState())
     assert store.playlists_path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["favourites.json", "playlists.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["channel_numbers.json", "favourites.json", "playlists.json"]
 
 
 @pytest.mark.parametrize(
@@ -157,3 +158,23 @@ def test_a_channels_tvg_shift_survives_a_restart_and_an_older_file_reads_as_no_s
     del raw["playlists"][0]["tvg_shift"]  # as an AceTray before tvg-shift wrote it
     store.playlists_path.write_text(json.dumps(raw))
     assert [c.tvg_shift for c in store.load().state.playlists[0].channels] == [0.0, 0.0]
+
+
+def test_tvg_name_number_and_radio_come_back_kept_beside_the_rows_so_older_readers_still_read(tmp_path: Path) -> None:
+    text = (
+        '#EXTM3U\n#EXTINF:-1 tvg-name="Sport_1" tvg-chno="05.1" radio="true",Sport One\n'
+        f"acestream://{A}\n#EXTINF:-1,Plain\n#EXTVLCOPT:x=y\nudp://@239.0.0.1:1234\n"
+    )
+    state = ChannelsState().with_playlist("src")
+    state = state.with_update(state.playlists[0].succeeded(parse(text, playlist="src"), 1.0))
+    store = ChannelStore(tmp_path)
+    store.save(state)
+    raw = json.loads(store.playlists_path.read_text())
+    assert raw["format"] == 1 and len(raw["playlists"][0]["channels"][0]) == 6  # the rows an older AceTray reads
+    (channel,) = store.load().state.playlists[0].channels
+    assert (channel.tvg_name, channel.chno, channel.radio) == ("Sport_1", "5.1", True)
+    assert store.load().state.playlists[0].streams[0].lines == (
+        "#EXTINF:-1,Plain",
+        "#EXTVLCOPT:x=y",
+        "udp://@239.0.0.1:1234",
+    )

@@ -44,6 +44,7 @@ async def test_api_channels_lists_every_channel_and_playlist_in_the_promised_sha
         body = await resp.json()
     assert body["channels"] == [
         {
+            "number": "1",
             "name": "Sport One",
             "group": "Sport",
             "logo": "http://logos.example/one.png",
@@ -55,6 +56,7 @@ async def test_api_channels_lists_every_channel_and_playlist_in_the_promised_sha
             "playlist": source,
         },
         {
+            "number": "2",
             "name": "By hash",
             "group": "",
             "logo": "",
@@ -67,8 +69,14 @@ async def test_api_channels_lists_every_channel_and_playlist_in_the_promised_sha
         },
     ]
     (playlist,) = body["playlists"]
-    assert set(playlist) == {"source", "channels", "skipped", "over_limit", "error", "updated_at"}
-    assert (playlist["source"], playlist["channels"], playlist["skipped"], playlist["error"]) == (source, 2, 1, None)
+    assert set(playlist) == {"source", "channels", "skipped", "over_limit", "streams", "error", "updated_at"}
+    assert (playlist["source"], playlist["channels"], playlist["skipped"], playlist["streams"], playlist["error"]) == (
+        source,
+        2,
+        0,
+        1,
+        None,
+    )
     assert isinstance(playlist["updated_at"], float)
 
 
@@ -150,7 +158,7 @@ async def test_a_refresh_is_told_as_an_event_and_a_failure_keeps_the_channels(
     proxy = await proxy_factory(fake_engine.url)
     path = write_playlist(tmp_path)
     await proxy.service.channels.add(str(path))
-    await proxy.events.wait_for("Playlist list.m3u updated: 2 channels. 1 entry is not an AceStream link.")
+    await proxy.events.wait_for("Playlist list.m3u updated: 2 channels. 1 plain stream is passed on as it is.")
     path.unlink()
     result = await proxy.service.channels.refresh(str(path))
     assert result.error and len(result.channels) == 2

@@ -35,6 +35,7 @@ async def test_the_device_playlist_keeps_names_and_guide_and_points_at_this_prox
     assert urls == [
         f"http://{host}/ace/getstream?id={CHANNEL}&token={TOKEN}",
         f"http://{host}/ace/getstream?infohash={HASH}&token={TOKEN}",
+        "http://tv.example/live.ts",  # the playlist's plain stream, passed on as it was
     ]
     # What the app then plays is this proxy's stream.
     async with proxy.http.get(urls[0]) as resp:
@@ -71,3 +72,49 @@ async def test_without_the_token_the_device_playlist_is_refused(fake_engine, pro
     proxy = await proxy_factory(fake_engine.url, token=TOKEN)
     status, _, body = await _playlist(proxy)
     assert status == 401 and b"access token" in body
+
+
+RICH = f"""#EXTM3U
+#EXTINF:-1 tvg-id="one.tv" tvg-name="Sport_One" tvg-chno="7" tvg-shift="2" group-title="Sport",Sport One HD
+acestream://{CHANNEL}
+#EXTINF:-1 tvg-name="Radio X" radio="true" group-title="Radio",Radio X (live)
+infohash://{HASH}
+#EXTINF:-1 tvg-id="plain.tv" group-title="Sport",Plain "quoted" one
+#EXTVLCOPT:http-user-agent=Mozilla/5.0
+udp://@239.0.0.1:1234
+#EXTINF:-1 group-title="Junk",Broken engine link
+http://127.0.0.1:6878/ace/getstream?id=abc
+"""
+
+
+async def test_the_device_playlist_passes_on_tvg_name_numbers_and_radio_but_not_tvg_shift(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    proxy = await proxy_factory(fake_engine.url)
+    await proxy.service.channels.add(str(write_playlist(tmp_path, RICH)))
+    _, _, body = await _playlist(proxy)
+    text = body.decode()
+    sport, radio = m3u.parse(body).channels
+    assert (sport.name, sport.tvg_name, sport.chno, sport.radio) == ("Sport One HD", "Sport_One", "7", False)
+    assert (radio.name, radio.tvg_name, radio.chno, radio.radio) == ("Radio X (live)", "Radio X", "1", True)
+    assert "tvg-shift" not in text  # the guide applies it; passing it on would shift twice
+    # The plain stream follows exactly as written, options included; the broken engine link is not passed on.
+    assert text.endswith(
+        '#EXTINF:-1 tvg-id="plain.tv" group-title="Sport",Plain "quoted" one\n'
+        "#EXTVLCOPT:http-user-agent=Mozilla/5.0\n"
+        "udp://@239.0.0.1:1234\n"
+    )
+    assert "Broken engine link" not in text and "id=abc" not in text
+    _, _, sport_only = await _playlist(proxy, "?group=Sport")
+    assert sport_only.decode().count("#EXTINF") == 2 and "udp://" in sport_only.decode()
+    _, _, favourites = await _playlist(proxy, "?favourites=1")
+    assert "udp://" not in favourites.decode()
+
+
+async def test_plain_streams_are_left_out_when_the_person_turns_that_off(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    proxy = await proxy_factory(fake_engine.url, plain_streams=False)
+    await proxy.service.channels.add(str(write_playlist(tmp_path, RICH)))
+    _, _, body = await _playlist(proxy)
+    assert "udp://" not in body.decode() and body.decode().count("#EXTINF") == 2

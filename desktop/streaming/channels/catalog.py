@@ -41,6 +41,10 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.channels)
 
+    @property
+    def by_key(self) -> Mapping[ChannelKey, Channel]:
+        return self._by_key
+
     def get(self, key: ChannelKey) -> Channel | None:
         return self._by_key.get(key)
 

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import aiohttp
 
+from desktop.streaming.channels.catalog import Catalog
 from desktop.streaming.channels.fetch import (
     DEFAULT_LIMITS,
     FetchLimits,
     refresh_playlist,
 )
 from desktop.streaming.channels.model import ChannelKey
+from desktop.streaming.channels.numbering import renumber
 from desktop.streaming.channels.sources import normalize_source
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore
@@ -69,6 +71,7 @@ class ChannelLibrary:
         # meanwhile are remembered and written by load().
         self._loaded = store is None
         self._unsaved: set[str] = set()
+        self._numbered: Catalog | None = None  # the catalog the current numbers were given for
 
     @property
     def state(self) -> ChannelsState:
@@ -92,12 +95,13 @@ class ChannelLibrary:
         for playlist in self._state.playlists:
             if state.playlist(playlist.source) is None:
                 state = dataclasses.replace(state, playlists=(*state.playlists, playlist))
+        self._loaded = True  # first: the numbers are given now, from the stored ones
         self._set(dataclasses.replace(state, favourites=state.favourites | self._state.favourites))
-        self._loaded = True
         if "playlists" in self._unsaved:
             await self._save_playlists()
         if "favourites" in self._unsaved:
             await self._save_favourites()
+        await self._save_numbers()
         return loaded.problems
 
     async def add(
@@ -145,6 +149,18 @@ class ChannelLibrary:
         self._set(self._state.with_favourite(key, on))
         await self._save_favourites()
 
+    async def set_number(self, key: ChannelKey, number: str) -> str:
+        """A person's number for a channel, kept from now on; the number as stored (normalised).
+
+        NumberRefused (a sentence) for something that is not a number, or one another channel holds.
+        """
+        state = self._state
+        numbers = state.numbers.with_number(key, number, state.catalog.by_key)
+        self._set(state.with_numbers(numbers))
+        self._unsaved.add("numbers")
+        await self._save_numbers()
+        return numbers.number_of(key) or ""
+
     def seconds_until_due(self, interval_seconds: float) -> float:
         """When the next automatic refresh is due: 0 when a playlist was never
         tried or its last try is older than the interval (the app was closed)."""
@@ -181,6 +197,7 @@ class ChannelLibrary:
         self._set(self._state.with_update(result))
         if result.saved:
             await self._save_playlists()
+        await self._save_numbers()  # a run-only playlist's channels keep their numbers too
         return result
 
     def _forget(self, source: str, task: asyncio.Task[PlaylistState]) -> None:
@@ -193,12 +210,24 @@ class ChannelLibrary:
             self._on_busy(self.refreshing)
 
     def _set(self, state: ChannelsState) -> None:
+        if self._loaded and state.catalog is not self._numbered:
+            # New channels get their numbers here, before anyone sees them; stored ones stay.
+            numbers = renumber(state.numbers, state.catalog.channels)
+            if numbers is not state.numbers:
+                state = state.with_numbers(numbers)
+                self._unsaved.add("numbers")
+            self._numbered = state.catalog
         self._state = state
         if self._on_change is not None:
             self._on_change(state)
 
     async def _save_playlists(self) -> None:
         await self._save(lambda store, state: store.save_playlists(state), "playlists")
+        await self._save_numbers()
+
+    async def _save_numbers(self) -> None:
+        if "numbers" in self._unsaved:
+            await self._save(lambda store, state: store.save_numbers(state), "numbers")
 
     async def _save_favourites(self) -> None:
         await self._save(lambda store, state: store.save_favourites(state), "favourites")

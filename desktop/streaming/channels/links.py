@@ -25,6 +25,21 @@ _QUERY_KINDS: tuple[tuple[str, Kind], ...] = (
 )
 
 
+# Streams of other kinds a playlist may hold beside AceStream links: passed on, never played by AceTray.
+_PLAIN_STREAM = re.compile(r"(?:https?|rtmp|rtp|udp)://[^\s]+\Z", re.IGNORECASE)
+_ENGINE_API = re.compile(r"https?://[^/?#\s]+/ace/", re.IGNORECASE)  # any of the engine's paths
+
+
+def is_plain_stream(line: str) -> bool:
+    """A plain stream URL (http, https, rtmp, rtp, udp) that is not the engine's API.
+
+    An engine URL without a valid id is a broken AceStream link, not a plain
+    stream: it would point other devices at the engine itself.
+    """
+    text = line.strip()
+    return _PLAIN_STREAM.match(text) is not None and _ENGINE_API.match(text) is None
+
+
 def is_hex40(value: str) -> bool:
     return len(value) == 40 and _HEX40.fullmatch(value) is not None
 

@@ -11,13 +11,15 @@ characters): 10,000 channels parse in about a tenth of a second.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from desktop.streaming.channels.links import parse_link
-from desktop.streaming.channels.model import Channel, ChannelKey
+from desktop.streaming.channels.links import is_plain_stream, parse_link
+from desktop.streaming.channels.model import Channel, ChannelKey, PlainStream
+from desktop.streaming.channels.numbering import normalize_number
 
 # key="value" or key=value; names are case-insensitive in practice. The
 # look-behind lets a name start only where a word starts: without it findall
@@ -44,15 +46,16 @@ class ParsedPlaylist:
     channels: tuple[Channel, ...]
     header: tuple[tuple[str, str], ...] = ()  # #EXTM3U attributes, names lower-cased, first wins
     epg_urls: tuple[str, ...] = ()  # from url-tvg / x-tvg-url, in order, without repeats
-    skipped: int = 0  # entries that are not AceStream links or carry an invalid id
+    skipped: int = 0  # entries AceTray cannot use: AceStream links with an invalid id, unknown kinds
     duplicates: int = 0  # entries whose (kind, id) an earlier entry already had
     over_limit: int = 0  # AceStream entries past the first MAX_CHANNELS channels, left out
     shortened: int = 0  # names cut to MAX_NAME characters
+    streams: tuple[PlainStream, ...] = ()  # http, https, rtmp, rtp, udp streams: passed on, not played
 
     @property
     def entries(self) -> int:
         """Every entry line the playlist had, kept or not."""
-        return len(self.channels) + self.skipped + self.duplicates + self.over_limit
+        return len(self.channels) + len(self.streams) + self.skipped + self.duplicates + self.over_limit
 
 
 # What an entry has when no #EXTINF came before it; read, never written.
@@ -75,54 +78,51 @@ def parse(
     `max_channels` channels are kept, the rest counted; names are cut to `max_name`.
     """
     channels: list[Channel] = []
+    streams: list[PlainStream] = []
     seen: set[ChannelKey] = set()
     header: dict[str, str] = {}
     skipped = duplicates = over_limit = shortened = 0
-    # What #EXTINF and #EXTGRP said about the next entry.
+    # What #EXTINF and #EXTGRP said about the next entry, and its tag lines as written
+    # (a plain stream is passed on with them: #EXTVLCOPT, #KODIPROP… matter to its player).
     title, attributes, extgrp = "", _NO_ATTRIBUTES, ""
+    tags: list[str] = []
     for raw in _lines(decode(data)):
         line = raw.strip()
         if not line:
             continue
         if line[0] == "#":
             tag = line[:8].upper()
+            if tag.startswith("#EXTM3U"):
+                for name, quoted, unquoted in _ATTRIBUTE.findall(line[7:]):
+                    header.setdefault(name.lower(), (quoted or unquoted).strip())
+                continue
             if tag == "#EXTINF:":
                 if len(channels) < max_channels:  # past the limit only links are counted
                     title, attributes = _extinf(line[8:])
             elif tag == "#EXTGRP:":
                 extgrp = line[8:].strip()
-            elif tag.startswith("#EXTM3U"):
-                for name, quoted, unquoted in _ATTRIBUTE.findall(line[7:]):
-                    header.setdefault(name.lower(), (quoted or unquoted).strip())
-            continue  # #EXTVLCOPT, #KODIPROP, comments: not ours
+            tags.append(line)
+            continue
         key = parse_link(line)
         if key is None:
-            skipped += 1
+            if is_plain_stream(line) and len(streams) < max_channels:
+                streams.append(PlainStream((*tags, line), attributes.get("group-title") or extgrp))
+            else:
+                skipped += 1  # not a link AceTray knows, or a plain stream past the limit
         elif key in seen:
             duplicates += 1
         elif len(channels) >= max_channels:
             over_limit += 1
         else:
             seen.add(key)
-            get = attributes.get
-            name = title or get("tvg-name", "")
-            if len(name) > max_name:
-                name = name[:max_name].rstrip()
+            channel = _channel(key, title, attributes, extgrp, playlist, header.get("tvg-shift"))
+            if len(channel.name) > max_name:
+                channel = dataclasses.replace(channel, name=channel.name[:max_name].rstrip())
                 shortened += 1
-            channels.append(
-                Channel(
-                    name=name,
-                    group=get("group-title") or extgrp,
-                    logo=get("tvg-logo") or get("logo", ""),
-                    tvg_id=get("tvg-id", ""),
-                    kind=key[0],
-                    id=key[1],
-                    playlist=playlist,
-                    tvg_shift=tvg_shift(get("tvg-shift") or header.get("tvg-shift")),
-                )
-            )
+            channels.append(channel)
         # #EXTINF and #EXTGRP describe only the entry that follows them.
         title, attributes, extgrp = "", _NO_ATTRIBUTES, ""
+        tags = []
     return ParsedPlaylist(
         channels=tuple(channels),
         header=tuple(header.items()),
@@ -131,6 +131,27 @@ def parse(
         duplicates=duplicates,
         over_limit=over_limit,
         shortened=shortened,
+        streams=tuple(streams),
+    )
+
+
+def _channel(
+    key: ChannelKey, title: str, attributes: Mapping[str, str], extgrp: str, playlist: str, header_shift: str | None
+) -> Channel:
+    get = attributes.get
+    number = get("tvg-chno") or get("channel-number") or ""
+    return Channel(
+        name=title or get("tvg-name", ""),
+        group=get("group-title") or extgrp,
+        logo=get("tvg-logo") or get("logo", ""),
+        tvg_id=get("tvg-id", ""),
+        kind=key[0],
+        id=key[1],
+        playlist=playlist,
+        tvg_shift=tvg_shift(get("tvg-shift") or header_shift),
+        tvg_name=get("tvg-name", ""),
+        chno=(normalize_number(number) or "") if number else "",
+        radio=get("radio", "").lower() == "true",
     )
 
 

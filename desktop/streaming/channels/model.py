@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from desktop.streaming.ids import KINDS, ChannelKey, Kind
 
-__all__ = ["KINDS", "Channel", "ChannelKey", "Kind", "elide_id"]
+__all__ = ["KINDS", "Channel", "ChannelKey", "Kind", "PlainStream", "elide_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +21,29 @@ class Channel:
     id: str
     playlist: str = ""  # the source it came from; set once it belongs to a stored playlist
     tvg_shift: float = 0.0  # hours its guide's times are moved by (the playlist's tvg-shift)
+    tvg_name: str = ""  # the playlist's own tvg-name, passed on as given (guides match by it)
+    chno: str = ""  # the playlist's tvg-chno / channel-number, normalised ("" when none or not a number)
+    radio: bool = False  # radio="true": apps file it under radio, not TV
 
     @property
     def key(self) -> ChannelKey:
         return ChannelKey(self.kind, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class PlainStream:
+    """An entry of an imported playlist that is not AceStream (http, https, rtmp, rtp, udp).
+
+    AceTray does not play it; `/playlist.m3u` passes it on unchanged (`lines`:
+    the entry's own lines, its #EXTINF and options first, its URL last).
+    """
+
+    lines: tuple[str, ...]
+    group: str = ""
+
+    @property
+    def url(self) -> str:
+        return self.lines[-1]
 
 
 def elide_id(content_id: str, keep: int = 8) -> str:

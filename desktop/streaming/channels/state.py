@@ -12,7 +12,8 @@ from functools import cached_property
 
 from desktop.streaming.channels.catalog import Catalog
 from desktop.streaming.channels.m3u import MAX_CHANNELS, MAX_NAME, ParsedPlaylist
-from desktop.streaming.channels.model import Channel, ChannelKey
+from desktop.streaming.channels.model import Channel, ChannelKey, PlainStream
+from desktop.streaming.channels.numbering import EMPTY_NUMBERS, ChannelNumbers
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class PlaylistState:
     updated_at: float | None = None  # epoch seconds of the last good copy
     checked_at: float | None = None  # epoch seconds of the last attempt, good or not
     saved: bool = True  # False: added for one run only (`serve --playlist`), never written
+    streams: tuple[PlainStream, ...] = ()  # its plain (non-AceStream) streams, passed on by /playlist.m3u
 
     def succeeded(self, parsed: ParsedPlaylist, now: float) -> PlaylistState:
         """The new copy replaces the old one — unless it holds no channel at all."""
@@ -42,6 +44,7 @@ class PlaylistState:
         return dataclasses.replace(
             self,
             channels=channels,
+            streams=parsed.streams,
             epg_urls=parsed.epg_urls,
             skipped=parsed.skipped,
             duplicates=parsed.duplicates,
@@ -59,8 +62,12 @@ class PlaylistState:
     def note(self) -> str | None:
         """What was left out, as a sentence for the playlist's row ("3 entries are not …")."""
         parts = []
+        if self.streams:
+            kept = ("plain stream is passed on as it is", "plain streams are passed on as they are")
+            parts.append(_count(len(self.streams), *kept))
         if self.skipped:
-            parts.append(_count(self.skipped, "entry is not an AceStream link", "entries are not AceStream links"))
+            left_out = ("entry is not a valid AceStream link", "entries are not valid AceStream links")
+            parts.append(_count(self.skipped, *left_out))
         if self.duplicates:
             parts.append(_count(self.duplicates, "entry repeats", "entries repeat") + " a channel")
         if self.over_limit:
@@ -81,6 +88,7 @@ class ChannelsState:
 
     playlists: tuple[PlaylistState, ...] = ()
     favourites: frozenset[ChannelKey] = frozenset()
+    numbers: ChannelNumbers = EMPTY_NUMBERS  # every channel's number (ChannelLibrary keeps it up to date)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -118,7 +126,13 @@ class ChannelsState:
 
     def with_favourite(self, key: ChannelKey, on: bool = True) -> ChannelsState:
         favourites = self.favourites | {key} if on else self.favourites - {key}
-        new = dataclasses.replace(self, favourites=favourites)
+        return self._same_channels(favourites=favourites)
+
+    def with_numbers(self, numbers: ChannelNumbers) -> ChannelsState:
+        return self._same_channels(numbers=numbers)
+
+    def _same_channels(self, **changes: object) -> ChannelsState:
+        new = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
         if "catalog" in self.__dict__:
             # The channels did not change: hand on the catalog rather than rebuild
             # it (cached_property keeps its value in the instance's __dict__).
@@ -127,6 +141,15 @@ class ChannelsState:
 
     def is_favourite(self, key: ChannelKey) -> bool:
         return key in self.favourites
+
+    def number_of(self, key: ChannelKey) -> str:
+        """The channel's number ("" only before the library has numbered a new playlist)."""
+        return self.numbers.number_of(key) or ""
+
+    @property
+    def streams(self) -> tuple[PlainStream, ...]:
+        """Every playlist's plain streams, in playlist order."""
+        return tuple(s for p in self.playlists for s in p.streams)
 
     def search(
         self, query: str = "", *, group: str | None = None, favourites_only: bool = False

@@ -1,11 +1,12 @@
 """Playlists (with the last good copy of each) and favourites, kept in the config folder.
 
-Two files, each written atomically (a temporary file, flushed, then
+Three files, each written atomically (a temporary file, flushed, then
 `os.replace`), so a crash or a full disk never leaves half a file:
 
 - `playlists.json`: every saved playlist with its channels, counts, last error
   and times, so channels are there offline and at start, before any refresh;
-- `favourites.json`: the starred (kind, id) keys, small and written often.
+- `favourites.json`: the starred (kind, id) keys, small and written often;
+- `channel_numbers.json`: every channel's number (`numbering.py`), so it never moves.
 
 A broken file is never fatal: it is renamed aside (`*.broken-<time>.json`),
 that part starts empty, and the problem comes back as a sentence to show.
@@ -29,9 +30,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from desktop import paths
+from desktop.streaming.channels import numbering
 from desktop.streaming.channels.links import is_hex40
 from desktop.streaming.channels.m3u import MAX_CHANNELS, MAX_NAME, MAX_SHIFT_HOURS
-from desktop.streaming.channels.model import KINDS, Channel, ChannelKey, Kind
+from desktop.streaming.channels.model import KINDS, Channel, ChannelKey, Kind, PlainStream
+from desktop.streaming.channels.numbering import EMPTY_NUMBERS
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.ids import parse_kind
 
@@ -39,6 +42,7 @@ log = logging.getLogger(__name__)
 
 PLAYLISTS_FILE = "playlists.json"
 FAVOURITES_FILE = "favourites.json"
+NUMBERS_FILE = "channel_numbers.json"
 FORMAT = 1  # bumped when the layout changes in a way an older reader would misread
 
 T = TypeVar("T")
@@ -76,17 +80,26 @@ class ChannelStore:
     def favourites_path(self) -> Path:
         return self.folder / FAVOURITES_FILE
 
+    @property
+    def numbers_path(self) -> Path:
+        return self.folder / NUMBERS_FILE
+
     def load(self) -> StoreLoad:
         problems: list[str] = []
         no_playlists: tuple[PlaylistState, ...] = ()
         no_favourites: frozenset[ChannelKey] = frozenset()
         playlists = _read(self.playlists_path, _decode_playlists, no_playlists, "playlists", problems)
         favourites = _read(self.favourites_path, _decode_favourites, no_favourites, "favourites", problems)
-        return StoreLoad(ChannelsState(playlists, favourites), tuple(problems))
+        numbers = _read(self.numbers_path, numbering.decode, EMPTY_NUMBERS, "channel numbers", problems)
+        return StoreLoad(ChannelsState(playlists, favourites, numbers), tuple(problems))
 
     def save(self, state: ChannelsState) -> None:
         self.save_playlists(state)
         self.save_favourites(state)
+        self.save_numbers(state)
+
+    def save_numbers(self, state: ChannelsState) -> None:
+        write_json_atomically(self.numbers_path, numbering.encode(state.numbers))
 
     def save_playlists(self, state: ChannelsState) -> None:
         """Only the saved playlists: one added for a single run is never written."""
@@ -156,8 +169,12 @@ def _encode_playlist(p: PlaylistState) -> dict[str, Any]:
         "epg_urls": list(p.epg_urls),
         # Rows rather than objects: a third of the size for 10,000 channels.
         "channels": [[c.name, c.group, c.logo, c.tvg_id, c.kind, c.id] for c in p.channels],
-        # Few channels have one: [row, hours] pairs beside the rows (a reader that does not know them skips them).
+        # Not every channel has these: [row, value] pairs beside the rows (a reader that does not know them skips them).
         "tvg_shift": [[n, c.tvg_shift] for n, c in enumerate(p.channels) if c.tvg_shift],
+        "tvg_name": [[n, c.tvg_name] for n, c in enumerate(p.channels) if c.tvg_name],
+        "tvg_chno": [[n, c.chno] for n, c in enumerate(p.channels) if c.chno],
+        "radio": [n for n, c in enumerate(p.channels) if c.radio],
+        "streams": [[s.group, *s.lines] for s in p.streams],  # the plain streams, passed on as written
     }
 
 
@@ -178,7 +195,7 @@ def _decode_playlists(raw: Any) -> tuple[PlaylistState, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("source"), str):
             raise BrokenFile("a playlist without a source")
         source = item["source"]
-        channels = _with_shifts(_decode_channels(item.get("channels", []), source), item.get("tvg_shift", []))
+        channels = _with_extras(_decode_channels(item.get("channels", []), source), item)
         # A copy saved before the limits (or by hand) is held to them too.
         over_limit, shortened = max(0, len(channels) - MAX_CHANNELS), 0
         channels = channels[:MAX_CHANNELS]
@@ -198,6 +215,7 @@ def _decode_playlists(raw: Any) -> tuple[PlaylistState, ...]:
                 error=_optional(item.get("error"), str),
                 updated_at=_optional(item.get("updated_at"), (int, float)),
                 checked_at=_optional(item.get("checked_at"), (int, float)),
+                streams=_decode_streams(item.get("streams", [])),
             ),
         )
     return tuple(playlists.values())
@@ -231,20 +249,54 @@ def _decode_channels(rows: Any, source: str) -> tuple[Channel, ...]:
     return tuple(map(Channel, names, groups, logos, tvg_ids, kinds, lowered, repeat(source)))
 
 
-def _with_shifts(channels: tuple[Channel, ...], shifts: Any) -> tuple[Channel, ...]:
-    if not shifts:
-        return channels
-    if not isinstance(shifts, list):
-        raise BrokenFile("tvg_shift is not a list")
-    shifted = list(channels)
-    for pair in shifts:
-        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], int) and 0 <= pair[0] < len(shifted)):
-            raise BrokenFile("a tvg_shift is not a [row, hours] pair")
-        hours = pair[1]
+def _with_extras(channels: tuple[Channel, ...], item: dict[str, Any]) -> tuple[Channel, ...]:
+    """The rows' tvg-shift, tvg-name, number and radio mark, kept beside them as [row, value] pairs."""
+    changes: dict[int, dict[str, Any]] = {}
+    for row, hours in _pairs(item.get("tvg_shift"), "tvg_shift", len(channels)):
         if isinstance(hours, bool) or not isinstance(hours, (int, float)) or abs(hours) > MAX_SHIFT_HOURS:
             raise BrokenFile(f"{hours!r} is not a tvg-shift")
-        shifted[pair[0]] = dataclasses.replace(shifted[pair[0]], tvg_shift=float(hours))
-    return tuple(shifted)
+        changes.setdefault(row, {})["tvg_shift"] = float(hours)
+    for row, name in _pairs(item.get("tvg_name"), "tvg_name", len(channels)):
+        if not isinstance(name, str):
+            raise BrokenFile(f"{name!r} is not a tvg-name")
+        changes.setdefault(row, {})["tvg_name"] = name
+    for row, number in _pairs(item.get("tvg_chno"), "tvg_chno", len(channels)):
+        if not isinstance(number, str) or numbering.normalize_number(number) != number:
+            raise BrokenFile(f"{number!r} is not a channel number")
+        changes.setdefault(row, {})["chno"] = number
+    radio = item.get("radio") or []
+    if not isinstance(radio, list) or not all(type(n) is int and 0 <= n < len(channels) for n in radio):
+        raise BrokenFile("radio is not a list of rows")
+    for row in radio:
+        changes.setdefault(row, {})["radio"] = True
+    if not changes:
+        return channels
+    return tuple(dataclasses.replace(c, **changes[n]) if n in changes else c for n, c in enumerate(channels))
+
+
+def _pairs(value: Any, what: str, rows: int) -> list[tuple[int, Any]]:
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise BrokenFile(f"{what} is not a list")
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is int and 0 <= pair[0] < rows):
+            raise BrokenFile(f"a {what} is not a [row, value] pair")
+    return [(row, v) for row, v in value]
+
+
+def _decode_streams(rows: Any) -> tuple[PlainStream, ...]:
+    """Rows of [group, line, …, url]."""
+    if not isinstance(rows, list):
+        raise BrokenFile("the plain streams are not a list")
+    streams = []
+    for row in rows:
+        if not (isinstance(row, list) and len(row) >= 2 and all(isinstance(v, str) for v in row)):
+            raise BrokenFile("a plain stream is not a group and its lines")
+        if any("\n" in v or "\r" in v for v in row):
+            raise BrokenFile("a plain stream's line holds a line break")
+        streams.append(PlainStream(tuple(row[1:]), row[0]))
+    return tuple(streams)
 
 
 def _decode_favourites(raw: Any) -> frozenset[ChannelKey]:

@@ -23,11 +23,14 @@ PAGE_MAX = 10_000
 _WHOLE_NUMBER = re.compile(r"\d{1,9}")
 
 
-def channel_json(channel: Channel, favourites: frozenset[ChannelKey], logos: LogoIndex) -> dict[str, Any]:
+def channel_json(
+    channel: Channel, favourites: frozenset[ChannelKey], logos: LogoIndex, number: str = ""
+) -> dict[str, Any]:
     """`logo` is the logo as the playlist gives it; `logo_url` the path AceTray serves it
-    at (add the token in LAN mode), null when AceTray does not fetch it."""
+    at (add the token in LAN mode), null when AceTray does not fetch it; `number` the channel's."""
     logo_id = logos.id_for(channel.logo)
     return {
+        "number": number,
         "name": channel.name,
         "group": channel.group,
         "logo": channel.logo,
@@ -46,6 +49,7 @@ def playlist_json(playlist: PlaylistState) -> dict[str, Any]:
         "channels": len(playlist.channels),
         "skipped": playlist.skipped,
         "over_limit": playlist.over_limit,
+        "streams": len(playlist.streams),
         "error": playlist.error,
         "updated_at": playlist.updated_at,
     }
@@ -63,7 +67,10 @@ async def api_channels(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     await response.write(b'{"channels": [')
     for first in range(start, end, PIECE):
-        piece = [channel_json(c, favourites, logos) for c in channels[first : min(first + PIECE, end)]]
+        piece = [
+            channel_json(c, favourites, logos, state.number_of(c.key))
+            for c in channels[first : min(first + PIECE, end)]
+        ]
         await response.write((", " if first > start else "").encode() + json.dumps(piece)[1:-1].encode())
     rest: dict[str, Any] = {"playlists": [playlist_json(p) for p in state.playlists]}
     if page is not None:
