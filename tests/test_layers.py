@@ -29,6 +29,7 @@ CORE_LAYERS = (
     ("service", "service_errors"),
     ("demo",),  # the simulated engine, in its own corner: only the service starts it (demo mode)
     ("http",),  # the aiohttp app, routes, access rules, connection guard
+    ("tuner",),  # the network tuner: identity, discovery packets and listener, what its HTTP side says
     ("live",),  # one LiveStream per channel, its reader, fan-out and HLS; the registry
     ("guide",),  # the one XMLTV guide: its sources, their copies, matching channels, /epg.xml
     ("hls", "channels"),  # the segmenter; playlists and favourites

@@ -1,18 +1,16 @@
-"""User settings: declared once in `schema`, stored as JSON by `store`."""
+"""User settings: declared once in `schema` (with the rules of `rules`), stored as JSON by `store`."""
 
+from desktop.settings.rules import TOKEN_BYTES, engine_url_problem, token_weakness
 from desktop.settings.schema import (
     ENGINE_MODES,
     ENGINE_STARTS,
     GROUPS,
     LINK_ACTIONS,
-    TOKEN_BYTES,
     Settings,
     Spec,
     default_of,
-    engine_url_problem,
     spec_of,
     specs,
-    token_weakness,
 )
 from desktop.settings.store import LoadResult, load, save
 

@@ -10,12 +10,11 @@ from `ProxyConfig` itself (the core's single home for them).
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
-from urllib.parse import urlsplit
 
+from desktop.settings.rules import docker_image_problem, engine_url_problem, normalize_engine_url, token_problem
 from desktop.streaming.config import (
     ENGINE_DOCKER,
     ENGINE_EXTERNAL,
@@ -85,62 +84,6 @@ class Spec:
 
 def setting(default: Any, **spec: Any) -> Any:
     return field(default=default, metadata={_SPEC: Spec(**spec)})
-
-
-def engine_url_problem(url: str) -> str | None:
-    """Why `url` cannot be the engine's address, or None when it can."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https"):
-        return "Engine URL must start with http:// or https://."
-    if not parts.hostname:
-        return "Engine URL needs a host, e.g. http://127.0.0.1:6878."
-    try:
-        _ = parts.port  # urlsplit checks the port only when asked for it
-    except ValueError:
-        return "Engine URL has an invalid port."
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        return "Engine URL must be just scheme, host and port."
-    return None
-
-
-TOKEN_CHARACTERS = re.compile(r"\A[A-Za-z0-9_-]{16,128}\Z")
-
-
-def token_problem(token: str) -> str | None:
-    """Empty is fine (one is made on first use); anything else must be safe to put in a URL."""
-    if token and not TOKEN_CHARACTERS.match(token):
-        return "The access token must be 16 to 128 letters, digits, '-' or '_'."
-    return None
-
-
-TOKEN_BYTES = 18  # what AceTray makes: secrets.token_urlsafe(18), 24 characters, 144 bits
-TOKEN_LENGTH = 24
-
-
-def token_weakness(token: str) -> str | None:
-    """A warning for a chosen token weaker than the one AceTray makes; None when it is as strong.
-
-    Allowed (a person may have typed it into a TV), but each character missing
-    makes it 64 times easier to guess.
-    """
-    if token and len(token) < TOKEN_LENGTH:
-        return (
-            f"This access token has {len(token)} characters; the ones AceTray makes have {TOKEN_LENGTH}. "
-            "A shorter token is easier to guess."
-        )
-    return None
-
-
-def normalize_engine_url(url: str) -> str:
-    return url.strip().rstrip("/")
-
-
-def docker_image_problem(image: str) -> str | None:
-    if any(c.isspace() for c in image):
-        return "A Docker image name has no spaces."
-    if image.startswith("-"):  # `docker run` would take it for one of its options
-        return "A Docker image name cannot start with '-'."
-    return None
 
 
 @dataclass(frozen=True)
@@ -226,6 +169,14 @@ class Settings:
         normalize=str.strip,
         secret=True,
         help="with LAN sharing on, every device's request must carry this token (made on first use)",
+    )
+    tuner: bool = setting(
+        _CORE.tuner,
+        label="Act as a network tuner for TV apps (Plex, Jellyfin, Emby, Channels, Kodi)",
+        group=SHARING,
+        flag="--tuner",
+        core="tuner",
+        help="answer as an HDHomeRun network tuner: TV apps find AceTray by themselves and list its channels",
     )
     port: int = setting(
         _CORE.port,

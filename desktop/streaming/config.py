@@ -57,6 +57,8 @@ class ProxyConfig:
     playlists: tuple[str, ...] = ()  # sources added for this run only (`--playlist`), never saved
     guides: tuple[str, ...] = ()  # XMLTV guides added for this run only (`--guide`), never saved
     plain_streams: bool = True  # /playlist.m3u passes on the playlists' plain (non-AceStream) streams
+    tuner: bool = False  # answer as an HDHomeRun network tuner (HTTP on the proxy's port, UDP discovery)
+    discovery_port: int = 65001  # SiliconDust's discovery port (apps ask there); tests use a free one
 
     def needs_restart_from(self, old: ProxyConfig) -> bool:
         """True when the listener or the engine changed (running streams must go)."""

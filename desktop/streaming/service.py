@@ -1,20 +1,18 @@
 """ProxyService: the one object the UI and the CLI drive.
 
-It owns the HTTP listener, the channel registry, the shared aiohttp client
-session, an engine health check, (in demo mode) the built-in demo engine and
-the engine AceTray runs itself when the settings say so (`engine_owner.py`).
-It also owns the one `CoreContext` its streams read, and is its only writer:
-settings reach running streams through `_use`, nowhere else. Routes get a
-`RouteContext` (this run's registry and the snapshot function), not the
-service. The named channels (`channels`: playlists, favourites, the refresh
-schedule) and the guide (`guide`, `/epg.xml`) live as long as the service, across
-stops and starts; channel names go into snapshots and events. All methods run on
-the loop the service was started on.
+It owns the HTTP listener, the channel registry, the shared aiohttp client session,
+an engine health check, (in demo mode) the built-in demo engine, the engine AceTray
+runs itself (`engine/owner.py`) and the network tuner (`tuner/host.py`). It owns the
+one `CoreContext` its streams read, and is its only writer: settings reach running
+streams through `_use`, nowhere else. Routes get a `RouteContext`, not the service.
+The channels and the guide (`/epg.xml`) live across stops and starts. All methods
+run on the loop it started on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -42,6 +40,7 @@ from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.rollback import Rollback, Undo, nothing_to_undo, undoable
 from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem, stays_on
 from desktop.streaming.snapshot import ProxySnapshot
+from desktop.streaming.tuner.host import TunerHost
 
 if TYPE_CHECKING:
     from desktop.streaming.demo.engine import DemoEngine
@@ -72,6 +71,7 @@ class ProxyService:
             config, on_view=on_channels, on_catalog=self.guide.set_catalog, on_event=self._events.emit
         )
         self._owner = EngineOwner(self._events, access=engine_access, policy=engine_policy)
+        self.tuner = TunerHost(self._events.emit)  # the network tuner's identity and UDP discovery
         self._context = CoreContext(config, self._events, clock)  # holds the one current config
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
         self._http: aiohttp.ClientSession | None = None
@@ -83,7 +83,7 @@ class ProxyService:
         self._error: str | None = None
         self._on_apply_step = on_apply_step
         self._machine_names = machine_names(resolve=False)  # the resolver's FQDN joins at start
-        self._access = policy_for(self._machine_names, config.host, config.token)
+        self._access = self._policy(config)
 
     # --- properties ----------------------------------------------------------------------
     @property
@@ -135,6 +135,7 @@ class ProxyService:
             raise
         self._health_task = asyncio.get_running_loop().create_task(self._watch_engine())
         self._events.emit("info", f"Proxy listening on {self._where()} ({self._engine_name()})")
+        await self.tuner.apply(self.config, self._bound_address()[1])
         await self._owner.begin(self.config)  # with the proxy, or on the first play
 
     async def _start_engine_side(self) -> None:
@@ -154,12 +155,13 @@ class ProxyService:
             registry=self.registry,
             snapshot=self.snapshot,
             config=lambda: self._context.config,
-            access=self._access_policy,
+            access=lambda: self._access,  # read by every request: a new setting applies at once
             channels=lambda: self.channels.state,
             set_favourite=self.channels.set_favourite,
             logo=self.channels.logo,
             token_guesses=TokenGuesses(on_slowed=lambda who: self._events.emit("warning", slowed_sentence(who))),
             guide=self.guide.output,
+            tuner=self.tuner,
         )
         try:
             await self._listener.open(lambda guard: build_app(context, guard), config.host, config.port)
@@ -177,6 +179,7 @@ class ProxyService:
     async def _close_run(self) -> None:
         """Everything `start` opened: the schedule, streams, listener, demo engine, HTTP session."""
         await self.channels.stop_schedule()
+        await self.tuner.stop()
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None
@@ -236,6 +239,8 @@ class ProxyService:
         if move is not None:
             await self._listener.keep(move)
             self._events.emit("info", f"Proxy now listening on {self._where()}")
+        if self.running:
+            await self.tuner.apply(self.config, self._bound_address()[1])  # on, off, or where the proxy now listens
         await self._owner.settle(start=self.running)
 
     async def _move_listener(self, old: ProxyConfig, new: ProxyConfig) -> tuple[Move, Undo]:
@@ -307,13 +312,14 @@ class ProxyService:
     def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> tuple[ProxyConfig, EngineClient | None]:
         """The one place settings change: running streams read them from the context at next use.
         Returns the config and engine it replaced."""
-        self._access = policy_for(self._machine_names, config.host, config.token)
+        self._access = self._policy(config)
         return self._context.update(config, engine)
 
     # --- access rules --------------------------------------------------------------------
-    def _access_policy(self) -> AccessPolicy:
-        """What the access rules compare against, read by every request (a new setting applies at once)."""
-        return self._access
+    def _policy(self, config: ProxyConfig) -> AccessPolicy:
+        """What the access rules compare against: this machine's names, the token, the tuner's exemption."""
+        tuner = self.tuner.access(config, lambda key: self.channels.state.catalog.get(key) is not None)
+        return dataclasses.replace(policy_for(self._machine_names, config.host, config.token), tuner=tuner)
 
     async def _learn_machine_names(self) -> None:
         names = await resolve_machine_names(NAMES_WAIT)
@@ -321,7 +327,7 @@ class ProxyService:
             log.info("this computer's full name did not resolve within %g s; using its plain name", NAMES_WAIT)
             return
         self._machine_names = names
-        self._access = policy_for(names, self.config.host, self.config.token)
+        self._access = self._policy(self.config)
 
     # --- engine health -------------------------------------------------------------------
     async def _watch_engine(self) -> None:

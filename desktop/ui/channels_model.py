@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from desktop.streaming.channels import Catalog, Channel, ChannelKey, ChannelsView, elide_id, source_label
+from desktop.streaming.channels import Catalog, Channel, ChannelKey, ChannelsView, source_label
 from desktop.streaming.guide.state import GuideView
 from desktop.ui.logos import LogoProvider
 
@@ -34,7 +34,7 @@ _NO_SORT = -1
 
 def channel_title(channel: Channel) -> str:
     """How a channel is named in lists and menus; a nameless one by its id, elided in the middle."""
-    return channel.name or elide_id(channel.id)
+    return channel.title
 
 
 class ChannelsModel(QAbstractTableModel):

@@ -29,6 +29,11 @@ class Channel:
     def key(self) -> ChannelKey:
         return ChannelKey(self.kind, self.id)
 
+    @property
+    def title(self) -> str:
+        """How the channel is named everywhere (lists, menus, TV apps); a nameless one by its id, elided."""
+        return self.name or elide_id(self.id)
+
 
 @dataclass(frozen=True, slots=True)
 class PlainStream:

@@ -41,6 +41,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from desktop.streaming.http.token_guesses import TokenGuesses
+from desktop.streaming.http.tuner_access import TunerAccess, tuner_may_pass
 from desktop.streaming.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class AccessPolicy:
     # the answer (and the page forbids framing), so only AceTray's own page is such a path.
     navigable: frozenset[str] = frozenset({"/"})
     token: str | None = None  # LAN sharing: every request carries it (query `token=` or a Bearer header)
+    tuner: TunerAccess | None = None  # while the network tuner is on: what TV apps may do without the token
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,7 @@ def check_token(request: web.Request, policy: AccessPolicy, guesses: TokenGuesse
     itself is never logged.
     """
     expected = policy.token
-    if expected is None:
+    if expected is None or tuner_may_pass(request, policy.tuner):
         return None
     given = given_token(request)
     if given is None:

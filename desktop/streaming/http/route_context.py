@@ -22,6 +22,7 @@ from desktop.streaming.http.token_guesses import TokenGuesses
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.logos import Logo
 from desktop.streaming.snapshot import ProxySnapshot
+from desktop.streaming.tuner.host import TunerHost
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class RouteContext:
     logo: Callable[[str], Awaitable[Logo]] | None = None  # a logo a playlist names, by id (LogoError if none)
     token_guesses: TokenGuesses = field(default_factory=TokenGuesses)  # wrong access tokens per address
     guide: Callable[[], Awaitable[GuideOutput]] | None = None  # the current /epg.xml, written when due
+    tuner: TunerHost | None = None  # the network tuner (its routes answer while config.tuner is on)
 
 
 ROUTE_CONTEXT: web.AppKey[RouteContext] = web.AppKey("route_context", RouteContext)

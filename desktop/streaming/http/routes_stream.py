@@ -91,7 +91,11 @@ def _peer(request: web.Request) -> str:
 
 
 async def getstream(request: web.Request) -> web.StreamResponse:
-    wanted = parse_stream_request(request.query)
+    return await stream_channel(request, parse_stream_request(request.query))
+
+
+async def stream_channel(request: web.Request, wanted: StreamRequest) -> web.StreamResponse:
+    """The channel `wanted` names as MPEG-TS for this player (`/ace/getstream`, the tuner's `/auto/v<n>`)."""
     if request.method == "HEAD":
         # Kodi and IPTV apps probe first; answering must not start a session.
         return web.Response(status=200, headers={"Content-Type": "video/mp2t"})

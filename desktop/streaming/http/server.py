@@ -19,6 +19,7 @@ from desktop.streaming.http import (
     routes_page,
     routes_playlist,
     routes_stream,
+    routes_tuner,
 )
 from desktop.streaming.http.access import access_middleware
 from desktop.streaming.http.connection_guard import ConnectionGuard
@@ -38,4 +39,5 @@ def build_app(context: RouteContext, guard: ConnectionGuard) -> web.Application:
     routes_playlist.add_routes(app)
     routes_logos.add_routes(app)
     routes_guide.add_routes(app)
+    routes_tuner.add_routes(app)
     return app
