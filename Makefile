@@ -25,9 +25,11 @@ QT_DISPLAY_DEBS := libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 l
   libxcb-xfixes0 libxrender1 libwayland-client0 libwayland-cursor0
 RUN_DEBS  := $(QT_DEBS) $(QT_DISPLAY_DEBS)
 # The default suite: Qt offscreen, real players (ffmpeg/ffprobe, mpv), a browser for
-# the phone page (chromium driven through chromium-driver) and the XMLTV validator
-# (xmltv-util's tv_validate_file) that /epg.xml must pass.
-TEST_DEBS := $(QT_DEBS) ffmpeg mpv chromium chromium-driver xmltv-util
+# the phone page (chromium driven through chromium-driver), the XMLTV validator
+# (xmltv-util's tv_validate_file) that /epg.xml must pass, and SiliconDust's
+# hdhomerun_config and libhdhomerun, the reference the network tuner is checked against.
+TEST_DEBS := $(QT_DEBS) ffmpeg mpv chromium chromium-driver xmltv-util \
+             hdhomerun-config libhdhomerun4
 # `make package`: dpkg-shlibdeps, desktop-file-validate, makensis (the Windows script's
 # check); lintian only when asked for with LINTIAN=1.
 PACKAGE_DEBS := dpkg-dev desktop-file-utils nsis $(if $(filter 1,$(LINTIAN)),lintian)

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from desktop.streaming.logs import RateLimitedLog
 from desktop.streaming.tuner.identity import TunerIdentity
@@ -177,8 +178,7 @@ class _Protocol(asyncio.DatagramProtocol):
         self._transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self._transport = transport
+        self._transport = cast(asyncio.DatagramTransport, transport)  # asyncio's own is no DatagramTransport subclass
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
         asker = (str(addr[0]), int(addr[1]))
