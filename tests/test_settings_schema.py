@@ -228,3 +228,9 @@ def test_a_docker_image_that_starts_with_a_dash_is_refused_everywhere(image: str
     loaded = settings_store.load(path)
     assert loaded.settings.docker_image == Settings().docker_image and loaded.settings.engine_mode == "docker"
     assert message.rstrip(".") in (loaded.problem or "")
+
+
+def test_serve_tuner_turns_the_network_tuner_on_for_the_run_and_it_is_off_by_default() -> None:
+    assert Settings().tuner is False and proxy_config(Settings()).tuner is False
+    options = options_from_args(build_serve_parser().parse_args(["--tuner"]))
+    assert proxy_config(effective_settings(Settings(), options)).tuner is True

@@ -149,6 +149,10 @@ class CoreHost(QObject):
         """Back to matching the channel's guide automatically."""
         await self._run(lambda service: service.guide.unpick(key))
 
+    async def set_number(self, key: ChannelKey, number: str) -> str:
+        """A channel's new number (as stored); NumberRefused (a sentence) for a repeat or a non-number."""
+        return await self._run(lambda service: service.channels.set_number(key, number))
+
     async def open_channels(self) -> None:
         """Read the saved playlists (the proxy's start does this too); the view comes as `channels_changed`."""
         await self._run(lambda service: service.channels.open())

@@ -26,6 +26,7 @@ from desktop.streaming.channels import (
     elide_id,
     source_label,
 )
+from desktop.streaming.channels.numbering import NumberRefused
 from desktop.streaming.guide.match import GuideRef
 from desktop.streaming.guide.state import GuideView
 from desktop.streaming.snapshot import ProxySnapshot
@@ -72,6 +73,7 @@ class ChannelCommands:
         pane.play_requested.connect(self.play)
         pane.copy_link_requested.connect(self.copy_link)
         pane.favourite_requested.connect(self.set_favourite)
+        pane.number_requested.connect(self.set_number)
         pane.playlists_requested.connect(self.open_playlists)
         pane.guide_choice_requested.connect(self.choose_guide)
         pane.guide_set_requested.connect(self.set_guide)
@@ -133,6 +135,22 @@ class ChannelCommands:
     # -- favourites ----------------------------------------------------------------------------
     def set_favourite(self, key: ChannelKey, on: bool) -> None:
         self._ui.tasks.spawn(self._call(lambda core: core.set_favourite(key, on), "change the favourites"))
+
+    # -- numbers ----------------------------------------------------------------------------------
+    def set_number(self, channel: Channel, number: str) -> None:
+        self._ui.tasks.spawn(self._set_number(channel, number))
+
+    async def _set_number(self, channel: Channel, number: str) -> None:
+        core = self._ui.proxy.core
+        if core is None:
+            return
+        try:
+            await core.set_number(channel.key, number)
+        except NumberRefused as refused:
+            self._ui.notify("Channel number", str(refused), level="warning")
+        except Exception as exc:
+            log.exception("could not change the number of %s", channel.id)
+            self._ui.notify("Channel number", f"Could not change the number: {exc}", level="warning")
 
     def _refresh_favourites_menu(self) -> None:
         catalog = self.view.state.catalog

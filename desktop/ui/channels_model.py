@@ -13,22 +13,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from desktop.streaming.channels import Catalog, Channel, ChannelKey, ChannelsView, source_label
+from desktop.streaming.channels.numbering import sort_key
 from desktop.streaming.guide.state import GuideView
 from desktop.ui.logos import LogoProvider
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-STAR, NAME, GROUP, GUIDE = range(4)
-HEADERS = ("★", "Channel", "Group", "Guide")
+STAR, NUMBER, NAME, GROUP, GUIDE = range(5)
+HEADERS = ("★", "No.", "Channel", "Group", "Guide")
 GUIDE_COLOUR = QColor("#8a8a8a")  # an automatic match: quieter than a pick
 _HOW = {"tvg-id": "its tvg-id", "name": "its name", "similar name": "a similar name", "picked": "your choice"}
 FAVOURITE_COLOUR = QColor("#e0a100")
 PLAIN_STAR_COLOUR = QColor("#9a9a9a")
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LAST = (1 << 31, 0)  # a channel not numbered yet sorts after the others
 _NO_SORT = -1
 
 
@@ -38,6 +41,10 @@ def channel_title(channel: Channel) -> str:
 
 
 class ChannelsModel(QAbstractTableModel):
+    # A number typed in the No. column: the core decides (it may refuse a number another
+    # channel holds); the column shows the new number once the core's view says so.
+    number_requested = Signal(object, str)  # Channel, the text typed
+
     def __init__(self, logos: LogoProvider | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._logos = logos
@@ -76,11 +83,18 @@ class ChannelsModel(QAbstractTableModel):
         old = self._catalog
         same_channels = catalog is old or (old is not None and catalog.channels == old.channels)
         favourites_moved = view.state.favourites != self._favourites
+        numbers_moved = view.state.numbers is not self._view.state.numbers
         self._view = view
         self._catalog = catalog
         self._favourites = view.state.favourites
-        if not same_channels or (favourites_moved and (self._favourites_only or self._sort_column == STAR)):
+        if (
+            not same_channels
+            or (favourites_moved and (self._favourites_only or self._sort_column == STAR))
+            or (numbers_moved and self._sort_column == NUMBER)
+        ):
             self._refilter()
+        elif numbers_moved and self._rows:
+            self._changed(NUMBER, NUMBER, [Qt.ItemDataRole.DisplayRole])
         elif favourites_moved and self._rows:
             self._changed(
                 STAR, STAR, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole]
@@ -131,8 +145,10 @@ class ChannelsModel(QAbstractTableModel):
             return HEADERS[section]
         if role == Qt.ItemDataRole.ToolTipRole and section == STAR:
             return "Favourites: click a star to add or remove one"
+        if role == Qt.ItemDataRole.ToolTipRole and section == NUMBER:
+            return "Channel numbers: TV apps list the channels by them. Double-click one to change it."
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _CENTER if section == STAR else _LEFT  # headers over their columns' text
+            return {STAR: _CENTER, NUMBER: _RIGHT}.get(section, _LEFT)  # headers over their columns' text
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -140,6 +156,8 @@ class ChannelsModel(QAbstractTableModel):
         if channel is None:
             return None
         column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole) and column == NUMBER:
+            return self._view.state.number_of(channel.key)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == STAR:
                 return "★" if channel.key in self._favourites else "☆"
@@ -154,13 +172,26 @@ class ChannelsModel(QAbstractTableModel):
             return GUIDE_COLOUR
         if role == Qt.ItemDataRole.FontRole and column == NAME and channel.key in self._playing:
             return self._bold
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == STAR:
-            return _CENTER
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (STAR, NUMBER):
+            return _CENTER if column == STAR else _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(channel, column)
         if role == Qt.ItemDataRole.UserRole:
             return channel
         return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        return flags | Qt.ItemFlag.ItemIsEditable if index.isValid() and index.column() == NUMBER else flags
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        channel = self.channel_at(index.row()) if index.isValid() else None
+        if channel is None or index.column() != NUMBER or role != Qt.ItemDataRole.EditRole:
+            return False
+        text = str(value).strip()
+        if text and text != self._view.state.number_of(channel.key):
+            self.number_requested.emit(channel, text)
+        return False  # shown once the core has it (see number_requested)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort_column, self._sort_order = column, order
@@ -185,6 +216,9 @@ class ChannelsModel(QAbstractTableModel):
         if column == GUIDE:
             title = self._guide.match_title
             return sorted(rows, key=lambda c: (title(c.key).casefold(), c.name.casefold()), reverse=reverse)
+        if column == NUMBER:
+            number_of = self._view.state.number_of
+            return sorted(rows, key=lambda c: sort_key(n) if (n := number_of(c.key)) else _LAST, reverse=reverse)
         if column == STAR:
             favourites = self._favourites
             # Ascending puts the favourites first: what a person sorting by the star wants.
@@ -196,6 +230,8 @@ class ChannelsModel(QAbstractTableModel):
             return "Remove from favourites" if channel.key in self._favourites else "Add to favourites"
         if column == GUIDE:
             return self._guide_tooltip(channel)
+        if column == NUMBER:
+            return "TV apps list the channel under this number. Double-click to change it."
         lines = [channel_title(channel)]
         if channel.group:
             lines.append(f"Group: {channel.group}")

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.streaming.channels import Channel, ChannelKey, ChannelsView
-from desktop.ui.channels_model import GROUP, GUIDE, NAME, STAR, ChannelsModel
+from desktop.ui.channels_model import GROUP, GUIDE, NAME, NUMBER, STAR, ChannelsModel
 from desktop.ui.formatting import count_phrase
 from desktop.ui.logos import LogoProvider
 
@@ -38,6 +38,7 @@ class ChannelsPane(QWidget):
     play_requested = Signal(object)  # Channel
     copy_link_requested = Signal(object)  # Channel
     favourite_requested = Signal(object, bool)  # ChannelKey, on
+    number_requested = Signal(object, str)  # Channel, the number typed
     playlists_requested = Signal()  # open the playlists dialog
     guide_choice_requested = Signal(object)  # Channel: let the person pick its guide channel
     guide_set_requested = Signal(object, object)  # ChannelKey, GuideRef | None (None: no guide)
@@ -47,6 +48,7 @@ class ChannelsPane(QWidget):
     def __init__(self, logos: LogoProvider | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = ChannelsModel(logos, self)
+        self.model.number_requested.connect(self.number_requested)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search channels by name or group")
@@ -121,7 +123,8 @@ class ChannelsPane(QWidget):
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Only the number is editable: by double-click on it, F2, or the menu (a double-click elsewhere plays).
+        table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
         table.setShowGrid(False)
@@ -137,6 +140,8 @@ class ChannelsPane(QWidget):
         header = table.horizontalHeader()
         header.setSectionResizeMode(STAR, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(STAR, 34)
+        header.setSectionResizeMode(NUMBER, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(NUMBER, 56)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(GROUP, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(GROUP, 220)
@@ -229,8 +234,17 @@ class ChannelsPane(QWidget):
 
     def _double_clicked(self, index: QModelIndex) -> None:
         channel = self.model.channel_at(index.row())
-        if channel is not None and index.column() != STAR:
+        if channel is not None and index.column() == NUMBER:
+            self.table.edit(index)
+        elif channel is not None and index.column() != STAR:
             self.play_requested.emit(channel)
+
+    def edit_number(self, channel: Channel) -> None:
+        row = self.model.row_of(channel.key)
+        if row >= 0:
+            index = self.model.index(row, NUMBER)
+            self.table.setCurrentIndex(index)
+            self.table.edit(index)
 
     def _play_current(self) -> None:
         channel = self.model.channel_at(self.table.currentIndex().row())
@@ -250,6 +264,7 @@ class ChannelsPane(QWidget):
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per right click: gone once closed
         menu.addAction("Open in player", lambda: self.play_requested.emit(channel))
         menu.addAction("Copy stream link", lambda: self.copy_link_requested.emit(channel))
+        menu.addAction("Change number…", lambda: self.edit_number(channel))
         menu.addSeparator()
         if self.model.is_favourite(channel):
             menu.addAction("Remove from favourites", lambda: self.favourite_requested.emit(channel.key, False))

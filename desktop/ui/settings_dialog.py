@@ -59,6 +59,10 @@ _HINTS = {
     "player_command": "{url} marks where the link goes, else it is added last. Empty: VLC or mpv, found automatically.",
 }
 DEMO_NOTE = "The built-in demo engine is in use; the Engine URL applies when it is turned off."
+TUNER_NOTE = (
+    "While the tuner is on, TV apps on your network can list and play your channels without the access "
+    "token; everything else still asks for it."
+)
 
 
 class SettingsDialog(QDialog):
@@ -75,6 +79,7 @@ class SettingsDialog(QDialog):
     access_token: QLineEdit
     player_command: QLineEdit
     start_on_login: QCheckBox
+    tuner: QCheckBox
 
     def __init__(
         self,
@@ -195,6 +200,8 @@ class SettingsDialog(QDialog):
         self._rows[name] = (form, field)
         if isinstance(widget, QCheckBox):
             form.addRow("", field)
+            if name == "tuner":
+                self._add_tuner_note(form, widget)
         else:
             form.addRow(f"{editor.spec.label}:", field)
         if isinstance(widget, QLineEdit):
@@ -208,6 +215,14 @@ class SettingsDialog(QDialog):
             widget.editingFinished.connect(self._validate)
         else:
             editor.changed.connect(self._validate)
+
+    def _add_tuner_note(self, form: QFormLayout, tuner: QCheckBox) -> None:
+        """Said once the tuner is on: what TV apps may then do without the token."""
+        self.tuner_note = QLabel(TUNER_NOTE)
+        self.tuner_note.setWordWrap(True)
+        form.addRow("", self.tuner_note)
+        form.setRowVisible(self.tuner_note, tuner.isChecked())
+        tuner.toggled.connect(lambda on: form.setRowVisible(self.tuner_note, on))
 
     def _show_row(self, name: str, visible: bool) -> None:
         """Show or hide a setting's row and its note line."""

@@ -56,7 +56,7 @@ def test_a_playlist_added_in_the_dialog_fills_the_list_with_names_and_groups(mak
     dialog = add_through_the_dialog(controller, qtbot, str(write_playlist(tmp_path)))
     qtbot.waitUntil(lambda: pane.model.rowCount() == 4, timeout=5000)
     assert names(pane.model) == ["Sport One", "World News", "Film Four", "Music by infohash"]
-    assert [pane.model.data(pane.model.index(r, 2)) for r in range(4)] == ["Sport", "News", "Films", "Music"]
+    assert [pane.model.data(pane.model.index(r, GROUP)) for r in range(4)] == ["Sport", "News", "Films", "Music"]
     tabs = controller.window.tabs
     assert tabs.tabText(tabs.indexOf(pane)) == "Channels (4)"
     qtbot.waitUntil(lambda: "Added mine.m3u: 4 channels." in dialog.message.text(), timeout=3000)
@@ -187,7 +187,7 @@ def test_the_context_menu_copies_the_link_and_changes_the_favourite(make_control
     channel = pane.model.channel_at(pane.model.row_of(("infohash", MUSIC)))
     menu = pane.context_menu(channel)
     labels = [a.text() for a in menu.actions() if a.text()]
-    assert labels[:3] == ["Open in player", "Copy stream link", "Add to favourites"]
+    assert labels[:4] == ["Open in player", "Copy stream link", "Change number…", "Add to favourites"]
     next(a for a in menu.actions() if a.text() == "Copy stream link").trigger()
     assert QGuiApplication.clipboard().text() == (
         f"http://127.0.0.1:{controller.settings.port}/ace/getstream?infohash={MUSIC}"
@@ -268,3 +268,31 @@ def test_a_download_in_progress_shows_a_moving_bar(qtbot):
     dialog.show_view(done)
     assert pane.progress_box.isHidden() and dialog.progress.isHidden()
     assert dialog.table.item(0, 4).text() == "Not downloaded yet"
+
+
+def test_a_person_renumbers_a_channel_in_its_no_column_and_a_number_taken_is_refused_in_words(
+    make_controller, engine, qtbot, tmp_path
+):
+    from PySide6.QtWidgets import QAbstractItemView, QLineEdit
+
+    from desktop.ui.channels_model import NUMBER
+
+    controller = with_playlist(make_controller, engine, qtbot, tmp_path)
+    pane = controller.channels.pane
+    model = pane.model
+
+    def number(content_id: str) -> str:
+        return model.data(model.index(model.row_of(("id", content_id)), NUMBER))
+
+    assert [number(c) for c in (SPORT, NEWS, FILM)] == ["1", "2", "3"]
+    pane.table.show()
+    click_cell(qtbot, pane.table, model.row_of(("id", FILM)), NUMBER, double=True)  # opens the editor, does not play
+    assert pane.table.state() == QAbstractItemView.State.EditingState
+    (editor,) = pane.table.viewport().findChildren(QLineEdit)
+    assert editor.text() == "3"
+    editor.setText("42")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: number(FILM) == "42", timeout=3000)
+    model.setData(model.index(model.row_of(("id", SPORT)), NUMBER), "42")
+    qtbot.waitUntil(lambda: "Number 42 is already Film Four's" in "\n".join(controller.window.events_model.texts()))
+    assert number(SPORT) == "1" and number(FILM) == "42"

@@ -282,3 +282,19 @@ def test_command_line_overrides_hold_until_the_user_chooses():
     assert (after.overrides, after.host) == ({}, "0.0.0.0")
     # Turning LAN sharing off drops --host.
     assert options_after_edit(options, shown, dataclasses.replace(shown, lan_sharing=False)).host is None
+
+
+def test_turning_the_tuner_on_says_in_one_sentence_what_tv_apps_may_do_without_the_token(
+    qtbot, ui_loop, no_player_system
+):
+    dialog = SettingsDialog(Settings(), _never_called, player_system=no_player_system)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tabs.setCurrentIndex(1)  # Sharing
+    assert not dialog.tuner.isChecked() and not dialog.tuner_note.isVisible()
+    dialog.tuner.setChecked(True)
+    assert dialog.tuner_note.isVisible()
+    assert dialog.tuner_note.text().count(".") == 1 and "without the access token" in dialog.tuner_note.text()
+    assert dialog.values().tuner is True
+    dialog.tuner.setChecked(False)
+    assert not dialog.tuner_note.isVisible()

@@ -242,6 +242,11 @@ class ChannelsHost:
         await self.open()
         await self.library.set_favourite(key, on)
 
+    async def set_number(self, key: ChannelKey, number: str) -> str:
+        """A person's number for a channel; NumberRefused (a sentence) when it cannot be."""
+        await self.open()
+        return await self.library.set_number(key, number)
+
     # -- telling ---------------------------------------------------------------------------
     def _changed(self, state: ChannelsState) -> None:
         previous, self._last_state = self._last_state, state
