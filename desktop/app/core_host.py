@@ -35,6 +35,7 @@ from desktop.streaming.guide.match import GuideRef
 from desktop.streaming.guide.state import GuideSource
 from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
+from desktop.streaming.tuner.app_check import How, TvLinks, check
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,10 @@ class CoreHost(QObject):
     async def set_number(self, key: ChannelKey, number: str) -> str:
         """A channel's new number (as stored); NumberRefused (a sentence) for a repeat or a non-number."""
         return await self._run(lambda service: service.channels.set_number(key, number))
+
+    async def check_tv_app(self, how: How, links: TvLinks) -> str:
+        """What a TV app would see at `links` (Share with devices → TV apps → Test); AppCheckFailed says why not."""
+        return await self._run(lambda service: check(how, links, discovery_port=service.config.discovery_port))
 
     async def open_channels(self) -> None:
         """Read the saved playlists (the proxy's start does this too); the view comes as `channels_changed`."""

@@ -93,9 +93,10 @@ class ChannelsModel(QAbstractTableModel):
             or (numbers_moved and self._sort_column == NUMBER)
         ):
             self._refilter()
-        elif numbers_moved and self._rows:
+            return
+        if numbers_moved and self._rows:
             self._changed(NUMBER, NUMBER, [Qt.ItemDataRole.DisplayRole])
-        elif favourites_moved and self._rows:
+        if favourites_moved and self._rows:
             self._changed(
                 STAR, STAR, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole]
             )

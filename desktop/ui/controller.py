@@ -10,7 +10,6 @@ touches sockets: the core is reached through `CoreHost`'s named methods only.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +24,7 @@ from desktop import settings as settings_store
 from desktop.app import CoreHost
 from desktop.launch import LaunchOptions, RunSettings
 from desktop.settings import Settings
-from desktop.streaming.config import START_ON_PLAY, ProxyConfig, is_loopback
+from desktop.streaming.config import START_ON_PLAY, ProxyConfig
 from desktop.streaming.snapshot import ProxyEvent, ProxySnapshot
 from desktop.ui import banner as banner_keys
 from desktop.ui import player
@@ -35,14 +34,15 @@ from desktop.ui.channel_commands import ChannelCommands
 from desktop.ui.confirm import ask_before_cutting
 from desktop.ui.engine_view import engine_menu_entry
 from desktop.ui.link_commands import LinkCommands
-from desktop.ui.links import ListenAddress, base_url, lan_addresses
+from desktop.ui.links import base_url
 from desktop.ui.log_folder import FolderOpener, show_log_folder
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notifier import Notifier
 from desktop.ui.proxy_control import ProxyControl
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_flow import SettingsFlow
-from desktop.ui.share_dialog import ShareDialog, ShareTarget
+from desktop.ui.share_dialog import ShareDialog
+from desktop.ui.share_flow import ShareFlow
 from desktop.ui.shutdown import stop_core
 from desktop.ui.snapshot_pacer import SnapshotPacer
 from desktop.ui.tray import TrayIcon, tray_status
@@ -109,6 +109,7 @@ class AppController(QObject):
             on_applied=self._after_settings_applied,
         )
         self.settings_flow.problem = settings_problem
+        self.share = ShareFlow(ui, snapshot=lambda: self.snapshot, apply_settings=self.settings_flow.apply_settings)
         self.channels = ChannelCommands.in_window(
             self.window, ui, links=self.links, apply_settings=self.settings_flow.apply_settings
         )
@@ -342,26 +343,7 @@ class AppController(QObject):
             self._refresh_view()
 
     def open_share_dialog(self) -> ShareDialog:
-        """The page and playlist links for other devices, with QR codes; offers LAN sharing when off."""
-        old = self.dialogs.find(ShareDialog)
-        if isinstance(old, ShareDialog):
-            old.close()  # its links may be out of date (LAN sharing, port, token)
-        config = self.run_settings.proxy_config()
-        target = ShareTarget(
-            port=ListenAddress.of(self.snapshot, config).port,
-            token=config.token,
-            lan_sharing=not is_loopback(config.host),
-            addresses=tuple(lan_addresses()),
-        )
-        dialog = ShareDialog(target, parent=self._dialog_parent())
-        dialog.lan_sharing_requested.connect(lambda: self.tasks.spawn(self._share_on_lan()))
-        self.dialogs.keep(dialog)
-        dialog.open()
-        return dialog
-
-    async def _share_on_lan(self) -> None:
-        await self.settings_flow.apply_settings(dataclasses.replace(self.run_settings.saved, lan_sharing=True))
-        self.open_share_dialog()  # again, with the token and the links that now work
+        return self.share.open()
 
     def open_log_folder(self) -> None:
         show_log_folder(self._log_dir, self.folder_opener, self._dialog_parent, self.dialogs)

@@ -1,10 +1,12 @@
-"""Share with devices: the page for phones and the playlist for TV apps, as links and QR codes.
+"""Share with devices: the page for phones and the playlist for IPTV apps, and TV apps' tuner and guide.
 
 Everything a person needs to get a second screen watching: this computer's
 address on the network (the likely one first; a choice when there are
-several), the two URLs with the access token, a QR code each for a phone's
-camera, Copy buttons, and one line per common app. With LAN sharing off the
-dialog says so and offers to turn it on, since no other device could connect.
+several), the URLs with the access token, a QR code each for a phone's
+camera, Copy buttons, and one line per common app; and a TV apps tab
+(`tv_apps_panel.py`) with what Plex, Jellyfin, Emby, Channels DVR, Kodi,
+TiviMate and VLC need, each with a Test. With LAN sharing off the dialog says
+so and offers to turn it on, since no other device could connect.
 """
 
 from __future__ import annotations
@@ -24,12 +26,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.ui.links import LanAddress, base_url
 from desktop.ui.qr import qr_image
+from desktop.ui.tv_apps import tv_links
+from desktop.ui.tv_apps_panel import Check, TvAppsPanel
 
 APP_HINTS = (
     ("TiviMate", "Add playlist → M3U playlist → type or paste the playlist URL."),
@@ -46,6 +51,7 @@ class ShareTarget:
     token: str | None
     lan_sharing: bool
     addresses: tuple[LanAddress, ...]
+    tuner: bool = False  # the network tuner is on
 
 
 def page_url(host: str, port: int, token: str | None) -> str:
@@ -91,8 +97,9 @@ class _LinkPanel(QWidget):
 
 class ShareDialog(QDialog):
     lan_sharing_requested = Signal()  # "Turn on LAN sharing" was clicked
+    tuner_requested = Signal()  # "Turn on the tuner" was clicked (TV apps tab)
 
-    def __init__(self, target: ShareTarget, parent: QWidget | None = None) -> None:
+    def __init__(self, target: ShareTarget, parent: QWidget | None = None, *, check: Check | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Share with devices")
         self.setMinimumWidth(760)
@@ -136,15 +143,23 @@ class ShareDialog(QDialog):
         self.playlist = _LinkPanel(
             "In an IPTV app (TiviMate, Kodi, VLC)", "Add this playlist once; it lists every channel."
         )
+        players = QWidget()
+        players_layout = QVBoxLayout(players)
         panels = QGridLayout()
         panels.addWidget(self.page, 0, 0)
         panels.addWidget(self.playlist, 0, 1)
-        layout.addLayout(panels)
+        players_layout.addLayout(panels)
 
         hints = QLabel("<br>".join(f"<b>{app}:</b> {text}" for app, text in APP_HINTS))
         hints.setWordWrap(True)
         hints.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(hints)
+        players_layout.addWidget(hints)
+        self.tv_apps = TvAppsPanel(check, tuner_on=target.tuner)
+        self.tv_apps.tuner_requested.connect(self.tuner_requested)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(players, "Phones and IPTV apps")
+        self.tabs.addTab(self.tv_apps, "TV apps")
+        layout.addWidget(self.tabs)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -158,3 +173,9 @@ class ShareDialog(QDialog):
         host = self.address.currentData() or (target.addresses[0].address if target.addresses else "127.0.0.1")
         self.page.show_url(page_url(host, target.port, target.token), target.lan_sharing)
         self.playlist.show_url(playlist_url(host, target.port, target.token), target.lan_sharing)
+        # With LAN sharing off only apps on this computer can reach AceTray: give them the address that works.
+        self.tv_apps.show_links(tv_links(host if target.lan_sharing else "127.0.0.1", target.port, target.token))
+
+    def done(self, result: int) -> None:
+        self.tv_apps.close()  # a Test under way is cancelled with the dialog
+        super().done(result)
