@@ -46,13 +46,9 @@ class ShareFlow:
             tuner=config.tuner,
         )
         dialog = ShareDialog(target, parent=ui.dialog_parent(), check=self._check)
-        saved = lambda: ui.settings.saved  # noqa: E731  # read at the click: settings may change meanwhile
-        dialog.lan_sharing_requested.connect(
-            lambda: ui.tasks.spawn(self._turn_on(dataclasses.replace(saved(), lan_sharing=True)))
-        )
-        dialog.tuner_requested.connect(
-            lambda: ui.tasks.spawn(self._turn_on(dataclasses.replace(saved(), tuner=True), tab=1))
-        )
+        # The saved settings are read at the click: they may change while the dialog is open.
+        dialog.lan_sharing_requested.connect(lambda: ui.tasks.spawn(self._turn_on(lan_sharing=True)))
+        dialog.tuner_requested.connect(lambda: ui.tasks.spawn(self._turn_on(tuner=True)))
         ui.dialogs.keep(dialog)
         dialog.open()
         return dialog
@@ -63,10 +59,17 @@ class ShareFlow:
             raise RuntimeError("AceTray is still starting; try again in a moment.")
         return await core.check_tv_app(how, links)
 
-    async def _turn_on(self, chosen: Settings, tab: int = 0) -> None:
+    async def _turn_on(self, *, lan_sharing: bool | None = None, tuner: bool | None = None) -> None:
         shown = self._ui.dialogs.find(ShareDialog)
         app = shown.tv_apps.apps.currentRow() if isinstance(shown, ShareDialog) else 0
+        saved = self._ui.settings.saved
+        chosen = dataclasses.replace(
+            saved,
+            lan_sharing=saved.lan_sharing if lan_sharing is None else lan_sharing,
+            tuner=saved.tuner if tuner is None else tuner,
+        )
         await self._apply_settings(chosen)
+        tab = 1 if tuner else 0
         dialog = self.open()  # again, with the links that now work
         dialog.tabs.setCurrentIndex(tab)
         dialog.tv_apps.apps.setCurrentRow(app)
