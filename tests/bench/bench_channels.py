@@ -36,6 +36,11 @@ from desktop.streaming.channels.m3u import parse
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore
 
+try:
+    from desktop.streaming.channels import numbering
+except ImportError:  # a release before channel numbers: the same figures without them
+    numbering = None  # type: ignore[assignment]
+
 T = TypeVar("T")
 
 WORDS = {
@@ -179,7 +184,16 @@ def main() -> None:
         load_s, loaded = timed(lambda: store.load().state.catalog, repeat)
         starred_one = state.with_favourite(kept.channels[0].key)
         fav_s, _ = timed(lambda: store.save_favourites(starred_one), repeat)
+        if numbering is not None:  # channel numbers (issue 20): given on every change of the channels
+            fresh_s, numbers = timed(lambda: numbering.EMPTY_NUMBERS.assigned(state.catalog.channels), repeat)
+            again_s, _ = timed(lambda: numbering.renumber(numbers, state.catalog.channels), repeat)
+            numbered = state.with_numbers(numbers)
+            numbers_save_s, _ = timed(lambda: store.save_numbers(numbered), repeat)
 
+    if numbering is not None:
+        print(f"number the channels (first time)   {ms(fresh_s)}")
+        print(f"number them again (a refresh)      {ms(again_s)}")
+        print(f"save channel_numbers.json          {ms(numbers_save_s)}")
     print(f"import from a file (read+parse)    {ms(file_s)}")
     print(f"import over HTTP on 127.0.0.1      {ms(http_s)}")
     print(f"save playlists.json                {ms(save_s)}  ({size / 1e6:.2f} MB)")

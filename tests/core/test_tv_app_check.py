@@ -87,3 +87,24 @@ async def test_a_wrong_token_or_no_acetray_is_told_in_words(fake_engine, proxy_f
         await check(How.PLAYLIST, wrong)
     with pytest.raises(AppCheckFailed, match="could not be reached"):
         await check(How.PLAYLIST_ONLY, TvLinks("http://127.0.0.1:9", "http://127.0.0.1:9/playlist.m3u", ""))
+
+
+async def test_a_lineup_named_on_another_host_is_not_followed(guide_site: str) -> None:
+    """A device at the address asked whose discover.json points elsewhere: the check goes no further."""
+    elsewhere = guide_site.rsplit("/", 1)[0]
+
+    async def discover(request: web.Request) -> web.Response:
+        return web.json_response({"LineupURL": "http://192.0.2.1:80/lineup.json"})
+
+    app = web.Application()
+    app.router.add_get("/discover.json", discover)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        with pytest.raises(AppCheckFailed, match="names a lineup elsewhere"):
+            await check(How.TUNER, TvLinks(f"http://127.0.0.1:{port}", "", f"{elsewhere}/epg.xml"))
+    finally:
+        await runner.cleanup()

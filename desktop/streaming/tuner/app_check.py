@@ -80,7 +80,7 @@ async def _tuner(http: aiohttp.ClientSession, links: TvLinks) -> str:
     found = await _json(http, f"{links.tuner}/discover.json")
     if not isinstance(found, dict) or not isinstance(found.get("LineupURL"), str):
         raise AppCheckFailed("discover.json does not name a lineup.")
-    channels = await _lineup(http, found["LineupURL"])
+    channels = await _lineup(http, _at(links.tuner, found["LineupURL"]))
     return f"{_channels(channels)}, {await _guide(http, links.guide)}"
 
 
@@ -89,9 +89,17 @@ async def _discovery(http: aiohttp.ClientSession, links: TvLinks, port: int, tim
     reply = await asyncio.wait_for(_ask(host, port), min(timeout, 3.0))
     base = reply.tags.get(packets.TAG_BASE_URL, b"").decode("ascii", "replace")
     lineup_url = reply.tags.get(packets.TAG_LINEUP_URL, b"").decode("ascii", "replace") or f"{base}/lineup.json"
-    channels = await _lineup(http, lineup_url)
+    channels = await _lineup(http, _at(links.tuner, lineup_url))
     device = reply.u32(packets.TAG_DEVICE_ID) or 0
     return f"Found tuner {device:08X} at {base}: {_channels(channels)} (the add-on takes its guide from SiliconDust)"
+
+
+def _at(tuner: str, url: str) -> str:
+    """`url` when it is on the tuner's own host and port: an answer never sends the check elsewhere."""
+    asked, named = urlsplit(tuner), urlsplit(url)
+    if named.scheme != "http" or (named.hostname, named.port) != (asked.hostname, asked.port):
+        raise AppCheckFailed(f"The tuner at {asked.netloc} names a lineup elsewhere ({named.netloc or url[:40]}).")
+    return url
 
 
 async def _ask(host: str, port: int) -> packets.Packet:
