@@ -18,7 +18,7 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no pro
 
 
 def lan_is_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("desktop.ui.controller.lan_addresses", lambda: [LOOPBACK_LAN])
+    monkeypatch.setattr("desktop.ui.share_flow.lan_addresses", lambda: [LOOPBACK_LAN])  # the share dialog's
     monkeypatch.setattr("desktop.ui.links.lan_addresses", lambda: [LOOPBACK_LAN])
 
 
