@@ -8,6 +8,7 @@ import json
 import shutil
 import socket
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -224,3 +225,29 @@ async def test_ffprobe_reads_a_lineup_url_and_an_auto_url_against_the_demo_engin
         )
         out, _ = await asyncio.wait_for(probe.communicate(), 60)
         assert probe.returncode == 0 and {"video", "audio"} <= set(out.decode().split()), target
+
+
+async def test_the_lineup_the_device_playlist_and_the_guide_agree_on_numbers_and_ids(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    proxy = await tuner_proxy(proxy_factory, fake_engine.url, tmp_path)
+
+    async def numbers_seen() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """content id → number, as the lineup, /playlist.m3u and /epg.xml (by the m3u's tvg-id) say it."""
+        _, body = await get(proxy, "/lineup.json")
+        lineup = {c["URL"].split("=")[1]: c["GuideNumber"] for c in json.loads(body)}
+        _, body = await get(proxy, "/playlist.m3u")
+        channels = m3u.parse(body).channels
+        _, body = await get(proxy, "/epg.xml")
+        # The guide names each channel "<number> <name>" first, under the id the playlist gives as tvg-id.
+        first_names = {
+            e.get("id"): e.findtext("display-name", "") for e in ElementTree.fromstring(body).iter("channel")
+        }
+        in_guide = {c.id: first_names[c.tvg_id].split(" ", 1)[0] for c in channels}
+        return lineup, {c.id: c.chno for c in channels}, in_guide
+
+    lineup, playlist, guide = await numbers_seen()
+    assert lineup == playlist == guide and playlist[CHANNEL] == "7"
+    await proxy.service.channels.set_number(("id", CHANNEL), "42")  # a person renumbers it: all three follow
+    lineup, playlist, guide = await numbers_seen()
+    assert lineup == playlist == guide and playlist[CHANNEL] == "42"

@@ -57,9 +57,14 @@ async def test_a_tuner_app_finds_the_lineup_and_a_guide_with_programmes(
     assert await check(How.PLAYLIST_ONLY, links_of(proxy)) == "3 channels"
 
 
-async def test_before_any_guide_exists_the_test_says_so(fake_engine, proxy_factory, tmp_path: Path) -> None:
+async def test_acetrays_own_guide_lists_every_channel_and_a_missing_guide_is_said(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
     proxy = await tuner_proxy(proxy_factory, fake_engine.url, tmp_path)
-    assert await check(How.TUNER, links_of(proxy)) == "3 channels, no guide yet"
+    # /epg.xml answers at once, every channel with programmes (placeholders until a guide arrives).
+    assert await check(How.TUNER, links_of(proxy)) == "3 channels, guide for 3"
+    missing = TvLinks(proxy.base, f"{proxy.base}/playlist.m3u", f"{proxy.base}/no-guide-here.xml")
+    assert await check(How.PLAYLIST, missing) == "3 channels, no guide yet"  # a 404, as before any /epg.xml
 
 
 async def test_the_hdhomerun_add_on_way_finds_the_tuner_by_discovery(

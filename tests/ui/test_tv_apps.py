@@ -82,7 +82,7 @@ def test_test_fetches_what_the_app_fetches_and_says_what_it_saw(make_controller,
         panel.select(app)
         panel.test.click()
         qtbot.waitUntil(lambda: panel.result.text().startswith(("✓", "✗")), timeout=10_000)
-        expected = "✓ 4 channels" if app == "VLC" else "✓ 4 channels, no guide yet"
+        expected = "✓ 4 channels" if app == "VLC" else "✓ 4 channels, guide for 4"  # /epg.xml lists every channel
         assert panel.result.text() == expected, app
 
 
@@ -101,5 +101,5 @@ def test_turning_the_tuner_on_from_the_tv_apps_tab_applies_it_and_shows_the_tab_
     assert not again.tv_apps.tuner_off.isVisibleTo(again.tv_apps)
     again.tv_apps.test.click()
     qtbot.waitUntil(lambda: again.tv_apps.result.text().startswith(("✓", "✗")), timeout=10_000)
-    assert again.tv_apps.result.text() == "✓ 0 channels, no guide yet"
+    assert again.tv_apps.result.text() == "✓ 0 channels, guide for 0"
     assert again.tv_apps.fields["tuner"][1].text() == f"http://127.0.0.1:{controller.settings.port}"  # LAN off

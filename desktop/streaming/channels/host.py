@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -59,12 +59,13 @@ class ChannelsHost:
         store: ChannelStore | None = None,
         limits: FetchLimits = DEFAULT_LIMITS,
         on_view: Callable[[ChannelsView], None] | None = None,
-        on_catalog: Callable[[Catalog], None] | None = None,
+        on_catalog: Callable[[Catalog, Mapping[ChannelKey, str]], None] | None = None,
         on_event: EventCallback | None = None,
         logos: LogoStore | None = None,
     ) -> None:
         """`logos=None`: logos cached in the cache folder's `logos`. `on_catalog` hears the
-        merged channel list with every view (the guide matches its channels to it)."""
+        merged channel list and the channels' numbers with every view (the guide matches
+        its channels to it and names them by number)."""
         self._interval_hours = interval_hours
         self._run_playlists = tuple(run_playlists)
         self._on_view = on_view
@@ -95,7 +96,7 @@ class ChannelsHost:
         config: ProxyConfig,
         *,
         on_view: Callable[[ChannelsView], None] | None = None,
-        on_catalog: Callable[[Catalog], None] | None = None,
+        on_catalog: Callable[[Catalog, Mapping[ChannelKey, str]], None] | None = None,
         on_event: EventCallback | None = None,
     ) -> ChannelsHost:
         """The saved playlists plus the run's `--playlist` ones, refreshed as the settings say."""
@@ -269,7 +270,8 @@ class ChannelsHost:
 
     def _publish(self) -> None:
         if self._on_catalog is not None:
-            self._on_catalog(self.library.state.catalog)
+            state = self.library.state
+            self._on_catalog(state.catalog, state.numbers.by_key)
         if self._on_view is None:
             return
         view = self.view

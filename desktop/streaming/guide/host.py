@@ -74,6 +74,7 @@ class GuideHost:
         self._on_event = on_event
         self._saved = saved_file.SavedGuide()
         self._catalog: Catalog = EMPTY_CATALOG
+        self._numbers: Mapping[ChannelKey, str] | None = None  # the channels' numbers (None: by position)
         self._sources: dict[str, GuideSource] = {}
         self._stored: dict[str, StoredGuide] = {}
         self._refreshing: dict[str, asyncio.Task[GuideSource]] = {}
@@ -162,11 +163,11 @@ class GuideHost:
         self._writer.shutdown(wait=False, cancel_futures=True)
 
     # -- what changes it -------------------------------------------------------------------
-    def set_catalog(self, catalog: Catalog) -> None:
-        """The playlists' channels changed (called on the loop with every channels view)."""
-        if catalog is self._catalog:
+    def set_catalog(self, catalog: Catalog, numbers: Mapping[ChannelKey, str] | None = None) -> None:
+        """The playlists' channels or their numbers changed (called on the loop with every channels view)."""
+        if catalog is self._catalog and numbers is self._numbers:
             return
-        self._catalog = catalog
+        self._catalog, self._numbers = catalog, numbers
         if self._update_sources():
             self._spawn(self._sources_changed())
         self._changed()
@@ -366,7 +367,8 @@ class GuideHost:
 
     async def _output_inputs(self) -> Inputs:
         matches = await self.matches()
-        entries = entries_for(self._catalog, matches, channel_numbers(self._catalog))
+        numbers = self._numbers if self._numbers is not None else channel_numbers(self._catalog)
+        entries = entries_for(self._catalog, matches, numbers)
         return entries, {source: stored.path for source, stored in self._stored.items()}
 
     # -- telling -------------------------------------------------------------------------------

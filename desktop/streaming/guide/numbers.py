@@ -1,8 +1,9 @@
-"""A channel's number as the guide shows it: the one place the guide asks for numbers.
+"""Numbers for a guide that was given none: each channel's place in the merged list, from 1.
 
-Numbering itself (`tvg-chno`, numbers kept across restarts, a person's own) belongs to
-the channels; until it lands this answers with the channel's place in the merged
-list, counted from 1. Point `channel_numbers` at the channels' numbering then.
+The running core hands the guide the channels' own numbers (`channels/numbering.py`:
+`tvg-chno`, kept across restarts, a person's own) with every catalog, so `/epg.xml`,
+`/playlist.m3u` and the tuner's lineup agree; this is the fallback for a guide used
+on its own (its tests).
 """
 
 from __future__ import annotations
