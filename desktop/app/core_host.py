@@ -33,6 +33,7 @@ from desktop.streaming.config import ProxyConfig
 from desktop.streaming.engine_host import Discovery
 from desktop.streaming.guide.match import GuideRef
 from desktop.streaming.guide.state import GuideSource
+from desktop.streaming.http.request_record import SeenRequest
 from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
 from desktop.streaming.tuner.app_check import How, TvLinks, check
@@ -108,6 +109,11 @@ class CoreHost(QObject):
     async def stop_engine(self) -> None:
         """Stop the engine AceTray started (its channels end); one it did not start is left alone."""
         await self._run(lambda service: service.stop_engine())
+
+    async def recent_requests(self, key: ChannelKey) -> tuple[SeenRequest, ...]:
+        """The channel's last few player requests, newest first: who asked, the answer, the bytes sent
+        (*Open in player* tells from them whether the player connected, was refused, or plays)."""
+        return await self._run(lambda service: _recent_requests(service, key))
 
     async def discover_engines(self) -> Discovery:
         """What can run the engine on this computer, found off the UI thread (Settings shows it)."""
@@ -204,6 +210,10 @@ class CoreHost(QObject):
 
 async def _is_running(service: ProxyService) -> bool:
     return service.running
+
+
+async def _recent_requests(service: ProxyService, key: ChannelKey) -> tuple[SeenRequest, ...]:
+    return service.requests.of(key)
 
 
 class _WeakRelay:

@@ -32,6 +32,7 @@ from desktop.streaming.guide.host import GuideHost
 from desktop.streaming.guide.state import GuideView
 from desktop.streaming.http.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
 from desktop.streaming.http.listener import Listener, Move
+from desktop.streaming.http.request_record import RequestRecord
 from desktop.streaming.http.route_context import RouteContext
 from desktop.streaming.http.server import build_app
 from desktop.streaming.http.token_guesses import TokenGuesses, slowed_sentence
@@ -84,6 +85,7 @@ class ProxyService:
         self._on_apply_step = on_apply_step
         self._machine_names = machine_names(resolve=False)  # the resolver's FQDN joins at start
         self._access = self._policy(config)
+        self.requests = RequestRecord()  # each channel's last few player requests, refused ones too
 
     # --- properties ----------------------------------------------------------------------
     @property
@@ -162,6 +164,7 @@ class ProxyService:
             token_guesses=TokenGuesses(on_slowed=lambda who: self._events.emit("warning", slowed_sentence(who))),
             guide=self.guide.output,
             tuner=self.tuner,
+            requests=self.requests,
         )
         try:
             await self._listener.open(lambda guard: build_app(context, guard), config.host, config.port)

@@ -20,6 +20,7 @@ from aiohttp.abc import AbstractStreamWriter
 from aiohttp.base_protocol import BaseProtocol
 
 from desktop.streaming.engine.params import engine_params
+from desktop.streaming.http.request_record import peer_address
 from desktop.streaming.http.route_context import route_context
 from desktop.streaming.http.unsent import unsent_bytes
 from desktop.streaming.ids import ChannelKey, Kind, is_content_id, normalize
@@ -82,14 +83,6 @@ def open_channel(request: web.Request, wanted: StreamRequest) -> LiveStream:
         raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
 
 
-def _peer(request: web.Request) -> str:
-    peer = request.transport.get_extra_info("peername") if request.transport else None
-    if isinstance(peer, tuple) and len(peer) >= 2:
-        host = peer[0]
-        return f"[{host}]:{peer[1]}" if ":" in host else f"{host}:{peer[1]}"
-    return request.remote or "?"
-
-
 async def getstream(request: web.Request) -> web.StreamResponse:
     return await stream_channel(request, parse_stream_request(request.query))
 
@@ -100,7 +93,10 @@ async def stream_channel(request: web.Request, wanted: StreamRequest) -> web.Str
         # Kodi and IPTV apps probe first; answering must not start a session.
         return web.Response(status=200, headers={"Content-Type": "video/mp2t"})
     stream = open_channel(request, wanted)
-    subscriber = stream.subscribe(ClientInfo(_peer(request), request.headers.get("User-Agent", "")[:200], time.time()))
+    subscriber = stream.subscribe(
+        ClientInfo(peer_address(request), request.headers.get("User-Agent", "")[:200], time.time())
+    )
+    route_context(request).requests.follow(id(request), subscriber)  # "did VLC get bytes?" (request_record.py)
     clock = stream.clock
     response: TsResponse | None = None
     try:

@@ -23,13 +23,16 @@ from desktop.streaming.http import (
 )
 from desktop.streaming.http.access import access_middleware
 from desktop.streaming.http.connection_guard import ConnectionGuard
+from desktop.streaming.http.request_record import record_middleware
 from desktop.streaming.http.route_context import ROUTE_CONTEXT, RouteContext
 
 
 def build_app(context: RouteContext, guard: ConnectionGuard) -> web.Application:
     # The guard outermost, so it sees every request begin and end (its connection is busy meanwhile);
-    # then the access rules, for every route: a refused request never reaches a handler.
-    app = web.Application(middlewares=[guard.middleware, access_middleware(context.access, context.token_guesses)])
+    # then the record of players' requests, which notes refusals too ("VLC was refused: …"); then the
+    # access rules, for every route: a refused request never reaches a handler.
+    middlewares = [guard.middleware, record_middleware(context.requests)]
+    app = web.Application(middlewares=[*middlewares, access_middleware(context.access, context.token_guesses)])
     app[ROUTE_CONTEXT] = context
     routes_stream.add_routes(app)
     routes_hls.add_routes(app)
