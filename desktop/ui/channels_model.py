@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QFont
 
 from desktop.streaming.channels import Catalog, Channel, ChannelKey, ChannelsView, source_label
 from desktop.streaming.channels.numbering import sort_key
+from desktop.streaming.channels.text import natural_key
 from desktop.streaming.guide.state import GuideView
 from desktop.ui.logos import LogoProvider
 
@@ -210,13 +211,14 @@ class ChannelsModel(QAbstractTableModel):
 
     def _sorted(self, rows: Any) -> list[Channel]:
         column, reverse = self._sort_column, self._sort_order == Qt.SortOrder.DescendingOrder
+        # Natural order: "Sport 87" before "Sport 131", accents and case aside (text.py).
         if column == NAME:
-            return sorted(rows, key=lambda c: channel_title(c).casefold(), reverse=reverse)
+            return sorted(rows, key=lambda c: natural_key(channel_title(c)), reverse=reverse)
         if column == GROUP:
-            return sorted(rows, key=lambda c: (c.group.casefold(), c.name.casefold()), reverse=reverse)
+            return sorted(rows, key=lambda c: (natural_key(c.group), natural_key(c.name)), reverse=reverse)
         if column == GUIDE:
             title = self._guide.match_title
-            return sorted(rows, key=lambda c: (title(c.key).casefold(), c.name.casefold()), reverse=reverse)
+            return sorted(rows, key=lambda c: (natural_key(title(c.key)), natural_key(c.name)), reverse=reverse)
         if column == NUMBER:
             number_of = self._view.state.number_of
             return sorted(rows, key=lambda c: sort_key(n) if (n := number_of(c.key)) else _LAST, reverse=reverse)

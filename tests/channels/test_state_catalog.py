@@ -10,6 +10,7 @@ from desktop.streaming.channels.catalog import Catalog
 from desktop.streaming.channels.m3u import parse
 from desktop.streaming.channels.model import Channel
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
+from desktop.streaming.channels.text import fold, natural_key
 
 A = "a" * 40
 B = "b" * 40
@@ -69,6 +70,24 @@ def test_search_matches_name_and_group_ignoring_case_in_any_script(two_playlists
     assert names(two_playlists.search("  ")) == ["Sport 1", "Новости 24", "Music TV"]
     assert names(two_playlists.search("tv music")) == ["Music TV"]  # every word, any order
     assert names(two_playlists.search("sport news")) == []
+
+
+def test_search_ignores_accents_both_ways_and_names_sort_as_people_read_numbers() -> None:
+    catalog = Catalog.merge(
+        [[Channel("Télé Cinq", "Français", "", "", "id", A), Channel("Ñandú TV", "Niños", "", "", "id", B)]]
+    )
+    assert [c.name for c in catalog.search("tele cinq")] == ["Télé Cinq"]
+    assert [c.name for c in catalog.search("TÉLÉ")] == ["Télé Cinq"]
+    assert [c.name for c in catalog.search("nandu ninos")] == ["Ñandú TV"]
+    assert fold("Straße Ça") == "strasse ca"
+    shuffled = ["Sport 131", "sport 9", "Sport", "Sport 87", "Sport 10"]
+    assert sorted(shuffled, key=natural_key) == ["Sport", "sport 9", "Sport 10", "Sport 87", "Sport 131"]
+
+
+def test_each_group_counts_its_channels(two_playlists) -> None:
+    assert dict(two_playlists.catalog.group_sizes) == {"Sport": 1, "Новости": 1, "Music": 1}
+    catalog = Catalog.merge([[Channel(f"S{n}", "Sport", "", "", "id", f"{n:040x}") for n in range(3)]])
+    assert dict(catalog.group_sizes) == {"Sport": 3}
 
 
 def test_a_word_does_not_match_across_name_and_group() -> None:

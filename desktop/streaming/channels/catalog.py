@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -10,9 +11,10 @@ from types import MappingProxyType
 
 from desktop.streaming.channels.logo_index import LogoIndex
 from desktop.streaming.channels.model import Channel, ChannelKey
+from desktop.streaming.channels.text import fold
 
-# Name and group are searched as one lower-cased string per channel; the
-# separator keeps a word from matching across the two.
+# Name and group are searched as one folded string per channel (no accents, case
+# folded: text.py); the separator keeps a word from matching across the two.
 _FIELD_BREAK = "\x00"
 
 
@@ -35,7 +37,7 @@ class Catalog:
         epg: dict[str, None] = {}
         for urls in epg_lists:
             epg.update(dict.fromkeys(urls))
-        haystacks = tuple(f"{c.name}{_FIELD_BREAK}{c.group}".casefold() for c in merged)
+        haystacks = tuple(fold(f"{c.name}{_FIELD_BREAK}{c.group}") for c in merged)
         return cls(merged, tuple(epg), MappingProxyType(by_key), haystacks)
 
     def __len__(self) -> int:
@@ -60,7 +62,12 @@ class Catalog:
 
     def groups(self) -> tuple[str, ...]:
         """The groups in the order they first appear; channels without one are left out."""
-        return tuple(dict.fromkeys(c.group for c in self.channels if c.group))
+        return tuple(self.group_sizes)
+
+    @cached_property
+    def group_sizes(self) -> Mapping[str, int]:
+        """Each group's number of channels, the groups in the order they first appear (none: left out)."""
+        return MappingProxyType(Counter(c.group for c in self.channels if c.group))
 
     def search(
         self,
@@ -69,13 +76,13 @@ class Catalog:
         group: str | None = None,
         only: AbstractSet[ChannelKey] | None = None,
     ) -> tuple[Channel, ...]:
-        """Channels whose name or group holds every word of `query`, ignoring case.
+        """Channels whose name or group holds every word of `query`, ignoring case and accents.
 
         `group` keeps one group (exact); `only` keeps the channels whose keys it
         holds (favourites). Meant to run on every keystroke: one substring test
-        per word per channel on strings lower-cased once, when the catalog was built.
+        per word per channel on strings folded once, when the catalog was built.
         """
-        words = query.casefold().split()
+        words = fold(query).split()
         pairs: Iterable[tuple[Channel, str]] = zip(self.channels, self._haystacks, strict=True)
         if group is not None:
             pairs = [(c, h) for c, h in pairs if c.group == group]
