@@ -31,7 +31,7 @@ class ClientSnapshot:
     user_agent: str
     connected_at: float  # unix time
     bytes_sent: int
-    rate_bps: float  # bytes per second over the last few seconds
+    rate_bps: float | None  # bytes per second it took over the last few seconds; None before its first bytes
     dropped_chunks: int
     state: str  # "waiting" | "playing" | "lagging" | "not reading" | "closed"
     kind: str = "TS"  # "TS": one endless MPEG-TS connection; "HLS": fetches playlists and segments

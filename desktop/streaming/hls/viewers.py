@@ -54,7 +54,7 @@ class HlsViewer:
         self.active = 0  # its requests being answered now
         self.bytes_sent = 0  # segment bytes it was sent
         self.segments = 0  # segments it was sent
-        self.rate_bps = 0.0
+        self.rate_bps: float | None = None  # None until a look after its first segment
         self._rate_mark = (now, 0)
 
     def segment_sent(self, size: int, now: float) -> None:
@@ -70,7 +70,8 @@ class HlsViewer:
     def sample_rate(self, now: float) -> None:
         mark_time, mark_bytes = self._rate_mark
         if now - mark_time >= 0.5:
-            self.rate_bps = (self.bytes_sent - mark_bytes) / (now - mark_time)
+            if self.segments:
+                self.rate_bps = (self.bytes_sent - mark_bytes) / (now - mark_time)
             self._rate_mark = (now, self.bytes_sent)
 
     def snapshot(self) -> ClientSnapshot:

@@ -76,7 +76,7 @@ class Subscriber:
         self.dropped_chunks = 0
         self.last_take = now  # when it last took something (the core's clock), for the stale check
         self.started = False  # has received its first chunk
-        self.rate_bps = 0.0
+        self.rate_bps: float | None = None  # None until a look after its first bytes (a rate of nothing is news)
         self._rate_mark = (now, 0)
         self.on_evict: Callable[[], None] | None = None  # closes the player's connection
         # Set once the response headers are out (`enable_direct_writes`): where offers write.
@@ -214,8 +214,9 @@ class Subscriber:
         delivered = self.bytes_sent if self._unsent is None else self._taken
         mark_time, mark_bytes = self._rate_mark
         if now - mark_time >= 0.5:
-            # (Never below 0: a mark taken of bytes sent, just before takes were measured, may be above.)
-            self.rate_bps = max(0.0, (delivered - mark_bytes) / (now - mark_time))
+            if self.started:
+                # (Never below 0: a mark taken of bytes sent, just before takes were measured, may be above.)
+                self.rate_bps = max(0.0, (delivered - mark_bytes) / (now - mark_time))
             self._rate_mark = (now, delivered)
 
     def state(self, now: float) -> str:
