@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop.streaming.channels import elide_id
-from desktop.streaming.snapshot import ProxySnapshot
+from desktop.streaming.snapshot import ProxySnapshot, StreamSnapshot
 from desktop.ui.actions import AppActions
 from desktop.ui.engine_view import engine_in_trouble, engine_tooltip_line
 from desktop.ui.formatting import count_phrase
@@ -57,17 +57,25 @@ def _proxy_status(snapshot: ProxySnapshot | None, start_error: str | None, addre
             return TrayStatus(TrayState.ERROR, "AceTray — the built-in demo engine does not answer")
         return TrayStatus(TrayState.ERROR, f"AceTray — AceStream engine unreachable at {snapshot.engine_url}")
     demo = " (built-in demo engine)" if snapshot.demo_engine else ""
-    if snapshot.streams:
+    # A channel that only lingers (its last player left; kept open for quick zapping back) is
+    # nobody watching: the icon says idle, the tooltip says it is still open.
+    if snapshot.player_count:
         players = count_phrase(snapshot.player_count, "player")
         lines = [f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}{demo}"]
-        lines += [
-            f"{s.name or elide_id(s.content_id)}: {count_phrase(len(s.clients), 'player')}"
-            for s in snapshot.streams[:MAX_TOOLTIP_STREAMS]
-        ]
-        if len(snapshot.streams) > MAX_TOOLTIP_STREAMS:
-            lines.append("…")
-        return TrayStatus(TrayState.STREAMING, "\n".join(lines))
-    return TrayStatus(TrayState.IDLE, f"AceTray — ready at {address or snapshot.listen_url}, nothing playing{demo}")
+        state = TrayState.STREAMING
+    else:
+        lines = [f"AceTray — ready at {address or snapshot.listen_url}, nothing playing{demo}"]
+        state = TrayState.IDLE
+    lines += [f"{s.name or elide_id(s.content_id)}: {_watching(s)}" for s in snapshot.streams[:MAX_TOOLTIP_STREAMS]]
+    if len(snapshot.streams) > MAX_TOOLTIP_STREAMS:
+        lines.append("…")
+    return TrayStatus(state, "\n".join(lines))
+
+
+def _watching(stream: StreamSnapshot) -> str:
+    if stream.clients:
+        return count_phrase(len(stream.clients), "player")
+    return "no players, closing soon" if stream.state == "lingering" else "no players"
 
 
 class TrayIcon(QSystemTrayIcon):

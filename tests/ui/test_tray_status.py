@@ -51,3 +51,18 @@ def test_singular_words_and_a_failed_start(qapp):
     )
     assert failed.state is TrayState.ERROR
     assert failed.tooltip.endswith("Port 6880 is in use by another program by another program.")
+
+
+def test_a_channel_that_only_lingers_is_nobody_watching_the_icon_says_idle(qapp):
+    import dataclasses
+
+    lingering = dataclasses.replace(stream(1, name="Sport One"), state="lingering")
+    status = tray_status(snap(streams=(lingering,)))
+    assert status.state is TrayState.IDLE
+    assert (
+        status.tooltip
+        == "AceTray — ready at http://127.0.0.1:6880, nothing playing\nSport One: no players, closing soon"
+    )
+    watched = tray_status(snap(streams=(lingering, stream(2, clients=1))))
+    assert watched.state is TrayState.STREAMING
+    assert watched.tooltip.splitlines()[:2] == ["AceTray — 2 streams, 1 player", "Sport One: no players, closing soon"]
