@@ -32,6 +32,7 @@ from desktop.ui.formatting import (
     format_kbps,
     format_rate,
 )
+from desktop.ui.player_apps import player_app
 
 Row = TypeVar("Row")
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -157,15 +158,22 @@ def _engine_status(stream: StreamSnapshot, _now: float) -> str:
 
 
 def _player(client: ClientSnapshot, _now: float) -> str:
-    # An HLS player is known only by its requests: say so, it explains its "Dropped" of 0.
-    agent = client.user_agent or "(unknown)"
-    return agent if client.kind == "TS" else f"{client.kind} · {agent}"
+    # The app as a person names it; an HLS player is known only by its requests: say so, it
+    # explains its "Dropped" of 0.
+    app = player_app(client.user_agent).label
+    return app if client.kind == "TS" else f"{client.kind} · {app}"
 
 
 def _player_tip(client: ClientSnapshot, _now: float) -> str:
+    agent = f"User agent: {client.user_agent}" if client.user_agent else "The player sent no user agent."
     if client.kind == "HLS":
-        return f"{client.user_agent}\nHLS: fetches the playlist and segments; counted while it keeps fetching"
-    return client.user_agent
+        return f"{agent}\nHLS: fetches the playlist and segments; counted while it keeps fetching"
+    return agent
+
+
+def _rate(client: ClientSnapshot, _now: float) -> str:
+    # A player still waiting for its first bytes has no rate yet, not a rate of nothing.
+    return "—" if client.state == "waiting" else format_rate(client.rate_bps)
 
 
 def _optional_int(value: int | None) -> str:
@@ -188,8 +196,8 @@ STREAM_COLUMNS: tuple[Column[StreamSnapshot], ...] = (
 )
 
 _RATE_TIP = (
-    "What this player took over the last few seconds. Players that keep up all take the channel's "
-    "own rate; a lower figure means this one is falling behind (see Dropped)."
+    "What this player took over the last few seconds (its own rate, not the channel's); "
+    "a player that falls behind shows less (see Dropped). “—” while it waits for its first bytes."
 )
 
 CLIENT_COLUMNS: tuple[Column[ClientSnapshot], ...] = (
@@ -204,7 +212,7 @@ CLIENT_COLUMNS: tuple[Column[ClientSnapshot], ...] = (
     Column("Sent", lambda c, _n: format_bytes(c.bytes_sent), numeric=True),
     Column(
         "Recent rate",
-        lambda c, _n: format_rate(c.rate_bps),
+        _rate,
         numeric=True,
         tooltip=lambda c, _n: _RATE_TIP,
         header_tip=_RATE_TIP,
