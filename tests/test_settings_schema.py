@@ -33,6 +33,15 @@ def test_a_value_outside_the_range_is_refused_alike_by_the_file_and_the_command_
     assert message.rstrip(".") in loaded.problem
 
 
+def test_a_port_below_1024_is_refused_with_the_reason_alike_by_the_file_and_the_command_line():
+    message = Settings(port=80).errors()["port"]
+    assert message == (
+        "Port 80 is below 1024: ports below 1024 are for system services and need an administrator; use 1024 to 65535."
+    )
+    args = build_serve_parser().parse_args(["--port", "80"])
+    assert override_problem(options_from_args(args)) == f"--port: {message}"
+
+
 def test_every_core_tunable_comes_from_exactly_one_setting():
     fed = [spec.core for _name, spec in specs() if spec.core]
     assert len(fed) == len(set(fed))

@@ -62,6 +62,9 @@ class Spec:
     noun: str | None = None  # "Port" → "Port must be between …"; None → "Must be between …"
     choices: tuple[tuple[str, str], ...] = ()  # (value, label) for a fixed set of values
     minimum_text: str | None = None  # what the dialog shows for the minimum ("only when asked")
+    # The editor's lowest value, for values below `minimum` a person may well type: the rule then says
+    floor: float | None = None  # why it refuses them (`below_minimum`), instead of the box snapping back
+    below_minimum: str = ""
     flag: str | None = None  # per-run override on the command line, e.g. "--port"
     tray_flag: bool = False  # the tray app accepts the flag too, not only `serve`
     metavar: str | None = None  # the flag's value in `--help` (default: N, S or URL by type)
@@ -75,6 +78,9 @@ class Spec:
         """Why `value` is not allowed, as a sentence; None when it is."""
         if self.choices and value not in {v for v, _label in self.choices}:
             return f"Must be one of {', '.join(v for v, _label in self.choices)}."
+        if self.below_minimum and self.minimum is not None and self.floor is not None and value < self.minimum:
+            subject = f"{self.noun} {value:g}" if self.noun else f"{value:g}"
+            return f"{subject} is below {self.minimum:g}: {self.below_minimum}."
         if self.minimum is not None and self.maximum is not None and not self.minimum <= value <= self.maximum:
             subject = f"{self.noun} must" if self.noun else "Must"
             unit = f" {UNIT_WORDS[self.unit]}" if self.unit in UNIT_WORDS else ""
@@ -184,6 +190,8 @@ class Settings:
         noun="Port",
         minimum=1024,
         maximum=65535,
+        floor=1,
+        below_minimum="ports below 1024 are for system services and need an administrator; use 1024 to 65535",
         group=SHARING,
         flag="--port",
         tray_flag=True,

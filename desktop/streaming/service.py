@@ -216,7 +216,7 @@ class ProxyService:
         try:
             plan = await self._owner.prepare(config)
             if refused := self._owner.refusal(plan):
-                raise ProxyStartError(refused)
+                raise ProxyStartError(refused, config_field="engine_mode")
             # Steps that can fail (a socket, the demo engine) come first; the rest only swap values.
             async with Rollback(self._on_apply_step) as change:
                 move = await change.step("listener", lambda: self._move_listener(old, config)) if moved else None
@@ -399,5 +399,6 @@ async def _start_demo() -> DemoEngine:
     try:
         await demo.start()
     except OSError as exc:
-        raise ProxyStartError(f"The built-in demo engine could not start: {exc.strerror or exc}") from exc
+        reason = f"The built-in demo engine could not start: {exc.strerror or exc}"
+        raise ProxyStartError(reason, config_field="demo") from exc
     return demo

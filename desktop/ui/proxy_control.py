@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
@@ -14,6 +15,14 @@ from desktop.streaming.service_errors import ProxyStartError
 log = logging.getLogger(__name__)
 
 Notify = Callable[..., None]  # (title, message, level=...)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A settings change the core refused: what to tell, and which ProxyConfig field it was about."""
+
+    message: str
+    config_field: str | None = None  # "port", "host", "engine_mode", "demo"; None when the core did not say
 
 
 class ProxyControl(QObject):
@@ -47,8 +56,8 @@ class ProxyControl(QObject):
     async def stop_engine(self) -> bool:
         return await self._call(lambda core: core.stop_engine(), "stop the engine")
 
-    async def apply(self, config: ProxyConfig) -> str | None:
-        """Put `config` in force; None when it is, else why not as sentences (nothing changed then).
+    async def apply(self, config: ProxyConfig) -> Refused | None:
+        """Put `config` in force; None when it is, else why not (nothing changed then).
 
         One call to the core, which is all or nothing: a refused change (the new
         port is taken…) leaves it exactly as it was, so what runs always matches
@@ -63,7 +72,7 @@ class ProxyControl(QObject):
         except Exception as exc:
             if not isinstance(exc, ProxyStartError):
                 log.exception("could not apply the settings")
-            return f"{str(exc) or type(exc).__name__} Nothing was saved."
+            return Refused(f"{str(exc) or type(exc).__name__} Nothing was saved.", getattr(exc, "config_field", None))
         finally:
             self._set_busy(False)
             self.core.request_snapshot()

@@ -1,8 +1,9 @@
 """One editor widget per setting, made from its declaration (`desktop.settings.schema`).
 
 The widget's limits are the setting's own rule, so a value the rule refuses
-cannot be typed in the first place; `value()`/`changed` give the dialog a
-uniform way to read and watch every editor.
+cannot be typed in the first place — except below a `floor`, for a value a
+person may well type (port 80), which the rule then refuses with its reason;
+`value()`/`changed` give the dialog a uniform way to read and watch every editor.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def _make_widget(spec: Spec, default: Any, value: Any) -> QWidget:
         else:
             spin = QSpinBox()
         if spec.minimum is not None and spec.maximum is not None:
-            spin.setRange(spec.minimum, spec.maximum)  # type: ignore[arg-type]
+            lowest = spec.floor if spec.floor is not None else spec.minimum  # below the rule: it says why
+            spin.setRange(lowest, spec.maximum)  # type: ignore[arg-type]
         spin.setSuffix(_SUFFIXES.get(spec.unit, ""))
         if spec.minimum_text:
             spin.setSpecialValueText(spec.minimum_text)

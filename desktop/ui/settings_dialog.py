@@ -47,6 +47,7 @@ from desktop.ui import player
 from desktop.ui.engine_rows import Discover, EngineRows
 from desktop.ui.note_line import NoteLine, Tone
 from desktop.ui.setting_widgets import SettingEditor
+from desktop.ui.settings_refusals import RefusalMarks
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ GROUP_WIDTH = 600
 SETTLE_MS = 600  # a typed value is judged once typing pauses this long (or the field is left)
 _HINTS = {
     "engine_url": "Test connection asks the engine at this address for its version.",
+    "port": "Players connect to this port; 1024 to 65535.",
     "access_token": "With LAN sharing on, every device's link carries it; Share with devices… shows them whole.",
     "player_command": "{url} marks where the link goes, else it is added last. Empty: VLC or mpv, found automatically.",
 }
@@ -101,6 +103,9 @@ class SettingsDialog(QDialog):
         self._engine_answered = False  # a Test connection answer is on show (until the URL is edited)
         self._editors: dict[str, SettingEditor] = {}
         self._notes: dict[str, NoteLine] = {}  # under each typed field: hint, problem or check result
+        # What AceTray refused when OK was pressed (the port is taken…), told until it is changed.
+        self.refusals = RefusalMarks(lambda name: self._editors[name].value(), self._note_shown)
+        self._applying = False
         self._rows: dict[str, tuple[QFormLayout, QWidget | QHBoxLayout]] = {}  # name → (form, field)
         self._tab_of: dict[str, int] = {}  # setting name → its group's tab
         self._settle = QTimer(self)
@@ -204,13 +209,14 @@ class SettingsDialog(QDialog):
                 self._add_tuner_note(form, widget)
         else:
             form.addRow(f"{editor.spec.label}:", field)
-        if isinstance(widget, QLineEdit):
-            # Only typed fields can hold a value their rule refuses (spin boxes and
-            # lists cannot), so only they get a note line.
+        if isinstance(widget, QLineEdit) or editor.spec.floor is not None:
+            # Only fields that can hold a value their rule refuses get a note line: typed
+            # ones, and numbers that may go below their rule (port 80), which say why.
             note = NoteLine(_HINTS.get(name, ""))
             form.addRow(note)  # spans both columns, so a long message wraps instead of being cut
             self._notes[name] = note
             self._rows[f"{name}:note"] = (form, note)
+        if isinstance(widget, QLineEdit):
             editor.changed.connect(lambda n=name: self._on_typing(n))
             widget.editingFinished.connect(self._validate)
         else:
@@ -278,14 +284,18 @@ class SettingsDialog(QDialog):
         warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         blank = QPixmap(self.tabs.iconSize())
         blank.fill(Qt.GlobalColor.transparent)
-        troubled = {self._tab_of[name] for name in problems if name in self._tab_of}
+        marked = set(problems) | {refusal.setting for refusal in self.refusals.standing().values()}
+        troubled = {self._tab_of[name] for name in marked if name in self._tab_of}
         for index in range(self.tabs.count()):
             self.tabs.setTabIcon(index, warning if index in troubled else QIcon(blank))
 
     def _show_note(self, name: str, problems: dict[str, str]) -> None:
         note = self._notes[name]
+        refused = self.refusals.standing().get(name)
         if name in problems:
             note.say(problems[name], Tone.ERROR)
+        elif refused is not None:
+            note.say(refused.message, Tone.ERROR)
         elif name == "engine_url" and self.demo_engine.isChecked():
             note.say(DEMO_NOTE)
         elif name == "access_token" and (weakness := token_weakness(self.access_token.text())):
@@ -294,7 +304,7 @@ class SettingsDialog(QDialog):
             note.show_hint()
 
     def _update_buttons(self, problems: dict[str, str]) -> None:
-        self.ok_button.setEnabled(not problems)
+        self.ok_button.setEnabled(not problems and not self._applying)
         demo = self.demo_engine.isChecked()
         # In demo mode the URL is not used; a URL with a problem stays editable so it can be fixed.
         self.engine_url.setEnabled(not demo or "engine_url" in problems)
@@ -316,8 +326,27 @@ class SettingsDialog(QDialog):
             first = min(self._tab_of.get(name, 0) for name in problems)
             self.tabs.setCurrentIndex(first)  # where the problem is, in words
             return
-        self.accept()
+        # Open until the change is in force (SettingsFlow closes it), so a refusal loses no edit.
         self.settings_accepted.emit(self.values())
+
+    # -- applying ------------------------------------------------------------
+    def set_applying(self, applying: bool) -> None:
+        """OK waits while the change is being put in force."""
+        self._applying = applying
+        self._update_buttons(self.errors())
+
+    def show_refusal(self, setting: str | None, message: str) -> None:
+        """AceTray refused the change: the dialog stays open with every edit and marks `setting`."""
+        self._applying = False
+        if setting in self._editors:
+            self.refusals.mark(setting, message)
+            self.tabs.setCurrentIndex(self._tab_of[setting])
+            self._editors[setting].widget.setFocus()
+        self._validate()
+
+    def _note_shown(self, name: str) -> bool:
+        note = self._notes.get(name)
+        return note is not None and not note.isHidden()
 
     def _ask_new_token(self) -> None:
         box = QMessageBox(

@@ -18,7 +18,9 @@ from tests.ui.helpers import free_port, port_accepts
 CID = "0123456789abcdef0123456789abcdef01234567"
 
 
-def test_a_refused_port_change_saves_nothing_and_says_what_stayed(make_controller, engine, qtbot):
+def test_a_refused_port_change_saves_nothing_and_says_what_stayed_and_the_dialog_keeps_the_edits(
+    make_controller, engine, qtbot
+):
     controller = make_controller(Settings(port=free_port(), linger=1.0, queue_size=64), engine_url=engine.url)
     port = controller.settings.port
     blocker = socket.socket()
@@ -28,7 +30,7 @@ def test_a_refused_port_change_saves_nothing_and_says_what_stayed(make_controlle
     try:
         dialog = controller.open_settings()
         dialog.port.setValue(busy)
-        dialog.queue_size.setValue(128)  # goes back too: nothing of a refused change stays
+        dialog.queue_size.setValue(128)  # not applied either: nothing of a refused change is in force
         dialog.ok_button.click()
         bar = controller.window.statusBar()
         qtbot.waitUntil(lambda: "Nothing was saved" in bar.currentMessage(), timeout=5000)
@@ -46,8 +48,20 @@ def test_a_refused_port_change_saves_nothing_and_says_what_stayed(make_controlle
         QGuiApplication.clipboard().setText(CID)
         controller.actions.copy_link.trigger()
         assert QGuiApplication.clipboard().text() == f"http://127.0.0.1:{port}/ace/getstream?id={CID}"
-        again = controller.open_settings()
-        assert (again.port.value(), again.queue_size.value()) == (port, 64)
+        # The dialog is still open with every edit, and says which field was refused and why.
+        assert dialog.isVisible() and controller.open_settings() is dialog
+        assert (dialog.port.value(), dialog.queue_size.value()) == (busy, 128)
+        assert dialog.shown_errors()["port"].startswith(f"Port {busy} is in use by another program")
+        assert dialog.ok_button.isEnabled()
+
+        # Another port: this time it is put in force, with the other edit, and the dialog closes.
+        other = free_port()
+        dialog.port.setValue(other)
+        assert "port" not in dialog.shown_errors()  # the mark goes with the refused value
+        with qtbot.waitSignal(dialog.finished, timeout=5000):
+            dialog.ok_button.click()
+        assert (controller.saved_settings.port, controller.saved_settings.queue_size) == (other, 128)
+        assert port_accepts(other)
     finally:
         blocker.close()
     assert any("Nothing was saved" in line for line in controller.window.events_model.texts())
