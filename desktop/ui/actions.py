@@ -8,8 +8,10 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from desktop.streaming.channels import elide_id
+from desktop.streaming.channels import ChannelKey
 from desktop.ui.engine_view import EngineMenuEntry
+
+Pick = Callable[[ChannelKey], None]
 
 
 class AppActions(QObject):
@@ -28,9 +30,9 @@ class AppActions(QObject):
         self.open_logs = QAction("Open log folder", self)
         self.quit = QAction("Quit", self)
         self.recent_menu = QMenu("Recent channels")
-        self.set_recent([], lambda _cid: None)
+        self.set_recent([], lambda _key: None, "")
         self.favourites_menu = QMenu("Favourites")
-        self.set_favourites([], lambda _key: None)
+        self.set_favourites([], lambda _key: None, "")
 
     def set_running(self, running: bool, busy: bool = False) -> None:
         self.start_stop.setText("Stop proxy" if running else "Start proxy")
@@ -42,34 +44,13 @@ class AppActions(QObject):
         self.engine.setToolTip(entry.tooltip)
         self.engine_stops = entry.stops
 
-    def set_recent(
-        self, entries: Sequence[tuple[str, str | None]], on_pick: Callable[[str], None], verb: str = "Copy link"
-    ) -> None:
-        """(content id, name) newest first; picking one calls `on_pick(content_id)`."""
-        self.recent_menu.clear()
-        if not entries:
-            empty = self.recent_menu.addAction("No channels yet")
-            empty.setEnabled(False)
-            return
-        for content_id, name in entries:
-            label = name or elide_id(content_id)
-            action = self.recent_menu.addAction(label)
-            action.setToolTip(f"{verb}: {content_id}")
-            action.setData(content_id)
-            action.triggered.connect(lambda _checked=False, cid=content_id: on_pick(cid))
+    def set_recent(self, entries: Sequence[tuple[ChannelKey, str]], on_pick: Pick, verb: str) -> None:
+        """(channel, title) newest first; a click calls `on_pick(channel)`, which does what `verb` says."""
+        _fill(self.recent_menu, entries, on_pick, verb, empty="No channels yet")
 
-    def set_favourites(self, entries: Sequence[tuple[object, str]], on_pick: Callable[[object], None]) -> None:
-        """(channel key, title) in the order shown; one click calls `on_pick(key)` (it plays the channel)."""
-        self.favourites_menu.clear()
-        if not entries:
-            empty = self.favourites_menu.addAction("No favourites yet (★ in the channel list)")
-            empty.setEnabled(False)
-            return
-        for key, title in entries:
-            action = self.favourites_menu.addAction(title)
-            action.setData(key)
-            action.setToolTip(f"Open {title} in the player")
-            action.triggered.connect(lambda _checked=False, k=key: on_pick(k))
+    def set_favourites(self, entries: Sequence[tuple[ChannelKey, str]], on_pick: Pick, verb: str) -> None:
+        """(channel, title) in the order shown; a click as for Recent channels (the same setting rules both)."""
+        _fill(self.favourites_menu, entries, on_pick, verb, empty="No favourites yet (★ in the channel list)")
 
     def fill_menu(self, menu: QMenu) -> None:
         """The tray's right-click menu, in the order the issue lists it."""
@@ -88,3 +69,15 @@ class AppActions(QObject):
         menu.addAction(self.start_on_login)
         menu.addSeparator()
         menu.addAction(self.quit)
+
+
+def _fill(menu: QMenu, entries: Sequence[tuple[ChannelKey, str]], on_pick: Pick, verb: str, empty: str) -> None:
+    menu.clear()
+    if not entries:
+        menu.addAction(empty).setEnabled(False)
+        return
+    for key, title in entries:
+        action = menu.addAction(title)
+        action.setData(key)
+        action.setToolTip(f"{verb}: {title}")
+        action.triggered.connect(lambda _checked=False, k=key: on_pick(k))

@@ -27,6 +27,7 @@ from desktop.streaming.channels import (
     source_label,
 )
 from desktop.streaming.channels.numbering import NumberRefused
+from desktop.streaming.channels.text import natural_key
 from desktop.streaming.guide.match import GuideRef
 from desktop.streaming.guide.state import GuideView
 from desktop.streaming.snapshot import ProxySnapshot
@@ -38,6 +39,7 @@ from desktop.ui.link_commands import LinkCommands
 from desktop.ui.logos import LogoProvider
 from desktop.ui.main_window import MainWindow
 from desktop.ui.playlists_dialog import PlaylistsDialog
+from desktop.ui.recent_channels import click_verb
 from desktop.ui.ui_services import UiServices
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class ChannelCommands:
         """The Channels tab beside the window's live view; its logos come from the core (`attach`)."""
         pane = ChannelsPane(LogoProvider(parent=window))
         window.tabs.addTab(pane, "Channels")
+
         pane.count_changed.connect(
             lambda count, tabs=window.tabs: tabs.setTabText(tabs.indexOf(pane), f"Channels ({count:,})")
         )
@@ -70,6 +73,7 @@ class ChannelCommands:
         self.view = ChannelsView()
         self.guide = GuideView()
         links.channel_name = self.name_for
+        links.catalog = lambda: self.view.state.catalog
         pane.play_requested.connect(self.play)
         pane.copy_link_requested.connect(self.copy_link)
         pane.favourite_requested.connect(self.set_favourite)
@@ -78,7 +82,7 @@ class ChannelCommands:
         pane.guide_choice_requested.connect(self.choose_guide)
         pane.guide_set_requested.connect(self.set_guide)
         pane.guide_auto_requested.connect(self.unset_guide)
-        self._refresh_favourites_menu()
+        self.refresh_favourites_menu()
 
     # -- from the core ----------------------------------------------------------------------
     def attach(self, core: CoreHost) -> None:
@@ -99,8 +103,8 @@ class ChannelCommands:
         if dialog is not None:
             dialog.show_view(view)
         if view.state.catalog is not old.state.catalog or view.state.favourites != old.state.favourites:
-            self._refresh_favourites_menu()
-            self._links.refresh_recent()  # names may have arrived
+            self.refresh_favourites_menu()
+            self._links.recent.refresh()  # names may have arrived
 
     def on_guide_view(self, guide: GuideView) -> None:
         self.guide = guide
@@ -123,14 +127,10 @@ class ChannelCommands:
 
     # -- playing and links ---------------------------------------------------------------------
     def play(self, channel: Channel) -> None:
-        self._ui.tasks.spawn(self._links.play(channel.id, channel.kind))
+        self._links.play_key(channel.key)
 
     def copy_link(self, channel: Channel) -> None:
-        self._links.copy_link_for(channel.id, channel.kind)
-
-    def play_key(self, key: ChannelKey) -> None:
-        kind, content_id = key
-        self._ui.tasks.spawn(self._links.play(content_id, kind))
+        self._links.copy_key(channel.key)
 
     # -- favourites ----------------------------------------------------------------------------
     def set_favourite(self, key: ChannelKey, on: bool) -> None:
@@ -152,14 +152,17 @@ class ChannelCommands:
             log.exception("could not change the number of %s", channel.id)
             self._ui.notify("Channel number", f"Could not change the number: {exc}", level="warning")
 
-    def _refresh_favourites_menu(self) -> None:
+    def refresh_favourites_menu(self) -> None:
+        """The tray's Favourites, by name in natural order; a click does what Recent channels' does."""
         catalog = self.view.state.catalog
         entries = []
-        for key in self.view.state.favourites:
+        for kind, content_id in self.view.state.favourites:
+            key = ChannelKey(kind, content_id)
             channel = catalog.get(key)
-            entries.append((key, channel_title(channel) if channel is not None else elide_id(key[1])))
-        entries.sort(key=lambda entry: entry[1].casefold())
-        self._ui.actions.set_favourites(entries, self.play_key)  # type: ignore[arg-type]
+            entries.append((key, channel_title(channel) if channel is not None else elide_id(content_id)))
+        entries.sort(key=lambda entry: natural_key(entry[1]))
+        verb = click_verb(self._ui.settings.saved.link_action)
+        self._ui.actions.set_favourites(entries, self._links.use_channel, verb)
 
     # -- playlists -------------------------------------------------------------------------------
     def open_playlists(self) -> PlaylistsDialog:

@@ -117,7 +117,7 @@ class AppController(QObject):
         self.pacer = SnapshotPacer(self._request_snapshot, watched=self.window.in_view)
 
         self._connect_actions()
-        self.links.refresh_recent()
+        self.links.recent.refresh()
         self.settings_flow.sync_autostart_check()
 
     # -- wiring ----------------------------------------------------------------
@@ -238,7 +238,7 @@ class AppController(QObject):
         if self.quitting:
             return
         self.snapshot = snapshot
-        self.links.learn_names(snapshot)
+        self.links.learn(snapshot)
         self.channels.show_snapshot(snapshot)
         self._refresh_view()
         self.pacer.seen(snapshot, busy=self.proxy.busy)
@@ -254,7 +254,8 @@ class AppController(QObject):
         self.pacer.now()  # started, stopped or failed: the tray says so at once
 
     def _after_settings_applied(self) -> None:
-        self.links.refresh_recent()
+        self.links.recent.refresh()  # a click on its entries may do something else now (acestream:// links)
+        self.channels.refresh_favourites_menu()
         self._refresh_view()
         self.pacer.now()
 

@@ -98,6 +98,7 @@ class PlayerProcess(QObject):
         self.command = command
         self.name = player_name(command.program)
         self.settled = False  # ran past the watch window: left alone from then on
+        self.failed = False  # did not start, or exited at once with a problem (and `problem` said so)
         fd, path = tempfile.mkstemp(prefix="acetray-player-", suffix=".log")
         os.close(fd)
         self._output: Path | None = Path(path)
@@ -139,6 +140,7 @@ class PlayerProcess(QObject):
             self._watch.stop()
             detail = self._process.errorString()
             log.warning("could not start %s: %s", self.command.program, detail)
+            self.failed = True
             self.problem.emit(
                 "The player did not start", f"Could not start {self.command.program}. {HOW_TO_SET_PLAYER}"
             )
@@ -156,6 +158,7 @@ class PlayerProcess(QObject):
             # A quiet status 0 at once is a hand-over (VLC's "one instance" mode passes
             # the link on), not a failure; ffplay, though, exits 0 after an error it prints.
             if crashed or code != 0 or said:
+                self.failed = True
                 self.problem.emit("The player stopped", self._early_exit_sentence(code, crashed, said))
         self._drop_output()
         self.done.emit()

@@ -159,7 +159,7 @@ def test_double_click_opens_the_channel_in_the_configured_player(make_controller
     assert controller.window.statusBar().currentMessage().startswith("Opening Sport One in the player")
     # Recent channels names it.
     recent = [a for a in controller.actions.recent_menu.actions() if a.data()]
-    assert [(a.text(), a.data()) for a in recent] == [("Sport One", SPORT)]
+    assert [(a.text(), a.data()) for a in recent] == [("Sport One", ("id", SPORT))]
 
     record.unlink()
     click_cell(qtbot, pane.table, pane.model.row_of(("infohash", MUSIC)), NAME, double=True)
@@ -170,7 +170,7 @@ def test_double_click_opens_the_channel_in_the_configured_player(make_controller
 @posix_only
 def test_one_click_on_a_tray_favourite_starts_it_in_the_player(make_controller, engine, qtbot, tmp_path):
     script, record = fake_player(tmp_path)
-    settings = Settings(port=free_port(), player_command=str(script))
+    settings = Settings(port=free_port(), player_command=str(script), link_action="play")
     controller = with_playlist(
         make_controller, engine, qtbot, tmp_path, settings, tray=True, player_system=PlayerSystem()
     )

@@ -144,7 +144,7 @@ def test_recent_channels_menu_repeats_a_copy(make_controller, engine):
     controller.actions.copy_link.trigger()
     QGuiApplication.clipboard().setText("")
     entries = [a for a in controller.actions.recent_menu.actions() if a.data()]
-    assert [a.data() for a in entries] == [CID]
+    assert [a.data() for a in entries] == [("id", CID)]
     entries[0].trigger()
     assert clipboard().endswith(f"id={CID}")
 
