@@ -20,6 +20,10 @@ class AppActions(QObject):
         self.start_stop = QAction("Start proxy", self)
         self.engine = QAction("Start engine", self)  # the engine AceTray runs (Settings → Engine)
         self.engine_stops = False  # what `engine` does when triggered now
+        # Why `engine` is greyed, as a greyed line under it in the tray menu (menus show no tooltips).
+        self.engine_reason = QAction("", self)
+        self.engine_reason.setEnabled(False)
+        self.engine_reason.setVisible(False)
         self.copy_link = QAction("Copy stream link…", self)
         self.open_player = QAction("Open in player…", self)
         self.share = QAction("Share with devices…", self)
@@ -43,6 +47,8 @@ class AppActions(QObject):
         self.engine.setEnabled(entry.enabled)
         self.engine.setToolTip(entry.tooltip)
         self.engine_stops = entry.stops
+        self.engine_reason.setText(f"    {entry.reason}")  # indented: it belongs to the entry above
+        self.engine_reason.setVisible(bool(entry.reason) and not entry.enabled)
 
     def set_recent(self, entries: Sequence[tuple[ChannelKey, str]], on_pick: Pick, verb: str) -> None:
         """(channel, title) newest first; a click calls `on_pick(channel)`, which does what `verb` says."""
@@ -56,7 +62,8 @@ class AppActions(QObject):
         """The tray's right-click menu, in the order the issue lists it."""
         menu.addAction(self.start_stop)
         menu.addAction(self.engine)
-        menu.setToolTipsVisible(True)  # a disabled Start engine says why
+        menu.addAction(self.engine_reason)
+        menu.setToolTipsVisible(True)  # where the desktop's menus show them
         menu.addSeparator()
         menu.addAction(self.copy_link)
         menu.addAction(self.open_player)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 
 from desktop.app import CoreHost
 from desktop.streaming.channels import (
@@ -53,6 +54,11 @@ class ChannelCommands:
         pane = ChannelsPane(LogoProvider(parent=window))
         window.tabs.addTab(pane, "Channels")
 
+        def find() -> None:
+            window.tabs.setCurrentWidget(pane)
+            pane.focus_search()
+
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), window).activated.connect(find)  # Ctrl+F, either tab
         pane.count_changed.connect(
             lambda count, tabs=window.tabs: tabs.setTabText(tabs.indexOf(pane), f"Channels ({count:,})")
         )

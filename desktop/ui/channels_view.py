@@ -6,8 +6,8 @@ person asked for through signals; `ChannelCommands` decides what happens.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.streaming.channels import Channel, ChannelKey, ChannelsView
+from desktop.streaming.channels.text import natural_key
 from desktop.ui.channels_model import GROUP, GUIDE, NAME, NUMBER, STAR, ChannelsModel
 from desktop.ui.formatting import count_phrase
 from desktop.ui.logos import LogoProvider
@@ -54,6 +55,9 @@ class ChannelsPane(QWidget):
         self.search.setPlaceholderText("Search channels by name or group")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
+        # From the search box into the list with the keyboard alone: Down moves there, Enter plays.
+        self.search.installEventFilter(self)
+        self.search.returnPressed.connect(self._play_from_search)
         self.group = QComboBox()
         self.group.setMinimumContentsLength(14)
         self.group.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -115,7 +119,7 @@ class ChannelsPane(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.progress_box)
         layout.addWidget(self.stack, 1)
-        self._groups: tuple[str, ...] = ()
+        self._groups: tuple[tuple[str, int], ...] = ()
         self._show_empty_or_list()
 
     def _make_table(self, logos: LogoProvider | None) -> QTableView:
@@ -163,7 +167,7 @@ class ChannelsPane(QWidget):
     # -- feeding ------------------------------------------------------------------------
     def show_view(self, view: ChannelsView) -> None:
         self.model.set_view(view)
-        groups = view.state.catalog.groups()
+        groups = tuple(sorted(view.state.catalog.group_sizes.items(), key=lambda item: natural_key(item[0])))
         if groups != self._groups:
             self._set_groups(groups)
         downloading = [p for p in view.state.playlists if p.source in view.refreshing]
@@ -180,18 +184,45 @@ class ChannelsPane(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.channel_at(rows[0].row()) if rows else None
 
+    def focus_search(self) -> None:
+        """Ctrl+F: the search box, its text selected so typing replaces it."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() == Qt.Key.Key_Down and self.model.rowCount():
+                self._enter_list()
+                return True
+        return super().eventFilter(watched, event)
+
     # -- inside ---------------------------------------------------------------------------
-    def _set_groups(self, groups: tuple[str, ...]) -> None:
+    def _enter_list(self) -> None:
+        """Focus the list on the selected channel, else the first one shown."""
+        row = max(0, self.table.currentIndex().row())
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.table.selectRow(row)
+
+    def _play_from_search(self) -> None:
+        """Enter in the search box plays the channel found (the selected one, else the first)."""
+        if self.model.rowCount():
+            self._enter_list()
+            self._play_current()
+
+    def _set_groups(self, groups: tuple[tuple[str, int], ...]) -> None:
+        """The group list: sorted as a person reads names, each with its number of channels."""
         chosen = self.group.currentData()
+        names = {name for name, _count in groups}
         self.group.blockSignals(True)
         self.group.clear()
         self.group.addItem(ALL_GROUPS, None)
-        for name in groups:
-            self.group.addItem(name, name)
-        self.group.setCurrentIndex(max(0, self.group.findData(chosen)) if chosen in groups else 0)
+        for name, count in groups:
+            self.group.addItem(f"{name} ({count:,})", name)
+        self.group.setCurrentIndex(max(0, self.group.findData(chosen)) if chosen in names else 0)
         self.group.blockSignals(False)
         self._groups = groups
-        if chosen is not None and chosen not in groups:
+        if chosen is not None and chosen not in names:
             self._filter()
 
     def _filter(self) -> None:

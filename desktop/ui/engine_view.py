@@ -16,6 +16,8 @@ NOT_OURS = (
     "“Start AceStream on this computer” or “Start AceStream in Docker”."
 )
 EXTERNAL_TIP = "This engine was already running when AceTray looked; AceTray uses it and leaves it running."
+NOT_OURS_SHORT = "You run the engine (Settings → Engine)"
+EXTERNAL_SHORT = "Not started by AceTray: left running"
 _STOPS = (EngineState.STARTING, EngineState.RUNNING, EngineState.RESTARTING, EngineState.STOPPING, EngineState.EXTERNAL)
 
 
@@ -27,16 +29,25 @@ class EngineMenuEntry:
     enabled: bool
     tooltip: str
     stops: bool  # triggering it stops the engine
+    # Why it is greyed, in a few words: the tray menu shows it on a line of its own under the entry,
+    # since tray menus show no tooltips (the window's toolbar has the tooltip).
+    reason: str = ""
 
 
 def engine_menu_entry(engine: EngineSnapshot | None) -> EngineMenuEntry:
     if engine is None:
-        return EngineMenuEntry("Start engine", False, NOT_OURS, stops=False)
+        return EngineMenuEntry("Start engine", False, NOT_OURS, stops=False, reason=NOT_OURS_SHORT)
     if engine.state is EngineState.EXTERNAL:
-        return EngineMenuEntry("Stop engine", False, EXTERNAL_TIP, stops=True)
+        return EngineMenuEntry("Stop engine", False, EXTERNAL_TIP, stops=True, reason=EXTERNAL_SHORT)
     if engine.state in _STOPS:
         busy = engine.state is EngineState.STOPPING
-        return EngineMenuEntry("Stop engine", not busy, f"Stop the AceStream engine ({engine.label})", stops=True)
+        return EngineMenuEntry(
+            "Stop engine",
+            not busy,
+            f"Stop the AceStream engine ({engine.label})",
+            stops=True,
+            reason="Stopping the engine…" if busy else "",
+        )
     return EngineMenuEntry("Start engine", True, f"Start the AceStream engine ({engine.label})", stops=False)
 
 
