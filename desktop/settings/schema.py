@@ -297,7 +297,8 @@ class Settings:
         label="acestream:// links",
         group=DESKTOP,
         choices=LINK_ACTIONS,
-        help="what AceTray does with an acestream:// link it is opened with (browser, second launch)",
+        help="what AceTray does with an acestream:// link it is opened with (browser, second launch), "
+        "and with a click on a channel in the tray's Favourites or Recent channels",
     )
     start_on_login: bool = setting(
         False,
