@@ -90,7 +90,10 @@ def test_a_refused_change_is_one_call_to_the_core_and_a_player_keeps_playing(mak
         dialog.queue_size.setValue(128)
         dialog.ok_button.click()
         qtbot.waitUntil(lambda: "Nothing was saved" in controller.window.statusBar().currentMessage(), timeout=5000)
-    assert len(calls) == 1  # the core puts itself back: no rollback calls from the UI
+    # The core puts itself back: no rollback calls from the UI (the dialog, open until the change is
+    # in force, may have asked what engines this computer has meanwhile: not a settings call).
+    applied = [c for c in calls if "discover_engines" not in c.__qualname__]
+    assert len(applied) == 1
     before = viewer.bytes
     qtbot.waitUntil(lambda: viewer.bytes > before + 200_000, timeout=5000)
     assert not viewer.breaks and viewer.error is None
