@@ -16,7 +16,7 @@ NOT_OURS = (
     "“Start AceStream on this computer” or “Start AceStream in Docker”."
 )
 EXTERNAL_TIP = "This engine was already running when AceTray looked; AceTray uses it and leaves it running."
-NOT_OURS_SHORT = "You run the engine (Settings → Engine)"
+NOT_OURS_SHORT = "Not run by AceTray (Settings → Engine)"
 EXTERNAL_SHORT = "Not started by AceTray: left running"
 _STOPS = (EngineState.STARTING, EngineState.RUNNING, EngineState.RESTARTING, EngineState.STOPPING, EngineState.EXTERNAL)
 

@@ -37,7 +37,7 @@ def test_menu_lists_the_commands_in_order(make_controller, engine):
     assert labels == [
         "Stop proxy",
         "Start engine",
-        "    You run the engine (Settings → Engine)",  # why it is greyed: tray menus show no tooltips
+        "    Not run by AceTray (Settings → Engine)",  # why it is greyed: tray menus show no tooltips
         "—",
         "Copy stream link…",
         "Open in player…",
