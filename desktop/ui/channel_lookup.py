@@ -20,7 +20,7 @@ from desktop.ui.links import LinkRequest
 MAX_COMPLETIONS = 50
 # Of the channels a short text fits (one letter fits most of 50,000), the first this many in playlist
 # order are ranked: it keeps a keystroke in a huge list at a few milliseconds, and typing on narrows it.
-RANKED_AT_MOST = 5000
+RANKED_AT_MOST = 1000
 
 
 class Verdict(enum.Enum):
@@ -75,7 +75,7 @@ def completions(text: str, catalog: Catalog, limit: int = MAX_COMPLETIONS) -> li
     start = fold(typed)
     first_word = start.split()[0]
 
-    def rank(channel: Channel) -> tuple[int, tuple[tuple[str, int], ...]]:
+    def rank(channel: Channel) -> tuple[int, list[str | int]]:
         name = fold(channel.name)
         place = 0 if name.startswith(start) else 1 if any(w.startswith(first_word) for w in name.split()) else 2
         return place, natural_key(channel.name)

@@ -55,6 +55,7 @@ class ChannelsModel(QAbstractTableModel):
         self._favourites: frozenset[ChannelKey] = frozenset()
         self._playing: frozenset[ChannelKey] = frozenset()
         self._rows: list[Channel] = []
+        self._natural_keys: dict[str, list[str | int]] = {}  # names' sort keys, for this catalog
         self._query = ""
         self._group: str | None = None
         self._favourites_only = False
@@ -87,6 +88,8 @@ class ChannelsModel(QAbstractTableModel):
         numbers_moved = view.state.numbers is not self._view.state.numbers
         self._view = view
         self._catalog = catalog
+        if not same_channels:
+            self._natural_keys = {}
         self._favourites = view.state.favourites
         if (
             not same_channels
@@ -213,12 +216,12 @@ class ChannelsModel(QAbstractTableModel):
         column, reverse = self._sort_column, self._sort_order == Qt.SortOrder.DescendingOrder
         # Natural order: "Sport 87" before "Sport 131", accents and case aside (text.py).
         if column == NAME:
-            return sorted(rows, key=lambda c: natural_key(channel_title(c)), reverse=reverse)
+            return sorted(rows, key=lambda c: self._natural(channel_title(c)), reverse=reverse)
         if column == GROUP:
-            return sorted(rows, key=lambda c: (natural_key(c.group), natural_key(c.name)), reverse=reverse)
+            return sorted(rows, key=lambda c: (self._natural(c.group), self._natural(c.name)), reverse=reverse)
         if column == GUIDE:
             title = self._guide.match_title
-            return sorted(rows, key=lambda c: (natural_key(title(c.key)), natural_key(c.name)), reverse=reverse)
+            return sorted(rows, key=lambda c: (self._natural(title(c.key)), self._natural(c.name)), reverse=reverse)
         if column == NUMBER:
             number_of = self._view.state.number_of
             return sorted(rows, key=lambda c: sort_key(n) if (n := number_of(c.key)) else _LAST, reverse=reverse)
@@ -227,6 +230,13 @@ class ChannelsModel(QAbstractTableModel):
             # Ascending puts the favourites first: what a person sorting by the star wants.
             return sorted(rows, key=lambda c: c.key not in favourites, reverse=reverse)
         return list(rows)  # the playlists' own order
+
+    def _natural(self, text: str) -> list[str | int]:
+        """A name's natural sort key, kept for the catalog's life: sorting again is a lookup a name."""
+        key = self._natural_keys.get(text)
+        if key is None:
+            key = self._natural_keys[text] = natural_key(text)
+        return key
 
     def _tooltip(self, channel: Channel, column: int) -> str:
         if column == STAR:

@@ -26,6 +26,7 @@ class Catalog:
     epg_urls: tuple[str, ...] = ()  # every playlist's EPG addresses, in order, without repeats
     _by_key: Mapping[ChannelKey, Channel] = field(default_factory=dict, repr=False)
     _haystacks: tuple[str, ...] = field(default=(), repr=False)
+    _group_sizes: Mapping[str, int] = field(default_factory=dict, repr=False)
 
     @classmethod
     def merge(cls, channel_lists: Iterable[Iterable[Channel]], epg_lists: Iterable[Iterable[str]] = ()) -> Catalog:
@@ -38,7 +39,8 @@ class Catalog:
         for urls in epg_lists:
             epg.update(dict.fromkeys(urls))
         haystacks = tuple(fold(f"{c.name}{_FIELD_BREAK}{c.group}") for c in merged)
-        return cls(merged, tuple(epg), MappingProxyType(by_key), haystacks)
+        sizes = MappingProxyType(Counter(c.group for c in merged if c.group))
+        return cls(merged, tuple(epg), MappingProxyType(by_key), haystacks, sizes)
 
     def __len__(self) -> int:
         return len(self.channels)
@@ -64,10 +66,11 @@ class Catalog:
         """The groups in the order they first appear; channels without one are left out."""
         return tuple(self.group_sizes)
 
-    @cached_property
+    @property
     def group_sizes(self) -> Mapping[str, int]:
-        """Each group's number of channels, the groups in the order they first appear (none: left out)."""
-        return MappingProxyType(Counter(c.group for c in self.channels if c.group))
+        """Each group's number of channels, the groups in the order they first appear (none: left out).
+        Counted with the merge, on the core's loop: the window only reads it."""
+        return self._group_sizes
 
     def search(
         self,
