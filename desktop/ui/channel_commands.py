@@ -27,8 +27,8 @@ from desktop.streaming.channels import (
     elide_id,
     source_label,
 )
+from desktop.streaming.channels.names import natural_key
 from desktop.streaming.channels.numbering import NumberRefused
-from desktop.streaming.channels.text import natural_key
 from desktop.streaming.guide.match import GuideRef
 from desktop.streaming.guide.state import GuideView
 from desktop.streaming.snapshot import ProxySnapshot

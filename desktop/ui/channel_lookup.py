@@ -14,7 +14,7 @@ import heapq
 from dataclasses import dataclass
 
 from desktop.streaming.channels import Catalog, Channel, ChannelKey
-from desktop.streaming.channels.text import fold, natural_key
+from desktop.streaming.channels.names import fold, natural_key
 from desktop.ui.links import LinkRequest
 
 MAX_COMPLETIONS = 50

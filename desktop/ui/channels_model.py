@@ -17,8 +17,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QFont
 
 from desktop.streaming.channels import Catalog, Channel, ChannelKey, ChannelsView, source_label
+from desktop.streaming.channels.names import natural_key
 from desktop.streaming.channels.numbering import sort_key
-from desktop.streaming.channels.text import natural_key
 from desktop.streaming.guide.state import GuideView
 from desktop.ui.logos import LogoProvider
 
@@ -214,7 +214,7 @@ class ChannelsModel(QAbstractTableModel):
 
     def _sorted(self, rows: Any) -> list[Channel]:
         column, reverse = self._sort_column, self._sort_order == Qt.SortOrder.DescendingOrder
-        # Natural order: "Sport 87" before "Sport 131", accents and case aside (text.py).
+        # Natural order: "Sport 87" before "Sport 131", accents and case aside (names.py).
         if column == NAME:
             return sorted(rows, key=lambda c: self._natural(channel_title(c)), reverse=reverse)
         if column == GROUP:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.streaming.channels import Channel, ChannelKey, ChannelsView
-from desktop.streaming.channels.text import natural_key
+from desktop.streaming.channels.names import natural_key
 from desktop.ui.channels_model import GROUP, GUIDE, NAME, NUMBER, STAR, ChannelsModel
 from desktop.ui.formatting import count_phrase
 from desktop.ui.logos import LogoProvider

@@ -9,8 +9,8 @@ import pytest
 from desktop.streaming.channels.catalog import Catalog
 from desktop.streaming.channels.m3u import parse
 from desktop.streaming.channels.model import Channel
+from desktop.streaming.channels.names import fold, natural_key
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
-from desktop.streaming.channels.text import fold, natural_key
 
 A = "a" * 40
 B = "b" * 40

@@ -11,10 +11,10 @@ from types import MappingProxyType
 
 from desktop.streaming.channels.logo_index import LogoIndex
 from desktop.streaming.channels.model import Channel, ChannelKey
-from desktop.streaming.channels.text import fold
+from desktop.streaming.channels.names import fold
 
 # Name and group are searched as one folded string per channel (no accents, case
-# folded: text.py); the separator keeps a word from matching across the two.
+# folded: names.py); the separator keeps a word from matching across the two.
 _FIELD_BREAK = "\x00"
 
 
