@@ -33,7 +33,7 @@ from desktop.streaming.config import ProxyConfig
 from desktop.streaming.engine_host import Discovery
 from desktop.streaming.guide.match import GuideRef
 from desktop.streaming.guide.state import GuideSource
-from desktop.streaming.http.request_record import SeenRequest
+from desktop.streaming.live.requests import SeenRequest
 from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
 from desktop.streaming.tuner.app_check import How, TvLinks, check
@@ -213,7 +213,7 @@ async def _is_running(service: ProxyService) -> bool:
 
 
 async def _recent_requests(service: ProxyService, key: ChannelKey) -> tuple[SeenRequest, ...]:
-    return service.requests.of(key)
+    return service.context.requests.of(key)
 
 
 class _WeakRelay:

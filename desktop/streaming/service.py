@@ -32,14 +32,13 @@ from desktop.streaming.guide.host import GuideHost
 from desktop.streaming.guide.state import GuideView
 from desktop.streaming.http.access import AccessPolicy, machine_names, policy_for, resolve_machine_names
 from desktop.streaming.http.listener import Listener, Move
-from desktop.streaming.http.request_record import RequestRecord
 from desktop.streaming.http.route_context import RouteContext
 from desktop.streaming.http.server import build_app
 from desktop.streaming.http.token_guesses import TokenGuesses, slowed_sentence
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.rollback import Rollback, Undo, nothing_to_undo, undoable
-from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem, stays_on
+from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem, demo_problem, stays_on
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.streaming.tuner.host import TunerHost
 
@@ -85,7 +84,6 @@ class ProxyService:
         self._on_apply_step = on_apply_step
         self._machine_names = machine_names(resolve=False)  # the resolver's FQDN joins at start
         self._access = self._policy(config)
-        self.requests = RequestRecord()  # each channel's last few player requests, refused ones too
 
     # --- properties ----------------------------------------------------------------------
     @property
@@ -164,7 +162,6 @@ class ProxyService:
             token_guesses=TokenGuesses(on_slowed=lambda who: self._events.emit("warning", slowed_sentence(who))),
             guide=self.guide.output,
             tuner=self.tuner,
-            requests=self.requests,
         )
         try:
             await self._listener.open(lambda guard: build_app(context, guard), config.host, config.port)
@@ -399,6 +396,5 @@ async def _start_demo() -> DemoEngine:
     try:
         await demo.start()
     except OSError as exc:
-        reason = f"The built-in demo engine could not start: {exc.strerror or exc}"
-        raise ProxyStartError(reason, config_field="demo") from exc
+        raise demo_problem(exc) from exc
     return demo

@@ -43,3 +43,7 @@ def stays_on(refused: ProxyStartError, old: ProxyConfig, new: ProxyConfig) -> Pr
     """A refused move told with where AceTray still listens: "Port 8001 is in use…; AceTray stays on 8000."."""
     where = str(old.port) if old.host == new.host else f"{old.host}:{old.port}"
     return ProxyStartError(f"{refused.reason}; AceTray stays on {where}.", refused.reason, refused.config_field)
+
+
+def demo_problem(exc: OSError) -> ProxyStartError:
+    return ProxyStartError(f"The built-in demo engine could not start: {exc.strerror or exc}", config_field="demo")

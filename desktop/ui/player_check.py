@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from desktop.streaming.http.request_record import SeenRequest
+from desktop.streaming.live.requests import SeenRequest
 from desktop.ui.player_apps import player_app
 
 log = logging.getLogger(__name__)

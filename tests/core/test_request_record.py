@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from desktop.streaming.demo.state import EngineFaults
-from desktop.streaming.http.request_record import RequestRecord
 from desktop.streaming.ids import ChannelKey
+from desktop.streaming.live.requests import RequestRecord
 from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import CHANNEL, OTHER_CHANNEL, wait_until
 
@@ -19,13 +19,13 @@ async def test_a_player_that_plays_is_seen_with_its_address_agent_and_the_bytes_
     proxy = await proxy_factory(fake_engine.url)
     async with proxy.http.get(proxy.url(), headers={"User-Agent": VLC}) as resp:
         await resp.content.readexactly(PACKET_SIZE * 100)
-        (seen,) = proxy.service.requests.of(KEY)
+        (seen,) = proxy.service.context.requests.of(KEY)
         assert (seen.status, seen.open, seen.user_agent, seen.path) == (200, True, VLC, "/ace/getstream")
         assert seen.address.startswith("127.0.0.1:") and seen.bytes_sent >= PACKET_SIZE * 100
         (client,) = proxy.service.snapshot().streams[0].clients
         assert seen.address == client.address  # the players table's own words for the same player
-    await wait_until(lambda: not proxy.service.requests.of(KEY)[0].open)
-    (ended,) = proxy.service.requests.of(KEY)
+    await wait_until(lambda: not proxy.service.context.requests.of(KEY)[0].open)
+    (ended,) = proxy.service.context.requests.of(KEY)
     assert ended.status == 200 and ended.bytes_sent >= PACKET_SIZE * 100
 
 
@@ -33,7 +33,7 @@ async def test_a_refused_request_is_seen_with_its_status_and_reason_and_never_th
     proxy = await proxy_factory(fake_engine.url, token=TOKEN)
     async with proxy.http.get(proxy.url(token="wrong-token-but-long-enough"), headers={"User-Agent": VLC}) as resp:
         assert resp.status == 401
-    (seen,) = proxy.service.requests.of(KEY)
+    (seen,) = proxy.service.context.requests.of(KEY)
     assert (seen.status, seen.bytes_sent, seen.open) == (401, 0, False)
     assert seen.message.startswith("AceTray asks for its access token")
     assert "wrong-token" not in repr(seen) and TOKEN not in repr(seen)
@@ -46,14 +46,14 @@ async def test_a_channel_still_starting_is_seen_waiting_and_a_failed_start_with_
     proxy = await proxy_factory(engine.url, start_timeout=0.5)
     player = asyncio.ensure_future(proxy.http.get(proxy.url()))
     try:
-        await wait_until(lambda: bool(proxy.service.requests.of(KEY)))
-        (waiting,) = proxy.service.requests.of(KEY)
+        await wait_until(lambda: bool(proxy.service.context.requests.of(KEY)))
+        (waiting,) = proxy.service.context.requests.of(KEY)
         assert (waiting.status, waiting.bytes_sent, waiting.open) == (None, 0, True)
         async with await player as resp:
             assert resp.status == 504
     finally:
         player.cancel()
-    (failed,) = proxy.service.requests.of(KEY)
+    (failed,) = proxy.service.context.requests.of(KEY)
     assert (failed.status, failed.open) == (504, False) and failed.message
 
 
@@ -63,7 +63,7 @@ async def test_probes_and_other_routes_are_not_noted(fake_engine, proxy_factory)
         assert resp.status == 200
     async with proxy.http.get(f"{proxy.base}/api/streams") as resp:
         assert resp.status == 200
-    assert proxy.service.requests.of(KEY) == ()
+    assert proxy.service.context.requests.of(KEY) == ()
 
 
 def test_the_record_is_bounded_per_channel_and_in_channels_the_least_recently_asked_going_first():

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtGui import QGuiApplication
 
 from desktop.settings import Settings
-from desktop.streaming.http.request_record import SeenRequest
+from desktop.streaming.live.requests import SeenRequest
 from desktop.ui import player_check
 from desktop.ui.player import PlayerSystem
 from desktop.ui.player_check import PlayerOutcome, WatchedPlayer, check_player

@@ -18,7 +18,6 @@ from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.guide.output import GuideOutput
 from desktop.streaming.http.access import AccessPolicy
-from desktop.streaming.http.request_record import RequestRecord
 from desktop.streaming.http.token_guesses import TokenGuesses
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.logos import Logo
@@ -38,7 +37,6 @@ class RouteContext:
     token_guesses: TokenGuesses = field(default_factory=TokenGuesses)  # wrong access tokens per address
     guide: Callable[[], Awaitable[GuideOutput]] | None = None  # the current /epg.xml, written when due
     tuner: TunerHost | None = None  # the network tuner (its routes answer while config.tuner is on)
-    requests: RequestRecord = field(default_factory=RequestRecord)  # each channel's last few player requests
 
 
 ROUTE_CONTEXT: web.AppKey[RouteContext] = web.AppKey("route_context", RouteContext)

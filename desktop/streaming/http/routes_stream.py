@@ -96,7 +96,8 @@ async def stream_channel(request: web.Request, wanted: StreamRequest) -> web.Str
     subscriber = stream.subscribe(
         ClientInfo(peer_address(request), request.headers.get("User-Agent", "")[:200], time.time())
     )
-    route_context(request).requests.follow(id(request), subscriber)  # "did VLC get bytes?" (request_record.py)
+    stream_requests = route_context(request).registry.requests
+    stream_requests.follow(id(request), subscriber)  # "did VLC get bytes?" (live/requests.py)
     clock = stream.clock
     response: TsResponse | None = None
     try:

@@ -31,7 +31,7 @@ def build_app(context: RouteContext, guard: ConnectionGuard) -> web.Application:
     # The guard outermost, so it sees every request begin and end (its connection is busy meanwhile);
     # then the record of players' requests, which notes refusals too ("VLC was refused: …"); then the
     # access rules, for every route: a refused request never reaches a handler.
-    middlewares = [guard.middleware, record_middleware(context.requests)]
+    middlewares = [guard.middleware, record_middleware(context.registry.requests)]
     app = web.Application(middlewares=[*middlewares, access_middleware(context.access, context.token_guesses)])
     app[ROUTE_CONTEXT] = context
     routes_stream.add_routes(app)

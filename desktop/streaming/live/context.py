@@ -21,6 +21,7 @@ import aiohttp
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.engine.client import EngineClient
 from desktop.streaming.events import EventSink
+from desktop.streaming.live.requests import RequestRecord
 from desktop.streaming.live.session_stopper import SessionStopper
 
 __all__ = ["CoreContext", "CoreStopped", "Counters", "SessionStopper"]
@@ -44,9 +45,10 @@ class Counters:
 
 
 class CoreContext:
-    """The current config, engine client, HTTP session, event sink, counters, session stopper and clock."""
+    """The current config, engine client, HTTP session, event sink, counters, session stopper, clock
+    and the record of players' requests."""
 
-    __slots__ = ("_engine", "_http", "clock", "config", "counters", "events", "sessions")
+    __slots__ = ("_engine", "_http", "clock", "config", "counters", "events", "requests", "sessions")
 
     def __init__(self, config: ProxyConfig, events: EventSink, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config  # replaced whole, only by `update`
@@ -56,6 +58,7 @@ class CoreContext:
         self.clock = clock
         self.counters = Counters()
         self.sessions = SessionStopper()
+        self.requests = RequestRecord()  # each channel's last few player requests (Open in player asks)
         self._engine: EngineClient | None = None
         self._http: aiohttp.ClientSession | None = None
 

@@ -17,6 +17,7 @@ from desktop.streaming.live.channel_quota import NewChannelQuota
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.fanout import NOT_READING_AFTER
 from desktop.streaming.live.player import StreamEnded
+from desktop.streaming.live.requests import RequestRecord
 from desktop.streaming.live.stream import LiveStream
 from desktop.streaming.snapshot import StreamSnapshot
 
@@ -47,6 +48,11 @@ class StreamRegistry:
         self._streams: dict[ChannelKey, LiveStream] = {}
         self._closed = False
         self.quota = NewChannelQuota(clock=asyncio.get_running_loop().time)
+
+    @property
+    def requests(self) -> RequestRecord:
+        """Where the proxy's front notes players' requests (the service's record, across runs)."""
+        return self._context.requests
 
     def get_or_create(self, key: ChannelKey, extra: Mapping[str, str], client: str | None = None) -> LiveStream:
         """The channel's stream, started when it is not open; `client` (an address) is held to its quota.
