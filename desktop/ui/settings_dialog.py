@@ -27,13 +27,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QStyle,
     QTabWidget,
@@ -41,12 +39,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.launch import new_token
 from desktop.settings import GROUPS, Settings, specs, token_weakness
 from desktop.ui import player
 from desktop.ui.engine_rows import Discover, EngineRows
 from desktop.ui.note_line import NoteLine, Tone
 from desktop.ui.setting_widgets import SettingEditor
+from desktop.ui.settings_prompts import ask_new_token, browse_player
 from desktop.ui.settings_refusals import RefusalMarks
 
 log = logging.getLogger(__name__)
@@ -187,7 +185,7 @@ class SettingsDialog(QDialog):
             assert isinstance(widget, QLineEdit)
             widget.setReadOnly(True)  # made by AceTray: a typed one is easy to guess
             self.new_token_button = QPushButton("New token")
-            self.new_token_button.clicked.connect(self._ask_new_token)
+            self.new_token_button.clicked.connect(lambda: ask_new_token(self, self.access_token))
             field = _row(widget, self.new_token_button)
         elif name == "engine_program":
             self.browse_engine = QPushButton("Browse…")  # EngineRows handles it
@@ -348,23 +346,8 @@ class SettingsDialog(QDialog):
         note = self._notes.get(name)
         return note is not None and not note.isHidden()
 
-    def _ask_new_token(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Make a new access token?",
-            "Every link, playlist and page address given to other devices stops working; "
-            "they need the new ones (Share with devices… shows them).",
-            parent=self,
-        )
-        make = box.addButton("Make a new token", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(lambda _r: self.access_token.setText(new_token()) if box.clickedButton() is make else None)
-        box.open()
-
     def _browse_player(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Choose a video player")
-        if path:
-            self.player_command.setText(f'"{path}"' if " " in path else path)
+        if browse_player(self, self.player_command):
             self._validate()
 
     # -- Test connection ----------------------------------------------------

@@ -299,3 +299,19 @@ def test_turning_the_tuner_on_says_in_one_sentence_what_tv_apps_may_do_without_t
     assert dialog.values().tuner is True
     dialog.tuner.setChecked(False)
     assert not dialog.tuner_note.isVisible()
+
+
+def test_new_token_asks_first_and_only_then_makes_a_new_one(qtbot, ui_loop, no_player_system):
+    from PySide6.QtWidgets import QMessageBox
+
+    old = new_token()
+    dialog = SettingsDialog(Settings(lan_sharing=True, access_token=old), _never_called, player_system=no_player_system)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for answer, changed in (("Cancel", False), ("Make a new token", True)):
+        dialog.new_token_button.click()
+        (box,) = [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]
+        assert "stops working" in box.text() + box.informativeText()
+        next(b for b in box.buttons() if b.text().replace("&", "") == answer).click()
+        qtbot.waitUntil(lambda b=box: not b.isVisible(), timeout=2000)
+        assert (dialog.access_token.text() != old) is changed
