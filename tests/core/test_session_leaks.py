@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 import time
 
 import pytest
@@ -134,3 +136,32 @@ async def test_failed_stops_are_given_up_after_a_bounded_number_of_attempts(
     assert stopper.failed_attempts == session_stopper.ATTEMPTS
     await asyncio.sleep(0)  # nothing more is scheduled
     assert stopper.failed_attempts == session_stopper.ATTEMPTS
+
+
+async def test_after_an_engine_switch_failed_stops_on_the_old_engine_are_not_retried(
+    fake_engine_factory, proxy_factory, caplog
+) -> None:
+    old, new = await fake_engine_factory(), await fake_engine_factory()
+    proxy = await proxy_factory(old.url)
+    channels = [f"{n:040x}" for n in range(1, 6)]
+    players = [await proxy.http.get(proxy.url(content_id)) for content_id in channels]
+    try:
+        for player in players:
+            await player.content.readexactly(10 * PACKET_SIZE)
+        old.set_faults(stop_error="engine is shutting down")  # every stop there fails from now on
+        caplog.set_level("DEBUG", logger=session_stopper.__name__)
+        await proxy.service.apply(dataclasses.replace(proxy.service.config, engine_url=new.url))
+        stopper = proxy.service.context.sessions
+        # One attempt each, then nothing waits to retry (before: six attempts each, over ~15 s).
+        await wait_until(lambda: stopper.pending == 0, timeout=5)
+        assert old.counters.stop_calls == len(channels)
+        assert stopper.failed_attempts == len(channels)
+        lines = [
+            r.getMessage() for r in caplog.records if r.name == session_stopper.__name__ and r.levelno >= logging.INFO
+        ]
+        assert lines == ["5 engine session stop(s) will not be retried: the engine was changed in Settings"]
+        # The channels play on from the new engine.
+        await wait_until(lambda: new.counters.sessions_started == len(channels), timeout=10)
+    finally:
+        for player in players:
+            player.close()

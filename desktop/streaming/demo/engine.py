@@ -345,6 +345,8 @@ class DemoEngine:
         self.counters.stop_calls += 1
         while self.faults.stop_hangs and not self._table.closing:
             await self._table.nap(None)
+        if self.faults.stop_error is not None:
+            return _envelope(error=self.faults.stop_error)
         session = self._lookup(request)
         if session is None:
             return _envelope(error=UNKNOWN_SESSION)

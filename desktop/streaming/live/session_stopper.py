@@ -15,6 +15,11 @@ the background, up to LATE_START_WAIT, and stops the session if one arrives;
 failed stops are retried with backoff, a bounded number of times; and `sweep`
 at exit retries every waiting stop at once and waits a bounded time. A
 closing stream never waits for any of this: its players are told at once.
+
+An engine that is replaced in Settings or stopped takes its sessions with it
+(or is no longer AceTray's to tidy): `abandon` lets each of its stops make the
+one attempt under way and retries none, with one log line for them all. Before,
+five channels on a vanished engine wrote thirty retry lines into the log.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from desktop.streaming.engine.client import START_TIMEOUT, EngineClient, EngineError, EngineSession
 
@@ -36,13 +42,23 @@ RETRY_MAX = 8.0  # ...up to this
 ATTEMPTS = 6  # stop commands per session at most (about 15 s of backoff plus their timeouts)
 
 
+@dataclass(eq=False)
+class _Stop:
+    """One session's stop command, retried with backoff until it succeeds, runs out, or is abandoned."""
+
+    engine: EngineClient
+    command_url: str
+    abandoned: bool = False
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # ends a retry's wait early (sweep, abandon)
+
+
 class SessionStopper:
     """Stops engine sessions in the background, tracked, so that a shutdown can wait for them briefly."""
 
     def __init__(self) -> None:
         self._pending: set[asyncio.Task[None]] = set()  # stop commands under way (or waiting to retry)
+        self._stops: set[_Stop] = set()  # what those tasks are stopping, for `abandon`
         self._late: set[asyncio.Task[EngineSession]] = set()  # starts given up on, still waiting for the engine
-        self._hurry: asyncio.Event | None = None  # set by sweep: waiting retries go at once (made on first use)
         self._sweeping = False
         self.failed_attempts = 0  # stop commands that failed (each retry counts), for diagnostics and tests
         self.late_sessions = 0  # sessions that arrived after their start was given up on
@@ -85,41 +101,56 @@ class SessionStopper:
     def stop_later(self, engine: EngineClient, session: EngineSession) -> None:
         if not session.command_url:
             return  # the engine gave no way to stop it (minimal answers): it times out on its own
-        task = asyncio.get_running_loop().create_task(self._stop(engine, session.command_url))
+        stop = _Stop(engine, session.command_url)
+        self._stops.add(stop)
+        task = asyncio.get_running_loop().create_task(self._stop(stop))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        task.add_done_callback(lambda _task: self._stops.discard(stop))
+
+    def abandon(self, engine: EngineClient, why: str) -> None:
+        """`engine` was replaced or stopped: its stops make the attempt under way, and no retry."""
+        stops = [stop for stop in self._stops if stop.engine is engine and not stop.abandoned]
+        if not stops:
+            return
+        for stop in stops:
+            stop.abandoned = True
+            stop.wake.set()
+        log.info("%d engine session stop(s) will not be retried: %s", len(stops), why)
 
     @property
     def pending(self) -> int:
         """Stops under way plus starts given up on that may still bring a session."""
         return len(self._pending) + len(self._late)
 
-    async def _stop(self, engine: EngineClient, command_url: str) -> None:
+    async def _stop(self, stop: _Stop) -> None:
         delay = RETRY_FIRST
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                await engine.stop(command_url)
+                await stop.engine.stop(stop.command_url)
             except EngineError as exc:
                 self.failed_attempts += 1
+                if stop.abandoned:
+                    log.debug("a stop on an engine no longer in use failed: %s", exc)  # `abandon` told it
+                    return
                 if attempt == ATTEMPTS:
                     log.warning("gave up stopping an engine session after %d attempts: %s", attempt, exc)
                     return
                 log.info("could not stop an engine session (%s); trying again in %g s", exc, delay)
-                await self._pause(delay)
+                await self._pause(stop, delay)
+                if stop.abandoned:
+                    return
                 delay = min(delay * 2, RETRY_MAX)
             else:
                 if attempt > 1:
                     log.info("engine session stopped at attempt %d", attempt)
                 return
 
-    async def _pause(self, seconds: float) -> None:
-        """Sleep before a retry, unless a sweep says to retry now."""
-        if self._sweeping:
-            return
-        if self._hurry is None:
-            self._hurry = asyncio.Event()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._hurry.wait(), seconds)
+    async def _pause(self, stop: _Stop, seconds: float) -> None:
+        """Sleep before a retry, unless a sweep says to retry now or the stop is abandoned."""
+        if not self._sweeping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wake.wait(), seconds)
 
     # --- waiting -------------------------------------------------------------------------
     async def wait(self, timeout: float) -> bool:
@@ -137,8 +168,8 @@ class SessionStopper:
         Returns how many sessions may still be running at the engine.
         """
         self._sweeping = True  # meanwhile every failed stop is retried at once (still at most ATTEMPTS)
-        if self._hurry is not None:
-            self._hurry.set()
+        for stop in self._stops:
+            stop.wake.set()
         try:
             await self.wait(timeout)
             left = list(self._pending | self._late)
@@ -151,4 +182,3 @@ class SessionStopper:
         finally:
             # The context outlives this run of the proxy: the next run backs off normally again.
             self._sweeping = False
-            self._hurry = None
