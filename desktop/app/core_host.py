@@ -67,7 +67,7 @@ class CoreHost(QObject):
     connection (they cross threads in THREAD placement).
     """
 
-    snapshot_ready = Signal(object)  # ProxySnapshot
+    snapshot_ready = Signal(object)  # ProxySnapshot: asked for, or pushed when the engine's reachability changes
     event_received = Signal(object)  # ProxyEvent
     channels_changed = Signal(object)  # ChannelsView: the playlists, favourites, downloads under way
     logo_ready = Signal(str, object)  # a logo's id and its picture's bytes (None: there is none)
@@ -201,6 +201,7 @@ class CoreHost(QObject):
             on_event=_WeakRelay(self, "event_received"),
             on_channels=_WeakRelay(self, "channels_changed"),
             on_guide=_WeakRelay(self, "guide_changed"),
+            on_snapshot=_WeakRelay(self, "snapshot_ready"),  # the engine's reachability changed: at once
         )
 
     def _emit_snapshot(self) -> None:

@@ -60,6 +60,7 @@ class ProxyService:
         on_event: EventHandler | None = None,
         on_channels: Callable[[ChannelsView], None] | None = None,  # the window's channel list
         on_guide: Callable[[GuideView], None] | None = None,  # the window's guide matches and sources
+        on_snapshot: Callable[[ProxySnapshot], None] | None = None,  # at once when the engine's reachability changes
         engine_access: OsAccess | None = None,
         engine_policy: SupervisorPolicy | None = None,  # tests fake these
         on_apply_step: Callable[[str], None] | None = None,  # tests: fail a settings change at each step
@@ -79,7 +80,8 @@ class ProxyService:
         self._health_task: asyncio.Task[None] | None = None
         self._demo: DemoEngine | None = None  # a running DemoEngine in demo mode
         self._engine_url = config.engine_url
-        self._health = EngineHealth(self._events)
+        push = (lambda: on_snapshot(self.snapshot())) if on_snapshot else None  # the UI hears of it at once
+        self._health = EngineHealth(self._events, on_change=push)  # reachability: a change pushes a snapshot
         self._error: str | None = None
         self._on_apply_step = on_apply_step
         self._machine_names = machine_names(resolve=False)  # the resolver's FQDN joins at start
@@ -268,7 +270,7 @@ class ProxyService:
             return None, nothing_to_undo
         demo = await _start_demo() if new.demo else None
         url = demo.url if demo else new.engine_url
-        switch = _EngineSwitch(self._owner.client(url, self._context.http), url, demo, retired_demo=self._demo)
+        switch = _EngineSwitch(self._owner.client(url, self._context.http), url, demo, self._demo, self._context.engine)
         kept = self._demo, self._engine_url, self._health.now
         self._demo, self._engine_url = switch.demo, switch.url
         self._health.forget()
@@ -284,6 +286,7 @@ class ProxyService:
         """The new engine is in force: channels move to it, the old demo engine goes once they left it."""
         if self.registry is not None:
             self.registry.switch_engine()
+        self._context.sessions.abandon(switch.retired, "the engine was changed in Settings")  # stopped once, no retries
         if switch.retired_demo is not None:
             await switch.retired_demo.stop()
         self._events.emit("info", f"Now using {self._engine_name()}; playing channels reconnect to it")
@@ -308,6 +311,8 @@ class ProxyService:
         if self.registry is not None and self._owner.in_charge:
             self.registry.end_all("The AceStream engine was stopped in AceTray")
         await self._owner.stop(hold=True)
+        if self._owner.in_charge and self._context.attached:  # its sessions died with it: no stop is retried
+            self._context.sessions.abandon(self._context.engine, "the engine was stopped")
 
     def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> tuple[ProxyConfig, EngineClient | None]:
         """The one place settings change: running streams read them from the context at next use.
@@ -387,6 +392,7 @@ class _EngineSwitch:
     url: str
     demo: DemoEngine | None
     retired_demo: DemoEngine | None  # stopped once the channels have left it
+    retired: EngineClient  # the engine the channels leave: their sessions' stops there are not retried
 
 
 async def _start_demo() -> DemoEngine:

@@ -63,12 +63,21 @@ class ProxySnapshot:
     listen_url: str | None  # "http://127.0.0.1:6880" while running
     engine_url: str
     engine_reachable: bool | None  # None: not checked yet
-    engine_version: str | None
+    engine_version: str | None  # None for the demo engine (its answer imitates a real one's)
     streams: tuple[StreamSnapshot, ...] = ()
     taken_at: float = 0.0
     error: str | None = None  # why the proxy is not running, when it is not
     demo_engine: bool = False  # the engine is the built-in demo engine
     engine_host: EngineSnapshot | None = None  # the engine AceTray runs itself; None when the user runs it
+    # The engine as a person (or /api/streams) names it: "built-in demo engine", "AceStream engine 3.2.3".
+    engine_name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.demo_engine:
+            name = "built-in demo engine"
+        else:
+            name = f"AceStream engine {self.engine_version}" if self.engine_version else "AceStream engine"
+        object.__setattr__(self, "engine_name", name)  # frozen: set once, from the fields above
 
     @property
     def player_count(self) -> int:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 import socket
 
 import pytest
 
+from desktop.streaming import service as service_module
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.service import EngineCheckError, ProxyService, ProxyStartError
+from desktop.streaming.snapshot import ProxySnapshot
+from tests.core.conftest import wait_until
 
 
 async def test_port_in_use_is_a_readable_start_error(fake_engine) -> None:
@@ -82,3 +87,52 @@ async def test_demo_mode_plays_the_bundled_clip(proxy_factory) -> None:
     assert data[0] == 0x47 and data[188] == 0x47
     assert proxy.service.engine_url != "http://127.0.0.1:1"
     assert proxy.service.snapshot().demo_engine  # the window says "demo", not "AceStream"
+
+
+async def test_api_streams_names_the_demo_engine_as_the_demo_not_as_an_engine_version(proxy_factory) -> None:
+    proxy = await proxy_factory("http://127.0.0.1:1", demo=True)
+    await wait_until(lambda: proxy.service.snapshot().engine_reachable is True)
+    async with proxy.http.get(f"{proxy.base}/api/streams") as response:
+        text = await response.text()
+    streams = json.loads(text)
+    assert streams["demo_engine"] is True
+    assert streams["engine_name"] == "built-in demo engine"
+    assert streams["engine_version"] is None
+    assert "3.1.70" not in text  # what the demo engine's get_version imitates
+
+
+async def test_a_real_engine_is_named_with_its_version(fake_engine, proxy_factory) -> None:
+    proxy = await proxy_factory(fake_engine.url)
+    await wait_until(lambda: proxy.service.snapshot().engine_reachable is True)
+    async with proxy.http.get(f"{proxy.base}/api/health") as response:
+        health = await response.json()
+    assert (health["engine_name"], health["engine_version"]) == ("AceStream engine 3.1.70", "3.1.70")
+
+
+async def test_a_change_in_engine_reachability_is_pushed_without_being_asked(fake_engine, monkeypatch) -> None:
+    monkeypatch.setattr(service_module, "HEALTH_INTERVAL", 0.05)  # checks come quickly; no one asks for snapshots
+    pushed: list[bool | None] = []
+    changed = asyncio.Event()
+
+    def on_snapshot(snapshot: ProxySnapshot) -> None:
+        pushed.append(snapshot.engine_reachable)
+        changed.set()
+
+    service = ProxyService(ProxyConfig(engine_url=fake_engine.url, port=0), on_snapshot=on_snapshot)
+    await service.start()
+    try:
+
+        async def pushed_until(state: bool) -> None:
+            async with asyncio.timeout(5):
+                while not pushed or pushed[-1] is not state:
+                    changed.clear()
+                    await changed.wait()
+
+        await pushed_until(True)
+        await fake_engine.go_offline()
+        await pushed_until(False)
+        await fake_engine.come_online()
+        await pushed_until(True)
+        assert pushed == [True, False, True]  # one push per change, none per check
+    finally:
+        await service.stop()

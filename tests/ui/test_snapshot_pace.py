@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from desktop.streaming import service as service_module
 from desktop.streaming.engine_host.state import EngineSnapshot, EngineState
 from desktop.streaming.snapshot import ProxySnapshot, StreamSnapshot
 from desktop.ui.icons import TrayState
@@ -209,3 +210,24 @@ def test_a_change_of_pace_is_not_counted_as_a_late_tick():
     assert ticks.stats().max_ms == 0.0
     ticks.tick(now=122.0)
     assert ticks.stats().max_ms == 500.0  # a real lateness still shows
+
+
+def test_the_banner_hears_at_once_when_the_engine_stops_and_starts_answering(
+    make_controller, engine, background, qtbot, monkeypatch
+):
+    # The core's check runs often here; the point is that nobody has to ask for the news.
+    monkeypatch.setattr(service_module, "HEALTH_INTERVAL", 0.2)
+    controller = launched_in_the_tray(make_controller, engine, qtbot)
+    asked = [0]
+
+    def swallowed() -> None:  # the UI's own requests are not answered: only a push can tell it
+        asked[0] += 1
+
+    controller.core.request_snapshot = swallowed
+    background.run(engine.go_offline())
+    banner = controller.window.banner
+    qtbot.waitUntil(lambda: controller.snapshot.engine_reachable is False, timeout=5000)
+    assert not banner.isHidden() and "does not answer" in banner.label.text()
+    background.run(engine.come_online())
+    qtbot.waitUntil(lambda: controller.snapshot.engine_reachable is True, timeout=5000)
+    assert banner.isHidden()

@@ -33,6 +33,7 @@ async def api_health(request: web.Request) -> web.Response:
             "engine_url": snap.engine_url,
             "engine_reachable": snap.engine_reachable,
             "engine_version": snap.engine_version,
+            "engine_name": snap.engine_name,
             "streams": len(snap.streams),
             "players": snap.player_count,
         }
