@@ -118,3 +118,23 @@ async def test_plain_streams_are_left_out_when_the_person_turns_that_off(
     await proxy.service.channels.add(str(write_playlist(tmp_path, RICH)))
     _, _, body = await _playlist(proxy)
     assert "udp://" not in body.decode() and body.decode().count("#EXTINF") == 2
+
+
+async def test_the_group_is_matched_as_typed_on_a_remote_whatever_its_case_accents_or_spacing(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    playlist = tmp_path / "groups.m3u"
+    playlist.write_text(
+        "#EXTM3U\n"
+        '#EXTINF:-1 group-title="Télé Sport",Canal Un\nacestream://' + "1" * 40 + "\n"
+        '#EXTINF:-1 group-title="TÉLÉ  SPORT",Canal Deux\nacestream://' + "2" * 40 + "\n"
+        '#EXTINF:-1 group-title="Télé",Canal Trois\nacestream://' + "3" * 40 + "\n",
+        encoding="utf-8",
+    )
+    proxy = await proxy_factory(fake_engine.url)
+    await proxy.service.channels.add(str(playlist))
+    for typed in ("tele sport", "Tele%20Sport", "T%C3%A9l%C3%A9%20Sport", "%20TELE%20%20sport%20"):
+        _, _, body = await _playlist(proxy, f"?group={typed}")
+        assert [c.name for c in m3u.parse(body).channels] == ["Canal Un", "Canal Deux"], typed
+    _, _, none = await _playlist(proxy, "?group=sport")  # loosely equal, not a substring
+    assert m3u.parse(none).channels == ()

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from desktop.streaming.channels.logo_index import LogoIndex
 from desktop.streaming.channels.model import Channel, ChannelKey
-from desktop.streaming.channels.names import fold
+from desktop.streaming.channels.names import fold, loosely
 
 # Name and group are searched as one folded string per channel (no accents, case
 # folded: names.py); the separator keeps a word from matching across the two.
@@ -71,6 +71,11 @@ class Catalog:
         """Each group's number of channels, the groups in the order they first appear (none: left out).
         Counted with the merge, on the core's loop: the window only reads it."""
         return self._group_sizes
+
+    def groups_like(self, name: str) -> frozenset[str]:
+        """The groups that read as `name` when case, accents and spacing are ignored."""
+        wanted = loosely(name)
+        return frozenset(group for group in self.groups() if loosely(group) == wanted)
 
     def search(
         self,

@@ -73,6 +73,11 @@ def fold(text: str) -> str:
     return (_ACCENTS.sub("", decomposed) if decomposed is not text else text).casefold()
 
 
+def loosely(text: str) -> str:
+    """`text` as typed on a TV remote: no accents, no case, single spaces ("Télé  Sport " → "tele sport")."""
+    return " ".join(fold(text).split())
+
+
 def natural_key(text: str) -> list[str | int]:
     """A sort key that orders the numbers inside names by value: "Sport 9" < "Sport 10" < "sport 87".
 

@@ -5,8 +5,9 @@ The imported channels, with their names, groups, logos, guide ids and numbers
 header's `url-tvg`, each pointing at this proxy through the host the device used to
 reach it (the request's `Host`, already checked by the access rules) and carrying
 the device's token — their logos too (`/logo/<id>`) — then the playlists' plain
-streams as written. `?group=…` and `?favourites=1` narrow it, `?format=hls` lists
-HLS URLs. TV apps refresh it often, so it has an ETag.
+streams as written. `?group=…` (as typed on a remote: case, accents and spacing do
+not matter) and `?favourites=1` narrow it, `?format=hls` lists HLS URLs. TV apps
+refresh it often, so it has an ETag.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from desktop.streaming.channels.m3u_out import etag, render
 from desktop.streaming.channels.model import Channel, PlainStream
+from desktop.streaming.channels.names import loosely
 from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.http.route_context import route_context
 from desktop.streaming.http.routes_logos import logo_path
@@ -28,7 +30,10 @@ CONTENT_TYPE = "audio/x-mpegurl; charset=utf-8"
 async def device_playlist(request: web.Request) -> web.Response:
     state = route_context(request).channels()
     query = request.query
-    channels = state.search(group=query.get("group") or None, favourites_only=query.get("favourites") == "1")
+    channels = state.search(favourites_only=query.get("favourites") == "1")
+    if group := query.get("group"):
+        groups = state.catalog.groups_like(group)
+        channels = tuple(channel for channel in channels if channel.group in groups)
     base = f"http://{request.host}"  # the name or address this device used: it reaches us that way
     token = query.get("token")
     suffix = f"&token={quote(token, safe='')}" if token else ""
@@ -62,8 +67,8 @@ def _plain_streams(state: ChannelsState, query: Mapping[str, str]) -> tuple[Plai
     """The playlists' plain streams, passed on as written; never among favourites (AceStream channels only)."""
     if query.get("favourites") == "1":
         return ()
-    group = query.get("group")
-    return tuple(s for s in state.streams if not group or s.group == group)
+    group = loosely(query.get("group") or "")
+    return tuple(s for s in state.streams if not group or loosely(s.group) == group)
 
 
 def add_routes(app: web.Application) -> None:
