@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 
+import m3u8
 import pytest
 
 from desktop.streaming.ts.packets import PACKET_SIZE
@@ -183,3 +185,50 @@ async def test_a_bad_playlist_request_is_refused_with_a_reason(
         assert resp.status == 400
         assert why in await resp.text()
     assert fake_engine.counters.getstream_requests == 0
+
+
+def strict_start(playlist: m3u8.M3U8) -> int | None:
+    """Where a strict client may start (RFC 8216 §6.3.3, as AVPlayer does): the last segment that
+    starts at least three target durations before the playlist's end; None when none does."""
+    remaining = sum(s.duration for s in playlist.segments)
+    found = None
+    for n, segment in enumerate(playlist.segments):
+        if remaining >= 3 * playlist.target_duration - 0.0005:  # EXTINF has three decimals
+            found = n
+        remaining -= segment.duration
+    return found
+
+
+async def test_a_new_channels_first_playlist_lets_a_strict_client_start(fake_engine_factory, proxy_factory) -> None:
+    engine = await clip_engine(fake_engine_factory)
+    proxy = await proxy_factory(engine.url)
+    fetched = await fetch_playlist(proxy)  # the channel's very first playlist
+    playlist = fetched.playlist
+    start = strict_start(playlist)
+    assert start is not None, f"no segment starts three target durations from the end:\n{fetched.text}"
+    status, data = await fetch_segment(proxy, playlist.segments[start].uri)
+    assert status == 200
+    assert_self_contained(data)
+
+
+async def test_segments_are_dated_and_kept_by_caches_while_playlists_are_not(
+    fake_engine_factory, proxy_factory
+) -> None:
+    engine = await clip_engine(fake_engine_factory)
+    proxy = await proxy_factory(engine.url)
+    fetched = await fetch_playlist(proxy)
+    assert fetched.cache_control == "no-cache"
+    segments = fetched.playlist.segments
+    # Every segment is dated, and the dates follow the durations (one timeline, no gaps).
+    dates = [segment.program_date_time for segment in segments]
+    assert all(date is not None for date in dates), fetched.text
+    for segment, date, following in zip(segments, dates, dates[1:], strict=False):
+        assert (following - date).total_seconds() == pytest.approx(segment.duration, abs=0.002)
+    assert dates[-1].timestamp() + segments[-1].duration == pytest.approx(time.time(), abs=30)
+    async with proxy.http.get(segment_url(proxy, segments[-1].uri)) as resp:
+        assert resp.status == 200
+        assert resp.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    gone = f"hls/id/{CHANNEL}/{sequence_of(segments[0].uri) - 100}.ts"
+    async with proxy.http.get(segment_url(proxy, gone)) as resp:
+        assert resp.status == 404
+        assert resp.headers["Cache-Control"] == "no-store"  # asked again later, the answer may differ

@@ -133,7 +133,10 @@ def _segment(seq: int, duration: float = 2.0, *, discontinuity: bool = False, ds
 def test_a_window_that_opens_on_a_discontinuity_counts_it_after_the_sequence() -> None:
     segments = [_segment(7, discontinuity=True, dseq=3), _segment(8, dseq=3), _segment(9, 1.5, dseq=3)]
     text = render_media_playlist(segments, lambda seq: f"{seq}.ts", next_seq=10, target=2)
-    assert "#EXT-X-DISCONTINUITY-SEQUENCE:2\n#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\n7.ts\n" in text
+    assert (
+        "#EXT-X-DISCONTINUITY-SEQUENCE:2\n#EXT-X-DISCONTINUITY\n"
+        "#EXT-X-PROGRAM-DATE-TIME:1970-01-01T00:00:00.000Z\n#EXTINF:2.000,\n7.ts\n"
+    ) in text
     parsed = m3u8.loads(text)
     assert parsed.discontinuity_sequence == 2 and parsed.media_sequence == 7
     assert [s.discontinuity for s in parsed.segments] == [True, False, False]

@@ -51,7 +51,7 @@ def test_a_reconnect_puts_a_discontinuity_before_the_next_segment() -> None:
     parsed = playlist(segmenter)
     marked = [int(s.uri.split("/")[1][:-3]) for s in parsed.segments if s.discontinuity]
     assert marked == [before + 1]
-    assert "#EXT-X-DISCONTINUITY\n#EXTINF" in segmenter.playlist(str)
+    assert "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:" in segmenter.playlist(str)
 
 
 def test_a_reconnect_before_the_first_segment_flags_nothing() -> None:

@@ -159,3 +159,39 @@ def test_numbering_can_start_anywhere_and_a_break_before_the_first_segment_still
     assert not any(s.discontinuity for s in parsed.segments)
     assert isinstance(segmenter.segment(1_800_000_000), Segment)
     assert segmenter.segment(0) is Missing.GONE
+
+
+def test_each_segment_is_dated_by_the_one_before_and_a_new_timeline_by_the_wall_clock() -> None:
+    now = [1_800_000_000.0]
+    segmenter = HlsSegmenter(wall_clock=lambda: now[0])
+    for chunk in chunks(looped(1)):
+        segmenter.feed(chunk)
+    now[0] += 100.0  # the engine reconnects much later
+    segmenter.discontinuity()
+    for chunk in chunks(looped(1, first=1)):
+        segmenter.feed(chunk)
+    parsed = listed(segmenter)
+    (new_timeline,) = [n for n, s in enumerate(parsed.segments) if s.discontinuity]
+    dates = [s.program_date_time.timestamp() for s in parsed.segments]
+    durations = [s.duration for s in parsed.segments]
+    assert "#EXT-X-PROGRAM-DATE-TIME:2027-01-15T08:00:" in segmenter.playlist(str)  # ISO 8601, UTC
+    for n in range(1, len(dates)):
+        if n == new_timeline:
+            # Dated by the wall clock: it closed "now", so it began its duration earlier.
+            assert dates[n] == pytest.approx(now[0] - durations[n], abs=0.001)
+        else:
+            assert dates[n] == pytest.approx(dates[n - 1] + durations[n - 1], abs=0.001)
+
+
+def test_a_strict_client_may_start_once_three_target_durations_are_listed() -> None:
+    segmenter = HlsSegmenter()
+    feed = chunks(looped(2))
+    listed_when_startable = None
+    for chunk in feed:
+        segmenter.feed(chunk)
+        if segmenter.startable():
+            listed_when_startable = listed(segmenter)
+            break
+    assert listed_when_startable is not None
+    assert len(listed_when_startable.segments) == 3  # 3 × 2 s: one more than the old two
+    assert sum(s.duration for s in listed_when_startable.segments) >= 3 * listed_when_startable.target_duration

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from desktop.streaming.hls.store import Segment
 
@@ -24,6 +25,11 @@ def target_duration(segments: Sequence[Segment], *, at_least: float, longest: fl
     """
     durations = [s.duration for s in segments] + [at_least, longest]
     return max(1, math.ceil(_rounded(max(durations))))
+
+
+def program_date_time(date: float) -> str:
+    """#EXT-X-PROGRAM-DATE-TIME's value: ISO 8601 in UTC, to the millisecond."""
+    return datetime.fromtimestamp(date, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def render_media_playlist(
@@ -53,6 +59,7 @@ def render_media_playlist(
     for segment in segments:
         if segment.discontinuity:
             lines.append("#EXT-X-DISCONTINUITY")
+        lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{program_date_time(segment.date)}")
         lines.append(f"#EXTINF:{segment.duration:.3f},")
         lines.append(uri(segment.seq))
     return "\n".join(lines) + "\n"

@@ -2,7 +2,7 @@
 
 The stream calls `feed(chunk)` with every chunk it publishes (the same
 `bytes` objects the TS players get) and `discontinuity()` after a reconnect.
-Routes call `playlist()`, `wait_for_segments()` and `wait_for_segment()`.
+Routes call `playlist()`, `wait_until_startable()` and `wait_for_segment()`.
 Everything runs on the core's event loop; nothing here blocks or copies a
 chunk until a segment is complete.
 
@@ -13,7 +13,8 @@ the stream over an HLS bug): `feed` logs it, starts a new timeline and goes on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from desktop.streaming.hls.config import HlsConfig
@@ -22,6 +23,10 @@ from desktop.streaming.hls.playlist import render_media_playlist, target_duratio
 from desktop.streaming.hls.store import Missing, Segment, SegmentStore
 
 log = logging.getLogger(__name__)
+
+# RFC 8216 §6.3.3: a client SHOULD NOT start playing a live playlist at a segment that starts
+# less than three target durations from its end; strict ones (AVPlayer) wait until one does.
+START_TARGETS = 3
 
 
 @dataclass(frozen=True)
@@ -36,10 +41,13 @@ class HlsStats:
 
 
 class HlsSegmenter:
-    def __init__(self, config: HlsConfig | None = None, first_seq: int = 0) -> None:
-        """`first_seq`: the first segment's media sequence number (see `StreamHls` for why not 0)."""
+    def __init__(
+        self, config: HlsConfig | None = None, first_seq: int = 0, wall_clock: Callable[[], float] = time.time
+    ) -> None:
+        """`first_seq`: the first segment's media sequence number (see `StreamHls` for why not 0);
+        `wall_clock`: what dates the segments (#EXT-X-PROGRAM-DATE-TIME)."""
         self.config = config or HlsConfig()
-        self._store = SegmentStore(self.config, first_seq)
+        self._store = SegmentStore(self.config, first_seq, wall_clock)
         self._cutter = SegmentCutter(self.config, self._store.add)
         self._faults = 0
 
@@ -71,8 +79,20 @@ class HlsSegmenter:
     def playlist(self, uri: Callable[[int], str]) -> str:
         """The media playlist; `uri(seq)` gives each segment's relative URI (with a token, if any)."""
         segments = self._store.playlist_segments()
-        target = target_duration(segments, at_least=self.config.target_duration, longest=self._store.longest)
-        return render_media_playlist(segments, uri, next_seq=self._store.next_seq, target=target)
+        return render_media_playlist(segments, uri, next_seq=self._store.next_seq, target=self._target(segments))
+
+    def _target(self, segments: Sequence[Segment]) -> int:
+        return target_duration(segments, at_least=self.config.target_duration, longest=self._store.longest)
+
+    def startable(self) -> bool:
+        """A strict client can start on this playlist: its first segment starts at least
+        START_TARGETS target durations before the live edge (or the window can list no more)."""
+        segments = self._store.playlist_segments()
+        if not segments:
+            return False
+        if len(segments) >= self.config.window:
+            return True
+        return sum(s.duration for s in segments) >= START_TARGETS * self._target(segments)
 
     def segment(self, seq: int) -> Segment | Missing:
         """The segment now, without waiting; `Missing.TIMEOUT` if it is not cut yet."""
@@ -82,6 +102,10 @@ class HlsSegmenter:
     async def wait_for_segments(self, count: int, timeout: float) -> bool:
         """Until the playlist lists `count` segments (capped at the window); False on timeout or close."""
         return await self._store.wait_for_segments(count, timeout)
+
+    async def wait_until_startable(self, timeout: float) -> bool:
+        """Until a strict client can start on the playlist (`startable`); False on timeout or close."""
+        return await self._store.wait_until(self.startable, timeout)
 
     async def wait_for_segment(self, seq: int, timeout: float) -> Segment | Missing:
         """Segment `seq`: at once if held; a bounded wait if it is being cut; else why not."""

@@ -7,6 +7,11 @@ playlist just before it slid still asks for them. A byte bound caps the
 whole: a channel with huge segments keeps fewer, never more memory.
 
 Players wait on the store, never poll: every change wakes the waiters.
+
+Each segment carries the date of its first picture (#EXT-X-PROGRAM-DATE-TIME):
+within a timeline a segment's date is the previous one's plus its duration,
+so dates and durations agree; a timeline's first segment is dated by the wall
+clock when it closes, less its duration.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from desktop.streaming.hls.config import HlsConfig
@@ -35,6 +42,7 @@ class Segment:
     discontinuity: bool  # #EXT-X-DISCONTINUITY goes before it
     discontinuity_seq: int  # how many discontinuities came before it, this one's included
     keyframe: bool  # starts with a video keyframe
+    date: float = 0.0  # unix time of its first picture (#EXT-X-PROGRAM-DATE-TIME)
 
 
 class Missing(enum.Enum):
@@ -47,7 +55,8 @@ class Missing(enum.Enum):
 
 
 class SegmentStore:
-    def __init__(self, config: HlsConfig, first_seq: int = 0) -> None:
+    def __init__(self, config: HlsConfig, first_seq: int = 0, wall_clock: Callable[[], float] = time.time) -> None:
+        self._wall_clock = wall_clock
         self._window = config.window
         self._keep = config.window + config.spare
         self._max_bytes = config.max_bytes
@@ -67,6 +76,11 @@ class SegmentStore:
         discontinuity = cut.discontinuity and self._next_seq > self._first_seq
         if discontinuity:
             self._discontinuities += 1
+        previous = self._segments[-1] if self._segments else None
+        if previous is None or cut.discontinuity:
+            date = self._wall_clock() - cut.duration  # a timeline starts: it ends now
+        else:
+            date = previous.date + previous.duration
         segment = Segment(
             seq=self._next_seq,
             data=cut.data,
@@ -74,6 +88,7 @@ class SegmentStore:
             discontinuity=discontinuity,
             discontinuity_seq=self._discontinuities,
             keyframe=cut.keyframe,
+            date=date,
         )
         self._next_seq += 1
         self._segments.append(segment)
@@ -143,9 +158,13 @@ class SegmentStore:
     async def wait_for_segments(self, count: int, timeout: float) -> bool:
         """Wait until the playlist lists at least `count` segments; False on timeout or close."""
         count = min(count, self._window)
+        return await self.wait_until(lambda: len(self._segments) >= count, timeout)
+
+    async def wait_until(self, ready: Callable[[], bool], timeout: float) -> bool:
+        """Wait (woken by each change) until `ready()`; False on timeout or close."""
         try:
             async with asyncio.timeout(timeout):
-                while len(self._segments) < count:
+                while not ready():
                     if self._closed:
                         return False
                     await self._changed.wait()

@@ -8,6 +8,10 @@ resolves to `/ace/hls/...` beside the playlist — so they hold whatever host
 and port the player used; a query a later feature adds (a token) goes on the
 end of each URI.
 
+A new channel's first playlist is answered once a strict client may start on
+it (`HlsSegmenter.startable`: three target durations listed, RFC 8216 §6.3.3),
+so AVPlayer starts rather than waiting for a playlist it likes.
+
 Every failure is an HTTP status with a one-line reason: 504 when the channel
 gives no segments within the start timeout, 404 for a segment that left the
 window or is not cut yet (players reload the playlist and go on).
@@ -28,13 +32,13 @@ from desktop.streaming.live.stream import LiveStream
 
 MANIFEST_PATH = "/ace/manifest.m3u8"
 SEGMENT_ROUTE = r"/ace/hls/{kind:id|infohash}/{content_id:[0-9a-fA-F]{40}}/{seq:\d{1,15}}.ts"
-# A first playlist lists at least this many segments: a player that starts at
-# the live edge then has one to play while the next is cut.
-FIRST_SEGMENTS = 2
 PLAYLIST_HEADERS = {"Content-Type": CONTENT_TYPE, "Cache-Control": "no-cache"}
-# Segment numbers are never reused (see stream_hls), but a cache between the
-# player and AceTray must not keep one past its channel's life either.
-SEGMENT_HEADERS = {"Content-Type": SEGMENT_CONTENT_TYPE, "Cache-Control": "no-cache"}
+# A segment's URL names its channel and a sequence number that is never reused (see
+# stream_hls), so its bytes never change: players and browsers may keep it. Private: with
+# LAN sharing its URL carries the device's token.
+SEGMENT_HEADERS = {"Content-Type": SEGMENT_CONTENT_TYPE, "Cache-Control": "private, max-age=31536000, immutable"}
+# A refusal is not the segment: asked again, it may be there (or gone) by then.
+REFUSAL_HEADERS = {"Cache-Control": "no-store"}
 _MISSING = {
     Missing.GONE: "Segment {seq} has left the playlist; reload the playlist",
     Missing.AHEAD: "Segment {seq} is not in the playlist yet; reload the playlist",
@@ -69,7 +73,7 @@ async def manifest(request: web.Request) -> web.Response:
         with stream.hls.visit(*_viewer_of(request)):
             segmenter = stream.hls.open()
             timeout = context.config().start_timeout
-            if not await segmenter.wait_for_segments(FIRST_SEGMENTS, timeout):
+            if not await segmenter.wait_until_startable(timeout):
                 return _not_ready(stream, timeout)
             token = request.query.get("token")
             text = segmenter.playlist(lambda seq: segment_uri(wanted.key, seq, token))
@@ -98,18 +102,20 @@ async def segment(request: web.Request) -> web.StreamResponse:
     stream = route_context(request).registry.get(key)
     segmenter = stream.hls.segmenter if stream is not None else None
     if stream is None or segmenter is None:
-        return web.Response(status=404, text="This channel is not playing over HLS; reload the playlist\n")
+        return web.Response(
+            status=404, text="This channel is not playing over HLS; reload the playlist\n", headers=REFUSAL_HEADERS
+        )
     if request.method == "HEAD":
         found = segmenter.segment(seq)  # a probe: no waiting, and no viewer
         if isinstance(found, Missing):
-            return web.Response(status=404, text=_MISSING[found].format(seq=seq) + "\n")
+            return web.Response(status=404, text=_MISSING[found].format(seq=seq) + "\n", headers=REFUSAL_HEADERS)
         return web.Response(headers={**SEGMENT_HEADERS, "Content-Length": str(len(found.data))})
     response: web.StreamResponse | None = None
     try:
         with stream.hls.visit(*_viewer_of(request)) as viewer:
             found = await segmenter.wait_for_segment(seq, stream.hls.segment_wait)
             if isinstance(found, Missing):
-                return web.Response(status=404, text=_MISSING[found].format(seq=seq) + "\n")
+                return web.Response(status=404, text=_MISSING[found].format(seq=seq) + "\n", headers=REFUSAL_HEADERS)
             # Headers first, then the segment as its own write: the one shared
             # `bytes` goes to the socket as it is. (A body given to web.Response
             # is joined with the headers into a new object on Python < 3.12.9:
