@@ -6,9 +6,9 @@ complain. `TsLoop` finds, once, every place in the clip that carries a clock or
 a counter, and produces loop number k of the endless stream by shifting the
 clocks by k times the clip's period and the counters by k times its packets per PID.
 
-Kept apart from `desktop/streaming/ts.py` (the proxy's packet helpers, whose
-packet constants it shares): only the simulator needs to rewrite streams; the
-proxy must never touch the bytes it relays.
+Kept apart from `desktop/streaming/ts/` (the proxy's packet helpers, whose
+constants and clock fields it shares): the proxy rewrites clocks only across
+a reconnect (`ts/splice.py`), never the counters, and never a clip's loops.
 """
 
 from __future__ import annotations
@@ -17,6 +17,14 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
+from desktop.streaming.ts.clock import (
+    PCR_FIELD,
+    pes_timestamp_fields,
+    read_pcr,
+    read_timestamp,
+    write_pcr,
+    write_timestamp,
+)
 from desktop.streaming.ts.packets import PACKET_SIZE, SYNC_BYTE
 
 NULL_PID = 0x1FFF
@@ -55,46 +63,6 @@ def check_packets(data: bytes) -> None:
         raise ValueError("lost TS sync: a packet does not start with 0x47")
 
 
-def _read_ts(data: bytes | bytearray, pos: int) -> int:
-    """Decode the 5-byte PES timestamp layout (4 prefix bits, 33 value bits, 3 marker bits)."""
-    b = data[pos : pos + 5]
-    return ((b[0] >> 1) & 0x07) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
-
-
-def _write_ts(data: bytearray, pos: int, value: int) -> None:
-    prefix = data[pos] & 0xF0  # '0010'/'0011'/'0001' tells PTS from DTS: keep it
-    data[pos] = prefix | ((value >> 29) & 0x0E) | 1
-    data[pos + 1] = (value >> 22) & 0xFF
-    data[pos + 2] = ((value >> 14) & 0xFE) | 1
-    data[pos + 3] = (value >> 7) & 0xFF
-    data[pos + 4] = ((value << 1) & 0xFE) | 1
-
-
-def _read_pcr_base(data: bytes | bytearray, pos: int) -> int:
-    return int.from_bytes(data[pos : pos + 4], "big") << 1 | data[pos + 4] >> 7
-
-
-def _write_pcr_base(data: bytearray, pos: int, value: int) -> None:
-    data[pos : pos + 4] = (value >> 1).to_bytes(4, "big")
-    data[pos + 4] = (data[pos + 4] & 0x7F) | (value & 1) << 7  # the low 7 bits are reserved + extension
-
-
-def _pes_clock_fields(data: bytes, start: int, end: int) -> list[int]:
-    """Offsets of the PTS (and DTS) fields of a PES header beginning at `start`, if any."""
-    if end - start < 14 or data[start : start + 3] != b"\x00\x00\x01":
-        return []
-    stream_id = data[start + 3]
-    # These stream types carry no optional header, hence no timestamps.
-    if stream_id in (0xBC, 0xBE, 0xBF, 0xF0, 0xF1, 0xF2, 0xF8, 0xFF):
-        return []
-    flags = data[start + 7] >> 6
-    if flags == 0b10:
-        return [start + 9]
-    if flags == 0b11 and end - start >= 19:
-        return [start + 9, start + 14]
-    return []
-
-
 def _typical_step(values: list[int]) -> int:
     """The most common positive increment: one frame's duration for a stream."""
     steps = Counter(b - a for a, b in pairwise(values) if b > a)
@@ -119,16 +87,16 @@ def scan_clip(data: bytes) -> ClipInfo:
         if control & 0x02:  # adaptation field first
             length = data[pkt + 4]
             if length and data[pkt + 5] & 0x10 and length >= 7:
-                sites.append(ClockSite(pkt + 6, is_pcr=True))
+                sites.append(ClockSite(pkt + PCR_FIELD, is_pcr=True))
             payload = pkt + 5 + length
         if not control & 0x01:
             continue
         steps[pid] += 1
         if data[pkt + 1] & 0x40:  # payload_unit_start: a PES header may open here
-            fields = _pes_clock_fields(data, payload, pkt + PACKET_SIZE)
+            fields = pes_timestamp_fields(data, payload, pkt + PACKET_SIZE)
             sites.extend(ClockSite(f, is_pcr=False) for f in fields)
             if fields:
-                stamps.setdefault(pid, []).append(_read_ts(data, fields[-1]))
+                stamps.setdefault(pid, []).append(read_timestamp(data, fields[-1]))
     return ClipInfo(
         size=len(data),
         period_ticks=_loop_period(stamps),
@@ -174,9 +142,10 @@ class TsLoop:
         shift = k * self.info.period_ticks
         for site in self.info.clock_sites:
             if site.is_pcr:
-                _write_pcr_base(data, site.offset, (_read_pcr_base(data, site.offset) + shift) % _WRAP_33)
+                packet = site.offset - PCR_FIELD
+                write_pcr(data, packet, (read_pcr(data, packet) + shift) % _WRAP_33)
             else:
-                _write_ts(data, site.offset, (_read_ts(data, site.offset) + shift) % _WRAP_33)
+                write_timestamp(data, site.offset, (read_timestamp(data, site.offset) + shift) % _WRAP_33)
 
     def _shift_counters(self, data: bytearray, k: int) -> None:
         for pid, offsets in self.info.cc_offsets.items():

@@ -6,7 +6,9 @@ engine stops sending, fails or ends the stream, it reopens the same session
 (or a new one) with backoff while players wait, for a bounded time. It pauses
 while every player is backed up. It knows nothing of players beyond the
 stream's fan-out and whether any are left (`has_players`); what a chunk or a
-reconnect means to them is the stream's business (the callbacks).
+reconnect means to them is the stream's business (the callbacks). Across a
+reconnect the bytes stay one stream for players (`ts.splice.Splicer`: no PES
+cut in two, clocks that go on), so they play on instead of resetting.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from desktop.streaming.live.failures import Failure, SessionGone, describe
 from desktop.streaming.live.fanout import Fanout
 from desktop.streaming.live.player import StreamEnded
 from desktop.streaming.ts.packets import PACKET_SIZE, PacketAligner
+from desktop.streaming.ts.splice import Splicer
 
 READ_SIZE = PACKET_SIZE * 348  # ~64 KiB: few large writes per player keep CPU per GB low
 # Once a chunk is out and the engine has no more ready, the next read waits for data to gather (_gather):
@@ -57,6 +60,7 @@ class EngineReader:
         self._has_players = has_players
         self._loop = asyncio.get_running_loop()
         self._aligner = PacketAligner()
+        self.splicer = Splicer()  # what players get after a reconnect continues what they had
         self.bytes_in = 0
         self.had_data = False
         self.last_data = self._loop.time()  # loop time of the last chunk (or of the start)
@@ -138,6 +142,7 @@ class EngineReader:
             self._on_reconnect(failure)
             self._fanout.clear_backlog()
             self._aligner.reset()
+            self.splicer.splice()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, BACKOFF_MAX)
             if new_session:
@@ -256,7 +261,9 @@ class EngineReader:
             if self._start_deadline is not None:
                 self._start_deadline.reschedule(None)  # playing: only the empty timeout applies now
                 self._start_deadline = None
-        self._on_chunk(chunk, first)
+        chunk = self.splicer.carry(chunk)
+        if chunk:  # b"": held until the new timeline's first clock reading
+            self._on_chunk(chunk, first)
 
     async def _wait_for_players(self) -> None:
         self._waiting_for_players.set()

@@ -16,6 +16,7 @@ from desktop.streaming.ts.scan import FITS_PCR, HAS_ADAPTATION, PCR_FLAG, Packet
 
 CLOCK_HZ = 90_000
 WRAP = 1 << 33  # PCR base and PTS are 33-bit counters: they wrap every ~26.5 hours
+PCR_FIELD = 6  # where a PCR packet's PCR starts: after the header, adaptation_field_length and its flags
 
 
 def ticks_between(earlier: int, later: int) -> int:
@@ -45,13 +46,49 @@ def pes_pts(chunk: bytes, pos: int) -> int | None:
         return None
     if not chunk[start + 7] & 0x80:  # PTS_DTS_flags: '10' or '11' means a PTS follows
         return None
-    b = chunk[start + 9 : start + 14]
+    return read_timestamp(chunk, start + 9)
+
+
+# PES stream ids whose packets carry no optional header, hence no timestamps.
+_NO_PES_HEADER = frozenset((0xBC, 0xBE, 0xBF, 0xF0, 0xF1, 0xF2, 0xF8, 0xFF))
+
+
+def pes_timestamp_fields(data: bytes | bytearray, start: int, end: int) -> list[int]:
+    """Offsets of the PTS (and DTS) fields of a PES header beginning at `start` (before `end`), if any."""
+    if end - start < 14 or data[start : start + 3] != b"\x00\x00\x01" or data[start + 3] in _NO_PES_HEADER:
+        return []
+    flags = data[start + 7] >> 6
+    if flags == 0b10:
+        return [start + 9]
+    if flags == 0b11 and end - start >= 19:
+        return [start + 9, start + 14]
+    return []
+
+
+def read_timestamp(data: bytes | bytearray, pos: int) -> int:
+    """A PTS or DTS field: 4 prefix bits, 33 value bits with 3 marker bits among them."""
+    b = data[pos : pos + 5]
     return ((b[0] >> 1) & 0x07) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
 
 
-def read_pcr(chunk: bytes, pos: int) -> int:
+def write_timestamp(data: bytearray, pos: int, value: int) -> None:
+    prefix = data[pos] & 0xF0  # '0010'/'0011'/'0001' tells PTS from DTS: keep it
+    data[pos] = prefix | ((value >> 29) & 0x0E) | 1
+    data[pos + 1] = (value >> 22) & 0xFF
+    data[pos + 2] = ((value >> 14) & 0xFE) | 1
+    data[pos + 3] = (value >> 7) & 0xFF
+    data[pos + 4] = ((value << 1) & 0xFE) | 1
+
+
+def read_pcr(chunk: bytes | bytearray, pos: int) -> int:
     """The PCR base (90 kHz) of the PCR packet at `pos`; the 27 MHz extension is not needed here."""
-    return int.from_bytes(chunk[pos + 6 : pos + 10], "big") << 1 | chunk[pos + 10] >> 7
+    return int.from_bytes(chunk[pos + PCR_FIELD : pos + 10], "big") << 1 | chunk[pos + 10] >> 7
+
+
+def write_pcr(data: bytearray, pos: int, value: int) -> None:
+    """Set the PCR base of the PCR packet at `pos`, keeping its extension."""
+    data[pos + PCR_FIELD : pos + 10] = (value >> 1).to_bytes(4, "big")
+    data[pos + 10] = (data[pos + 10] & 0x7F) | (value & 1) << 7  # the low 7 bits: reserved + extension
 
 
 class PcrIndex:
