@@ -17,8 +17,11 @@ there (the README's picture); without it the screenshot goes to the test's temp 
 
 from __future__ import annotations
 
+import colorsys
+import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -28,6 +31,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +63,7 @@ pytestmark = [
 
 TOKEN = "page-test-token_0123456789"
 PHONE = (390, 844)
+TV = (1920, 1080)
 # Sport One plays the demo clip like any other; the long name is there to overflow a phone.
 CHANNELS = [
     ("Sport One", "Sport", "94c2fd8fb9bc8f2fc71a2cbe9d4b866f227a0209"),
@@ -213,11 +218,22 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chro
         driver.quit()
 
 
-def phone_screen(driver: webdriver.Chrome, width: int, height: int) -> None:
+def phone_screen(driver: webdriver.Chrome, width: int, height: int, *, mobile: bool = True) -> None:
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
     )
+
+
+@contextlib.contextmanager
+def tv_screen(driver: webdriver.Chrome) -> Iterator[None]:
+    """A 1920x1080 TV browser for the test's length (then the phone again)."""
+    phone_screen(driver, *TV, mobile=False)
+    try:
+        wait(driver).until(lambda d: d.execute_script("return window.innerWidth") == TV[0])
+        yield
+    finally:
+        phone_screen(driver, *PHONE)
 
 
 # ---- what the person sees -------------------------------------------------------------------
@@ -261,11 +277,18 @@ def starred(driver: webdriver.Chrome, name: str, on: bool) -> None:
 
 
 def focused(driver: webdriver.Chrome) -> str:
-    """What has the focus: a channel's name, or the element's id."""
+    """What has the focus: a channel's name, "group: <its text>" for a group button, else the element's id."""
     return driver.execute_script(
         "const a = document.activeElement;"
-        "return a.classList.contains('channel') ? a.querySelector('.name').textContent : a.id;"
+        "if (a.classList.contains('channel')) return a.querySelector('.name').textContent;"
+        "if (a.classList.contains('group-filter')) return 'group: ' + a.textContent;"
+        "return a.id || a.tagName.toLowerCase();"
     )
+
+
+def press(driver: webdriver.Chrome, key: str) -> None:
+    """A key as the keyboard (or a remote that sends keyboard keys) sends it to the focused element."""
+    ActionChains(driver).send_keys(key).perform()
 
 
 VIDEO_STATE = """
@@ -429,6 +452,8 @@ def test_a_tv_remote_moves_down_the_list_with_the_arrows_and_plays_with_enter(br
     )
     assert top >= player_bottom - 1
     press(Keys.ARROW_UP)
+    press(Keys.ARROW_UP)  # above the first channel: the group buttons, then the search box
+    wait(browser).until(lambda d: focused(d) == "group: All")
     press(Keys.ARROW_UP)
     wait(browser).until(lambda d: focused(d) == "search")
     browser.find_element(By.ID, "close-player").click()
@@ -455,14 +480,150 @@ def test_the_page_shows_the_logos_through_acetray(browser, proxy) -> None:
     assert browser.find_elements(By.CSS_SELECTOR, "#channels .nologo")  # the others keep their place holder
 
 
-def test_without_the_token_the_page_is_refused_with_one_line(browser, proxy) -> None:
+def test_without_the_token_a_player_gets_one_line_and_a_browser_a_page_that_says_where_the_link_is(
+    browser, proxy, tmp_path: Path
+) -> None:
     for url in (proxy.page(token=None), proxy.page(token="wrong-token-0123456789")):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url, timeout=10)
         assert refused.value.code == 401
         assert refused.value.read().decode("utf-8").strip() == REFUSAL
 
+    # A browser opening the link gets a page that has a title and says where the right link is.
     browser.get(proxy.page(token=None))
     wait(browser).until(lambda d: d.find_element(By.TAG_NAME, "body").text.strip() != "")
-    assert browser.find_element(By.TAG_NAME, "body").text.strip() == REFUSAL
+    assert browser.title == "AceTray: this link needs its access token"
+    said = browser.find_element(By.TAG_NAME, "body").text
+    assert "links that carry its access token: they end in ?token=…" in said
+    assert "On the computer running AceTray, choose Share with devices…" in said
     assert browser.find_elements(By.ID, "channels") == []
+    with tv_screen(browser):
+        shot = tmp_path / "page-tv-refused.png"
+        assert browser.save_screenshot(str(shot))
+        assert png_size(shot) == TV
+
+
+# ---- a TV across the room: 1920x1080, a remote's keys only -----------------------------------
+
+
+def test_on_a_tv_focus_starts_on_the_first_channel_and_down_moves_from_there(browser, proxy, tmp_path: Path) -> None:
+    with tv_screen(browser):
+        open_page(browser, proxy)  # no click anywhere: a remote has no pointer
+        wait(browser).until(lambda d: focused(d) == NAMES[0], message="nothing has the focus")
+        press(browser, Keys.ARROW_DOWN)
+        wait(browser).until(lambda d: focused(d) == NAMES[1])
+        assert browser.execute_script("return window.scrollY") == 0  # Down moved the focus, not the page
+        shot = tmp_path / "page-tv-list.png"
+        assert browser.save_screenshot(str(shot))
+        assert png_size(shot) == TV
+
+
+def dispatch_key(driver: webdriver.Chrome, key: str, code: int) -> None:
+    """A key a TV's remote sends that no keyboard has (webOS 461, Tizen 10009, "GoBack")."""
+    driver.execute_script(
+        "const e = new KeyboardEvent('keydown', {key: arguments[0], bubbles: true, cancelable: true});"
+        "Object.defineProperty(e, 'keyCode', {get: () => arguments[1]});"
+        "document.activeElement.dispatchEvent(e);",
+        key,
+        code,
+    )
+
+
+BACK_KEYS = [("GoBack", 0), ("BrowserBack", 166), ("Unidentified", 461), ("Unidentified", 10009), ("Esc", 27)]
+
+
+@pytest.mark.parametrize(("key", "code"), BACK_KEYS, ids=["GoBack", "BrowserBack", "webOS-461", "Tizen-10009", "27"])
+def test_a_remotes_back_key_closes_the_player_and_focus_returns_to_the_channel(browser, proxy, key, code) -> None:
+    with tv_screen(browser):
+        open_page(browser, proxy)
+        wait(browser).until(lambda d: focused(d) == NAMES[0])
+        press(browser, Keys.ARROW_DOWN)
+        press(browser, Keys.ARROW_DOWN)
+        wait(browser).until(lambda d: focused(d) == NAMES[2])
+        press(browser, Keys.ENTER)
+        wait(browser).until(lambda d: d.find_element(By.ID, "player").is_displayed())
+        assert browser.find_element(By.ID, "now-name").text == NAMES[2]
+        dispatch_key(browser, key, code)
+        wait(browser).until(lambda d: not d.find_element(By.ID, "player").is_displayed())
+        assert focused(browser) == NAMES[2]
+        assert browser.execute_script("return document.getElementById('video').getAttribute('src')") is None
+        assert browser.current_url == proxy.page()  # Back closed the player; the page stayed
+
+
+def test_escape_closes_a_playing_channel_and_the_arrows_go_on_from_it(browser, proxy, tmp_path: Path) -> None:
+    with tv_screen(browser):
+        open_page(browser, proxy)
+        wait(browser).until(lambda d: focused(d) == NAMES[0])
+        press(browser, Keys.ENTER)
+        wait_until_playing(browser, NAMES[0])
+        shot = tmp_path / "page-tv-playing.png"
+        browser.execute_script("window.scrollTo(0, 0)")
+        assert browser.save_screenshot(str(shot))
+        press(browser, Keys.ESCAPE)
+        wait(browser).until(lambda d: not d.find_element(By.ID, "player").is_displayed())
+        assert focused(browser) == NAMES[0]
+        press(browser, Keys.ARROW_DOWN)
+        wait(browser).until(lambda d: focused(d) == NAMES[1])
+
+
+def test_the_groups_are_a_filter_the_remotes_arrows_reach(browser, proxy, tmp_path: Path) -> None:
+    with tv_screen(browser):
+        open_page(browser, proxy)
+        wait(browser).until(lambda d: focused(d) == NAMES[0])
+        groups = browser.execute_script(
+            "return [...document.querySelectorAll('#groups .group-filter')].map((b) => b.textContent)"
+        )
+        assert groups == ["All", "Sport", "News", "Movies", "Sport and more sport, all day"]
+        press(browser, Keys.ARROW_UP)  # above the first channel: the group buttons
+        wait(browser).until(lambda d: focused(d) == "group: All")
+        press(browser, Keys.ARROW_RIGHT)
+        wait(browser).until(lambda d: focused(d) == "group: Sport")
+        press(browser, Keys.ENTER)
+        wait(browser).until(lambda d: shown_names(d) == ["Sport One", "Sport Two"])
+        shot = tmp_path / "page-tv-group.png"
+        assert browser.save_screenshot(str(shot))
+        press(browser, Keys.ARROW_DOWN)
+        wait(browser).until(lambda d: focused(d) == "Sport One")
+        press(browser, Keys.ARROW_UP)  # back up to the group that is chosen
+        wait(browser).until(lambda d: focused(d) == "group: Sport")
+        press(browser, Keys.ARROW_RIGHT)
+        press(browser, Keys.ARROW_RIGHT)
+        wait(browser).until(lambda d: focused(d) == "group: Movies")
+        press(browser, Keys.ENTER)
+        wait(browser).until(lambda d: shown_names(d) == ["Movie Channel"])
+        press(browser, Keys.ARROW_LEFT)
+        press(browser, Keys.ARROW_LEFT)
+        press(browser, Keys.ARROW_LEFT)
+        wait(browser).until(lambda d: focused(d) == "group: All")
+        press(browser, Keys.ENTER)
+        wait(browser).until(lambda d: shown_names(d) == NAMES)
+        press(browser, Keys.ARROW_UP)
+        wait(browser).until(lambda d: focused(d) == "search")
+
+
+PLACEHOLDERS = """
+return [...document.querySelectorAll('#channels .channel')].map((b) => {
+  const p = b.querySelector('.nologo');
+  return p ? {text: p.textContent, background: getComputedStyle(p).backgroundColor} : null;
+});
+"""
+
+
+def desktop_placeholder(name: str) -> tuple[str, tuple[int, int, int]]:
+    """What the desktop's LogoProvider.placeholder draws: the first letter or digit, on
+    QColor.fromHsl(crc32(name) % 360, 70, 210)."""
+    letter = next((ch for ch in name if ch.isalnum()), "?").upper()
+    hue = zlib.crc32(name.encode("utf-8")) % 360
+    rgb = colorsys.hls_to_rgb(hue / 360, 210 / 255, 70 / 255)
+    return letter, tuple(round(c * 255) for c in rgb)
+
+
+def test_a_channel_without_a_logo_shows_its_initial_as_the_desktop_does(browser, proxy) -> None:
+    open_page(browser, proxy)
+    shown = browser.execute_script(PLACEHOLDERS)
+    assert [p is not None for p in shown] == [False, False, True, True, True]  # the first two have logos
+    for name, placeholder in zip(NAMES[2:], shown[2:], strict=True):
+        letter, rgb = desktop_placeholder(name)
+        assert placeholder["text"] == letter
+        got = tuple(int(v) for v in re.findall(r"\d+", placeholder["background"])[:3])
+        assert all(abs(a - b) <= 1 for a, b in zip(got, rgb, strict=True)), (name, got, rgb)

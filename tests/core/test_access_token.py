@@ -91,3 +91,23 @@ async def test_an_address_guessing_the_token_waits_while_the_right_token_from_an
     async with elsewhere, elsewhere.get(f"{proxy.base}/ace/getstream?id={CHANNEL}&token={TOKEN}") as resp:
         assert resp.status == 200
         assert (await resp.content.readexactly(PACKET_SIZE))[0] == 0x47
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "Accept": "text/html"},
+        {"Accept": "text/html,application/xhtml+xml"},  # a browser too old for Sec-Fetch-*
+    ],
+    ids=["browser", "old-browser"],
+)
+async def test_a_browser_opening_a_link_without_the_token_gets_a_page_saying_where_the_link_is(
+    fake_engine, proxy_factory, headers: dict[str, str]
+) -> None:
+    proxy = await proxy_factory(fake_engine.url, token=TOKEN)
+    async with proxy.http.get(proxy.base + "/", headers=headers) as resp:
+        page = await resp.text()
+    assert resp.status == 401 and resp.content_type == "text/html"
+    assert "<title>AceTray: this link needs its access token</title>" in page
+    assert "Share with devices…" in page and TOKEN not in page
+    assert resp.headers["Cache-Control"] == "no-store"

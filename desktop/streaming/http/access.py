@@ -300,6 +300,49 @@ _ASK_FOR_TOKEN = Refusal(
     web.HTTPUnauthorized,
 )
 
+# A browser opening a link without the token gets a page that says where the right link is
+# (players and tools keep the one line). Nothing in it comes from the request.
+_TOKEN_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>AceTray: this link needs its access token</title>
+<style>body { font: 20px/1.5 system-ui, sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em; }
+code { white-space: nowrap; }</style>
+</head>
+<body>
+<h1>This link needs AceTray's access token</h1>
+<p>AceTray shares its channels only through links that carry its access token: they end in
+<code>?token=…</code></p>
+<p>On the computer running AceTray, choose <strong>Share with devices…</strong> (in AceTray's window or its
+tray menu), then open the page's link from there on this device, or scan its QR code.</p>
+</body>
+</html>
+"""
+_TOKEN_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+}
+
+
+def _wants_a_page(request: web.Request) -> bool:
+    """A person's browser opening a link (rather than a player, a tool or a page's script)."""
+    if "Sec-Fetch-Mode" in request.headers:
+        return _is_top_level_navigation(request)
+    return "text/html" in request.headers.get("Accept", "")  # an older browser: what it asks for says it
+
+
+def _refused(request: web.Request, refusal: Refusal) -> web.HTTPException:
+    if refusal.status is web.HTTPUnauthorized and _wants_a_page(request):
+        return refusal.status(
+            text=_TOKEN_PAGE, content_type="text/html", headers={**refusal.headers, **_TOKEN_PAGE_HEADERS}
+        )
+    return refusal.status(text=refusal.message + "\n", headers=refusal.headers)
+
+
 Rule = Callable[[web.Request, AccessPolicy], Refusal | None]
 RULES: tuple[Rule, ...] = (check_host, check_cross_site)  # then the token, which needs the guesses too
 
@@ -321,7 +364,7 @@ def access_middleware(policy: Callable[[], AccessPolicy], guesses: TokenGuesses 
             refusal = rule(request, current)
             if refusal is not None:
                 refusals.warning(rule.__name__, "refused a request from %s: %s", request.remote, refusal.reason)
-                raise refusal.status(text=refusal.message + "\n", headers=refusal.headers)
+                raise _refused(request, refusal)
         return await handler(request)
 
     return check_access
