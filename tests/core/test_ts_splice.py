@@ -14,7 +14,7 @@ import pytest
 
 from desktop.streaming.ts.clock import CLOCK_HZ, WRAP, payload_start, pes_pts, read_pcr, ticks_between
 from desktop.streaming.ts.packets import PACKET_SIZE
-from desktop.streaming.ts.splice import NULL_PID, PCR_GAP_MAX, Splicer, shifted
+from desktop.streaming.ts.splice import NULL_PID, PCR_GAP_MAX, Splicer, shifted, without_unfinished_pes
 from tests.hls.clip import demo_clip
 
 CLIP = demo_clip()
@@ -147,3 +147,19 @@ def test_however_the_reads_fall_players_get_every_packet_from_each_streams_resta
     assert got[-1000:] == expected[-1000:]
     remaining = iter(expected)
     assert all(any(packet == candidate for candidate in remaining) for packet in got), "not in the engine's order"
+
+
+def test_a_segment_closed_by_a_cut_loses_each_streams_unfinished_pes_and_nothing_else() -> None:
+    data = CLIP[:CUT]
+    trimmed = without_unfinished_pes(data)
+    starts = pes_starts(data)
+    kept = pes_starts(trimmed)
+    by_pid: dict[int, int] = {}
+    for _kind, pid, _pts, _key in starts:
+        by_pid[pid] = by_pid.get(pid, 0) + 1
+    # Every PES but the last of each stream is there, whole and in order.
+    assert len(kept) == len(starts) - len(by_pid)
+    assert kept == [start for start in starts if start in kept]
+    assert trimmed.startswith(data[: CUT // 2])  # untouched before the streams' last PES
+    assert len(trimmed) % PACKET_SIZE == 0
+    assert pcrs(trimmed)[-1] > pcrs(data[: CUT // 2])[-1]  # the clock's packets stay (payload-less)

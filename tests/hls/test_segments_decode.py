@@ -111,3 +111,14 @@ def test_segments_cut_at_pats_are_valid_transport_streams(tmp_path: Path) -> Non
             timeout=30,
         )
         assert out.returncode == 0 and "h264" in out.stdout, out.stderr
+
+
+@pytest.mark.parametrize("cut_at", [1301, 1777, 2003])  # packets into the clip: mid-PES, wherever it falls
+def test_the_segment_a_reconnect_closes_decodes_without_the_half_frames_of_the_cut(tmp_path: Path, cut_at: int) -> None:
+    clip = demo_clip()
+    before_the_cut = clip[: cut_at * 188]
+    segments = cut(before_the_cut, reconnect_with=clip)
+    (closed_by_the_cut,) = [s for n, s in enumerate(segments[:-1]) if segments[n + 1].discontinuity]
+    path = tmp_path / "closed-by-the-cut.ts"
+    path.write_bytes(closed_by_the_cut.data)
+    assert decode_errors(path) == ""

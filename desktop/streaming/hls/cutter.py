@@ -28,6 +28,7 @@ from desktop.streaming.ts.clock import CLOCK_HZ, PcrIndex, pes_pts, ticks_betwee
 from desktop.streaming.ts.packets import PACKET_SIZE, SYNC_BYTE
 from desktop.streaming.ts.psi import ProgramTables
 from desktop.streaming.ts.scan import PacketScan, find_keyframes
+from desktop.streaming.ts.splice import without_unfinished_pes
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,8 @@ class SegmentCutter:
     def discontinuity(self) -> None:
         """The upstream reconnected: close what we have; the next segment starts a new timeline."""
         if self._open is not None:
+            # The cut left each stream's last PES unfinished: without it the segment decodes cleanly.
+            self._open.parts = [without_unfinished_pes(b"".join(self._open.parts))]
             self._close(self._open, self._open.known_ticks)
         self._open = None
         self._tables.reset()  # the new connection may carry other tables

@@ -194,6 +194,32 @@ class _StartGate:
         return kept[0] if len(kept) == 1 else b"".join(kept)
 
 
+def without_unfinished_pes(data: bytes) -> bytes:
+    """`data` less each PID's last PES (from its last payload start on): what a cut left unfinished.
+
+    For an HLS segment closed by a reconnect: a player can be given whole frames only
+    there (a TS player already has the cut's half frames). PSI sections, PCR-only packets
+    and PIDs with no payload start in `data` are kept.
+    """
+    last_start: dict[int, int] = {}
+    for pos in range(0, len(data), PACKET_SIZE):
+        if data[pos + 1] & 0x40 and data[pos + 3] & 0x10:
+            start = payload_start(data, pos)
+            if data[start : start + 3] == b"\x00\x00\x01":  # a PES, not a PSI section
+                last_start[(data[pos + 1] & 0x1F) << 8 | data[pos + 2]] = pos
+    if not last_start:
+        return data
+    kept = bytearray()
+    for pos in range(0, len(data), PACKET_SIZE):
+        pid = (data[pos + 1] & 0x1F) << 8 | data[pos + 2]
+        if pos >= last_start.get(pid, len(data)) and data[pos + 3] & 0x10:
+            if _carries_pcr(data, pos):
+                kept += _clock_only(data, pos)
+            continue
+        kept += data[pos : pos + PACKET_SIZE]
+    return bytes(kept)
+
+
 def _carries_pcr(chunk: bytes, pos: int) -> bool:
     return bool(chunk[pos + 3] & 0x20 and 7 <= chunk[pos + 4] <= 183 and chunk[pos + 5] & 0x10)
 
