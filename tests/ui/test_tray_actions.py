@@ -61,10 +61,14 @@ def test_start_and_stop_change_the_server_state(make_controller, engine, qtbot):
     controller = make_controller(engine_url=engine.url, tray=True)
     port = controller.settings.port
     assert port_accepts(port)
-    qtbot.waitUntil(lambda: controller.tray.status.state is TrayState.IDLE, timeout=3000)
+    # Idle, and the start call done: the engine's first answer may show before it (a pushed snapshot).
+    qtbot.waitUntil(
+        lambda: controller.tray.status.state is TrayState.IDLE and controller.actions.start_stop.isEnabled(),
+        timeout=3000,
+    )
 
     controller.actions.start_stop.trigger()  # "Stop proxy"
-    qtbot.waitUntil(lambda: not controller.snapshot.running, timeout=5000)
+    qtbot.waitUntil(lambda: not controller.snapshot.running and controller.actions.start_stop.isEnabled(), timeout=5000)
     assert not port_accepts(port)
     assert controller.actions.start_stop.text() == "Start proxy"
     assert controller.tray.status.state is TrayState.STOPPED
