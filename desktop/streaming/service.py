@@ -24,7 +24,7 @@ import aiohttp
 from desktop.streaming.channels.host import ChannelsHost, ChannelsView
 from desktop.streaming.config import LOOPBACK, ProxyConfig, is_all_interfaces
 from desktop.streaming.engine.client import EngineClient, EngineError
-from desktop.streaming.engine.health import EngineHealth
+from desktop.streaming.engine.health import EngineHealth, version_at
 from desktop.streaming.engine.owner import EngineOwner
 from desktop.streaming.engine_host import OsAccess, SupervisorPolicy
 from desktop.streaming.events import EventHandler, EventSink
@@ -80,8 +80,7 @@ class ProxyService:
         self._health_task: asyncio.Task[None] | None = None
         self._demo: DemoEngine | None = None  # a running DemoEngine in demo mode
         self._engine_url = config.engine_url
-        push = (lambda: on_snapshot(self.snapshot())) if on_snapshot else None  # the UI hears of it at once
-        self._health = EngineHealth(self._events, on_change=push)  # reachability: a change pushes a snapshot
+        self._health = EngineHealth(self._events, on_change=lambda: on_snapshot and on_snapshot(self.snapshot()))
         self._error: str | None = None
         self._on_apply_step = on_apply_step
         self._machine_names = machine_names(resolve=False)  # the resolver's FQDN joins at start
@@ -270,7 +269,7 @@ class ProxyService:
             return None, nothing_to_undo
         demo = await _start_demo() if new.demo else None
         url = demo.url if demo else new.engine_url
-        switch = _EngineSwitch(self._owner.client(url, self._context.http), url, demo, self._demo, self._context.engine)
+        switch = _EngineSwitch(self._owner.client(url, self._context.http), url, demo, retired_demo=self._demo)
         kept = self._demo, self._engine_url, self._health.now
         self._demo, self._engine_url = switch.demo, switch.url
         self._health.forget()
@@ -286,7 +285,6 @@ class ProxyService:
         """The new engine is in force: channels move to it, the old demo engine goes once they left it."""
         if self.registry is not None:
             self.registry.switch_engine()
-        self._context.sessions.abandon(switch.retired, "the engine was changed in Settings")  # stopped once, no retries
         if switch.retired_demo is not None:
             await switch.retired_demo.stop()
         self._events.emit("info", f"Now using {self._engine_name()}; playing channels reconnect to it")
@@ -311,8 +309,7 @@ class ProxyService:
         if self.registry is not None and self._owner.in_charge:
             self.registry.end_all("The AceStream engine was stopped in AceTray")
         await self._owner.stop(hold=True)
-        if self._owner.in_charge and self._context.attached:  # its sessions died with it: no stop is retried
-            self._context.sessions.abandon(self._context.engine, "the engine was stopped")
+        self._context.sessions.abandon("the engine was stopped")  # its sessions went with it: no stop is retried
 
     def _use(self, config: ProxyConfig, engine: EngineClient | None = None) -> tuple[ProxyConfig, EngineClient | None]:
         """The one place settings change: running streams read them from the context at next use.
@@ -347,12 +344,10 @@ class ProxyService:
 
     async def check_engine(self, engine_url: str | None = None) -> str:
         """The engine's version string, or EngineCheckError with the reason."""
-        url = engine_url or self._engine_url
-        async with aiohttp.ClientSession(trust_env=False) as http:
-            try:
-                return await EngineClient(url, http).version(timeout=5.0)
-            except EngineError as exc:
-                raise EngineCheckError(str(exc), detail=repr(exc.__cause__) if exc.__cause__ else None) from exc
+        try:
+            return await version_at(engine_url or self._engine_url)
+        except EngineError as exc:
+            raise EngineCheckError(str(exc), detail=repr(exc.__cause__) if exc.__cause__ else None) from exc
 
     def _engine_name(self) -> str:
         return "built-in demo engine" if self._demo is not None else f"engine {self._engine_url}"
@@ -392,7 +387,6 @@ class _EngineSwitch:
     url: str
     demo: DemoEngine | None
     retired_demo: DemoEngine | None  # stopped once the channels have left it
-    retired: EngineClient  # the engine the channels leave: their sessions' stops there are not retried
 
 
 async def _start_demo() -> DemoEngine:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import aiohttp
+
 from desktop.streaming.engine.client import EngineClient, EngineError
 from desktop.streaming.events import EventSink
 
@@ -24,7 +26,7 @@ class Health:
 class EngineHealth:
     """The last answer of the engine's get_version; the window's banner reads it from snapshots."""
 
-    def __init__(self, events: EventSink, on_change: Callable[[], None] | None = None) -> None:
+    def __init__(self, events: EventSink, on_change: Callable[[], object] | None = None) -> None:
         self._events = events
         self._on_change = on_change  # reachability changed (not called when a refused change puts `now` back)
         self.now = Health()  # replaced whole; a settings change that is refused puts the old value back
@@ -59,3 +61,9 @@ class EngineHealth:
             else:
                 self._events.emit("info", f"AceStream engine {version} reachable at {url}")
         self._set(Health(True, None if demo else version))
+
+
+async def version_at(url: str, timeout: float = 5.0) -> str:
+    """The version of the engine at `url`, asked on a session of its own (Settings' Test); EngineError if none."""
+    async with aiohttp.ClientSession(trust_env=False) as http:
+        return await EngineClient(url, http).version(timeout=timeout)

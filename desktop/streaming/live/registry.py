@@ -152,9 +152,14 @@ class StreamRegistry:
             stream.close(StreamEnded(reason, 503))
 
     def switch_engine(self) -> None:
-        """The engine changed: every channel reconnects on the new one; players stay."""
+        """The engine changed: every channel reconnects on the new one; players stay.
+
+        Each session on the old engine is told to stop once; a stop that fails there is
+        not retried (the old engine is gone, or no longer AceTray's to tidy).
+        """
         for stream in list(self._streams.values()):
             stream.switch_engine()
+        self._context.sessions.abandon("the engine was changed in Settings", keep=self._context.engine)
 
     def snapshot(self) -> tuple[StreamSnapshot, ...]:
         return tuple(stream.snapshot() for stream in self._streams.values())

@@ -108,9 +108,10 @@ class SessionStopper:
         task.add_done_callback(self._pending.discard)
         task.add_done_callback(lambda _task: self._stops.discard(stop))
 
-    def abandon(self, engine: EngineClient, why: str) -> None:
-        """`engine` was replaced or stopped: its stops make the attempt under way, and no retry."""
-        stops = [stop for stop in self._stops if stop.engine is engine and not stop.abandoned]
+    def abandon(self, why: str, *, keep: EngineClient | None = None) -> None:
+        """The engine was replaced (`keep`: the new one) or stopped: stops on any other engine make
+        the attempt under way, and no retry."""
+        stops = [stop for stop in self._stops if stop.engine is not keep and not stop.abandoned]
         if not stops:
             return
         for stop in stops:
