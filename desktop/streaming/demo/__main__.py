@@ -41,6 +41,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--write-size", type=int, help="bytes per write (default 4096, unpaced 65536)")
     parser.add_argument("--idle-stop", type=float, default=30.0, help="s before an unread session stops")
     parser.add_argument("--prebuffer", type=float, default=0.0, help="s before a new session's first byte")
+    parser.add_argument(
+        "--refuse", metavar="ID", action="append", default=[], help="answer 'failed to load content' for this id"
+    )
+    parser.add_argument("--silent", metavar="ID", action="append", default=[], help="never send a byte of this id")
     parser.add_argument("--no-uvloop", action="store_true")
     return parser.parse_args(argv)
 
@@ -70,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         bytes_per_second=rate,
         write_size=args.write_size or (65536 if args.unpaced else 4096),
-        faults=EngineFaults(prebuffer_delay=args.prebuffer),
+        faults=EngineFaults(
+            prebuffer_delay=args.prebuffer,
+            refused_ids=frozenset(i.lower() for i in args.refuse),
+            silent_ids=frozenset(i.lower() for i in args.silent),
+        ),
         session_idle_stop=args.idle_stop,
         version=args.version_string,
     )

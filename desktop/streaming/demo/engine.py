@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 VERSION_INFO = {"code": 3017000, "platform": "linux", "version": "3.1.70"}
 SELECTORS = ("id", "content_id", "infohash", "url", "magnet")
 UNKNOWN_SESSION = "unknown playback session id"
+REFUSED = "failed to load content"  # what the engine says of a link it cannot play
 GARBAGE_PAGE = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
 
 
@@ -230,8 +231,9 @@ class DemoEngine:
             return web.Response(text="[" * depth + "]" * depth, content_type="application/json")
         if faults.huge_answer_bytes is not None:
             return await self._huge_answer(request, faults.huge_answer_bytes, faults.huge_answer_status)
-        if faults.start_error is not None:
-            return _envelope(error=faults.start_error) if as_json else web.Response(status=500, text=faults.start_error)
+        error = REFUSED if request.query[kind].lower() in faults.refused_ids else faults.start_error
+        if error is not None:
+            return _envelope(error=error) if as_json else web.Response(status=500, text=error)
         session = self._table.find_or_start(kind, request.query[kind], request.query.get("pid", ""))
         base = f"http://{faults.wrong_host}:{self.port}" if faults.wrong_host else f"http://{request.host}"
         if not as_json:

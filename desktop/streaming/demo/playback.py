@@ -109,7 +109,7 @@ class Playback:
         """Seconds this session's bytes must still wait (None: until faults change), or 0."""
         table = self._table
         now = time.monotonic()
-        if table.faults.never_send:
+        if table.faults.never_send or session.value in table.faults.silent_ids:
             return None
         stalled_until = session.stalled_until if session.stall_generation == table.stall_generation else 0.0
         return max(table.ready_at(session) - now, stalled_until - now, 0.0)

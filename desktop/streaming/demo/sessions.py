@@ -122,6 +122,7 @@ class SessionTable:
                 infohash=infohash,
                 token=secrets.token_hex(20),
                 content=f"{kind}={value}",
+                value=value.lower(),
                 pids=[],
                 started_at=time.monotonic(),
                 started_wall=time.time(),
@@ -129,6 +130,7 @@ class SessionTable:
             self.sessions[infohash] = session
             self._by_token[session.token] = session
             self.counters.sessions_started += 1
+            self.counters.most_sessions = max(self.counters.most_sessions, len(self.sessions))
             log.info("session %s started for %s", session.token[:8], session.content)
             self.changed()
         if session.reader is None:

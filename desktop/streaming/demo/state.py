@@ -23,6 +23,9 @@ class EngineFaults:
     start_garbage: bool = False  # answer getstream with an HTML page instead of JSON / a redirect
     minimal_envelope: bool = False  # only infohash, playback_url, is_live, is_encrypted (seen on url= starts)
     never_send: bool = False  # playback sends its headers, then not a byte
+    # Per content (40-hex ids or infohashes, lower case), for a playlist where some links are dead:
+    refused_ids: frozenset[str] = frozenset()  # getstream answers "failed to load content" for these
+    silent_ids: frozenset[str] = frozenset()  # sessions of these start, then never send a byte
     stall_after_bytes: int | None = None  # a session goes silent once it has sent this many bytes...
     stall_seconds: float = 0.0  # ...for this long; once per session, re-armed when either field changes
     eof_after_bytes: int | None = None  # each playback connection ends cleanly after this many bytes
@@ -57,6 +60,7 @@ class EngineCounters:
     sessions_stopped: int = 0  # by command_url?method=stop on a live session
     sessions_idle_stopped: int = 0  # by the engine itself, nobody reading
     sessions_vanished: int = 0
+    most_sessions: int = 0  # the most sessions that were open at once
     stop_calls: int = 0  # every method=stop, including ones for unknown sessions
     playback_opens: int = 0
     kicked_readers: int = 0
@@ -77,6 +81,7 @@ class SimSession:
     infohash: str
     token: str  # the playback_session_id, also the last path part of every session URL
     content: str  # the selector as given, e.g. "id=abc"
+    value: str  # the selector's value alone, lower case (what refused_ids and silent_ids name)
     pids: list[str]
     started_at: float
     started_wall: float
