@@ -7,11 +7,11 @@ from desktop.settings.schema import (
     GROUPS,
     LINK_ACTIONS,
     Settings,
-    Spec,
     default_of,
     spec_of,
     specs,
 )
+from desktop.settings.spec import Spec
 from desktop.settings.store import LoadResult, load, save
 
 __all__ = [
