@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.channel_quota import NewChannelQuota
@@ -48,6 +48,16 @@ class StreamRegistry:
         self._streams: dict[ChannelKey, LiveStream] = {}
         self._closed = False
         self.quota = NewChannelQuota(clock=asyncio.get_running_loop().time)
+        self._listeners: list[Callable[[ChannelKey, bool], None]] = []
+
+    def listen(self, listener: Callable[[ChannelKey, bool], None]) -> None:
+        """`listener(key, opened)` hears each channel opening (before its engine session starts) and closing."""
+        self._listeners.append(listener)
+
+    @property
+    def free(self) -> int:
+        """Channels that may still open before the cap: room a link check may use, never more."""
+        return max(0, MAX_CHANNELS - len(self._streams))
 
     @property
     def requests(self) -> RequestRecord:
@@ -82,6 +92,7 @@ class StreamRegistry:
             self._streams[key] = stream
             self._context.counters.sessions_started += 1
             self._context.events.emit("info", "Starting channel", key.content_id)
+            self._tell(key, opened=True)  # a link check gives way now, before the engine is asked
             stream.start()
         return stream
 
@@ -140,6 +151,11 @@ class StreamRegistry:
         # Only the registered one: a stream closing late must never drop a newer one under its key.
         if self._streams.get(stream.key) is stream:
             del self._streams[stream.key]
+            self._tell(stream.key, opened=False)
+
+    def _tell(self, key: ChannelKey, *, opened: bool) -> None:
+        for listener in self._listeners:
+            listener(key, opened)
 
     def close_all(self, reason: str) -> None:
         """Stop every stream and refuse new ones; the engine stops run on in the context's stopper."""

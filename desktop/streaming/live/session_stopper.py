@@ -20,6 +20,11 @@ An engine that is replaced in Settings or stopped takes its sessions with it
 (or is no longer AceTray's to tidy): `abandon` lets each of its stops make the
 one attempt under way and retries none, with one log line for them all. Before,
 five channels on a vanished engine wrote thirty retry lines into the log.
+
+A link check's probe `hold`s its source while it has (or may get) an engine
+session on it: a channel starting on that very id waits for the probe to stop
+its session first (a stop command: milliseconds), because the engine drops one
+of two sessions on one id, and a late stop would end the channel's.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from desktop.streaming.engine.client import START_TIMEOUT, EngineClient, EngineError, EngineSession
 
@@ -40,6 +46,7 @@ LATE_START_WAIT = 300.0  # s an engine's answer to a start given up on is still 
 RETRY_FIRST = 0.5  # s before the first retry of a failed stop; doubles each time...
 RETRY_MAX = 8.0  # ...up to this
 ATTEMPTS = 6  # stop commands per session at most (about 15 s of backoff plus their timeouts)
+HOLD_WAIT = 10.0  # s a start waits at most for a probe to let go of the same source
 
 
 @dataclass(eq=False)
@@ -59,7 +66,9 @@ class SessionStopper:
         self._pending: set[asyncio.Task[None]] = set()  # stop commands under way (or waiting to retry)
         self._stops: set[_Stop] = set()  # what those tasks are stopping, for `abandon`
         self._late: set[asyncio.Task[EngineSession]] = set()  # starts given up on, still waiting for the engine
+        self._starting: set[asyncio.Task[EngineSession]] = set()  # every start the engine has not answered yet
         self._sweeping = False
+        self._holds: dict[tuple[str, str], asyncio.Task[Any]] = {}  # source -> the probe holding it
         self.failed_attempts = 0  # stop commands that failed (each retry counts), for diagnostics and tests
         self.late_sessions = 0  # sessions that arrived after their start was given up on
 
@@ -70,9 +79,15 @@ class SessionStopper:
 
         The engine's answer is what START_TIMEOUT bounds, not `until_ready`: an engine AceTray
         starts on the first play may take longer to come up (the stream's start timeout bounds that).
+        A probe holding the same source is waited for first (it is giving way and stopping its session).
         """
+        held = self._holds.get((kind, content_id))
+        if held is not None:
+            await asyncio.wait({held}, timeout=HOLD_WAIT)
         await engine.until_ready()
         task = asyncio.get_running_loop().create_task(engine.start(kind, content_id, extra, timeout=LATE_START_WAIT))
+        self._starting.add(task)
+        task.add_done_callback(self._starting.discard)
         try:
             async with asyncio.timeout(START_TIMEOUT):
                 return await asyncio.shield(task)  # the engine finishes creating the session either way
@@ -86,6 +101,17 @@ class SessionStopper:
     def _wait_in_background(self, engine: EngineClient, task: asyncio.Task[EngineSession]) -> None:
         self._late.add(task)
         task.add_done_callback(functools.partial(self._late_start_done, engine))
+
+    def hold(self, kind: str, content_id: str, probe: asyncio.Task[Any]) -> None:
+        """`probe` has (or may get) a session on this source until it is done, its session stopped."""
+        key = (kind, content_id)
+        self._holds[key] = probe
+
+        def let_go(_done: asyncio.Task[Any]) -> None:
+            if self._holds.get(key) is probe:
+                del self._holds[key]
+
+        probe.add_done_callback(let_go)
 
     def _late_start_done(self, engine: EngineClient, task: asyncio.Task[EngineSession]) -> None:
         self._late.discard(task)
@@ -123,6 +149,11 @@ class SessionStopper:
     def pending(self) -> int:
         """Stops under way plus starts given up on that may still bring a session."""
         return len(self._pending) + len(self._late)
+
+    @property
+    def unsettled(self) -> int:
+        """Engine sessions being made or stopped: the engine may hold each, whatever the registry says."""
+        return len(self._pending | self._late | self._starting)
 
     async def _stop(self, stop: _Stop) -> None:
         delay = RETRY_FIRST
@@ -162,6 +193,14 @@ class SessionStopper:
         while (tasks := self._pending | self._late) and (left := deadline - loop.time()) > 0:
             await asyncio.wait(tasks, timeout=left, return_when=asyncio.FIRST_COMPLETED)
         return not (self._pending or self._late)
+
+    async def settle(self, timeout: float) -> bool:
+        """Wait up to `timeout` s until no session is being made or stopped; True when none is."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (tasks := self._pending | self._late | self._starting) and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(tasks, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        return not self.unsettled
 
     async def sweep(self, timeout: float) -> int:
         """At exit: retry every waiting stop now, wait up to `timeout` s, cancel what is left.
