@@ -46,6 +46,7 @@ async def serve_until_stopped(config: ProxyConfig, show_token: bool = False) -> 
         log.error("%s", exc)
         await service.channels.close()
         await service.guide.close()
+        await service.sources.close()
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -78,6 +79,7 @@ async def serve_until_stopped(config: ProxyConfig, show_token: bool = False) -> 
         await service.stop()
         await service.channels.close()  # the last playlist write finishes
         await service.guide.close()
+        await service.sources.close()  # and the last verdicts'
     return 0
 
 

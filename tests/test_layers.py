@@ -26,12 +26,14 @@ LAYERS = (
 # Each floor is a package (or a few leaf modules); new work gets a package of its own.
 CORE = "desktop.streaming"
 CORE_LAYERS = (
-    ("service", "service_errors"),
+    ("service", "service_engine", "service_errors"),
     ("demo",),  # the simulated engine, in its own corner: only the service starts it (demo mode)
     ("http",),  # the aiohttp app, routes, access rules, connection guard
     ("tuner",),  # the network tuner: identity, discovery packets and listener, what its HTTP side says
+    ("probes",),  # the link check: probes through the engine, paced, giving way to people's channels
     ("live",),  # one LiveStream per channel, its reader, fan-out and HLS; the registry
     ("guide",),  # the one XMLTV guide: its sources, their copies, matching channels, /epg.xml
+    ("sources",),  # one AceStream id each: its health (alive, dead, unknown), kept in the config folder
     ("hls", "channels"),  # the segmenter; playlists and favourites
     ("logos",),  # channel logos: fetched, checked and cached (which logos exist is the channels' say)
     ("engine",),  # the engine's HTTP API, its parameters, the engine AceTray runs

@@ -240,6 +240,59 @@ class Settings:
         core="plain_streams",
         help="/playlist.m3u lists the playlists' non-AceStream streams too, as they were written",
     )
+    check_at_once: int = setting(
+        _CORE.check_at_once,
+        label="Link check: probes at once",
+        minimum=1,
+        maximum=4,
+        unit="probes",
+        group=CHANNELS,
+        flag="--check-at-once",
+        core="check_at_once",
+        help="engine sessions Check links may open at once (never more than the channel limit leaves free)",
+    )
+    check_per_minute: int = setting(
+        _CORE.check_per_minute,
+        label="Link check: probes a minute",
+        minimum=1,
+        maximum=60,
+        unit="per minute",
+        group=CHANNELS,
+        flag="--check-per-minute",
+        core="check_per_minute",
+        help="links Check links may try in any 60 seconds: few, so the engine and its peers never notice",
+    )
+    check_timeout: float = setting(
+        _CORE.check_timeout,
+        label="Link check: a link is dead after",
+        minimum=5,
+        maximum=120,
+        unit="s",
+        group=CHANNELS,
+        flag="--check-timeout",
+        core="check_timeout",
+        help="how long Check links waits for a link's first data before calling it dead",
+    )
+    check_favourites_hours: int = setting(
+        _CORE.check_favourites_hours,
+        label="Check favourites' links every",
+        minimum=0,
+        maximum=168,
+        unit="h",
+        group=CHANNELS,
+        flag="--check-favourites-hours",
+        core="check_favourites_hours",
+        minimum_text="Only when asked",
+        help="check the favourites' links this often, in hours (0: only when asked)",
+    )
+    hide_dead_channels: bool = setting(
+        _CORE.hide_dead_channels,
+        label="Leave dead channels out of the device playlist",
+        group=CHANNELS,
+        flag="--hide-dead",
+        core="hide_dead_channels",
+        help="channels whose links Check links found dead are left out of /playlist.m3u (TV apps, Kodi)",
+    )
     player_command: str = setting(
         "",
         label="Player command",

@@ -13,6 +13,8 @@ UNIT_WORDS = {
     "chunks": "chunks",
     "segments": "segments",
     "h": "hours",
+    "probes": "probes",
+    "per minute": "probes a minute",
 }
 
 

@@ -59,6 +59,12 @@ class ProxyConfig:
     plain_streams: bool = True  # /playlist.m3u passes on the playlists' plain (non-AceStream) streams
     tuner: bool = False  # answer as an HDHomeRun network tuner (HTTP on the proxy's port, UDP discovery)
     discovery_port: int = 65001  # SiliconDust's discovery port (apps ask there); tests use a free one
+    # The link check (probes/): gentle by default, so the engine and the channels people watch never notice it.
+    check_at_once: int = 1  # probes at once (never more than the channel cap leaves free)
+    check_per_minute: int = 12  # probe starts in any 60 s
+    check_timeout: float = 20.0  # s a probe waits for the source's first bytes before calling it dead
+    check_favourites_hours: int = 0  # re-check the favourites this often; 0: only when asked
+    hide_dead_channels: bool = False  # leave channels whose sources are all dead out of the device playlist
 
     def needs_restart_from(self, old: ProxyConfig) -> bool:
         """True when the listener or the engine changed (running streams must go)."""

@@ -5,8 +5,8 @@ an engine health check, (in demo mode) the built-in demo engine, the engine AceT
 runs itself (`engine/owner.py`) and the network tuner (`tuner/host.py`). It owns the
 one `CoreContext` its streams read, and is its only writer: settings reach running
 streams through `_use`, nowhere else. Routes get a `RouteContext`, not the service.
-The channels and the guide (`/epg.xml`) live across stops and starts. All methods
-run on the loop it started on.
+The channels, the guide (`/epg.xml`) and the sources' health (`sources`, with the
+link check) live across stops and starts. All methods run on the loop it started on.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -37,8 +36,10 @@ from desktop.streaming.http.server import build_app
 from desktop.streaming.http.token_guesses import TokenGuesses, slowed_sentence
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.registry import StreamRegistry
+from desktop.streaming.probes import SourcesHost, SourcesView
 from desktop.streaming.rollback import Rollback, Undo, nothing_to_undo, undoable
-from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem, demo_problem, stays_on
+from desktop.streaming.service_engine import EngineSwitch, start_demo
+from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem, stays_on
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.streaming.tuner.host import TunerHost
 
@@ -61,6 +62,7 @@ class ProxyService:
         on_channels: Callable[[ChannelsView], None] | None = None,  # the window's channel list
         on_guide: Callable[[GuideView], None] | None = None,  # the window's guide matches and sources
         on_snapshot: Callable[[ProxySnapshot], None] | None = None,  # at once when the engine's reachability changes
+        on_sources: Callable[[SourcesView], None] | None = None,  # the sources' health and the link check
         engine_access: OsAccess | None = None,
         engine_policy: SupervisorPolicy | None = None,  # tests fake these
         on_apply_step: Callable[[str], None] | None = None,  # tests: fail a settings change at each step
@@ -74,6 +76,7 @@ class ProxyService:
         self._owner = EngineOwner(self._events, access=engine_access, policy=engine_policy)
         self.tuner = TunerHost(self._events.emit)  # the network tuner's identity and UDP discovery
         self._context = CoreContext(config, self._events, clock)  # holds the one current config
+        self.sources = SourcesHost(self._context, favourites=lambda: self.channels.state.favourites, on_view=on_sources)
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
         self._http: aiohttp.ClientSession | None = None
         self._listener = Listener()
@@ -145,10 +148,11 @@ class ProxyService:
             auto_decompress=False,
             trust_env=False,  # a desktop proxy variable must never reroute engine traffic
         )
-        self._demo = await _start_demo() if self.config.demo else None
+        self._demo = await start_demo() if self.config.demo else None
         self._engine_url = self._demo.url if self._demo else self.config.engine_url
         self._context.attach(self._http, self._owner.client(self._engine_url, self._http))
         self.registry = StreamRegistry(self._context)
+        await self.sources.start(self.registry)
 
     async def _start_listener(self, config: ProxyConfig) -> None:
         assert self.registry is not None
@@ -159,6 +163,7 @@ class ProxyService:
             access=lambda: self._access,  # read by every request: a new setting applies at once
             channels=lambda: self.channels.state,
             set_favourite=self.channels.set_favourite,
+            sources=self.sources,
             logo=self.channels.logo,
             token_guesses=TokenGuesses(on_slowed=lambda who: self._events.emit("warning", slowed_sentence(who))),
             guide=self.guide.output,
@@ -184,6 +189,7 @@ class ProxyService:
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None
+        await self.sources.stop()  # probes stop their sessions while the HTTP session is still open
         if self.registry is not None:
             self.registry.close_all("AceTray proxy stopped")
             await self._context.sessions.sweep(SHUTDOWN_GRACE)  # failed stops are retried now, bounded
@@ -263,13 +269,13 @@ class ProxyService:
 
         return move, undo
 
-    async def _switch_engine(self, old: ProxyConfig, new: ProxyConfig) -> tuple[_EngineSwitch | None, Undo]:
+    async def _switch_engine(self, old: ProxyConfig, new: ProxyConfig) -> tuple[EngineSwitch | None, Undo]:
         """The engine `new` asks for, started if it is the demo engine; None when it is the same."""
         if new.demo == old.demo and (new.demo or new.engine_url == old.engine_url):
             return None, nothing_to_undo
-        demo = await _start_demo() if new.demo else None
+        demo = await start_demo() if new.demo else None
         url = demo.url if demo else new.engine_url
-        switch = _EngineSwitch(self._owner.client(url, self._context.http), url, demo, retired_demo=self._demo)
+        switch = EngineSwitch(self._owner.client(url, self._context.http), url, demo, retired_demo=self._demo)
         kept = self._demo, self._engine_url, self._health.now
         self._demo, self._engine_url = switch.demo, switch.url
         self._health.forget()
@@ -281,7 +287,7 @@ class ProxyService:
 
         return switch, undo
 
-    async def _engine_switched(self, switch: _EngineSwitch) -> None:
+    async def _engine_switched(self, switch: EngineSwitch) -> None:
         """The new engine is in force: channels move to it, the old demo engine goes once they left it."""
         if self.registry is not None:
             self.registry.switch_engine()
@@ -315,6 +321,7 @@ class ProxyService:
         """The one place settings change: running streams read them from the context at next use.
         Returns the config and engine it replaced."""
         self._access = self._policy(config)
+        self.sources.use(config)
         return self._context.update(config, engine)
 
     # --- access rules --------------------------------------------------------------------
@@ -379,22 +386,3 @@ class ProxyService:
         port = self._bound_address()[1] if self.running else self.config.port
         path = "/ace/manifest.m3u8" if hls else "/ace/getstream"
         return f"http://{host}:{port}{path}?id={content_id}"
-
-
-@dataclass(frozen=True)
-class _EngineSwitch:
-    engine: EngineClient
-    url: str
-    demo: DemoEngine | None
-    retired_demo: DemoEngine | None  # stopped once the channels have left it
-
-
-async def _start_demo() -> DemoEngine:
-    from desktop.streaming.demo.engine import DemoEngine, load_demo_clip  # demo mode only
-
-    demo = DemoEngine(load_demo_clip())
-    try:
-        await demo.start()
-    except OSError as exc:
-        raise demo_problem(exc) from exc
-    return demo

@@ -15,7 +15,14 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, Q
 
 from desktop.settings import Spec, default_of
 
-_SUFFIXES = {"s": " s", "chunks": " chunks", "segments": " segments", "h": " h"}
+_SUFFIXES = {
+    "s": " s",
+    "chunks": " chunks",
+    "segments": " segments",
+    "h": " h",
+    "probes": " at once",
+    "per minute": " a minute",
+}
 
 
 class SettingEditor(QObject):

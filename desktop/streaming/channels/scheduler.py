@@ -1,4 +1,4 @@
-"""Refreshing playlists every N hours, and at once when asked — plain asyncio.
+"""Refreshing playlists (or checking favourites) every N hours, and at once when asked — plain asyncio.
 
 The service owns one on the core's loop. Calls come from that loop only; the
 window reaches `refresh_now` and `set_interval` through the seam
@@ -25,11 +25,13 @@ class RefreshScheduler:
         interval_hours: float = DEFAULT_INTERVAL_HOURS,
         *,
         first_delay: float | None = None,
+        name: str = "playlist refresh",
     ) -> None:
         """`first_delay` (seconds) is when the first automatic refresh is due —
         0 when the saved copies are already older than the interval; by default
         one interval after `start()`. An interval of 0 turns automatic refresh off."""
         self._refresh = refresh
+        self._name = name  # what runs, for the task's name and the log
         self._interval = max(0.0, interval_hours) * HOUR
         self._first_delay = first_delay
         self._next_at: float | None = None  # loop time of the next automatic refresh
@@ -62,7 +64,7 @@ class RefreshScheduler:
         self._last_at = loop.time()
         delay = self._first_delay if self._first_delay is not None else self._interval
         self._next_at = self._last_at + max(0.0, delay) if self._interval > 0 else None
-        self._task = loop.create_task(self._run(), name="playlist-refresh")
+        self._task = loop.create_task(self._run(), name=self._name)
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -93,7 +95,7 @@ class RefreshScheduler:
             try:
                 await self._refresh()
             except Exception:  # the next round may well work: keep the schedule alive
-                log.exception("playlist refresh failed")
+                log.exception("%s failed", self._name)
             self._runs += 1
             self._last_at = loop.time()
             self._next_at = self._last_at + self._interval if self._interval > 0 else None

@@ -21,6 +21,7 @@ from desktop.streaming.http.access import AccessPolicy
 from desktop.streaming.http.token_guesses import TokenGuesses
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.logos import Logo
+from desktop.streaming.probes import SourcesHost
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.streaming.tuner.host import TunerHost
 
@@ -34,6 +35,7 @@ class RouteContext:
     channels: Callable[[], ChannelsState] = ChannelsState  # the playlists' channels and favourites
     set_favourite: Callable[[ChannelKey, bool], Awaitable[None]] | None = None  # the page's star
     logo: Callable[[str], Awaitable[Logo]] | None = None  # a logo a playlist names, by id (LogoError if none)
+    sources: SourcesHost | None = None  # the sources' health and the link check
     token_guesses: TokenGuesses = field(default_factory=TokenGuesses)  # wrong access tokens per address
     guide: Callable[[], Awaitable[GuideOutput]] | None = None  # the current /epg.xml, written when due
     tuner: TunerHost | None = None  # the network tuner (its routes answer while config.tuner is on)

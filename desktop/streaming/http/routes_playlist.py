@@ -7,7 +7,8 @@ reach it (the request's `Host`, already checked by the access rules) and carryin
 the device's token — their logos too (`/logo/<id>`) — then the playlists' plain
 streams as written. `?group=…` (as typed on a remote: case, accents and spacing do
 not matter) and `?favourites=1` narrow it, `?format=hls` lists HLS URLs. TV apps
-refresh it often, so it has an ETag.
+refresh it often, so it has an ETag. With "hide dead channels" on, a channel whose
+sources the link check found all dead is left out (of the tuner's lineup too).
 """
 
 from __future__ import annotations
@@ -23,17 +24,21 @@ from desktop.streaming.channels.names import loosely
 from desktop.streaming.channels.state import ChannelsState
 from desktop.streaming.http.route_context import route_context
 from desktop.streaming.http.routes_logos import logo_path
+from desktop.streaming.sources.playable import without_dead
 
 CONTENT_TYPE = "audio/x-mpegurl; charset=utf-8"
 
 
 async def device_playlist(request: web.Request) -> web.Response:
-    state = route_context(request).channels()
+    context = route_context(request)
+    state = context.channels()
     query = request.query
     channels = state.search(favourites_only=query.get("favourites") == "1")
     if group := query.get("group"):
         groups = state.catalog.groups_like(group)
         channels = tuple(channel for channel in channels if channel.group in groups)
+    if context.config().hide_dead_channels and context.sources is not None:
+        channels = tuple(without_dead(channels, context.sources.health.map))
     base = f"http://{request.host}"  # the name or address this device used: it reaches us that way
     token = query.get("token")
     suffix = f"&token={quote(token, safe='')}" if token else ""

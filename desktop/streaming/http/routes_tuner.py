@@ -6,7 +6,8 @@ DVR and Kodi's HDHomeRun add-on ask a tuner. URLs are built from the `Host`
 the app used (already checked by the access rules), so they reach this
 computer the way the app does. With LAN sharing on, these answer without the
 token (TV apps cannot send one: `tuner_access.py`), and the lineup's stream
-URLs carry a playback-only key instead of it. All of them are read-only.
+URLs carry a playback-only key instead of it. All of them are read-only. With
+"hide dead channels" on, the lineup leaves out channels whose links are all dead.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aiohttp import web
 from desktop.streaming.channels.model import Channel
 from desktop.streaming.http.route_context import route_context
 from desktop.streaming.http.routes_stream import StreamRequest, stream_channel
+from desktop.streaming.sources.playable import sources_of
 from desktop.streaming.tuner import device
 from desktop.streaming.tuner.host import TunerHost
 
@@ -60,7 +62,9 @@ async def lineup(request: web.Request) -> web.Response:
         selector = "infohash" if channel.kind == "infohash" else "id"
         return f"{base}/ace/getstream?{selector}={channel.id}{key}"
 
-    return web.json_response(device.lineup(context.channels(), url_for))
+    health = context.sources.health.map if context.sources and context.config().hide_dead_channels else None
+    hidden = (lambda channel: health.all_dead(sources_of(channel))) if health is not None else None
+    return web.json_response(device.lineup(context.channels(), url_for, hidden))
 
 
 async def lineup_status(request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from aiohttp import web
 from desktop.streaming.http import (
     routes_api,
     routes_channels,
+    routes_checks,
     routes_guide,
     routes_hls,
     routes_logos,
@@ -38,6 +39,7 @@ def build_app(context: RouteContext, guard: ConnectionGuard) -> web.Application:
     routes_hls.add_routes(app)
     routes_api.add_routes(app)
     routes_channels.add_routes(app)
+    routes_checks.add_routes(app)
     routes_page.add_routes(app)
     routes_playlist.add_routes(app)
     routes_logos.add_routes(app)

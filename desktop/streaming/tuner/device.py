@@ -60,8 +60,12 @@ def lineup_channels(state: ChannelsState) -> list[tuple[str, Channel]]:
     return sorted(((n, c) for n, c in numbered if n), key=lambda pair: sort_key(pair[0]))
 
 
-def lineup(state: ChannelsState, url_for: UrlFor) -> list[dict[str, Any]]:
-    return [{"GuideNumber": n, "GuideName": c.title, "URL": url_for(c)} for n, c in lineup_channels(state)]
+def lineup(
+    state: ChannelsState, url_for: UrlFor, hidden: Callable[[Channel], bool] | None = None
+) -> list[dict[str, Any]]:
+    """The lineup apps read; `hidden` leaves channels out (those found dead, when the setting says so)."""
+    shown = [(n, c) for n, c in lineup_channels(state) if hidden is None or not hidden(c)]
+    return [{"GuideNumber": n, "GuideName": c.title, "URL": url_for(c)} for n, c in shown]
 
 
 def lineup_status() -> dict[str, Any]:
