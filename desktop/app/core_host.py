@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -70,6 +70,7 @@ class CoreHost(QObject):
     snapshot_ready = Signal(object)  # ProxySnapshot: asked for, or pushed when the engine's reachability changes
     event_received = Signal(object)  # ProxyEvent
     channels_changed = Signal(object)  # ChannelsView: the playlists, favourites, downloads under way
+    sources_changed = Signal(object)  # SourcesView: each source's health, the link check's progress
     logo_ready = Signal(str, object)  # a logo's id and its picture's bytes (None: there is none)
     guide_changed = Signal(object)  # GuideView: the guides, each channel's match, the guides' channels
 
@@ -164,9 +165,18 @@ class CoreHost(QObject):
         """What a TV app would see at `links` (Share with devices → TV apps → Test); AppCheckFailed says why not."""
         return await self._run(lambda service: check(how, links, discovery_port=service.config.discovery_port))
 
+    async def check_links(self, keys: Sequence[ChannelKey]) -> int:
+        """Queue sources for the link check (how many joined); CheckUnavailable (a sentence) while stopped.
+        Its progress and verdicts come as `sources_changed`."""
+        return await self._run(lambda service: _check(service, keys))
+
+    async def stop_check(self) -> None:
+        await self._run(_stop_check)
+
     async def open_channels(self) -> None:
         """Read the saved playlists (the proxy's start does this too); the view comes as `channels_changed`."""
         await self._run(lambda service: service.channels.open())
+        await self._run(lambda service: service.sources.open())
 
     def start(self) -> None:
         """Bring up the core (its loop and the service object); the proxy itself starts with start_proxy."""
@@ -202,6 +212,7 @@ class CoreHost(QObject):
             on_channels=_WeakRelay(self, "channels_changed"),
             on_guide=_WeakRelay(self, "guide_changed"),
             on_snapshot=_WeakRelay(self, "snapshot_ready"),  # the engine's reachability changed: at once
+            on_sources=_WeakRelay(self, "sources_changed"),
         )
 
     def _emit_snapshot(self) -> None:
@@ -215,6 +226,14 @@ async def _is_running(service: ProxyService) -> bool:
 
 async def _recent_requests(service: ProxyService, key: ChannelKey) -> tuple[SeenRequest, ...]:
     return service.context.requests.of(key)
+
+
+async def _check(service: ProxyService, keys: Sequence[ChannelKey]) -> int:
+    return service.sources.check(keys)
+
+
+async def _stop_check(service: ProxyService) -> None:
+    service.sources.checker.stop()
 
 
 class _WeakRelay:

@@ -31,6 +31,7 @@ from desktop.streaming.channels.names import natural_key
 from desktop.streaming.channels.numbering import NumberRefused
 from desktop.streaming.guide.match import GuideRef
 from desktop.streaming.guide.state import GuideView
+from desktop.streaming.probes import CheckUnavailable
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui.channels_model import channel_title
 from desktop.ui.channels_view import ChannelsPane
@@ -88,6 +89,8 @@ class ChannelCommands:
         pane.guide_choice_requested.connect(self.choose_guide)
         pane.guide_set_requested.connect(self.set_guide)
         pane.guide_auto_requested.connect(self.unset_guide)
+        pane.check_requested.connect(self.check_links)
+        pane.stop_check_requested.connect(self.stop_check)
         self.refresh_favourites_menu()
 
     # -- from the core ----------------------------------------------------------------------
@@ -96,6 +99,7 @@ class ChannelCommands:
         queued = Qt.ConnectionType.QueuedConnection  # emitted on the core's thread
         core.channels_changed.connect(self.on_view, queued)
         core.guide_changed.connect(self.on_guide_view, queued)
+        core.sources_changed.connect(self.pane.show_sources, queued)
         logos = self.pane.model.logos
         if logos is not None:
             core.logo_ready.connect(logos.deliver, queued)
@@ -137,6 +141,28 @@ class ChannelCommands:
 
     def copy_link(self, channel: Channel) -> None:
         self._links.copy_key(channel.key)
+
+    # -- link check ------------------------------------------------------------------------------
+    def check_links(self, keys: list[ChannelKey]) -> None:
+        self._ui.tasks.spawn(self._check(keys))
+
+    async def _check(self, keys: list[ChannelKey]) -> None:
+        if not keys:
+            self._ui.notify("Check links", "No channel to check here.", level="info")
+            return
+        core = self._ui.proxy.core
+        if core is None:
+            return
+        try:
+            queued = await core.check_links(keys)
+        except CheckUnavailable as exc:
+            self._ui.notify("Check links", str(exc), level="warning")
+            return
+        if not queued:
+            self._ui.notify("Check links", "These links are being checked already.", level="info")
+
+    def stop_check(self) -> None:
+        self._ui.tasks.spawn(self._call(lambda core: core.stop_check(), "stop the link check"))
 
     # -- favourites ----------------------------------------------------------------------------
     def set_favourite(self, key: ChannelKey, on: bool) -> None:

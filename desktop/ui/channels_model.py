@@ -20,6 +20,8 @@ from desktop.streaming.channels import Catalog, Channel, ChannelKey, ChannelsVie
 from desktop.streaming.channels.names import natural_key
 from desktop.streaming.channels.numbering import sort_key
 from desktop.streaming.guide.state import GuideView
+from desktop.streaming.sources import HealthMap, SourceHealth
+from desktop.ui.formatting import format_kbps, format_when
 from desktop.ui.logos import LogoProvider
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -29,6 +31,7 @@ GUIDE_COLOUR = QColor("#8a8a8a")  # an automatic match: quieter than a pick
 _HOW = {"tvg-id": "its tvg-id", "name": "its name", "similar name": "a similar name", "picked": "your choice"}
 FAVOURITE_COLOUR = QColor("#e0a100")
 PLAIN_STAR_COLOUR = QColor("#9a9a9a")
+DEAD_COLOUR = QColor("#9a9a9a")  # a dead link's name and group, greyed
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -54,6 +57,7 @@ class ChannelsModel(QAbstractTableModel):
         self._catalog: Catalog | None = None
         self._favourites: frozenset[ChannelKey] = frozenset()
         self._playing: frozenset[ChannelKey] = frozenset()
+        self._health = HealthMap()
         self._rows: list[Channel] = []
         self._natural_keys: dict[str, list[str | int]] = {}  # names' sort keys, for this catalog
         self._query = ""
@@ -127,6 +131,20 @@ class ChannelsModel(QAbstractTableModel):
             if self._rows:
                 self._changed(NAME, NAME, [Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ToolTipRole])
 
+    def set_health(self, health: HealthMap) -> None:
+        """Dead links are greyed; every checked one says how it went in its tooltip."""
+        if health is not self._health:
+            self._health = health
+            if self._rows:
+                self._changed(NAME, GROUP, [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole])
+
+    def health_of(self, channel: Channel) -> SourceHealth:
+        return self._health.get(channel.key)
+
+    def shown(self) -> list[Channel]:
+        """The channels the list shows now, in its order."""
+        return list(self._rows)
+
     def channel_at(self, row: int) -> Channel | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
@@ -173,6 +191,8 @@ class ChannelsModel(QAbstractTableModel):
             return self._logos.pixmap(self.catalog.logos.id_for(channel.logo), channel.name)
         if role == Qt.ItemDataRole.ForegroundRole and column == STAR:
             return FAVOURITE_COLOUR if channel.key in self._favourites else PLAIN_STAR_COLOUR
+        if role == Qt.ItemDataRole.ForegroundRole and self._health.is_dead(channel.key):
+            return DEAD_COLOUR
         if role == Qt.ItemDataRole.ForegroundRole and column == GUIDE and channel.key not in self._guide.picks:
             return GUIDE_COLOUR
         if role == Qt.ItemDataRole.FontRole and column == NAME and channel.key in self._playing:
@@ -253,6 +273,9 @@ class ChannelsModel(QAbstractTableModel):
             lines.append(f"From {source_label(channel.playlist)}")
         if channel.key in self._playing:
             lines.append("Playing now")
+        health = self._health.get(channel.key)
+        if health.checked_at is not None:
+            lines.append(_health_line(health))
         lines.append("Double-click to open it in the player")
         return "\n".join(lines)
 
@@ -274,3 +297,16 @@ class ChannelsModel(QAbstractTableModel):
         # The views repaint only the rows they show, so one signal for the column is cheap.
         if self._rows:
             self._changed(NAME, NAME, [Qt.ItemDataRole.DecorationRole])
+
+
+def _health_line(health: SourceHealth) -> str:
+    """ "Dead link: no data within 20 s (checked today 18:40)" or "Link alive: 7 peers, 250 KB/s (…)"."""
+    when = f"(checked {format_when(health.checked_at or 0.0)})"
+    if health.state == "dead":
+        return f"Dead link: {health.reason or 'it did not play'} {when}"
+    figures = []
+    if health.peers is not None:
+        figures.append(f"{health.peers} peer" if health.peers == 1 else f"{health.peers} peers")
+    if health.speed_kbps is not None:
+        figures.append(format_kbps(health.speed_kbps))
+    return f"Link alive{': ' + ', '.join(figures) if figures else ''} {when}"

@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 
 from desktop.streaming.channels import Channel, ChannelKey, ChannelsView
 from desktop.streaming.channels.names import natural_key
+from desktop.streaming.sources import SourcesView
 from desktop.ui.channels_model import GROUP, GUIDE, NAME, NUMBER, STAR, ChannelsModel
+from desktop.ui.check_links import CheckLinksButton, CheckProgressRow, add_channel_checks
 from desktop.ui.formatting import count_phrase
 from desktop.ui.logos import LogoProvider
 
@@ -44,6 +46,8 @@ class ChannelsPane(QWidget):
     guide_choice_requested = Signal(object)  # Channel: let the person pick its guide channel
     guide_set_requested = Signal(object, object)  # ChannelKey, GuideRef | None (None: no guide)
     guide_auto_requested = Signal(object)  # ChannelKey: back to matching automatically
+    check_requested = Signal(object)  # list[ChannelKey]: check these links
+    stop_check_requested = Signal()
     count_changed = Signal(int)  # channels in all playlists (the tab's title says it)
 
     def __init__(self, logos: LogoProvider | None = None, parent: QWidget | None = None) -> None:
@@ -76,12 +80,15 @@ class ChannelsPane(QWidget):
         self.playlists_button = QPushButton("Playlists…")
         self.playlists_button.setToolTip("Add, remove or refresh the playlists the channels come from")
         self.playlists_button.clicked.connect(self.playlists_requested)
+        self.check_button = CheckLinksButton(self.model.shown, lambda: self.model.view)
+        self.check_button.check_requested.connect(self.check_requested)
 
         bar = QHBoxLayout()
         bar.addWidget(self.search, 3)
         bar.addWidget(self.group, 1)
         bar.addWidget(self.favourites_only)
         bar.addWidget(self.count)
+        bar.addWidget(self.check_button)
         bar.addWidget(self.playlists_button)
 
         self.progress = QProgressBar()
@@ -96,6 +103,8 @@ class ChannelsPane(QWidget):
         self.progress_box.setLayout(progress_row)
         progress_row.setContentsMargins(0, 0, 0, 0)
         self.progress_box.hide()
+        self.check_row = CheckProgressRow()
+        self.check_row.stop_requested.connect(self.stop_check_requested)
 
         self.table = self._make_table(logos)
         self.placeholder = QLabel()
@@ -118,6 +127,7 @@ class ChannelsPane(QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.progress_box)
+        layout.addWidget(self.check_row)
         layout.addWidget(self.stack, 1)
         self._groups: tuple[tuple[str, int], ...] = ()
         self._show_empty_or_list()
@@ -176,6 +186,11 @@ class ChannelsPane(QWidget):
             self.progress_label.setText(f"Downloading {count_phrase(len(downloading), 'playlist')}…")
         self.count_changed.emit(len(view.state.catalog))
         self._show_empty_or_list()
+
+    def show_sources(self, view: SourcesView) -> None:
+        """Dead links greyed in the list; the link check's progress."""
+        self.model.set_health(view.health)
+        self.check_row.show_progress(view.check)
 
     def set_playing(self, keys: frozenset[ChannelKey]) -> None:
         self.model.set_playing(keys)
@@ -309,4 +324,5 @@ class ChannelsPane(QWidget):
             menu.addAction("Match guide automatically", lambda: self.guide_auto_requested.emit(channel.key))
         if self.model.guide.picks.get(channel.key, False) is not None:  # not already "no guide"
             menu.addAction("No guide for this channel", lambda: self.guide_set_requested.emit(channel.key, None))
+        add_channel_checks(menu, channel, self.model.view, self.check_requested.emit)
         return menu

@@ -52,6 +52,15 @@ def format_clock(unix_time: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(unix_time))
 
 
+def format_when(unix_time: float, now: float | None = None) -> str:
+    """Local time, with the day when it is not today: "today 18:40", "5 Dec 18:40"."""
+    when = time.localtime(unix_time)
+    today = time.localtime(time.time() if now is None else now)
+    if when[:3] == today[:3]:
+        return time.strftime("today %H:%M", when)
+    return f"{when.tm_mday} {time.strftime('%b %H:%M', when)}"
+
+
 def short_id(content_id: str) -> str:
     """Enough of a 40-hex id to tell channels apart at a glance."""
     return content_id[:8] + "…"

@@ -22,7 +22,7 @@ async def test_starting_a_check_asks_for_the_token_and_refuses_other_web_sites(f
         assert resp.status == 202
         assert await resp.json() == {
             "queued": 0,
-            "check": {"running": False, "done": 0, "total": 0, "alive": 0, "dead": 0},
+            "check": {"running": False, "done": 0, "total": 0, "alive": 0, "dead": 0, "stopped": False},
             "results": "/api/channels/health",
         }
     assert fake_engine.counters.getstream_requests == 0
@@ -38,7 +38,7 @@ async def test_the_health_answer_has_the_promised_shape(fake_engine, proxy_facto
     await proxy.events.wait_for("Link check finished")
     async with proxy.http.get(f"{proxy.base}/api/channels/health") as resp:
         body = await resp.json()
-    assert body["check"] == {"running": False, "done": 2, "total": 2, "alive": 1, "dead": 1}
+    assert body["check"] == {"running": False, "done": 2, "total": 2, "alive": 1, "dead": 1, "stopped": False}
     by_id = {entry["id"]: entry for entry in body["sources"]}
     assert by_id[dead]["kind"] == "id"
     assert set(by_id[dead]["health"]) == {"state", "checked_at", "peers", "speed_kbps", "reason"}

@@ -33,7 +33,7 @@ from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.probes.pace import Clock, LoopClock, SlidingWindow
 from desktop.streaming.probes.probe import EngineGone, Verdict, probe
 from desktop.streaming.sources.health import HealthStore
-from desktop.streaming.sources.view import CheckProgress
+from desktop.streaming.sources.view import CheckProgress, links_phrase
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class LinkChecker:
             return 0
         if self._runner is None:
             self.progress = CheckProgress(running=True, total=added)
-            self._context.events.emit("info", f"Checking {_links(added)}…")
+            self._context.events.emit("info", f"Checking {links_phrase(added)}…")
             self._wake = asyncio.Event()
             self._runner = asyncio.get_running_loop().create_task(self._run(), name="link check")
         else:
@@ -112,7 +112,7 @@ class LinkChecker:
         """The person stopped the check: nothing more starts; running probes stop their sessions."""
         if self._runner is not None:
             done = self.progress
-            self._finish(f"Link check stopped: {done.done:,} of {_links(done.total)} checked.", level="info")
+            self._finish(f"Link check stopped: {done.done:,} of {links_phrase(done.total)} checked.", level="info")
 
     @property
     def running(self) -> bool:
@@ -140,9 +140,8 @@ class LinkChecker:
         self._runner = None  # done: not cancelled, so _finish has not run
         progress = self.progress
         self.progress = dataclasses.replace(progress, running=False)
-        self._context.events.emit(
-            "info", f"Link check finished: {progress.alive:,} alive, {progress.dead:,} dead ({_links(progress.done)})."
-        )
+        found = f"{progress.alive:,} alive, {progress.dead:,} dead"
+        self._context.events.emit("info", f"Link check finished: {found} ({links_phrase(progress.done)}).")
         self._told()
 
     def _wait_before_next(self) -> float | None:
@@ -237,14 +236,10 @@ class LinkChecker:
             return
         if runner is not asyncio.current_task():
             runner.cancel()
-        self.progress = dataclasses.replace(self.progress, running=False)
+        self.progress = dataclasses.replace(self.progress, running=False, stopped=True)
         self._context.events.emit(level, sentence)
         self._told()
 
     def _told(self) -> None:
         if self._on_progress is not None:
             self._on_progress(self.progress)
-
-
-def _links(count: int) -> str:
-    return f"{count:,} link" if count == 1 else f"{count:,} links"
