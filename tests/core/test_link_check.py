@@ -93,8 +93,8 @@ async def test_a_persons_channel_started_during_the_check_plays_at_once_and_the_
 async def test_a_persons_channel_on_the_very_source_being_probed_starts_after_the_probe_let_go(
     fake_engine, proxy_factory, tmp_path: Path
 ) -> None:
-    # The engine keeps one session per id: a probe's late stop would end the person's channel.
-    fake_engine.set_faults(prebuffer_delay=1.0)  # the probe is still waiting for data when the person comes
+    # The engine keeps one session per id: a probe's stop that lands after the channel's start would end it.
+    fake_engine.set_faults(prebuffer_delay=1.0, stop_delay=0.5)  # the probe waits for data; its stop is slow
     target = source(1)
     proxy = await proxy_factory(fake_engine.url, check_per_minute=FAST, check_timeout=30)
     proxy.service.sources.check(keys([target]))

@@ -345,8 +345,11 @@ class DemoEngine:
         if method != "stop":
             return _envelope(error=f"unknown method: {method}")
         self.counters.stop_calls += 1
-        while self.faults.stop_hangs and not self._table.closing:
-            await self._table.nap(None)
+        since = time.monotonic()
+        while not self._table.closing and (
+            self.faults.stop_hangs or (left := since + self.faults.stop_delay - time.monotonic()) > 0
+        ):
+            await self._table.nap(None if self.faults.stop_hangs else left)
         if self.faults.stop_error is not None:
             return _envelope(error=self.faults.stop_error)
         session = self._lookup(request)

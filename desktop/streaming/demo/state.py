@@ -33,6 +33,7 @@ class EngineFaults:
     wrong_host: str | None = None  # host put in returned URLs instead of the real one, e.g. "172.17.0.2"
     stop_hangs: bool = False  # method=stop is counted, then never answered (a hung engine at quit)
     stop_error: str | None = None  # method=stop is counted, then answered with this error (the session runs on)
+    stop_delay: float = 0.0  # s a method=stop is held before the session ends and it is answered (a busy engine)
     # Answers of the wrong shape (a broken or hostile engine):
     start_fields: dict[str, Any] | None = None  # keys replaced in getstream's JSON answer, e.g. {"stat_url": 5}
     stat_fields: dict[str, Any] | None = None  # keys replaced in stat's JSON answer, e.g. {"peers": [1]}
