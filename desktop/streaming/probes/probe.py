@@ -50,7 +50,10 @@ async def probe(
     timeout: float,
 ) -> Verdict:
     """The source's verdict; EngineGone when the engine is not there to ask."""
-    await engine.until_ready()  # an engine AceTray starts on the first play starts for a check too
+    try:
+        await engine.until_ready()  # an engine AceTray starts on the first play starts for a check too
+    except EngineError as exc:
+        raise EngineGone(str(exc)) from exc
     start = asyncio.get_running_loop().create_task(engine.start(key.kind, key.content_id, {}))
     try:
         async with asyncio.timeout(timeout):
