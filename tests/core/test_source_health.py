@@ -100,6 +100,13 @@ async def test_a_change_is_written_a_moment_later_without_asking(tmp_path: Path,
     await store.close()
 
 
+async def test_a_stop_with_nothing_new_writes_nothing(tmp_path: Path) -> None:
+    store = HealthStore(HealthFile(tmp_path))
+    await store.open()
+    await store.close()
+    assert not (tmp_path / "health.json").exists()
+
+
 @pytest.mark.parametrize(
     "content",
     [

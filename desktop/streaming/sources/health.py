@@ -195,12 +195,12 @@ class HealthStore:
             await asyncio.shield(self._saved)
 
     async def flush(self) -> None:
-        """Write the verdicts now (at stop; otherwise a moment after a change)."""
+        """Write the verdicts now if any changed (at stop; otherwise a moment after a change)."""
         if self._save_timer is not None:
             self._save_timer.cancel()
             self._save_timer = None
-        saved, self._saved = self._saved, None
-        if self._file is None:
+        saved, self._saved = self._saved, None  # set while changes wait to be written
+        if self._file is None or saved is None:
             return
         try:
             await self._in_thread(self._file.write, list(self._entries.items()))
