@@ -136,7 +136,7 @@ class ChannelsModel(QAbstractTableModel):
         if health is not self._health:
             self._health = health
             if self._rows:
-                self._changed(NAME, GUIDE, [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole])
+                self._changed(NUMBER, GUIDE, [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole])
 
     def health_of(self, channel: Channel) -> SourceHealth:
         return self._health.get(channel.key)

@@ -59,3 +59,24 @@ async def test_dead_channels_leave_the_device_playlist_only_when_the_setting_say
             listed = [c.id for c in m3u.parse(await resp.read()).channels]
         assert listed == ([alive] if hide else [dead, alive])
         await proxy.service.stop()
+
+
+async def test_dead_channels_leave_the_tuners_lineup_only_when_the_setting_says_so(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    import json
+
+    from tests.core.conftest import CHANNEL
+    from tests.core.test_tuner_http import tuner_proxy
+
+    fake_engine.set_faults(refused_ids=frozenset({CHANNEL}))  # Sport One is dead
+    for hide in (False, True):
+        proxy = await tuner_proxy(
+            proxy_factory, fake_engine.url, tmp_path, check_per_minute=FAST, hide_dead_channels=hide
+        )
+        proxy.service.sources.check(c.key for c in proxy.service.channels.state.catalog.channels)
+        await proxy.service.sources.checker.until_finished()
+        async with proxy.http.get(f"{proxy.base}/lineup.json") as resp:
+            names = [entry["GuideName"] for entry in json.loads(await resp.read())]
+        assert ("Sport One" in names) is not hide and len(names) == (2 if hide else 3)
+        await proxy.service.stop()
