@@ -217,3 +217,16 @@ async def test_changes_before_loading_never_overwrite_the_saved_files(
     await later.load()
     assert later.state.sources == (playlist_site.url("/list.m3u"), playlist_site.url("/moved"))
     assert later.state.favourites == {PERVIY, ("id", "c" * 40)}
+    assert later.state.starred == (PERVIY, ("id", "c" * 40))  # starred before loading: after the saved ones
+
+
+async def test_favourites_keep_the_order_they_were_starred_in_across_a_restart(tmp_path: Path) -> None:
+    lib = await opened(tmp_path)
+    first, second, third = ("id", "f" * 40), ("infohash", "0" * 40), ("id", "8" * 40)
+    for key in (first, second, third):
+        await lib.set_favourite(key)
+    await lib.set_favourite(first, on=False)
+    await lib.set_favourite(first)  # starred again: now the newest
+    await lib.set_favourite(second)  # already starred: keeps its place
+    later = await opened(tmp_path)
+    assert later.state.starred == (second, third, first)

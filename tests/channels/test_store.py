@@ -24,7 +24,7 @@ def populated() -> ChannelsState:
     state = state.with_update(world.failed("The server answered 503 Service Unavailable.", 9.0))
     run_only = state.playlists[1].succeeded(parse(B), 2.0)
     state = state.with_update(run_only)
-    return state.with_favourite(("id", A)).with_favourite(("infohash", B))
+    return state.with_favourite(("infohash", B)).with_favourite(("id", A))
 
 
 def test_defaults_when_nothing_was_saved_yet(tmp_path: Path) -> None:
@@ -39,6 +39,7 @@ def test_saved_playlists_and_favourites_come_back_equal(tmp_path: Path) -> None:
     assert loaded.problems == ()
     assert loaded.state.playlists == state.playlists[:1]  # the run-only playlist is not written
     assert loaded.state.favourites == state.favourites
+    assert loaded.state.starred == (("infohash", B), ("id", A))  # in the order they were starred
     (world,) = loaded.state.playlists
     assert world.error == "The server answered 503 Service Unavailable."
     assert (world.updated_at, world.checked_at, world.skipped, world.duplicates) == (1.5, 9.0, 2, 1)
@@ -55,8 +56,8 @@ def test_files_are_utf8_json_in_the_config_folder_by_default(
     text = (private_config_dir / "playlists.json").read_text(encoding="utf-8")
     assert "Первый канал" in text  # readable, not \u-escaped
     assert json.loads((private_config_dir / "favourites.json").read_text())["favourites"] == [
-        ["id", A],
         ["infohash", B],
+        ["id", A],
     ]
 
 

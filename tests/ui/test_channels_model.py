@@ -18,7 +18,7 @@ def view_of(names_groups: list[tuple[str, str]], favourites: frozenset = frozens
     )
     state = ChannelsState().with_playlist(SOURCE)
     state = state.with_update(PlaylistState(SOURCE, channels=channels, updated_at=at, checked_at=at))
-    return ChannelsView(dataclasses.replace(state, favourites=favourites), frozenset(), True)
+    return ChannelsView(dataclasses.replace(state, starred=tuple(favourites)), frozenset(), True)
 
 
 LIST = [("Sport One", "Sport"), ("World News", "News"), ("", "Misc"), ("Arena", "Sport")]

@@ -96,7 +96,9 @@ class ChannelLibrary:
             if state.playlist(playlist.source) is None:
                 state = dataclasses.replace(state, playlists=(*state.playlists, playlist))
         self._loaded = True  # first: the numbers are given now, from the stored ones
-        self._set(dataclasses.replace(state, favourites=state.favourites | self._state.favourites))
+        # Favourites starred before loading finished come after the saved ones, as if starred last.
+        early = tuple(key for key in self._state.starred if key not in state.favourites)
+        self._set(dataclasses.replace(state, starred=state.starred + early))
         if "playlists" in self._unsaved:
             await self._save_playlists()
         if "favourites" in self._unsaved:

@@ -84,11 +84,17 @@ class PlaylistState:
 
 @dataclass(frozen=True, eq=False)
 class ChannelsState:
-    """All playlists (in the order they were added) and the favourites."""
+    """All playlists (in the order they were added) and the favourites (in the order they were starred)."""
 
     playlists: tuple[PlaylistState, ...] = ()
-    favourites: frozenset[ChannelKey] = frozenset()
+    # The order is what "keep the first N favourites ready" means (Settings → Channels).
+    starred: tuple[ChannelKey, ...] = ()
     numbers: ChannelNumbers = EMPTY_NUMBERS  # every channel's number (ChannelLibrary keeps it up to date)
+
+    @cached_property
+    def favourites(self) -> frozenset[ChannelKey]:
+        """The starred keys as a set: what lists and filters ask ("is this one starred?")."""
+        return frozenset(self.starred)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -125,8 +131,11 @@ class ChannelsState:
         return dataclasses.replace(self, playlists=swapped)
 
     def with_favourite(self, key: ChannelKey, on: bool = True) -> ChannelsState:
-        favourites = self.favourites | {key} if on else self.favourites - {key}
-        return self._same_channels(favourites=favourites)
+        """Starred last (one already starred keeps its place), or unstarred."""
+        if on == (key in self.favourites):
+            return self
+        starred = (*self.starred, key) if on else tuple(k for k in self.starred if k != key)
+        return self._same_channels(starred=starred)
 
     def with_numbers(self, numbers: ChannelNumbers) -> ChannelsState:
         return self._same_channels(numbers=numbers)

@@ -5,7 +5,8 @@ Three files, each written atomically (a temporary file, flushed, then
 
 - `playlists.json`: every saved playlist with its channels, counts, last error
   and times, so channels are there offline and at start, before any refresh;
-- `favourites.json`: the starred (kind, id) keys, small and written often;
+- `favourites.json`: the starred (kind, id) keys in the order they were starred
+  (files written before the order mattered hold them sorted), small and written often;
 - `channel_numbers.json`: every channel's number (`numbering.py`), so it never moves.
 
 A broken file is never fatal: it is renamed aside (`*.broken-<time>.json`),
@@ -87,7 +88,7 @@ class ChannelStore:
     def load(self) -> StoreLoad:
         problems: list[str] = []
         no_playlists: tuple[PlaylistState, ...] = ()
-        no_favourites: frozenset[ChannelKey] = frozenset()
+        no_favourites: tuple[ChannelKey, ...] = ()
         playlists = _read(self.playlists_path, _decode_playlists, no_playlists, "playlists", problems)
         favourites = _read(self.favourites_path, _decode_favourites, no_favourites, "favourites", problems)
         numbers = _read(self.numbers_path, numbering.decode, EMPTY_NUMBERS, "channel numbers", problems)
@@ -107,7 +108,7 @@ class ChannelStore:
         write_json_atomically(self.playlists_path, {"format": FORMAT, "playlists": playlists})
 
     def save_favourites(self, state: ChannelsState) -> None:
-        favourites = sorted([kind, cid] for kind, cid in state.favourites)
+        favourites = [[kind, cid] for kind, cid in state.starred]
         write_json_atomically(self.favourites_path, {"format": FORMAT, "favourites": favourites})
 
 
@@ -299,14 +300,14 @@ def _decode_streams(rows: Any) -> tuple[PlainStream, ...]:
     return tuple(streams)
 
 
-def _decode_favourites(raw: Any) -> frozenset[ChannelKey]:
-    keys: set[ChannelKey] = set()
+def _decode_favourites(raw: Any) -> tuple[ChannelKey, ...]:
+    keys: dict[ChannelKey, None] = {}  # the starring order, each key once
     for item in _check_format(raw, "favourites"):
         pair = isinstance(item, list) and len(item) == 2
         if not (pair and all(isinstance(v, str) for v in item)):
             raise BrokenFile("a favourite is not a [kind, id] pair")
-        keys.add(ChannelKey(_kind(item[0]), _hex(item[1])))
-    return frozenset(keys)
+        keys.setdefault(ChannelKey(_kind(item[0]), _hex(item[1])))
+    return tuple(keys)
 
 
 def _kind(value: str) -> Kind:
