@@ -132,6 +132,7 @@ class ChannelsState:
 
     def with_favourite(self, key: ChannelKey, on: bool = True) -> ChannelsState:
         """Starred last (one already starred keeps its place), or unstarred."""
+        key = ChannelKey(*key)  # a plain (kind, id) pair too: the keys go on to the streams' registry
         if on == (key in self.favourites):
             return self
         starred = (*self.starred, key) if on else tuple(k for k in self.starred if k != key)

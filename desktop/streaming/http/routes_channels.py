@@ -11,11 +11,11 @@ from typing import Any
 from aiohttp import web
 
 from desktop.streaming.channels.logo_index import LogoIndex
-from desktop.streaming.channels.model import KINDS, Channel, ChannelKey
+from desktop.streaming.channels.model import Channel, ChannelKey
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.http.route_context import route_context
 from desktop.streaming.http.routes_logos import logo_path
-from desktop.streaming.ids import is_content_id, normalize
+from desktop.streaming.ids import is_content_id, normalize, parse_kind
 
 PIECE = 1_000  # channels per write: a ~200 kB piece, never the whole answer in memory at once
 PAGE_DEFAULT = 1_000  # channels in a page when only `offset` is given
@@ -93,15 +93,15 @@ def _page(query: Mapping[str, str]) -> tuple[int, int] | None:
 
 
 async def api_favourite(request: web.Request) -> web.Response:
-    kind, content_id = request.match_info["kind"], request.match_info["id"]
-    if kind not in KINDS:
+    kind, content_id = parse_kind(request.match_info["kind"]), request.match_info["id"]
+    if kind is None:
         raise web.HTTPNotFound(text="A favourite is /api/favourites/id/<id> or /api/favourites/infohash/<hash>\n")
     if not is_content_id(content_id):
         raise web.HTTPBadRequest(text="Invalid id: expected 40 hexadecimal characters\n")
     set_favourite = route_context(request).set_favourite
     if set_favourite is None:
         raise web.HTTPServiceUnavailable(text="Favourites cannot be changed here\n")
-    await set_favourite((kind, normalize(content_id)), request.method == "PUT")  # type: ignore[arg-type]
+    await set_favourite(ChannelKey(kind, normalize(content_id)), request.method == "PUT")
     return web.Response(status=204)
 
 
