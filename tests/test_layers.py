@@ -31,6 +31,7 @@ CORE_LAYERS = (
     ("http",),  # the aiohttp app, routes, access rules, connection guard
     ("tuner",),  # the network tuner: identity, discovery packets and listener, what its HTTP side says
     ("probes",),  # the link check: probes through the engine, paced, giving way to people's channels
+    ("warm",),  # the warm keeper: favourites held open through the registry for instant zapping
     ("live",),  # one LiveStream per channel, its reader, fan-out and HLS; the registry
     ("guide",),  # the one XMLTV guide: its sources, their copies, matching channels, /epg.xml
     ("sources",),  # one AceStream id each: its health (alive, dead, unknown), kept in the config folder

@@ -53,6 +53,7 @@ class ProxyConfig:
     docker_image: str = DEFAULT_IMAGE  # docker mode
     engine_start: str = START_WITH_APP  # an engine AceTray runs starts with the proxy, or on the first play
     engine_log: str = ""  # where an engine AceTray runs writes its output ("" = not kept)
+    warm: int = 0  # favourites kept ready: the first N (in starring order) stay open in the engine without players
     playlist_refresh_hours: int = 6  # refresh the playlists this often; 0: only when asked
     playlists: tuple[str, ...] = ()  # sources added for this run only (`--playlist`), never saved
     guides: tuple[str, ...] = ()  # XMLTV guides added for this run only (`--guide`), never saved

@@ -5,8 +5,9 @@ an engine health check, (in demo mode) the built-in demo engine, the engine AceT
 runs itself (`engine/owner.py`) and the network tuner (`tuner/host.py`). It owns the
 one `CoreContext` its streams read, and is its only writer: settings reach running
 streams through `_use`, nowhere else. Routes get a `RouteContext`, not the service.
-The channels, the guide (`/epg.xml`) and the sources' health (`sources`, with the
-link check) live across stops and starts. All methods run on the loop it started on.
+The channels, the guide (`/epg.xml`), the sources' health (`sources`, with the link
+check) and the warm keeper (`keeper`: the first N favourites kept open) live across
+stops and starts. All methods run on the loop it started on.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from desktop.streaming.service_engine import EngineSwitch, start_demo
 from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem, stays_on
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.streaming.tuner.host import TunerHost
+from desktop.streaming.warm import WarmKeeper
 
 if TYPE_CHECKING:
     from desktop.streaming.demo.engine import DemoEngine
@@ -70,9 +72,15 @@ class ProxyService:
     ) -> None:
         self._events = EventSink(on_event, log, namer=lambda content_id: self.channels.name_for_id(content_id))
         self.guide = GuideHost.for_config(config, on_view=on_guide, on_event=self._events.emit)
+        self.keeper = WarmKeeper(  # the first N favourites, while the engine answers (not one more failure to tell)
+            self._events,
+            wanted=lambda: self.channels.state.starred[: self.config.warm],
+            may_start=lambda: self._health.now.reachable is not False,
+        )
         self.channels = ChannelsHost.for_config(
             config, on_view=on_channels, on_catalog=self.guide.set_catalog, on_event=self._events.emit
         )
+        self.channels.on_state_change = self.keeper.wake  # it follows the favourites at once
         self._owner = EngineOwner(self._events, access=engine_access, policy=engine_policy)
         self.tuner = TunerHost(self._events.emit)  # the network tuner's identity and UDP discovery
         self._context = CoreContext(config, self._events, clock)  # holds the one current config
@@ -138,6 +146,7 @@ class ProxyService:
             self._error = str(exc)
             raise
         self._health_task = asyncio.get_running_loop().create_task(self._watch_engine())
+        self.keeper.start(lambda: self.registry)
         self._events.emit("info", f"Proxy listening on {self._where()} ({self._engine_name()})")
         await self.tuner.apply(self.config, self._bound_address()[1])
         await self._owner.begin(self.config)  # with the proxy, or on the first play
@@ -189,6 +198,7 @@ class ProxyService:
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None
+        await self.keeper.stop()
         await self.sources.stop()  # probes stop their sessions while the HTTP session is still open
         if self.registry is not None:
             self.registry.close_all("AceTray proxy stopped")
@@ -241,6 +251,7 @@ class ProxyService:
                 raise stays_on(exc, old, config) from exc
             raise
         # In force now: let go of what the change replaced (nothing below can undo it).
+        self.keeper.wake()  # how many favourites to keep ready may have changed
         if switch is not None:
             await self._engine_switched(switch)
         if move is not None:

@@ -42,7 +42,8 @@ class StreamSnapshot:
     content_id: str  # 40 hex, lower case
     kind: Kind  # which engine parameter selects the content
     name: str | None  # channel name when known
-    state: str  # "starting" | "playing" | "reconnecting" | "lingering" | "failed" | "stopped"
+    # "starting" | "playing" | "reconnecting" | "stalled" | "lingering" | "ready" | "failed" | "stopped"
+    state: str
     engine_status: str | None  # stat_url "status": prebuf, dl, ...
     peers: int | None
     speed_down_kbps: int | None
@@ -55,6 +56,7 @@ class StreamSnapshot:
     clients: tuple[ClientSnapshot, ...] = ()
     group: str | None = None  # the playlist's group, when a playlist names the channel
     logo: str | None = None  # the playlist's logo URL, likewise
+    warm: bool = False  # a favourite kept ready (Settings → Channels): open with no players, "ready"
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def stream_picture(
     While nothing flows (starting, reconnecting, stalled) the engine's peers and
     speeds are not shown, and no player is called "playing".
     """
-    flowing = state in ("playing", "lingering")
+    flowing = state in ("playing", "lingering", "ready")
     if not flowing:
         stats = None
         clients = tuple(replace(c, state="waiting") if c.state == "playing" else c for c in clients)

@@ -70,6 +70,9 @@ class ChannelsHost:
         self._run_playlists = tuple(run_playlists)
         self._on_view = on_view
         self._on_catalog = on_catalog
+        # Told after every change of the state, before the window is: the core's own listener
+        # (the warm keeper follows the favourites). Set by the owner; None: nobody listens.
+        self.on_state_change: Callable[[], None] | None = None
         self._on_event = on_event
         self._loaded = False
         self._opening: asyncio.Future[None] | None = None
@@ -250,6 +253,8 @@ class ChannelsHost:
 
     # -- telling ---------------------------------------------------------------------------
     def _changed(self, state: ChannelsState) -> None:
+        if self.on_state_change is not None:
+            self.on_state_change()
         previous, self._last_state = self._last_state, state
         if previous is not None:
             for playlist in state.playlists:

@@ -5,10 +5,11 @@ packet-aligned chunks and hands each to the stream (`on_chunk`); when the
 engine stops sending, fails or ends the stream, it reopens the same session
 (or a new one) with backoff while players wait, for a bounded time. It pauses
 while every player is backed up. It knows nothing of players beyond the
-stream's fan-out and whether any are left (`has_players`); what a chunk or a
-reconnect means to them is the stream's business (the callbacks). Across a
-reconnect the bytes stay one stream for players (`ts.splice.Splicer`: no PES
-cut in two, clocks that go on), so they play on instead of resetting.
+stream's fan-out and whether the channel is still wanted (`wanted`: players
+are left, or the warm keeper holds it); what a chunk or a reconnect means to
+them is the stream's business (the callbacks). Across a reconnect the bytes stay
+one stream for players (`ts.splice.Splicer`: no PES cut in two, clocks that go
+on), so they play on instead of resetting.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.5, 5.0
 
 
 class EngineReader:
-    """Reads one channel's engine session for as long as it has players."""
+    """Reads one channel's engine session for as long as it is wanted."""
 
     def __init__(
         self,
@@ -48,7 +49,7 @@ class EngineReader:
         *,
         on_chunk: Callable[[bytes, bool], None],
         on_reconnect: Callable[[Failure], None],
-        has_players: Callable[[], bool],
+        wanted: Callable[[], bool],
     ) -> None:
         """`on_chunk(chunk, first)`: aligned data arrived (`first`: the stream's very first);
         `on_reconnect(failure)`: the data stopped and a reconnect begins."""
@@ -57,7 +58,7 @@ class EngineReader:
         self._fanout = fanout
         self._on_chunk = on_chunk
         self._on_reconnect = on_reconnect
-        self._has_players = has_players
+        self._wanted = wanted
         self._loop = asyncio.get_running_loop()
         self._aligner = PacketAligner()
         self.splicer = Splicer()  # what players get after a reconnect continues what they had
@@ -100,7 +101,7 @@ class EngineReader:
 
     # --- reading ---------------------------------------------------------------------------
     async def run(self) -> Failure:
-        """Read until no player is left to reconnect for: returns the failure that ended it.
+        """Read until nobody is left to reconnect for: returns the failure that ended it.
 
         Raises StreamEnded when the stream fails: nothing came before the start
         timeout or an error, or reconnects gave nothing for too long.
@@ -134,7 +135,7 @@ class EngineReader:
             if self._engine_switched:
                 self._engine_switched = False
                 failure = Failure("the engine was changed in Settings")
-            if not self._has_players():
+            if not self._wanted():
                 return failure
             waited = self._loop.time() - failing_since
             if waited > config.give_up_after:

@@ -3,7 +3,9 @@
 `get_or_create` never awaits between looking a channel up and inserting it,
 so any number of simultaneous first requests share one engine session without
 a lock. Streams get the shared `CoreContext` and a callback that forgets them
-when they close; they never see the registry itself.
+when they close; they never see the registry itself. The warm keeper opens
+favourites through `open_if_room`, which never takes a place a person needs:
+at the cap, a channel kept ready is the first to make room.
 """
 
 from __future__ import annotations
@@ -88,12 +90,26 @@ class StreamRegistry:
                 )
             if client is not None:
                 self.quota.spend(client)
-            stream = LiveStream(key, extra, self._context, on_closed=self._forget)
-            self._streams[key] = stream
-            self._context.counters.sessions_started += 1
-            self._context.events.emit("info", "Starting channel", key.content_id)
-            self._tell(key, opened=True)  # a link check gives way now, before the engine is asked
-            stream.start()
+            stream = self._open(key, extra, "Starting channel")
+        return stream
+
+    def open_if_room(self, key: ChannelKey) -> LiveStream | None:
+        """The channel's stream, opened when the cap has room; None when it has none (or the proxy is stopping).
+
+        The warm keeper's way in: it never closes another channel, and no client's quota pays for it.
+        """
+        stream = self._streams.get(key)
+        if stream is None and not self._closed and len(self._streams) < MAX_CHANNELS:
+            stream = self._open(key, {}, "Opening a favourite to keep it ready")
+        return stream
+
+    def _open(self, key: ChannelKey, extra: Mapping[str, str], said: str) -> LiveStream:
+        stream = LiveStream(key, extra, self._context, on_closed=self._forget)
+        self._streams[key] = stream
+        self._context.counters.sessions_started += 1
+        self._context.events.emit("info", said, key.content_id)
+        self._tell(key, opened=True)  # a link check gives way now, before the engine is asked
+        stream.start()
         return stream
 
     def _make_room(self) -> bool:
@@ -106,16 +122,27 @@ class StreamRegistry:
         return self._close_longest_lingering(open_, now) or self._close_longest_unread(open_, now)
 
     def _close_longest_lingering(self, streams: list[LiveStream], now: float) -> bool:
-        """Lingering keeps a channel warm for zapping back; it must never keep a player out
-        (hit-and-run requests would otherwise fill the cap for the linger time, again and again)."""
+        """A channel nobody watches goes first. Favourites kept ready before all (the last of them
+        first): they never count against a person's channel, and the keeper opens them again once
+        there is room. Then the one lingering longest: lingering keeps a channel warm for zapping
+        back, but it must never keep a player out (hit-and-run requests would otherwise fill the
+        cap for the linger time, again and again)."""
         idle = [s for s in streams if s.player_count == 0]
         if not idle:
             return False
-        oldest = min(idle, key=lambda s: now if s.lingering_since is None else s.lingering_since)
-        self._context.events.emit(
-            "info", f"Channel closed to make room for a new one ({MAX_CHANNELS} open)", oldest.key.content_id
-        )
-        oldest.close(StreamEnded("closed to make room for another channel", 503))
+
+        def first_to_go(stream: LiveStream) -> tuple[int, float]:
+            if stream.ready_rank is not None:
+                return 0, -stream.ready_rank
+            return 1, now if stream.lingering_since is None else stream.lingering_since
+
+        chosen = min(idle, key=first_to_go)
+        if chosen.kept_ready:
+            said = f"No longer kept ready: a new channel needed its place ({MAX_CHANNELS} open)"
+        else:
+            said = f"Channel closed to make room for a new one ({MAX_CHANNELS} open)"
+        self._context.events.emit("info", said, chosen.key.content_id)
+        chosen.close(StreamEnded("closed to make room for another channel", 503))
         return True
 
     def _close_longest_unread(self, streams: list[LiveStream], now: float) -> bool:

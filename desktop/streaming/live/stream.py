@@ -3,6 +3,9 @@
 Life of a stream: starting (engine session + first byte) → playing ⇄
 reconnecting → lingering (no players, kept warm for zapping back) → stopped,
 or failed with a reason every waiting player receives as an HTTP error.
+A favourite the warm keeper holds (`keep_ready`) is "ready" instead of
+lingering when it has no players: read and discarded, reconnected like any
+stream, never closed for want of players until the keeper lets go of it.
 
 A stream gets a `CoreContext` (config, engine, HTTP session, events,
 counters, session stopper) and an `on_closed` callback, never its registry:
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 TICK = 1.0  # s between stale checks and rate samples
 STAT_INTERVAL = 2.0  # s between engine stat polls while the channel has players
 STALLED_AFTER = 3.0  # s without engine data before a playing channel shows as stalled
+FLOWING = ("playing", "lingering", "ready")  # data arrives (for players, or for the backlog alone)
 
 
 class LiveStream:
@@ -63,6 +67,8 @@ class LiveStream:
         self.stats: EngineStats | None = None
         self._linger: asyncio.TimerHandle | None = None
         self.lingering_since: float | None = None  # when the last player left (`clock`): the registry evicts by it
+        # Its place among the favourites the warm keeper holds open (0 = the first); None: not held.
+        self.ready_rank: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._reader = EngineReader(
@@ -73,7 +79,7 @@ class LiveStream:
             self.fanout,
             on_chunk=self._publish,
             on_reconnect=self._reconnecting,
-            has_players=lambda: self.has_players,
+            wanted=lambda: self.has_players or self.kept_ready,
         )
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -108,6 +114,28 @@ class LiveStream:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def kept_ready(self) -> bool:
+        """Held open by the warm keeper: it reads on (and reconnects) with no players."""
+        return self.ready_rank is not None
+
+    def keep_ready(self, rank: int | None) -> None:
+        """The warm keeper holds this channel open as its `rank`-th favourite, or lets go of it (None).
+
+        Let go with no players, it closes now; with players, it lingers after
+        the last one leaves, as any channel does.
+        """
+        if self._closed:
+            return
+        held, self.ready_rank = self.kept_ready, rank
+        if rank is not None:
+            if self._linger is not None:
+                self._linger.cancel()
+                self._linger, self.lingering_since = None, None
+                self.state = "ready"
+        elif held and not self.has_players:
+            self.close(StreamEnded("no longer kept ready", 410))
 
     def switch_engine(self) -> None:
         """The engine changed: reconnect on the new one as after an engine fault; players stay."""
@@ -160,11 +188,16 @@ class LiveStream:
         if self._linger is not None:
             self._linger.cancel()
             self._linger = None
+        if self.state in ("lingering", "ready"):
             self.state = "playing" if self._reader.had_data else "starting"
 
     def _unless_players_left(self) -> None:
         """Once the last player (TS or HLS) has gone: linger, or stop a channel that never started."""
         if self.has_players or self._closed or self._linger is not None:
+            return
+        if self.kept_ready:  # read on for the next player, however long it takes to come
+            if self.state == "playing":
+                self.state = "ready"
             return
         linger = self._context.config.linger
         if linger <= 0 or not self._reader.had_data:
@@ -222,13 +255,15 @@ class LiveStream:
         await self._reader.until_waiting_for_players()
 
     def _publish(self, chunk: bytes, first: bool) -> None:
-        if self.state != "playing" and self.state != "lingering":
+        if self.state not in FLOWING:
+            ready = self.kept_ready and not self.has_players
             if first:
-                self._context.events.emit("info", "Stream playing", self.key.content_id)
+                said = "Ready: this favourite plays at once when chosen" if ready else "Stream playing"
+                self._context.events.emit("info", said, self.key.content_id)
             elif self.state == "reconnecting":
                 self._context.events.emit("info", "Stream resumed", self.key.content_id)
                 self.last_error = None  # flowing again: the old error no longer describes the channel
-            self.state = "playing"
+            self.state = "ready" if ready else "playing"
         self.fanout.publish(chunk)
         segmenter = self.hls.segmenter
         if segmenter is not None:
@@ -272,9 +307,9 @@ class LiveStream:
     # --- picture -------------------------------------------------------------------------
     def snapshot(self) -> StreamSnapshot:
         now = self.clock()
-        # Still "playing" by state, but the engine sends nothing (a P2P gap) and the empty timeout runs.
+        # Still "playing" (or "ready") by state, but the engine sends nothing (a P2P gap) and the empty timeout runs.
         stalled = (
-            self.state == "playing"
+            self.state in ("playing", "ready")
             and not self.waiting_for_players
             and (self._loop.time() - self._reader.last_data > STALLED_AFTER)
         )
@@ -290,4 +325,5 @@ class LiveStream:
             started_at=self.started_at,
             reconnects=self.reconnects,
             last_error=self.last_error,
+            warm=self.kept_ready,
         )
