@@ -138,6 +138,13 @@ def test_the_refresh_interval_is_whole_hours_with_zero_meaning_only_when_asked()
     assert proxy_config(effective_settings(Settings(), options_from_args(args))).playlist_refresh_hours == 2
 
 
+def test_warm_favourites_are_off_by_default_and_serve_warm_sets_them_for_this_run():
+    assert Settings().warm_favourites == 0 == ProxyConfig().warm
+    args = build_serve_parser().parse_args(["--demo", "--warm", "2"])
+    assert proxy_config(effective_settings(Settings(), options_from_args(args))).warm == 2
+    assert Settings(warm_favourites=9).errors() == {"warm_favourites": "Favourites kept ready must be between 0 and 8."}
+
+
 def test_lan_sharing_always_has_a_token_and_loopback_never_asks_for_one():
     from desktop.launch import RunSettings
 

@@ -293,6 +293,20 @@ class Settings:
         core="hide_dead_channels",
         help="channels whose links Check links found dead are left out of /playlist.m3u (TV apps, Kodi)",
     )
+    warm_favourites: int = setting(
+        _CORE.warm,
+        label="Keep favourites ready",
+        noun="Favourites kept ready",
+        minimum=0,
+        maximum=8,
+        group=CHANNELS,
+        flag="--warm",
+        tray_flag=True,
+        core="warm",
+        minimum_text="Off",
+        help="keep this many favourite channels (the first ones you starred) open in the engine, so switching "
+        "to one starts at once instead of after seconds; each one downloads all the time, as if it were watched",
+    )
     player_command: str = setting(
         "",
         label="Player command",

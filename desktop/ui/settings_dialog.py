@@ -57,12 +57,21 @@ _HINTS = {
     "port": "Players connect to this port; 1024 to 65535.",
     "access_token": "With LAN sharing on, every device's link carries it; Share with devices… shows them whole.",
     "player_command": "{url} marks where the link goes, else it is added last. Empty: VLC or mpv, found automatically.",
+    "warm_favourites": "",  # its cost, for the number chosen (warm_cost)
 }
 DEMO_NOTE = "The built-in demo engine is in use; the Engine URL applies when it is turned off."
 TUNER_NOTE = (
     "While the tuner is on, TV apps on your network can list and play your channels without the access "
     "token; everything else still asks for it."
 )
+
+
+def warm_cost(count: int) -> str:
+    """What keeping `count` favourites ready costs, said plainly under the setting."""
+    if count == 0:
+        return "Off: a favourite starts when you choose it, after the engine's few seconds."
+    which = "Your first favourite downloads" if count == 1 else f"Your first {count} favourites download"
+    return f"{which} all the time, as if watched (often 0.5 to 1 MB/s each, shared with peers): zapping is instant."
 
 
 class SettingsDialog(QDialog):
@@ -207,9 +216,9 @@ class SettingsDialog(QDialog):
                 self._add_tuner_note(form, widget)
         else:
             form.addRow(f"{editor.spec.label}:", field)
-        if isinstance(widget, QLineEdit) or editor.spec.floor is not None:
-            # Only fields that can hold a value their rule refuses get a note line: typed
-            # ones, and numbers that may go below their rule (port 80), which say why.
+        if isinstance(widget, QLineEdit) or editor.spec.floor is not None or name in _HINTS:
+            # Only fields that can hold a value their rule refuses get a note line: typed ones, and numbers
+            # that may go below their rule (port 80), which say why; and a setting with a cost to say.
             note = NoteLine(_HINTS.get(name, ""))
             form.addRow(note)  # spans both columns, so a long message wraps instead of being cut
             self._notes[name] = note
@@ -298,6 +307,8 @@ class SettingsDialog(QDialog):
             note.say(DEMO_NOTE)
         elif name == "access_token" and (weakness := token_weakness(self.access_token.text())):
             note.say(weakness, Tone.WARNING)  # a token from the file or --token: allowed, not advised
+        elif name == "warm_favourites":
+            note.say(warm_cost(self._editors[name].value()))
         else:
             note.show_hint()
 

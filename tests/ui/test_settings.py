@@ -76,6 +76,22 @@ def test_a_chosen_token_shorter_than_acetrays_own_gets_a_note_until_a_new_one_is
     assert "Share with devices" in note.text()
 
 
+def test_keeping_favourites_ready_says_what_it_costs_for_the_number_chosen(qtbot, ui_loop, no_player_system):
+    dialog = SettingsDialog(Settings(), _never_called, player_system=no_player_system)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    note = dialog._notes["warm_favourites"]
+    assert dialog.warm_favourites.text() == "Off"
+    assert note.text() == "Off: a favourite starts when you choose it, after the engine's few seconds."
+    dialog.warm_favourites.setValue(3)
+    assert note.text().startswith("Your first 3 favourites download all the time, as if watched")
+    dialog.warm_favourites.setValue(20)
+    assert dialog.warm_favourites.value() == 8  # the setting's own limit
+    with qtbot.waitSignal(dialog.settings_accepted) as accepted:
+        dialog.ok_button.click()
+    assert accepted.args[0].warm_favourites == 8
+
+
 def test_test_connection_shows_the_engine_version(make_controller, engine, qtbot):
     controller = make_controller(engine_url=engine.url)
     dialog = controller.open_settings()
