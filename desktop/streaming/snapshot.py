@@ -58,6 +58,11 @@ class StreamSnapshot:
     logo: str | None = None  # the playlist's logo URL, likewise
     warm: bool = False  # a favourite kept ready (Settings → Channels): open with no players, "ready"
 
+    @property
+    def waiting_to_be_watched(self) -> bool:
+        """A favourite kept ready that nobody watches: open, but nothing of it plays."""
+        return self.warm and not self.clients
+
 
 @dataclass(frozen=True)
 class ProxySnapshot:

@@ -252,11 +252,13 @@ class MainWindow(QMainWindow):
         if stream.clients:
             self.clients_stack.setCurrentWidget(self.clients_view)
         else:
-            self.clients_placeholder.setText(
-                "No player is connected to this channel; it closes when its linger time is over."
-                if stream.state == "lingering"
-                else "No player is connected to this channel."
-            )
+            if stream.state == "lingering":
+                empty = "No player is connected to this channel; it closes when its linger time is over."
+            elif stream.warm:
+                empty = "No player is connected. This favourite is kept ready, so it plays at once when chosen."
+            else:
+                empty = "No player is connected to this channel."
+            self.clients_placeholder.setText(empty)
             self.clients_stack.setCurrentWidget(self.clients_placeholder)
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:

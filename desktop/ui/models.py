@@ -143,11 +143,23 @@ def _channel_tip(stream: StreamSnapshot, _now: float) -> str:
     lines = [stream.name or "Not in any playlist", f"{stream.kind}: {stream.content_id}"]
     if stream.group:
         lines.insert(1, f"Group: {stream.group}")
+    if stream.warm:
+        lines.append("A favourite kept ready")
     if stream.reconnects:
         lines.append(f"Reconnects: {stream.reconnects}")
     if stream.last_error:
         lines.append(f"Last error: {stream.last_error}")
     return "\n".join(lines)
+
+
+READY_TIP = (
+    "A favourite kept ready (Settings → Channels): open in the engine with nobody watching, "
+    "so it plays at once when chosen. It downloads all the time, as if watched."
+)
+
+
+def _status_tip(stream: StreamSnapshot, _now: float) -> str:
+    return stream.last_error or (READY_TIP if stream.waiting_to_be_watched else "")
 
 
 def _engine_status(stream: StreamSnapshot, _now: float) -> str:
@@ -182,7 +194,7 @@ def _optional_int(value: int | None) -> str:
 
 STREAM_COLUMNS: tuple[Column[StreamSnapshot], ...] = (
     Column("Channel", _channel, tooltip=_channel_tip),
-    Column("Status", _engine_status, tooltip=lambda s, _n: s.last_error or ""),
+    Column("Status", _engine_status, tooltip=_status_tip),
     Column("Peers", lambda s, _n: _optional_int(s.peers), numeric=True),
     Column("Download", lambda s, _n: format_kbps(s.speed_down_kbps), numeric=True),
     Column("Players", lambda s, _n: str(len(s.clients)), numeric=True),

@@ -58,16 +58,20 @@ def _proxy_status(snapshot: ProxySnapshot | None, start_error: str | None, addre
         return TrayStatus(TrayState.ERROR, f"AceTray — AceStream engine unreachable at {snapshot.engine_url}")
     demo = " (built-in demo engine)" if snapshot.demo_engine else ""
     # A channel that only lingers (its last player left; kept open for quick zapping back) is
-    # nobody watching: the icon says idle, the tooltip says it is still open.
+    # nobody watching: the icon says idle, the tooltip says it is still open. Favourites kept
+    # ready are open too, but nothing of them plays: they are counted, not listed.
+    streams = [s for s in snapshot.streams if not s.waiting_to_be_watched]
+    ready = len(snapshot.streams) - len(streams)
+    kept = f"; {count_phrase(ready, 'favourite')} ready" if ready else ""
     if snapshot.player_count:
         players = count_phrase(snapshot.player_count, "player")
-        lines = [f"AceTray — {count_phrase(len(snapshot.streams), 'stream')}, {players}{demo}"]
+        lines = [f"AceTray — {count_phrase(len(streams), 'stream')}, {players}{kept}{demo}"]
         state = TrayState.STREAMING
     else:
-        lines = [f"AceTray — ready at {address or snapshot.listen_url}, nothing playing{demo}"]
+        lines = [f"AceTray — ready at {address or snapshot.listen_url}, nothing playing{kept}{demo}"]
         state = TrayState.IDLE
-    lines += [f"{s.name or elide_id(s.content_id)}: {_watching(s)}" for s in snapshot.streams[:MAX_TOOLTIP_STREAMS]]
-    if len(snapshot.streams) > MAX_TOOLTIP_STREAMS:
+    lines += [f"{s.name or elide_id(s.content_id)}: {_watching(s)}" for s in streams[:MAX_TOOLTIP_STREAMS]]
+    if len(streams) > MAX_TOOLTIP_STREAMS:
         lines.append("…")
     return TrayStatus(state, "\n".join(lines))
 

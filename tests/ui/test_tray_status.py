@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui.icons import TrayState, tray_icon
 from desktop.ui.tray import tray_status
@@ -66,3 +68,18 @@ def test_a_channel_that_only_lingers_is_nobody_watching_the_icon_says_idle(qapp)
     watched = tray_status(snap(streams=(lingering, stream(2, clients=1))))
     assert watched.state is TrayState.STREAMING
     assert watched.tooltip.splitlines()[:2] == ["AceTray — 2 streams, 1 player", "Sport One: no players, closing soon"]
+
+
+def test_favourites_kept_ready_are_counted_but_nothing_of_them_plays(qapp):
+    ready = dataclasses.replace(stream(3, name="Sport One"), state="ready", warm=True)
+    idle = tray_status(snap(streams=(ready,)))
+    assert idle.state is TrayState.IDLE
+    assert idle.tooltip == "AceTray — ready at http://127.0.0.1:6880, nothing playing; 1 favourite ready"
+    watched = dataclasses.replace(stream(4, clients=1), warm=True)  # a favourite kept ready, being watched
+    busy = tray_status(snap(streams=(ready, watched, stream(1, clients=2))))
+    assert busy.state is TrayState.STREAMING
+    assert busy.tooltip.splitlines() == [
+        "AceTray — 2 streams, 3 players; 1 favourite ready",
+        "00000000…00000004: 1 player",
+        "00000000…00000001: 2 players",
+    ]

@@ -5,8 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from desktop.app import CorePlacement
+from desktop.settings import Settings
+from desktop.streaming.ids import ChannelKey
 from desktop.ui.icons import TrayState
+from desktop.ui.models import READY_TIP
 from tests.fake_engine import DEFAULT_PACKETS
+from tests.ui.helpers import free_port
 
 SPORTS = "5" * 40
 NEWS = "a" * 40
@@ -96,3 +100,22 @@ def test_the_tray_shows_idle_once_the_last_player_leaves_while_the_channel_linge
     assert controller.window.streams_model.rowCount() == 1
     assert controller.tray.status.state is TrayState.IDLE
     assert controller.tray.status.tooltip.endswith(": no players, closing soon")
+
+
+def test_a_favourite_kept_ready_shows_as_ready_in_the_window_and_is_no_stream_to_the_tray(
+    make_controller, engine, qtbot
+):
+    settings = Settings(port=free_port(), linger=1.0, warm_favourites=1)
+    controller = make_controller(settings, engine_url=engine.url, tray=True)
+    window, streams = controller.window, controller.window.streams_model
+    controller.channels.set_favourite(ChannelKey("id", SPORTS), True)  # the star in the Channels tab
+    qtbot.waitUntil(lambda: streams.rowCount() == 1 and cell(streams, 0, "Status") == "ready", timeout=8000)
+    status = streams.index(0, column(streams, "Status"))
+    assert streams.data(status, Qt.ItemDataRole.ToolTipRole) == READY_TIP
+    assert cell(streams, 0, "Players") == "0"
+    qtbot.waitUntil(lambda: controller.tray.status.tooltip.endswith("nothing playing; 1 favourite ready"), timeout=3000)
+    assert controller.tray.status.state is TrayState.IDLE
+    window.streams_view.selectRow(0)
+    assert "This favourite is kept ready" in window.clients_placeholder.text()
+    controller.channels.set_favourite(ChannelKey("id", SPORTS), False)
+    qtbot.waitUntil(lambda: streams.rowCount() == 0, timeout=5000)
