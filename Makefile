@@ -97,6 +97,7 @@ bench-all: sys-bench $(VENV)/.installed-test   ## every figure in the README's P
 	$(PY) tests/bench/bench_proxy.py --mode unpaced --players 50
 	$(PY) tests/bench/bench_proxy.py --mode paced --rate 1000000 --players 10 --seconds 20 --no-probes
 	$(PY) tests/bench/bench_zap.py
+	$(PY) tests/bench/bench_warm.py
 	$(PY) tests/bench/bench_hls_players.py
 	$(PY) tests/bench/bench_memory.py
 	$(PY) tests/bench/bench_idle.py --case tray-unreachable,tray-demo
