@@ -221,6 +221,8 @@ class MainWindow(QMainWindow):
         else:
             engine = f"engine {snapshot.engine_url}"
         streams = count_phrase(len(snapshot.streams), "channel")
+        if ready := sum(s.waiting_to_be_watched for s in snapshot.streams):
+            streams += f" ({ready} kept ready)"
         players = count_phrase(snapshot.player_count, "player")
         return f"Proxy running at {self._address or snapshot.listen_url}  ·  {engine}  ·  {streams}, {players}"
 

@@ -75,6 +75,21 @@ async def test_starring_makes_a_channel_ready_and_unstarring_stops_its_engine_se
     await fake_engine.wait_until(lambda: fake_engine.counters.sessions_stopped == 1)
     assert proxy.registry.find(CHANNEL) is None
     assert proxy.service.keeper.held == ()
+    await proxy.events.wait_for("Channel closed: no longer kept ready")
+
+
+async def test_a_ready_favourite_shows_what_it_downloads_though_nobody_watches(fake_engine, proxy_factory) -> None:
+    proxy = await proxy_factory(fake_engine.url, warm=1)
+    await star(proxy, CHANNEL)
+    await ready(proxy, CHANNEL)
+
+    def figures() -> tuple[str | None, int | None, int | None]:
+        (shown,) = proxy.service.snapshot().streams
+        return shown.engine_status, shown.peers, shown.speed_down_kbps
+
+    await wait_until(lambda: figures()[0] is not None)  # the engine's stat, polled every 2 s
+    status, peers, speed = figures()
+    assert status == "dl" and peers is not None and speed is not None
 
 
 async def test_the_first_n_favourites_in_starring_order_are_kept_and_lowering_n_closes_the_rest(

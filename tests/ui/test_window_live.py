@@ -115,6 +115,7 @@ def test_a_favourite_kept_ready_shows_as_ready_in_the_window_and_is_no_stream_to
     assert cell(streams, 0, "Players") == "0"
     qtbot.waitUntil(lambda: controller.tray.status.tooltip.endswith("nothing playing; 1 favourite ready"), timeout=3000)
     assert controller.tray.status.state is TrayState.IDLE
+    assert window.status_line.text().endswith("1 channel (1 kept ready), 0 players")
     window.streams_view.selectRow(0)
     assert "This favourite is kept ready" in window.clients_placeholder.text()
     controller.channels.set_favourite(ChannelKey("id", SPORTS), False)

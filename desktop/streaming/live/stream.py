@@ -38,7 +38,7 @@ from desktop.streaming.snapshot import StreamSnapshot, stream_picture
 log = logging.getLogger(__name__)
 
 TICK = 1.0  # s between stale checks and rate samples
-STAT_INTERVAL = 2.0  # s between engine stat polls while the channel has players
+STAT_INTERVAL = 2.0  # s between engine stat polls while the channel has players (or is kept ready)
 STALLED_AFTER = 3.0  # s without engine data before a playing channel shows as stalled
 FLOWING = ("playing", "lingering", "ready")  # data arrives (for players, or for the backlog alone)
 
@@ -135,6 +135,7 @@ class LiveStream:
                 self._linger, self.lingering_since = None, None
                 self.state = "ready"
         elif held and not self.has_players:
+            self._context.events.emit("info", "Channel closed: no longer kept ready", self.key.content_id)
             self.close(StreamEnded("no longer kept ready", 410))
 
     def switch_engine(self) -> None:
@@ -296,7 +297,9 @@ class LiveStream:
         while True:
             await asyncio.sleep(STAT_INTERVAL)
             session, engine = self._reader.session, self._reader.session_engine
-            if not self.has_players or session is None or engine is None or not session.stat_url:
+            # A favourite kept ready is polled too: its peers and download are what it costs.
+            wanted = self.has_players or self.kept_ready
+            if not wanted or session is None or engine is None or not session.stat_url:
                 continue
             try:
                 self.stats = await engine.stats(session.stat_url)
