@@ -72,10 +72,10 @@ class ProxyService:
     ) -> None:
         self._events = EventSink(on_event, log, namer=lambda content_id: self.channels.name_for_id(content_id))
         self.guide = GuideHost.for_config(config, on_view=on_guide, on_event=self._events.emit)
-        self.keeper = WarmKeeper(  # the first N favourites, while the engine answers (not one more failure to tell)
+        self.keeper = WarmKeeper(  # the first N favourites, while the engine runs or answers
             self._events,
             wanted=lambda: self.channels.state.starred[: self.config.warm],
-            may_start=lambda: self._health.now.reachable is not False,
+            may_start=lambda: self._owner.may_open_channels(self._health.now.reachable),
         )
         self.channels = ChannelsHost.for_config(
             config, on_view=on_channels, on_catalog=self.guide.set_catalog, on_event=self._events.emit

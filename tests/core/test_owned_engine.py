@@ -26,8 +26,10 @@ from desktop.streaming.config import (
 )
 from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
 from desktop.streaming.engine_host import EngineState
+from desktop.streaming.ids import ChannelKey
 from desktop.streaming.service import ProxyService, ProxyStartError
-from tests.core.conftest import CHANNEL, EventLog, wait_until
+from desktop.streaming.warm import keeper as keeper_module
+from tests.core.conftest import CHANNEL, OTHER_CHANNEL, EventLog, wait_until
 from tests.engine_host.conftest import pid_alive, wait_pid_gone
 from tests.owned_engine import (
     FAST_POLICY,
@@ -138,6 +140,22 @@ async def test_on_the_first_play_the_engine_starts_and_the_player_waits_for_it(o
         data = await asyncio.wait_for(response.content.readexactly(188 * 10), 30)
     assert data[0] == 0x47
     assert owned.engine.state is EngineState.RUNNING
+
+
+async def test_favourites_kept_ready_wait_for_the_first_play_and_for_start_engine(owned_service, monkeypatch) -> None:
+    monkeypatch.setattr(keeper_module, "TICK", 0.05)  # it looks often
+    owned = await owned_service(engine_start=START_ON_PLAY, warm=1)
+    await owned.service.channels.set_favourite(ChannelKey("id", OTHER_CHANNEL), True)
+    owned.service.keeper.reconcile()
+    assert owned.engine.state is EngineState.STOPPED and len(owned.service.registry) == 0  # still waits for a play
+    async with aiohttp.ClientSession() as http:
+        async with http.get(owned.url()) as response:  # the first play
+            await asyncio.wait_for(response.content.readexactly(188), 30)
+        await wait_until(lambda: (s := owned.service.registry.find(OTHER_CHANNEL)) is not None and s.state == "ready")
+        await owned.service.stop_engine()  # its channels end, the favourite among them
+        await wait_until(lambda: owned.service.registry.find(OTHER_CHANNEL) is None)
+        owned.service.keeper.reconcile()
+        assert owned.service.registry.find(OTHER_CHANNEL) is None  # it never starts the engine again itself
 
 
 async def test_an_engine_already_running_on_the_port_is_used_and_never_stopped(owned_service) -> None:

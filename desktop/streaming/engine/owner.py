@@ -104,6 +104,19 @@ class EngineOwner:
             return EngineSnapshot(EngineState.FAILED, plan.port, "AceStream engine", reason=plan.problem)
         return self._supervisor.snapshot
 
+    def may_open_channels(self, reachable: bool | None) -> bool:
+        """Whether anything but a person's play (favourites kept ready) may open engine sessions now.
+
+        An engine AceTray runs must be up or on its way: one waiting for the first
+        play, stopped from the menu or failed is left alone. An engine it does not
+        run must not have failed its last health check (`reachable`).
+        """
+        if not self._plan.owned:
+            return reachable is not False
+        supervisor = self._supervisor
+        idle = (EngineState.STOPPED, EngineState.FAILED)
+        return not self._held and supervisor is not None and supervisor.snapshot.state not in idle
+
     def client(self, base_url: str, http: aiohttp.ClientSession) -> EngineClient:
         return OnDemandEngineClient(base_url, http, self.ready)
 
