@@ -18,7 +18,14 @@ LAYERS = (
     ("desktop.launch",),
     ("desktop.settings",),
     ("desktop.streaming",),
-    ("desktop.paths", "desktop.resources", "desktop.logging_setup", "desktop.autostart", "desktop"),
+    (
+        "desktop.paths",
+        "desktop.resources",
+        "desktop.logging_setup",
+        "desktop.regular_files",
+        "desktop.autostart",
+        "desktop",
+    ),
 )
 
 

@@ -48,7 +48,7 @@ def test_a_fifo_as_the_settings_file_is_set_aside_at_once_and_defaults_are_used(
     loaded = load_within(path)
     assert loaded.settings == Settings()
     assert loaded.problem is not None
-    assert "it is a FIFO, not a regular file" in loaded.problem and "Defaults are in use" in loaded.problem
+    assert "it is a named pipe (FIFO), not a regular file" in loaded.problem and "Defaults are in use" in loaded.problem
     assert not path.exists()
     (aside,) = asides(tmp_path)
     assert aside.name in loaded.problem and aside.is_fifo()

@@ -20,20 +20,19 @@ import dataclasses
 import json
 import logging
 import os
-import stat
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from desktop import paths
+from desktop.regular_files import FileTooLarge, NotARegularFile, read_regular_file
 from desktop.settings.schema import Settings, default_of, spec_of
 
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 1_000_000  # a settings file is a few hundred bytes; anything huge is not ours
 _SHOWN_VALUE = 40  # characters of a dropped value quoted back to the person
-_FILE_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFDIR: "a folder"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def load(path: Path | None = None) -> LoadResult:
     """Read the settings file; a missing file gives defaults, a broken one is kept aside."""
     path = path or paths.settings_file()
     try:
-        data = _read_regular_file(path)
+        data = _read_settings_file(path)
         raw = _decode(data)
     except FileNotFoundError:
         return LoadResult(Settings())
@@ -69,28 +68,14 @@ def load(path: Path | None = None) -> LoadResult:
     return LoadResult(settings, f"Some saved settings could not be used. {told} {where} Everything else is kept.")
 
 
-def _read_regular_file(path: Path) -> bytes:
-    """The file's bytes; `_Unusable` for anything but a regular file, without ever waiting on one.
-
-    O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer forever
-    (O_NOCTTY: a terminal does not become ours). The type is checked on the
-    open descriptor, so the file cannot be swapped between the check and the read.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
+def _read_settings_file(path: Path) -> bytes:
+    """The file's bytes; `_Unusable` for anything but a regular file within the cap, never waiting on one."""
     try:
-        mode = os.fstat(fd).st_mode
-    except OSError:
-        os.close(fd)
-        raise
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise _Unusable(f"it is {_FILE_KINDS.get(stat.S_IFMT(mode), 'something else')}, not a regular file")
-    with os.fdopen(fd, "rb") as file:
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise _Unusable(f"it is over {MAX_FILE_BYTES:,} bytes, far too large for settings")
-    return data
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except NotARegularFile as exc:
+        raise _Unusable(f"it is {exc.kind}, not a regular file") from None
+    except FileTooLarge:
+        raise _Unusable(f"it is over {MAX_FILE_BYTES:,} bytes, far too large for settings") from None
 
 
 def _decode(data: bytes) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import asyncio
 import logging
 import os
 import socket
-import stat
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
@@ -24,6 +23,7 @@ import aiohttp
 from yarl import URL
 
 from desktop import __version__
+from desktop.regular_files import FileTooLarge, NotARegularFile, read_regular_file
 from desktop.streaming.channels.m3u import parse
 from desktop.streaming.channels.sources import WEB_SCHEMES, InvalidSource, parse_source
 from desktop.streaming.channels.state import PlaylistState
@@ -216,24 +216,19 @@ async def _read_capped(content: aiohttp.StreamReader, max_bytes: int) -> bytes:
 
 def _read_file(path: Path, max_bytes: int) -> bytes:
     try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise FetchError(f"{path} is a folder, not a playlist file.")
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
-            raise FetchError(f"{path} is not a regular file.")
-        if info.st_size > max_bytes:
-            raise FetchError(_too_large(max_bytes))
-        with path.open("rb") as file:
-            data = file.read(max_bytes + 1)  # the file may have grown since stat()
+        return read_regular_file(path, max_bytes)  # a FIFO or a device would block or never end
+    except NotARegularFile as exc:
+        if exc.kind == "a folder":
+            raise FetchError(f"{path} is a folder, not a playlist file.") from None
+        raise FetchError(f"{path} is not a regular file ({exc.kind}).") from None
+    except FileTooLarge:
+        raise FetchError(_too_large(max_bytes)) from None
     except FileNotFoundError:
         raise FetchError(f"The file {path} does not exist.") from None
     except PermissionError:
         raise FetchError(f"AceTray is not allowed to read {path}.") from None
     except OSError as exc:
         raise FetchError(f"Could not read {path} ({exc.strerror or exc}).") from None
-    if len(data) > max_bytes:
-        raise FetchError(_too_large(max_bytes))
-    return data
 
 
 def _check_body(data: bytes, empty_message: str, content_type: str | None) -> bytes:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from desktop import paths
+from desktop.regular_files import read_regular_file
 from desktop.streaming.channels import numbering
 from desktop.streaming.channels.links import is_hex40
 from desktop.streaming.channels.m3u import MAX_CHANNELS, MAX_NAME, MAX_SHIFT_HOURS
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 PLAYLISTS_FILE = "playlists.json"
 FAVOURITES_FILE = "favourites.json"
 NUMBERS_FILE = "channel_numbers.json"
+# Far above what AceTray writes (50,000 channels a playlist), far below what would hurt: /dev/zero ends here.
+MAX_FILE_BYTES = 256 * 1024 * 1024
 FORMAT = 1  # bumped when the layout changes in a way an older reader would misread
 
 T = TypeVar("T")
@@ -114,7 +117,7 @@ class ChannelStore:
 
 def _read(path: Path, decode: Callable[[Any], T], empty: T, what: str, problems: list[str]) -> T:
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return empty
     except OSError as exc:  # unreadable, not broken: leave it where it is

@@ -25,6 +25,7 @@ from typing import BinaryIO, NamedTuple
 
 from lxml import etree
 
+from desktop.regular_files import open_regular_file
 from desktop.streaming.guide.match import GuideChannel
 from desktop.streaming.guide.xmltv_time import parse_time
 
@@ -69,7 +70,7 @@ def open_guide(path: Path, max_bytes: int = MAX_GUIDE_BYTES, stopping: Callable[
 
     `stopping()` true ends reading early (AceTray is quitting: a long read must not hold it up).
     """
-    raw = path.open("rb")
+    raw = open_regular_file(path)  # a FIFO or a device named as a guide file must not hang the reader
     try:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop.regular_files import read_regular_file
 from desktop.streaming.channels.links import is_hex40
 from desktop.streaming.channels.model import ChannelKey
 from desktop.streaming.channels.store import write_json_atomically
@@ -23,6 +24,7 @@ from desktop.streaming.ids import parse_kind
 log = logging.getLogger(__name__)
 
 GUIDE_FILE = "guide.json"
+MAX_FILE_BYTES = 16 * 1024 * 1024  # sources and picks: a few hundred bytes a channel
 FORMAT = 1
 
 
@@ -35,7 +37,7 @@ class SavedGuide:
 def load(path: Path) -> tuple[SavedGuide, str | None]:
     """What was saved, and a sentence when the file had to be put aside."""
     try:
-        raw = json.loads(path.read_bytes().decode("utf-8"))
+        raw = json.loads(read_regular_file(path, MAX_FILE_BYTES).decode("utf-8"))
         return _decode(raw), None
     except FileNotFoundError:
         return SavedGuide(), None

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from desktop import paths
+from desktop.regular_files import read_regular_file
 from desktop.streaming.ids import ChannelKey, is_content_id, parse_kind
 from desktop.streaming.sources.health import MAX_REASON, MAX_SOURCES, STATES, SourceHealth
 
@@ -45,7 +45,7 @@ class HealthFile:
     def read(self) -> Entries:
         """The saved verdicts; none when there is no file or it is not one AceTray wrote."""
         try:
-            raw = json.loads(_read_regular_file(self.path))
+            raw = json.loads(read_regular_file(self.path, MAX_FILE_BYTES))
         except FileNotFoundError:
             return []
         except (OSError, ValueError, RecursionError) as exc:  # UnicodeDecodeError, JSONDecodeError are ValueErrors
@@ -74,18 +74,6 @@ class HealthFile:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-
-
-def _read_regular_file(path: Path) -> bytes:
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise ValueError(f"larger than {MAX_FILE_BYTES:,} bytes")
-        return file.read(MAX_FILE_BYTES + 1)
 
 
 def _decode(row: Any) -> tuple[ChannelKey, SourceHealth] | None:

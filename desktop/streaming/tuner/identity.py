@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop import paths
+from desktop.regular_files import read_regular_file
 from desktop.streaming.channels.store import write_json_atomically
 
 log = logging.getLogger(__name__)
 
 IDENTITY_FILE = "tuner.json"
 FORMAT = 1
+MAX_FILE_BYTES = 4096  # the file holds an id and a short key
 # The substitution SiliconDust's check applies to the 1st, 3rd, 5th and 7th nibble.
 _NIBBLE_TABLE = (0xA, 0x5, 0xF, 0x6, 0x7, 0xC, 0x1, 0xB, 0x9, 0x2, 0x8, 0xD, 0x4, 0x3, 0xE, 0x0)
 _AUTH_CHARACTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -84,7 +86,7 @@ def load_identity(folder: Path | None = None) -> TunerIdentity:
     """
     path = (folder if folder is not None else paths.config_dir()) / IDENTITY_FILE
     try:
-        return _decode(json.loads(path.read_text(encoding="utf-8")))
+        return _decode(json.loads(read_regular_file(path, MAX_FILE_BYTES).decode("utf-8")))
     except FileNotFoundError:
         pass
     except (OSError, ValueError, TypeError) as exc:
