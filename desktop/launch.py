@@ -214,7 +214,3 @@ class RunSettings:
         except OSError as exc:
             return f"Could not write the settings file: {exc.strerror or exc}."
         return None
-
-    def choose(self, shown: Settings, chosen: Settings) -> str | None:
-        """The user chose `chosen` in a dialog that showed `shown`: it replaces the overrides too."""
-        return self.commit(self.propose(chosen, shown))

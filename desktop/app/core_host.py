@@ -100,9 +100,6 @@ class CoreHost(QObject):
         """The engine's version at `engine_url`; raises EngineCheckError with the reason."""
         return await self._run(lambda service: service.check_engine(engine_url))
 
-    async def is_running(self) -> bool:
-        return await self._run(_is_running)
-
     async def start_engine(self) -> None:
         """Start the engine AceTray runs (Settings → Engine); raises EngineUnavailable with the reason."""
         await self._run(lambda service: service.engine_owner.start())
@@ -173,11 +170,6 @@ class CoreHost(QObject):
     async def stop_check(self) -> None:
         await self._run(_stop_check)
 
-    async def open_channels(self) -> None:
-        """Read the saved playlists (the proxy's start does this too); the view comes as `channels_changed`."""
-        await self._run(lambda service: service.channels.open())
-        await self._run(lambda service: service.sources.open())
-
     def start(self) -> None:
         """Bring up the core (its loop and the service object); the proxy itself starts with start_proxy."""
         raise NotImplementedError
@@ -218,10 +210,6 @@ class CoreHost(QObject):
     def _emit_snapshot(self) -> None:
         if self._service is not None:
             self.snapshot_ready.emit(self._service.snapshot())
-
-
-async def _is_running(service: ProxyService) -> bool:
-    return service.running
 
 
 async def _recent_requests(service: ProxyService, key: ChannelKey) -> tuple[SeenRequest, ...]:

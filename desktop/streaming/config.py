@@ -66,12 +66,3 @@ class ProxyConfig:
     check_timeout: float = 20.0  # s a probe waits for the source's first bytes before calling it dead
     check_favourites_hours: int = 0  # re-check the favourites this often; 0: only when asked
     hide_dead_channels: bool = False  # leave channels whose sources are all dead out of the device playlist
-
-    def needs_restart_from(self, old: ProxyConfig) -> bool:
-        """True when the listener or the engine changed (running streams must go)."""
-        return (self.host, self.port, self.engine_url, self.demo) != (
-            old.host,
-            old.port,
-            old.engine_url,
-            old.demo,
-        )

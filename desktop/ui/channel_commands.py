@@ -131,10 +131,6 @@ class ChannelCommands:
         catalog = self.view.state.catalog
         return catalog.name_for(ChannelKey("id", content_id)) or catalog.name_for(ChannelKey("infohash", content_id))
 
-    def title_for(self, content_id: str) -> str:
-        """A channel's name, or its id elided in the middle when no playlist names it."""
-        return self.name_for(content_id) or elide_id(content_id)
-
     # -- playing and links ---------------------------------------------------------------------
     def play(self, channel: Channel) -> None:
         self._links.play_key(channel.key)

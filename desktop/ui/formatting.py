@@ -61,11 +61,6 @@ def format_when(unix_time: float, now: float | None = None) -> str:
     return f"{when.tm_mday} {time.strftime('%b %H:%M', when)}"
 
 
-def short_id(content_id: str) -> str:
-    """Enough of a 40-hex id to tell channels apart at a glance."""
-    return content_id[:8] + "…"
-
-
 def count_phrase(count: int, singular: str, plural: str | None = None) -> str:
     """1 → "1 stream", 3 → "3 streams"."""
     word = singular if count == 1 else (plural or singular + "s")

@@ -182,9 +182,6 @@ class DemoEngine:
         """Replace the faults (whole, or some fields of the current ones); takes effect at once."""
         return self._table.set_faults(faults, **changes)
 
-    def session_for(self, infohash: str) -> SimSession | None:
-        return self._table.sessions.get(infohash)
-
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         """Return once `predicate()` holds, re-checking at each state change or byte sent."""
         await self._table.wait_until(predicate, timeout)

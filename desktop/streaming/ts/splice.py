@@ -64,11 +64,9 @@ class Splicer:
         self._held: list[bytes] = []  # chunks after a splice, before its first PCR
         self._held_bytes = 0
         self._gate: _StartGate | None = None
-        self.splices = 0
 
     def splice(self) -> None:
         """The upstream reconnected: what comes next may be another timeline, mid-PES."""
-        self.splices += 1
         anchor = self._next_pcr()
         if anchor is not None:  # else: nothing reached players since the last splice; its anchor stands
             self._anchor = anchor
