@@ -65,3 +65,11 @@ def count_phrase(count: int, singular: str, plural: str | None = None) -> str:
     """1 → "1 stream", 3 → "3 streams"."""
     word = singular if count == 1 else (plural or singular + "s")
     return f"{count} {word}"
+
+
+def format_ago(unix_time: float | None, now: float) -> str:
+    """How long ago, roughly: "just now" within a minute, "3m 12s ago", "never" for None."""
+    if unix_time is None:
+        return "never"
+    seconds = now - unix_time
+    return "just now" if seconds < 60 else f"{format_duration(seconds)} ago"

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.streaming.channels import source_label
 from desktop.streaming.guide.state import ADDED, PLAYLIST, GuideSource, GuideView
-from desktop.ui.formatting import format_duration
+from desktop.ui.formatting import format_ago
+from desktop.ui.source_table import SourceTable, add_row, number_cell, source_cell
 
 COLUMNS = ("Guide", "From", "Channels", "Programmes", "Updated", "Status")
 _ERROR = QColor("#c0392b")
@@ -45,29 +41,14 @@ class GuideSourcesBox(QWidget):
         super().__init__(parent)
         self._view = GuideView()
         title = QLabel("<b>TV guide</b> (/epg.xml): the playlists' own guides, and any you add")
-        self.address = QLineEdit()
-        self.address.setPlaceholderText("Guide address (XMLTV, http or https, .xml or .xml.gz) or a file")
-        self.address.returnPressed.connect(self._add_typed)
         self.add_button = QPushButton("Add guide")
         self.add_button.clicked.connect(self._add_typed)
         self.file_button = QPushButton("Add guide file…")
         self.file_button.clicked.connect(self._add_file)
-        add_row = QHBoxLayout()
-        add_row.addWidget(self.address, 1)
-        add_row.addWidget(self.add_button)
-        add_row.addWidget(self.file_button)
+        placeholder = "Guide address (XMLTV, http or https, .xml or .xml.gz) or a file"
+        self.address, adding = add_row(placeholder, self.add_button, self.file_button)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table = SourceTable(COLUMNS)
         self.table.itemSelectionChanged.connect(self._enable_buttons)
         self.empty = QLabel("No guide yet: channels are listed in /epg.xml with their names until one is added.")
         self.empty.setStyleSheet("color: palette(mid); padding: 4px;")
@@ -84,7 +65,7 @@ class GuideSourcesBox(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.addWidget(title)
-        layout.addLayout(add_row)
+        layout.addLayout(adding)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
         layout.addLayout(buttons)
@@ -93,28 +74,18 @@ class GuideSourcesBox(QWidget):
     def show_view(self, view: GuideView, now: float | None = None) -> None:
         self._view = view
         now = time.time() if now is None else now
-        chosen = self.selected_source()
-        self.table.setRowCount(len(view.sources))
-        for row, source in enumerate(view.sources):
-            for column, item in enumerate(self._row(source, source.source in view.refreshing, now)):
-                self.table.setItem(row, column, item)
-            if source.source == chosen:
-                self.table.selectRow(row)
+        self.table.set_rows([self._row(source, source.source in view.refreshing, now) for source in view.sources])
         self.table.setVisible(bool(view.sources))
         self.empty.setVisible(not view.sources)
         self._enable_buttons()
 
     def selected_source(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows()
-        item = self.table.item(rows[0].row(), 0) if rows else None
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return self.table.selected_source()
 
     def _row(self, source: GuideSource, downloading: bool, now: float) -> list[QTableWidgetItem]:
-        name = QTableWidgetItem(source_label(source.source))
-        name.setData(Qt.ItemDataRole.UserRole, source.source)
-        name.setToolTip(source.source)
+        name = source_cell(source.source, source.source)
         origin = QTableWidgetItem(_ORIGIN.get(source.origin, source.origin))
-        updated = QTableWidgetItem(_ago(source.updated_at, now))
+        updated = QTableWidgetItem(format_ago(source.updated_at, now))
         if downloading:
             status = QTableWidgetItem("Downloading…")
         elif source.error:
@@ -126,7 +97,7 @@ class GuideSourcesBox(QWidget):
             skipped = f" {source.skipped:,} programmes were left out (no title or time)." if source.skipped else ""
             status = QTableWidgetItem("Up to date." + skipped)
         status.setToolTip(status.text())
-        return [name, origin, _number(source.channels), _number(source.programmes), updated, status]
+        return [name, origin, number_cell(source.channels), number_cell(source.programmes), updated, status]
 
     def _add_typed(self) -> None:
         text = self.address.text().strip()
@@ -150,16 +121,3 @@ class GuideSourcesBox(QWidget):
         self.remove_button.setEnabled(source in added)
         self.remove_button.setToolTip("" if source in added or source is None else "A playlist's guide goes with it.")
         self.refresh_button.setEnabled(bool(self._view.sources))
-
-
-def _number(value: int) -> QTableWidgetItem:
-    item = QTableWidgetItem(f"{value:,}")
-    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return item
-
-
-def _ago(when: float | None, now: float) -> str:
-    if when is None:
-        return "never"
-    seconds = now - when
-    return "just now" if seconds < 60 else f"{format_duration(seconds)} ago"

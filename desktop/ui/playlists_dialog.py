@@ -15,27 +15,24 @@ import time
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.settings import spec_of
-from desktop.streaming.channels import ChannelsView, PlaylistState, source_label
-from desktop.ui.formatting import count_phrase, format_duration
+from desktop.streaming.channels import ChannelsView, PlaylistState
+from desktop.ui.formatting import count_phrase, format_ago
 from desktop.ui.guide_sources import GuideSourcesBox
 from desktop.ui.setting_widgets import SettingEditor
+from desktop.ui.source_table import SourceTable, add_row, number_cell, source_cell
 
 COLUMNS = ("Playlist", "Channels", "Left out", "Updated", "Status")
 _ERROR = QColor("#c0392b")
@@ -56,17 +53,12 @@ class PlaylistsDialog(QDialog):
         self.setMinimumSize(760, 560)
         self._view = ChannelsView()
 
-        self.address = QLineEdit()
-        self.address.setPlaceholderText("Playlist address (http or https) or a file on this computer")
-        self.address.returnPressed.connect(self._add_typed)
         self.add_button = QPushButton("Add")
         self.add_button.clicked.connect(self._add_typed)
         self.files_button = QPushButton("Add files…")
         self.files_button.clicked.connect(self._add_files)
-        add_row = QHBoxLayout()
-        add_row.addWidget(self.address, 1)
-        add_row.addWidget(self.add_button)
-        add_row.addWidget(self.files_button)
+        placeholder = "Playlist address (http or https) or a file on this computer"
+        self.address, adding = add_row(placeholder, self.add_button, self.files_button)
 
         hint = QLabel(
             "AceTray keeps the last good copy of each playlist: its channels are there offline and at "
@@ -79,17 +71,7 @@ class PlaylistsDialog(QDialog):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table = SourceTable(COLUMNS)
         self.table.itemSelectionChanged.connect(self._enable_buttons)
         self.empty = QLabel("No playlists yet: add one above.")
         self.empty.setStyleSheet("color: palette(mid); padding: 8px;")
@@ -123,7 +105,7 @@ class PlaylistsDialog(QDialog):
         close.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(add_row)
+        layout.addLayout(adding)
         layout.addWidget(hint)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
@@ -139,14 +121,8 @@ class PlaylistsDialog(QDialog):
     def show_view(self, view: ChannelsView, now: float | None = None) -> None:
         self._view = view
         now = time.time() if now is None else now
-        chosen = self.selected_source()
         playlists = view.state.playlists
-        self.table.setRowCount(len(playlists))
-        for row, playlist in enumerate(playlists):
-            for column, item in enumerate(self._row(playlist, playlist.source in view.refreshing, now)):
-                self.table.setItem(row, column, item)
-            if playlist.source == chosen:
-                self.table.selectRow(row)
+        self.table.set_rows([self._row(playlist, playlist.source in view.refreshing, now) for playlist in playlists])
         self.table.setVisible(bool(playlists))
         self.empty.setVisible(not playlists)
         self.progress.setVisible(bool(view.refreshing))
@@ -158,28 +134,23 @@ class PlaylistsDialog(QDialog):
         self.message.setVisible(bool(text))
 
     def selected_source(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        item = self.table.item(rows[0].row(), 0)
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return self.table.selected_source()
 
     # -- rows -----------------------------------------------------------------------------
     def _row(self, playlist: PlaylistState, downloading: bool, now: float) -> list[QTableWidgetItem]:
-        name = QTableWidgetItem(source_label(playlist.source))
-        name.setData(Qt.ItemDataRole.UserRole, playlist.source)
-        name.setToolTip(playlist.source + ("" if playlist.saved else "\nAdded for this run only (--playlist)"))
-        count = _number(len(playlist.channels))
-        left_out = _number(playlist.left_out)
+        tooltip = playlist.source + ("" if playlist.saved else "\nAdded for this run only (--playlist)")
+        name = source_cell(playlist.source, tooltip)
+        count = number_cell(len(playlist.channels))
+        left_out = number_cell(playlist.left_out)
         left_out.setToolTip(playlist.note() or "Nothing was left out.")
-        updated = QTableWidgetItem(_ago(playlist.updated_at, now))
+        updated = QTableWidgetItem(format_ago(playlist.updated_at, now))
         if downloading:
             status = QTableWidgetItem("Downloading…")
         elif playlist.error:
             text = playlist.error
             if playlist.channels and "kept" not in text:
                 copy = count_phrase(len(playlist.channels), "channel")
-                text += f" The last good copy ({copy}, {_ago(playlist.updated_at, now)}) is kept."
+                text += f" The last good copy ({copy}, {format_ago(playlist.updated_at, now)}) is kept."
             status = QTableWidgetItem(text)
             status.setForeground(_ERROR)
         elif playlist.updated_at is None:
@@ -223,18 +194,3 @@ class PlaylistsDialog(QDialog):
         self.refresh_button.setEnabled(chosen)
         self.remove_button.setEnabled(chosen)
         self.refresh_all_button.setEnabled(bool(self._view.state.playlists))
-
-
-def _number(value: int) -> QTableWidgetItem:
-    item = QTableWidgetItem(f"{value:,}")
-    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return item
-
-
-def _ago(when: float | None, now: float) -> str:
-    if when is None:
-        return "never"
-    seconds = now - when
-    if seconds < 60:
-        return "just now"
-    return f"{format_duration(seconds)} ago"

@@ -2,7 +2,15 @@
 
 import time
 
-from desktop.ui.formatting import count_phrase, format_bytes, format_clock, format_duration, format_kbps, format_rate
+from desktop.ui.formatting import (
+    count_phrase,
+    format_ago,
+    format_bytes,
+    format_clock,
+    format_duration,
+    format_kbps,
+    format_rate,
+)
 
 
 def test_sizes_and_rates_use_short_decimal_units():
@@ -21,6 +29,12 @@ def test_durations_show_the_two_largest_units():
     assert format_duration(7380) == "2h 03m"
     assert format_duration(200_000) == "2d 07h"
     assert format_duration(-3) == "0s"  # clock skew between snapshot and now
+
+
+def test_when_a_playlist_or_guide_was_updated_reads_as_how_long_ago():
+    assert format_ago(None, 1000.0) == "never"
+    assert format_ago(1000.0 - 59, 1000.0) == "just now"
+    assert format_ago(1000.0 - 192, 1000.0) == "3m 12s ago"
 
 
 def test_clock_and_counts():
