@@ -15,7 +15,6 @@ answer, the answer's size, and how long the import and the answer took.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import subprocess
@@ -29,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import free_port, stop, wait_listening
+from tests.bench.processes import free_port, listening, serve
 
 IMPORTED = re.compile(r"playlist .*: (\d+) channels")
 
@@ -60,15 +59,9 @@ def main() -> None:
         data = make_playlist(args.channels)
         playlist.write_bytes(data)
         port = free_port()
-        proxy = subprocess.Popen(
-            [sys.executable, "-m", "desktop", "serve", "--port", str(port), "--playlist", str(playlist)]
-            + ["--engine", f"http://127.0.0.1:{free_port()}"],  # no engine needed to list channels
-            cwd=ROOT,
-            env={**os.environ, "ACETRAY_CONFIG_DIR": str(Path(folder) / "config")},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        nowhere = f"http://127.0.0.1:{free_port()}"  # no engine needed to list channels
+        flags = ("--playlist", str(playlist), "--engine", nowhere)
+        proxy = serve(port, Path(folder) / "config", *flags, stderr=subprocess.PIPE, text=True)
         imported = threading.Event()
         kept: list[int] = []
 
@@ -80,9 +73,8 @@ def main() -> None:
                     imported.set()
 
         threading.Thread(target=watch_log, daemon=True).start()
-        try:
-            started = time.perf_counter()
-            wait_listening(port, proxy)
+        started = time.perf_counter()
+        with listening((proxy, port)):
             if not imported.wait(300):
                 raise RuntimeError("the playlist was not imported within 300 s")
             import_s = time.perf_counter() - started
@@ -96,8 +88,6 @@ def main() -> None:
                     size += len(chunk)
             answer_s = time.perf_counter() - started
             after_answer = status(proxy.pid)
-        finally:
-            stop(proxy)
 
     print(f"playlist: {len(data) / 1e6:.1f} MB, {args.channels:,} channels; {kept[0]:,} kept")
     print(f"import (start to channels listed): {import_s:6.2f} s")

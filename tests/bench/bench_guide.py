@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import concurrent.futures
 import multiprocessing
-import os
 import socket
 import subprocess
 import sys
@@ -35,14 +34,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import (
-    CONTENT_ID,
-    free_port,
-    open_player,
-    run_scenario,
-    stop,
-    wait_listening,
-)
+from tests.bench.bench_proxy import CONTENT_ID, open_player, run_scenario
+from tests.bench.processes import demo_and_serve
 
 GUIDE_CHANNELS = 2000
 PROGRAMMES_PER_CHANNEL = 500  # 1 M programmes
@@ -186,25 +179,12 @@ async def players_with_guide_clients(
 
 def serving(guide: Path, playlist: Path, players: int, seconds: float) -> None:
     baseline = run_scenario("serve", "unpaced", players, seconds, 64, probes=False)
-    engine_port, port = free_port(), free_port()
-    with tempfile.TemporaryDirectory() as config_dir:
-        env = dict(os.environ, ACETRAY_CONFIG_DIR=config_dir)
-        engine = subprocess.Popen(
-            [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port), "--unpaced"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        cmd = [sys.executable, "-m", "desktop", "serve", "--engine", f"http://127.0.0.1:{engine_port}"]
-        cmd += ["--port", str(port), "--playlist", str(playlist), "--guide", str(guide)]
-        proxy = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_listening(engine_port, engine)
-            wait_listening(port, proxy)
-            wait_for_merged_guide(port)
-            process = psutil.Process(proxy.pid)
-            burst = asyncio.run(players_with_guide_clients(port, players, seconds, process, once=True))
-            flood = asyncio.run(players_with_guide_clients(port, players, seconds, process, once=False))
-        finally:
-            stop(proxy, engine)
+    with demo_and_serve(("--unpaced",), ("--playlist", str(playlist), "--guide", str(guide))) as served:
+        port = served.port
+        wait_for_merged_guide(port)
+        process = psutil.Process(served.proxy.pid)
+        burst = asyncio.run(players_with_guide_clients(port, players, seconds, process, once=True))
+        flood = asyncio.run(players_with_guide_clients(port, players, seconds, process, once=False))
     alone = f"{baseline.delivered_mb_s:8.1f} MB/s  {baseline.cpu_s_per_gb:.3f} CPU-s/GB"
     print(f"{players} players alone (bench_proxy)              {alone}")
     for what, figures in (("5 fetch /epg.xml at once", burst), ("5 fetch /epg.xml nonstop", flood)):

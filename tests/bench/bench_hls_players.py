@@ -23,11 +23,8 @@ import argparse
 import asyncio
 import concurrent.futures
 import multiprocessing
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +35,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import CONTENT_ID, free_port, open_player, probe, stop, wait_listening
+from tests.bench.bench_proxy import CONTENT_ID, open_player, probe
+from tests.bench.processes import demo_and_serve
 
 START_AT_EDGE = 3  # segments from the end of the first playlist a player starts at (as hls.js, AVPlayer)
 
@@ -182,37 +180,9 @@ async def ts_load(port: int, players: int, seconds: float, proxy: psutil.Process
 
 
 def run_scenario(kind: str, players: int, seconds: float) -> Figures:
-    engine_port, port = free_port(), free_port()
-    with tempfile.TemporaryDirectory() as config_dir:
-        engine = subprocess.Popen(
-            [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        proxy = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "desktop",
-                "serve",
-                "--engine",
-                f"http://127.0.0.1:{engine_port}",
-                "--port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env={**os.environ, "ACETRAY_CONFIG_DIR": config_dir},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_listening(engine_port, engine)
-            wait_listening(port, proxy)
-            load = hls_load if kind == "hls" else ts_load
-            return asyncio.run(load(port, players, seconds, psutil.Process(proxy.pid)))
-        finally:
-            stop(proxy, engine)
+    load = hls_load if kind == "hls" else ts_load
+    with demo_and_serve() as served:
+        return asyncio.run(load(served.port, players, seconds, psutil.Process(served.proxy.pid)))
 
 
 def main() -> int:

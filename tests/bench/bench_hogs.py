@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from desktop.streaming.live.registry import MAX_CHANNELS
-from tests.bench.bench_proxy import free_port, stop, wait_listening
+from tests.bench.processes import free_port, listening, serve
 
 GIVE_UP = 180.0  # s: a figure past this is reported as "more than"
 
@@ -153,23 +151,12 @@ def main() -> int:
     parser.add_argument("--only", choices=("cap", "stall"), help="one measurement only")
     args = parser.parse_args()
     port = free_port()
-    with tempfile.TemporaryDirectory() as config_dir:
-        proxy = subprocess.Popen(
-            [sys.executable, "-m", "desktop", "serve", "--demo", "--port", str(port)],
-            cwd=ROOT,
-            env=dict(os.environ, ACETRAY_CONFIG_DIR=config_dir),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_listening(port, proxy)
-            if args.only in (None, "cap"):
-                cap(port)
-            if args.only in (None, "stall"):
-                wait_for(lambda: not streams(port), timeout=60)  # the cap's channels have closed
-                stall(port)
-        finally:
-            stop(proxy)
+    with tempfile.TemporaryDirectory() as config_dir, listening((serve(port, config_dir, "--demo"), port)):
+        if args.only in (None, "cap"):
+            cap(port)
+        if args.only in (None, "stall"):
+            wait_for(lambda: not streams(port), timeout=60)  # the cap's channels have closed
+            stall(port)
     return 0
 
 

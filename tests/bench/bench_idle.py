@@ -38,6 +38,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from desktop import settings as settings_store
-from tests.bench.bench_proxy import free_port, stop, wait_listening
+from tests.bench.processes import QUIET, demo_engine, free_port, listening
 
 CASES = ("tray-unreachable", "tray-demo", "window-unreachable", "window-demo")
 WARM_UP = 5.0  # s after the proxy listens: start-up work (first health check, channels) settles
@@ -137,23 +138,11 @@ def run_case(case: str, seconds: float) -> Idle:
         settings_store.save(settings_store.Settings(), Path(config_dir) / "settings.json")
         args = ["--engine", f"http://127.0.0.1:{engine_port}", "--port", str(port)]
         cmd = [sys.executable, "-c", TRAY_SHIM, *args] if ui == "tray" else [sys.executable, "-m", "desktop", *args]
-        procs: list[subprocess.Popen] = []
-        if engine == "demo":
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)],
-                    cwd=ROOT,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-            wait_listening(engine_port, procs[0])
-        app = subprocess.Popen(
-            cmd, cwd=ROOT, env=base_env(config_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        procs.insert(0, app)
-        try:
-            wait_listening(port, app)
+        with ExitStack() as running:
+            if engine == "demo":
+                running.enter_context(listening((demo_engine(engine_port), engine_port)))
+            app = subprocess.Popen(cmd, cwd=ROOT, env=base_env(config_dir), **QUIET)
+            running.enter_context(listening((app, port)))
             time.sleep(WARM_UP)
             proc = psutil.Process(app.pid)
             before, t0 = per_thread(app.pid), time.perf_counter()
@@ -170,8 +159,6 @@ def run_case(case: str, seconds: float) -> Idle:
                 threads=len(after),
                 memory=memory(proc.pid),
             )
-        finally:
-            stop(*procs)
 
 
 # Each stage is the one before plus one layer; the process then prints "ready" and waits for stdin to close.

@@ -12,16 +12,14 @@ load is bench_proxy.py's last column (50 unpaced players).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import free_port, stop, wait_listening
+from tests.bench.processes import demo_and_serve
 
 LAYERS = [
     ("Python alone", "pass"),
@@ -46,38 +44,10 @@ def layer(statement: str) -> tuple[float, float]:
 
 def idle_serve() -> tuple[float, float]:
     """`acetray serve` listening, engine reachable, no player yet."""
-    engine_port, port = free_port(), free_port()
-    with tempfile.TemporaryDirectory() as config_dir:
-        engine = subprocess.Popen(
-            [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        proxy = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "desktop",
-                "serve",
-                "--engine",
-                f"http://127.0.0.1:{engine_port}",
-                "--port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env={**os.environ, "ACETRAY_CONFIG_DIR": config_dir},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_listening(engine_port, engine)
-            wait_listening(port, proxy)
-            status = Path(f"/proc/{proxy.pid}/status").read_text()
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            return int(fields["VmRSS"].split()[0]) / 1024, int(fields["RssAnon"].split()[0]) / 1024
-        finally:
-            stop(proxy, engine)
+    with demo_and_serve() as served:
+        status = Path(f"/proc/{served.proxy.pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["RssAnon"].split()[0]) / 1024
 
 
 def main() -> int:

@@ -37,6 +37,10 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.bench.processes import QUIET, demo_engine, free_port, listening, serve
+
 CONTENT_ID = "b0a1e2d3c4b5a6978877665544332211aabbccdd"
 READ_BUFFER = 256 * 1024
 
@@ -57,36 +61,6 @@ class Result:
     status_p99_ms: float
     peak_rss_mb: float
     complete_players: int
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on {port} after {timeout} s")
-
-
-def stop(*procs: subprocess.Popen) -> None:
-    """Terminate the processes, then wait for each (killing any that does not end in 10 s)."""
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 class Player(asyncio.BufferedProtocol):
@@ -207,45 +181,29 @@ async def load(port: int, players: int, seconds: float, proxy: psutil.Process, p
 
 
 def start_proxy(target: str, engine_port: int, port: int, config_dir: str, queue: int) -> subprocess.Popen:
-    env = dict(os.environ, ACETRAY_CONFIG_DIR=config_dir, PYTHONUNBUFFERED="1")
     engine = f"http://127.0.0.1:{engine_port}"
     if target == "serve":
-        cmd = [
-            sys.executable,
-            "-m",
-            "desktop",
-            "serve",
-            "--engine",
-            engine,
-            "--port",
-            str(port),
-            "--queue-size",
-            str(queue),
-        ]
-    else:  # the tray app, headless, with the core on its own thread or on qasync
-        env.update(QT_QPA_PLATFORM="offscreen", ACETRAY_CORE_LOOP=target.split("-", 1)[1])
-        cmd = [sys.executable, "-m", "desktop", "--engine", engine, "--port", str(port)]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return serve(port, config_dir, "--engine", engine, "--queue-size", str(queue), env={"PYTHONUNBUFFERED": "1"})
+    # the tray app, headless, with the core on its own thread or on qasync
+    env = dict(os.environ, ACETRAY_CONFIG_DIR=config_dir, PYTHONUNBUFFERED="1")
+    env.update(QT_QPA_PLATFORM="offscreen", ACETRAY_CORE_LOOP=target.split("-", 1)[1])
+    cmd = [sys.executable, "-m", "desktop", "--engine", engine, "--port", str(port)]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, **QUIET)
 
 
 def run_scenario(
     target: str, mode: str, players: int, seconds: float, queue: int, rate: float | None = None, probes: bool = True
 ) -> Result:
     engine_port, port = free_port(), free_port()
-    engine_cmd = [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port)]
+    engine_flags: list[str] = []
     if mode == "unpaced":
-        engine_cmd.append("--unpaced")
+        engine_flags.append("--unpaced")
     elif rate:
-        engine_cmd += ["--rate", str(rate)]  # a paced channel at this many bytes per second
-    with tempfile.TemporaryDirectory() as config_dir:
-        engine = subprocess.Popen(engine_cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        engine_flags += ["--rate", str(rate)]  # a paced channel at this many bytes per second
+    with tempfile.TemporaryDirectory() as config_dir, listening((demo_engine(engine_port, *engine_flags), engine_port)):
         proxy = start_proxy(target, engine_port, port, config_dir, queue)
-        try:
-            wait_listening(engine_port, engine)
-            wait_listening(port, proxy)
+        with listening((proxy, port)):
             figures = asyncio.run(load(port, players, seconds, psutil.Process(proxy.pid), probes))
-        finally:
-            stop(proxy, engine)
     return Result(target=target, mode=mode, players=players, **figures)
 
 

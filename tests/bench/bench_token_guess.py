@@ -35,7 +35,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import free_port, stop, wait_listening
+from tests.bench.processes import QUIET, free_port, listening
 
 PATH = "/api/health"
 
@@ -112,17 +112,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as config_dir:
         env = dict(os.environ, ACETRAY_CONFIG_DIR=config_dir)
         proxy = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(port), "--token", token],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [sys.executable, __file__, "--serve", str(port), "--token", token], cwd=ROOT, env=env, **QUIET
         )
-        try:
-            wait_listening(port, proxy)
+        with listening((proxy, port)):
             asyncio.run(guess(port, token, args.guesses, args.connections, args.seconds))
-        finally:
-            stop(proxy)
     return 0
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -36,8 +35,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import free_port, stop, wait_listening
 from tests.bench.bench_zap import _figures, _json_answer, _request, _until_body, zap_new
+from tests.bench.processes import demo_and_serve
 
 FAVOURITES = [f"f{n:039x}" for n in range(1, 9)]  # eight content ids, starred in this order
 
@@ -45,28 +44,13 @@ FAVOURITES = [f"f{n:039x}" for n in range(1, 9)]  # eight content ids, starred i
 @contextmanager
 def running(favourites: int, warm: int, rate: float, prebuffer: float) -> Iterator[tuple[int, subprocess.Popen]]:
     """The demo engine and `acetray serve --warm <warm>` with the first `favourites` ids starred: (port, proxy)."""
-    engine_port, port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as config_dir:
         starred = [["id", content_id] for content_id in FAVOURITES[:favourites]]
         Path(config_dir, "favourites.json").write_text(json.dumps({"format": 1, "favourites": starred}))
-        env = dict(os.environ, ACETRAY_CONFIG_DIR=config_dir, PYTHONUNBUFFERED="1")
-        engine_cmd = [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port), "--rate", str(rate)]
-        engine_cmd += ["--prebuffer", str(prebuffer)]
-        engine = subprocess.Popen(engine_cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        proxy = subprocess.Popen(
-            [sys.executable, "-m", "desktop", "serve", "--engine", f"http://127.0.0.1:{engine_port}"]
-            + ["--port", str(port), "--warm", str(warm)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_listening(engine_port, engine)
-            wait_listening(port, proxy)
-            yield port, proxy
-        finally:
-            stop(proxy, engine)
+        engine_flags = ("--rate", str(rate), "--prebuffer", str(prebuffer))
+        unbuffered = {"PYTHONUNBUFFERED": "1"}
+        with demo_and_serve(engine_flags, ("--warm", str(warm)), config_dir=config_dir, env=unbuffered) as served:
+            yield served.port, served.proxy
 
 
 def streams(port: int) -> dict[str, dict]:

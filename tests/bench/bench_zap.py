@@ -30,13 +30,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +42,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import free_port, stop, wait_listening
+from tests.bench.processes import demo_and_serve
 
 LINGER_ID = "c0ffee00112233445566778899aabbccddeeff00"
 
@@ -175,47 +172,17 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=1_000_000, help="the channel's bytes per second")
     parser.add_argument("--pause", type=float, default=0.3, help="s between zaps")
     args = parser.parse_args()
-    engine_port, port = free_port(), free_port()
-    with tempfile.TemporaryDirectory() as config_dir:
-        env = dict(os.environ, ACETRAY_CONFIG_DIR=config_dir, PYTHONUNBUFFERED="1")
-        engine = subprocess.Popen(
-            [sys.executable, "-m", "desktop.streaming.demo", "--port", str(engine_port), "--rate", str(args.rate)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        proxy = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "desktop",
-                "serve",
-                "--engine",
-                f"http://127.0.0.1:{engine_port}",
-                "--port",
-                str(port),
-                "--linger",
-                "60",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_listening(engine_port, engine)
-            wait_listening(port, proxy)
-            zap_new(port, 10_000)  # warm-up: the proxy's first request imports and connects lazily
-            engine_times = _series(args.zaps, lambda _i: zap_engine(engine_port), args.pause)
-            new_times = _series(args.zaps, lambda i: zap_new(port, i), args.pause)
-            with _request(port, f"/ace/getstream?id={LINGER_ID}") as sock:
-                _until_body(sock)  # played, then left
-            linger_times = _series(args.zaps, lambda _i: zap_lingering(port), 0.0)
-            hls_new_times = _series(max(3, args.zaps // 4), lambda i: zap_hls_new(port, i), args.pause)
-            zap_hls(port, LINGER_ID)  # the lingering channel's segmenter starts cutting
-            hls_linger_times = _series(args.zaps, lambda _i: zap_hls(port, LINGER_ID), args.pause)
-        finally:
-            stop(proxy, engine)
+    with demo_and_serve(("--rate", str(args.rate)), ("--linger", "60"), env={"PYTHONUNBUFFERED": "1"}) as served:
+        port, engine_port = served.port, served.engine_port
+        zap_new(port, 10_000)  # warm-up: the proxy's first request imports and connects lazily
+        engine_times = _series(args.zaps, lambda _i: zap_engine(engine_port), args.pause)
+        new_times = _series(args.zaps, lambda i: zap_new(port, i), args.pause)
+        with _request(port, f"/ace/getstream?id={LINGER_ID}") as sock:
+            _until_body(sock)  # played, then left
+        linger_times = _series(args.zaps, lambda _i: zap_lingering(port), 0.0)
+        hls_new_times = _series(max(3, args.zaps // 4), lambda i: zap_hls_new(port, i), args.pause)
+        zap_hls(port, LINGER_ID)  # the lingering channel's segmenter starts cutting
+        hls_linger_times = _series(args.zaps, lambda _i: zap_hls(port, LINGER_ID), args.pause)
     print(f"zaps: {args.zaps} of each kind, channel at {args.rate / 1e6:g} MB/s; ms from connect to first body byte")
     print(f"{'kind':<8} {'median':>8} {'p90':>8} {'min':>8} {'max':>8}")
     kinds = (

@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.bench.bench_proxy import free_port, stop, wait_listening
+from tests.bench.processes import free_port, listening, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNEL = "94c2fd8fb9bc8f2fc71a2cbe9d4b866f227a0209"
@@ -220,19 +218,9 @@ def main() -> int:
         return 0
     port = free_port()
     with tempfile.TemporaryDirectory() as config_dir, open(Path(config_dir) / "serve.log", "w+") as log:
-        proxy = subprocess.Popen(
-            [sys.executable, "-m", "desktop", "serve", "--demo", "--port", str(port)],
-            cwd=ROOT,
-            env=dict(os.environ, ACETRAY_CONFIG_DIR=config_dir),
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            preexec_fn=_limit_open_files,
-        )
-        try:
-            wait_listening(port, proxy)
+        proxy = serve(port, config_dir, "--demo", stderr=log, preexec_fn=_limit_open_files)
+        with listening((proxy, port)):
             asyncio.run(run(port, addresses, args.per_address, args.seconds, args.every, not args.once))
-        finally:
-            stop(proxy)
         log.seek(0)
         lines = log.read().splitlines()
     warnings = [line for line in lines if "WARNING" in line or "ERROR" in line]

@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from desktop.streaming.demo.engine import DemoEngine, EngineFaults, load_demo_clip
+from tests.bench.processes import free_port, serve
 
 PACKET = 188
 
@@ -57,12 +56,6 @@ class Tally:
     statuses: Counter[int] = field(default_factory=Counter)  # non-200 answers
     failures: Counter[str] = field(default_factory=Counter)  # connections that broke
     faults: Counter[str] = field(default_factory=Counter)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def wait_for_health(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
@@ -160,21 +153,13 @@ async def soak(args: argparse.Namespace, config: str, log_file: IO[bytes]) -> No
     channels = [f"{random.Random(n).getrandbits(160):040x}" for n in range(args.channels)]
     port = free_port()
     engine: DemoEngine | None = None
-    command = [sys.executable, "-m", "desktop", "serve", "--port", str(port)]
     if args.plain_demo:
-        command.append("--demo")
+        flags = ["--demo"]
     else:
         engine = DemoEngine(load_demo_clip(), port=free_port(), session_idle_stop=60.0)
         await engine.start()
-        command += ["--engine", engine.url]
-    proc = await asyncio.to_thread(
-        subprocess.Popen,
-        command,
-        cwd=ROOT,
-        env=dict(os.environ, ACETRAY_CONFIG_DIR=config),
-        stdout=subprocess.DEVNULL,
-        stderr=log_file,
-    )
+        flags = ["--engine", engine.url]
+    proc = await asyncio.to_thread(serve, port, config, *flags, stderr=log_file)
     try:
         await wait_for_health(port, proc)
         await run_load(args, port, channels, psutil.Process(proc.pid), engine)
