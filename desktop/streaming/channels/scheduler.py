@@ -12,6 +12,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from desktop.streaming.background import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 HOUR = 3600.0
@@ -68,12 +70,7 @@ class RefreshScheduler:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(task)
 
     def refresh_now(self) -> None:
         self._now = True

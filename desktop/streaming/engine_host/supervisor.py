@@ -18,6 +18,7 @@ from pathlib import Path
 
 import aiohttp
 
+from desktop.streaming.background import Backoff, cancel_and_wait
 from desktop.streaming.engine_host import process as proc
 from desktop.streaming.engine_host.outputlog import (
     DEFAULT_MAX_BYTES,
@@ -53,7 +54,7 @@ class SupervisorPolicy:
     log_max_bytes: int = DEFAULT_MAX_BYTES
 
     def backoff(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff_first * 2.0 ** max(0, attempt - 1))
+        return Backoff(self.backoff_first, self.backoff_max).wait(attempt)
 
 
 @dataclass(frozen=True)
@@ -143,10 +144,7 @@ class EngineSupervisor:
     async def stop(self) -> None:
         """Stop the engine if AceTray started it; an external engine is left alone."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         engine = self._engine
         if engine is not None:
             self._set(EngineState.STOPPING)

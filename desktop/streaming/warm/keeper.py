@@ -27,6 +27,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from desktop.streaming.background import Backoff, cancel_and_wait
 from desktop.streaming.events import EventSink
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.registry import StreamRegistry
@@ -35,16 +36,16 @@ from desktop.streaming.live.stream import LiveStream
 log = logging.getLogger(__name__)
 
 TICK = 5.0  # s between looks while there is something to keep: room freed, retries due, the engine back
-RETRY_FIRST = 5.0  # s before a favourite that failed is tried again...
-RETRY_MAX = 300.0  # ...doubling each time it fails again without playing, up to this
+# S before a favourite that failed is tried again, doubling each time it fails again without playing.
+RETRY = Backoff(first=5.0, most=300.0)
 
 
 @dataclass(frozen=True)
 class Retry:
-    """When a failed favourite may be tried again, and the wait after that if it fails again."""
+    """When a failed favourite may be tried again, and how often it has failed in a row."""
 
     not_before: float
-    next_wait: float
+    failures: int
 
 
 class WarmKeeper:
@@ -93,10 +94,7 @@ class WarmKeeper:
     async def stop(self) -> None:
         """The run ends: stop looking; the streams it held are the registry's to close. Idempotent."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         self._registry = lambda: None
         self._held.clear()
         self._retries.clear()
@@ -168,8 +166,9 @@ class WarmKeeper:
             del self._held[key]
             if stream.state != "failed":
                 continue  # gave its place to a person's channel, or the engine was stopped: open it when it may
-            wait = RETRY_FIRST if stream.bytes_in else self._retries.get(key, Retry(0.0, RETRY_FIRST)).next_wait
-            self._retries[key] = Retry(now + wait, min(2 * wait, RETRY_MAX))
+            failures = 1 if stream.bytes_in else self._retries.get(key, Retry(0.0, 0)).failures + 1
+            wait = RETRY.wait(failures)
+            self._retries[key] = Retry(now + wait, failures)
             self._events.emit(
                 "warning", f"Could not keep this favourite ready; trying again in {wait:.0f} s", key.content_id
             )
