@@ -35,6 +35,7 @@ from desktop.streaming.channels.fetch import refresh_playlist
 from desktop.streaming.channels.m3u import parse
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore
+from tests.local_site import local_site
 
 try:
     from desktop.streaming.channels import numbering
@@ -105,20 +106,13 @@ async def http_import(data: bytes, repeat: int) -> float:
 
     app = web.Application()
     app.router.add_get("/list.m3u", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     times = []
-    try:
+    async with local_site(app) as base:
         for _ in range(repeat):
             start = time.perf_counter()
-            result = await refresh_playlist(PlaylistState(f"http://127.0.0.1:{port}/list.m3u"))
+            result = await refresh_playlist(PlaylistState(f"{base}/list.m3u"))
             times.append(time.perf_counter() - start)
             assert result.error is None, result.error
-    finally:
-        await runner.cleanup()
     return statistics.median(times)
 
 

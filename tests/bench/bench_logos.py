@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from desktop.streaming.channels import Catalog, Channel
 from desktop.streaming.logos import LogoDiskCache, LogoError, LogoRef, LogoStore, logo_id
+from tests.local_site import local_site
 from tests.logo_site import png
 
 
@@ -53,33 +54,28 @@ async def trickles_and_good_logos(good_count: int, every: float) -> None:
     app["every"] = every
     app.router.add_get("/trickle/{n}", trickle)
     app.router.add_get("/good/{n}", good)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    store = LogoStore(None)
+    async with local_site(app, shutdown_timeout=0.1) as base:
+        store = LogoStore(None)
 
-    async def timed(url: str) -> float | str:
+        async def timed(url: str) -> float | str:
+            started = time.perf_counter()
+            try:
+                await store.get(logo_id(url), LogoRef(url=url))
+            except LogoError as exc:
+                return f"{type(exc).__name__} after {time.perf_counter() - started:.1f} s"
+            return time.perf_counter() - started
+
         started = time.perf_counter()
-        try:
-            await store.get(logo_id(url), LogoRef(url=url))
-        except LogoError as exc:
-            return f"{type(exc).__name__} after {time.perf_counter() - started:.1f} s"
-        return time.perf_counter() - started
-
-    started = time.perf_counter()
-    trickles = [asyncio.ensure_future(timed(f"{base}/trickle/{n}")) for n in range(6)]
-    await asyncio.sleep(0.2)  # the trickles are under way first, as when their rows come first
-    goods = await asyncio.gather(*(timed(f"{base}/good/{n}") for n in range(good_count)))
-    all_good = time.perf_counter() - started
-    cut = await asyncio.gather(*trickles)
-    times = [t for t in goods if isinstance(t, float)]
-    print(f"6 trickling servers (a byte every {every:g} s), then {good_count} good logos:")
-    print(f"  good logos: {len(times)}/{good_count} in {all_good:.2f} s from the start, slowest {max(times):.3f} s")
-    print(f"  trickles: {', '.join(str(c) for c in cut)}")
-    await store.close()
-    await runner.cleanup()
+        trickles = [asyncio.ensure_future(timed(f"{base}/trickle/{n}")) for n in range(6)]
+        await asyncio.sleep(0.2)  # the trickles are under way first, as when their rows come first
+        goods = await asyncio.gather(*(timed(f"{base}/good/{n}") for n in range(good_count)))
+        all_good = time.perf_counter() - started
+        cut = await asyncio.gather(*trickles)
+        times = [t for t in goods if isinstance(t, float)]
+        print(f"6 trickling servers (a byte every {every:g} s), then {good_count} good logos:")
+        print(f"  good logos: {len(times)}/{good_count} in {all_good:.2f} s from the start, slowest {max(times):.3f} s")
+        print(f"  trickles: {', '.join(str(c) for c in cut)}")
+        await store.close()
 
 
 async def from_disk(count: int) -> None:

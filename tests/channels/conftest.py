@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest_asyncio
 from aiohttp import web
 
+from tests.local_site import local_site
+
 FIXTURES = Path(__file__).parent / "fixtures"
 M3U_TYPE = "audio/x-mpegurl"
 
@@ -105,18 +107,13 @@ def _routes(site: PlaylistSite, release: asyncio.Event) -> web.Application:
 async def playlist_site() -> AsyncIterator[PlaylistSite]:
     release = asyncio.Event()
     site = PlaylistSite("", [], {})
-    runner = web.AppRunner(_routes(site, release), shutdown_timeout=1.0)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    site.base = f"http://127.0.0.1:{port}"
-    try:
-        yield site
-    finally:
-        release.set()
-        site.proceed.set()
-        await runner.cleanup()
+    async with local_site(_routes(site, release), shutdown_timeout=1.0) as base:
+        site.base = base
+        try:
+            yield site
+        finally:
+            release.set()  # answers held back end before the site closes
+            site.proceed.set()
 
 
 @pytest_asyncio.fixture

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from desktop.streaming.tuner.app_check import AppCheckFailed, How, TvLinks, check
 from tests.core.test_tuner_http import TOKEN, free_udp_port, tuner_proxy
+from tests.local_site import local_site
 
 GUIDE = b"""<?xml version="1.0" encoding="UTF-8"?>
 <tv>
@@ -34,13 +35,8 @@ async def guide_site() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/epg.xml", guide)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}/epg.xml"
-    await runner.cleanup()
+    async with local_site(app) as base:
+        yield f"{base}/epg.xml"
 
 
 def links_of(proxy, guide: str | None = None) -> TvLinks:  # type: ignore[no-untyped-def]
@@ -103,13 +99,6 @@ async def test_a_lineup_named_on_another_host_is_not_followed(guide_site: str) -
 
     app = web.Application()
     app.router.add_get("/discover.json", discover)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+    async with local_site(app) as base:
         with pytest.raises(AppCheckFailed, match="names a lineup elsewhere"):
-            await check(How.TUNER, TvLinks(f"http://127.0.0.1:{port}", "", f"{elsewhere}/epg.xml"))
-    finally:
-        await runner.cleanup()
+            await check(How.TUNER, TvLinks(base, "", f"{elsewhere}/epg.xml"))

@@ -11,6 +11,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from tests.guide.xmltv import guide_xml
+from tests.local_site import local_site
 
 # A fixed "now" for guides and clocks: tests never depend on the wall clock.
 NOW = 1_767_225_600  # 2026-01-01 00:00:00 UTC
@@ -88,16 +89,9 @@ async def guide_site() -> AsyncIterator[GuideSite]:
             "/page": (b"<!DOCTYPE html><html><body>Log in</body></html>", "text/html"),
         }
     )
-    runner = web.AppRunner(_app(site), shutdown_timeout=1.0)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    site.base = f"http://127.0.0.1:{port}"
-    try:
+    async with local_site(_app(site), shutdown_timeout=1.0) as base:
+        site.base = base
         yield site
-    finally:
-        await runner.cleanup()
 
 
 def frozen_clock(now: float = NOW):  # type: ignore[no-untyped-def]
