@@ -1,4 +1,5 @@
-"""Test material for the segmenter: the real demo clip, looped seamlessly, cut like the reader cuts.
+"""Test material for the segmenter: the real demo clip, looped seamlessly, cut like the reader cuts;
+and what ffprobe sees at the start of a segment.
 
 The demo clip (resources/demo/demo.ts) is 8 s of H.264 + AAC at 25 fps with a
 keyframe every second (see resources/demo/make_demo_clip.sh), so with the
@@ -7,6 +8,8 @@ default 2 s target every segment is exactly two GOPs.
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -84,3 +87,18 @@ def without_tables_before_keyframes(data: bytes, reach: int = 8) -> bytes:
             if packet_pids(data[pos : pos + PACKET_SIZE])[0] in (0, PMT_PID):
                 out[pos : pos + PACKET_SIZE] = NULL_PACKET
     return bytes(out)
+
+
+def first_video_frame(path: Path) -> tuple[int, str]:
+    """(key_frame, pict_type) of the first video frame ffprobe decodes from the file: (1, "I") at a keyframe."""
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-read_intervals", "%+#1"]
+        + ["-show_entries", "frame=key_frame,pict_type", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert probe.returncode == 0, probe.stderr
+    frame = json.loads(probe.stdout)["frames"][0]
+    return frame["key_frame"], frame["pict_type"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 from desktop.streaming.hls import HlsConfig, HlsSegmenter, Segment
 from tests.fake_engine import make_ts_source_without_keyframes
-from tests.hls.clip import chunks, demo_clip, looped, without_tables_before_keyframes
+from tests.hls.clip import chunks, demo_clip, first_video_frame, looped, without_tables_before_keyframes
 
 pytestmark = [
     pytest.mark.e2e,
@@ -29,33 +28,6 @@ def cut(data: bytes, *, reconnect_with: bytes | None = None) -> list[Segment]:
             segmenter.feed(chunk)
     found = (segmenter.segment(seq) for seq in range(segmenter.stats().next_seq))
     return [s for s in found if isinstance(s, Segment)]
-
-
-def first_video_frame(path: Path) -> tuple[int, str]:
-    """(key_frame, pict_type) of the first video frame ffprobe decodes from the file."""
-    out = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-select_streams",
-            "v",
-            "-read_intervals",
-            "%+#1",
-            "-show_frames",
-            "-show_entries",
-            "frame=key_frame,pict_type",
-            "-of",
-            "json",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    ).stdout
-    frame = json.loads(out)["frames"][0]
-    return frame["key_frame"], frame["pict_type"]
 
 
 def decode_errors(path: Path) -> str:
