@@ -13,7 +13,6 @@ a logo is fetched only when a playlist names it.
 
 from desktop.streaming.logos.disk_cache import LogoDiskCache
 from desktop.streaming.logos.model import (
-    DEFAULT_LIMITS,
     Logo,
     LogoError,
     LogoLimits,
@@ -28,7 +27,6 @@ from desktop.streaming.logos.sniff import image_type
 from desktop.streaming.logos.store import LogoStore
 
 __all__ = [
-    "DEFAULT_LIMITS",
     "Logo",
     "LogoDiskCache",
     "LogoError",
