@@ -33,7 +33,9 @@ class RateLimitedLog:
     def warning(self, kind: str, message: str, *args: object) -> None:
         self.log(logging.WARNING, kind, message, *args)
 
-    def log(self, level: int, kind: str, message: str, *args: object, exc_info: object = None) -> None:
+    def log(
+        self, level: int, kind: str, message: str, *args: object, exc_info: bool | BaseException | None = None
+    ) -> None:
         now = self._clock()
         if now - self._last.get(kind, -self._every) < self._every:
             self._held[kind] = self._held.get(kind, 0) + 1
@@ -41,4 +43,4 @@ class RateLimitedLog:
         held = self._held.pop(kind, 0)
         suffix = f" ({held} more like it not logged)" if held else ""
         self._last[kind] = now
-        self._logger.log(level, message + suffix, *args, exc_info=exc_info)  # type: ignore[arg-type]
+        self._logger.log(level, message + suffix, *args, exc_info=exc_info)

@@ -18,6 +18,7 @@ from PySide6.QtGui import QGuiApplication
 
 from desktop.streaming.channels import Catalog, ChannelKey
 from desktop.streaming.channels.catalog import EMPTY_CATALOG
+from desktop.streaming.ids import Kind
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui import player
 from desktop.ui.link_dialog import LinkDialog
@@ -72,11 +73,11 @@ class LinkCommands:
     def copy_key(self, key: ChannelKey) -> None:
         self.copy_link_for(key.content_id, key.kind)
 
-    def copy_link_for(self, content_id: str, kind: str = "id") -> None:
+    def copy_link_for(self, content_id: str, kind: Kind = "id") -> None:
         link = self.stream_link_for(content_id, kind=kind)
         QGuiApplication.clipboard().setText(link)
         self._last_copied = link
-        self.recent.remember(ChannelKey(kind, content_id))  # type: ignore[arg-type]
+        self.recent.remember(ChannelKey(kind, content_id))
         shared = self.listen_address().shared
         where = "any device on your network" if shared else "a player on this computer"
         snapshot = self._snapshot()
@@ -108,7 +109,7 @@ class LinkCommands:
     def play_key(self, key: ChannelKey) -> None:
         self._ui.tasks.spawn(self.play(key.content_id, key.kind))
 
-    async def play(self, content_id: str, kind: str = "id") -> bool:
+    async def play(self, content_id: str, kind: Kind = "id") -> bool:
         """Start the player on a channel, once the proxy runs and the engine answers."""
         command = player.build_command(self._ui.settings.effective.player_command, "", self._ui.player_system)
         if command is None:
@@ -128,7 +129,7 @@ class LinkCommands:
         assert command is not None
         started = time.time()
         process = self.players.launch(command)
-        key = ChannelKey(kind, content_id)  # type: ignore[arg-type]
+        key = ChannelKey(kind, content_id)
         self.recent.remember(key)
         name = self.name_of(content_id)
         self._ui.notify(

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -160,6 +160,6 @@ class TvAppsPanel(QWidget):
         self._task = None
         self.test.setEnabled(self._check is not None)
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def closeEvent(self, event: QCloseEvent) -> None:
         self._cancel()
         super().closeEvent(event)

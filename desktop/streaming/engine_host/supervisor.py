@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -344,10 +345,10 @@ class EngineSupervisor:
         except Exception:  # a listener's bug must not stop the supervisor
             log.exception("Engine event listener failed")
 
-    def _set(self, state: EngineState | None = None, **changes: object) -> None:
+    def _set(self, state: EngineState | None = None, **changes: Any) -> None:
         if state is not None:
             changes["state"] = state
-        snapshot = dataclasses.replace(self._snapshot, **changes)  # type: ignore[arg-type]
+        snapshot = dataclasses.replace(self._snapshot, **changes)
         if snapshot == self._snapshot:
             return
         self._snapshot = snapshot

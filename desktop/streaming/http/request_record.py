@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from desktop.streaming.ids import ChannelKey, is_content_id, normalize
+from desktop.streaming.ids import ChannelKey, Kind, is_content_id, normalize
 from desktop.streaming.live.requests import RequestRecord
 
 RECORDED_PATHS = frozenset({"/ace/getstream", "/ace/manifest.m3u8"})  # a player's first request for a channel
-_SELECTORS = (("id", "id"), ("content_id", "id"), ("infohash", "infohash"))
+_SELECTORS: tuple[tuple[str, Kind], ...] = (("id", "id"), ("content_id", "id"), ("infohash", "infohash"))
 
 
 def channel_of(query: Mapping[str, str]) -> ChannelKey | None:
@@ -26,7 +26,7 @@ def channel_of(query: Mapping[str, str]) -> ChannelKey | None:
     for name, kind in _SELECTORS:
         value = query.get(name)
         if value is not None:
-            return ChannelKey(kind, normalize(value)) if is_content_id(value) else None  # type: ignore[arg-type]
+            return ChannelKey(kind, normalize(value)) if is_content_id(value) else None
     return None
 
 

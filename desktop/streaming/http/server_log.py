@@ -42,7 +42,7 @@ def _exception_of(exc_info: Any) -> BaseException | None:
     return None
 
 
-class ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+class ServerLog(logging.LoggerAdapter[logging.Logger]):
     """A logger for aiohttp's request handlers: bad requests become rate-limited one-liners."""
 
     def __init__(self, logger: logging.Logger | None = None, every: float = LOG_EVERY) -> None:
