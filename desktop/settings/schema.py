@@ -291,7 +291,7 @@ class Settings:
         group=CHANNELS,
         flag="--hide-dead",
         core="hide_dead_channels",
-        help="channels whose links Check links found dead are left out of /playlist.m3u (TV apps, Kodi)",
+        help="channels whose links Check links found dead are left out of /playlist.m3u and the tuner's lineup",
     )
     warm_favourites: int = setting(
         _CORE.warm,
