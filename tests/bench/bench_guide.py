@@ -34,7 +34,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import CONTENT_ID, open_player, run_scenario
+from tests.bench.bench_proxy import CONTENT_ID, players_with_data, run_scenario
 from tests.bench.processes import demo_and_serve
 
 GUIDE_CHANNELS = 2000
@@ -150,12 +150,7 @@ def fetch_guides(port: int, seconds: float, clients: int, once: bool) -> tuple[i
 async def players_with_guide_clients(
     port: int, players: int, seconds: float, proxy: psutil.Process, once: bool
 ) -> dict[str, float]:
-    conns = [await open_player(port, f"/ace/getstream?id={CONTENT_ID}") for _ in range(players)]
-    deadline = time.monotonic() + 60
-    while any(p.first_byte is None for _, p in conns):
-        if time.monotonic() > deadline:
-            raise RuntimeError("players got no data within 60 s")
-        await asyncio.sleep(0.05)
+    conns = await players_with_data(port, players, f"/ace/getstream?id={CONTENT_ID}")
     await asyncio.sleep(1.0)
     cpu0, bytes0, t0 = proxy.cpu_times(), sum(p.received for _, p in conns), time.perf_counter()
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:

@@ -35,7 +35,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_proxy import CONTENT_ID, open_player, probe
+from tests.bench.bench_proxy import CONTENT_ID, players_with_data, probe
 from tests.bench.processes import demo_and_serve
 
 START_AT_EDGE = 3  # segments from the end of the first playlist a player starts at (as hls.js, AVPlayer)
@@ -165,12 +165,7 @@ async def hls_load(port: int, players: int, seconds: float, proxy: psutil.Proces
 
 
 async def ts_load(port: int, players: int, seconds: float, proxy: psutil.Process) -> Figures:
-    conns = [await open_player(port, f"/ace/getstream?id={CONTENT_ID}") for _ in range(players)]
-    deadline = time.monotonic() + 60
-    while any(p.first_byte is None for _, p in conns):
-        if time.monotonic() > deadline:
-            raise RuntimeError("TS players got no data within 60 s")
-        await asyncio.sleep(0.1)
+    conns = await players_with_data(port, players, f"/ace/getstream?id={CONTENT_ID}")
     await asyncio.sleep(1.0)  # past the join burst
     figures = await measure(proxy, port, seconds, lambda: sum(p.received for _, p in conns), lambda: 0)
     complete = sum(1 for _, p in conns if not p.closed.done())

@@ -93,6 +93,17 @@ async def open_player(port: int, path: str) -> tuple[asyncio.Transport, Player]:
     return transport, player
 
 
+async def players_with_data(port: int, count: int, path: str) -> list[tuple[asyncio.Transport, Player]]:
+    """`count` players of `path`, once every one has had its first bytes (60 s at most)."""
+    conns = [await open_player(port, path) for _ in range(count)]
+    deadline = time.monotonic() + 60
+    while any(p.first_byte is None for _, p in conns):
+        if time.monotonic() > deadline:
+            raise RuntimeError("players got no data within 60 s")
+        await asyncio.sleep(0.05)
+    return conns
+
+
 def probe(port: int, seconds: float, path: str | None) -> dict[str, list[float]]:
     """Runs in its own process, so its timings do not include the busy players' loop:
     /api/streams every 50 ms and, unless `path` is None, a joiner of `path` (time to
@@ -124,13 +135,7 @@ def probe(port: int, seconds: float, path: str | None) -> dict[str, list[float]]
 
 async def load(port: int, players: int, seconds: float, proxy: psutil.Process, probes: bool = True) -> dict[str, float]:
     path = f"/ace/getstream?id={CONTENT_ID}"
-    conns = [await open_player(port, path) for _ in range(players)]
-    # Warm-up: the engine session starts and every player gets data.
-    deadline = time.monotonic() + 60
-    while any(p.first_byte is None for _, p in conns):
-        if time.monotonic() > deadline:
-            raise RuntimeError("players got no data within 60 s")
-        await asyncio.sleep(0.05)
+    conns = await players_with_data(port, players, path)  # warm-up: the engine session starts
     await asyncio.sleep(1.0)
 
     peak_rss = 0
