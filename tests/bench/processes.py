@@ -1,10 +1,11 @@
 """What the benchmark scripts share: the demo engine and `acetray serve` as processes of their own,
 each waited for until it listens, and every one stopped at the end however the run ends.
 
-    with listening((demo_engine(engine_port), engine_port), (serve(port, config_dir, "--demo"), port)):
-        ...  # both answer here
+    with listening((serve(port, config_dir, "--demo"), port)):
+        ...  # `acetray serve --demo` answers on `port` here
 
-`demo_and_serve()` is that pair on free ports with a config folder of its own.
+    with demo_and_serve(("--rate", "1000000"), ("--linger", "60")) as served:
+        ...  # the demo engine and `acetray serve` in front of it, on free ports
 """
 
 from __future__ import annotations
