@@ -71,7 +71,8 @@ def test_the_tray_app_takes_playlists_for_this_run_from_the_command_line(make_co
     source = str(write_playlist(tmp_path))
     controller = make_controller(engine_url=engine.url, options=LaunchOptions(playlists=(source,)))
     pane = controller.channels.pane
-    qtbot.waitUntil(lambda: pane.model.rowCount() == 4, timeout=5000)
+    # The rows come with the refresh's result; the refresh itself ends a moment later (its files are written).
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 4 and not controller.channels.view.refreshing, timeout=5000)
     dialog = controller.channels.open_playlists()
     assert dialog.table.item(0, 4).text() == "Up to date. For this run only (--playlist): not saved."
     saved = json.loads((paths.config_dir() / "playlists.json").read_text())
