@@ -107,6 +107,9 @@ def start_serve(tmp_path: Path, *args: str) -> tuple[int, subprocess.Popen]:
     return port, proc
 
 
+UNKNOWN = {"state": "unknown", "checked_at": None, "peers": None, "speed_kbps": None, "reason": None}
+
+
 def test_serve_lists_the_channels_of_a_file_and_a_url_and_names_the_one_playing(tmp_path: Path, playlist_site: str):
     (tmp_path / "mine.m3u").write_text(FILE_PLAYLIST, encoding="utf-8")
     port, proc = start_serve(tmp_path, "--playlist", "mine.m3u", "--playlist", playlist_site)
@@ -131,6 +134,7 @@ def test_serve_lists_the_channels_of_a_file_and_a_url_and_names_the_one_playing(
             "kind": "id",
             "favourite": False,
             "playlist": str(tmp_path / "mine.m3u"),
+            "sources": [{"id": SPORT, "kind": "id", "playlist": str(tmp_path / "mine.m3u"), "health": UNKNOWN}],
         }
         assert by_name["Music by infohash"]["kind"] == "infohash"
         assert by_name["Film Four"]["playlist"] == playlist_site

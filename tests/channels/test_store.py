@@ -65,7 +65,12 @@ def test_writing_leaves_no_temporary_files_and_replaces_the_old_file(tmp_path: P
     store = ChannelStore(tmp_path)
     store.save(populated())
     store.save(ChannelsState())
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["channel_numbers.json", "favourites.json", "playlists.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "channel_numbers.json",
+        "channel_sources.json",
+        "favourites.json",
+        "playlists.json",
+    ]
     assert store.load().state.playlists == ()
 
 
@@ -81,7 +86,12 @@ def test_a_failed_write_keeps_the_old_file_whole(tmp_path: Path, monkeypatch) ->
     with pytest.raises(OSError):
         store.save_playlists(ChannelsState())
     assert store.playlists_path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["channel_numbers.json", "favourites.json", "playlists.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "channel_numbers.json",
+        "channel_sources.json",
+        "favourites.json",
+        "playlists.json",
+    ]
 
 
 @pytest.mark.parametrize(

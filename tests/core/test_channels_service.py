@@ -16,6 +16,7 @@ from desktop.streaming.service import ProxyService
 from tests.core.conftest import CHANNEL, OTHER_CHANNEL, EventLog
 
 HASH = "fedcba9876543210fedcba9876543210fedcba98"
+UNKNOWN = {"state": "unknown", "checked_at": None, "peers": None, "speed_kbps": None, "reason": None}
 PLAYLIST = f"""#EXTM3U url-tvg="http://epg.example/guide.xml"
 #EXTINF:-1 tvg-id="one.tv" tvg-logo="http://logos.example/one.png" group-title="Sport",Sport One
 acestream://{CHANNEL}
@@ -54,6 +55,7 @@ async def test_api_channels_lists_every_channel_and_playlist_in_the_promised_sha
             "kind": "id",
             "favourite": False,
             "playlist": source,
+            "sources": [{"id": CHANNEL, "kind": "id", "playlist": source, "health": UNKNOWN}],
         },
         {
             "number": "2",
@@ -66,6 +68,7 @@ async def test_api_channels_lists_every_channel_and_playlist_in_the_promised_sha
             "kind": "infohash",
             "favourite": True,
             "playlist": source,
+            "sources": [{"id": HASH, "kind": "infohash", "playlist": source, "health": UNKNOWN}],
         },
     ]
     (playlist,) = body["playlists"]
@@ -84,7 +87,8 @@ async def test_api_channels_sends_every_channel_of_the_biggest_playlist_in_piece
     fake_engine, proxy_factory, tmp_path: Path
 ) -> None:
     proxy = await proxy_factory(fake_engine.url)
-    entries = "".join(f"#EXTINF:-1,Channel {n}\nacestream://{n:040x}\n" for n in range(MAX_CHANNELS + 7))
+    # Five digits: "Channel 720" and "Channel 1080" would be one channel (720 and 1080 are quality words).
+    entries = "".join(f"#EXTINF:-1,Channel {n:05}\nacestream://{n:040x}\n" for n in range(MAX_CHANNELS + 7))
     source = str(write_playlist(tmp_path, "#EXTM3U\n" + entries))
     await proxy.service.channels.add(source)
     await proxy.events.wait_for(
@@ -100,7 +104,7 @@ async def test_api_channels_sends_every_channel_of_the_biggest_playlist_in_piece
                 pieces.append(len(body) - sum(pieces))
     document = json.loads(body)  # still one JSON document, with every channel
     assert set(document) == {"channels", "playlists"}
-    assert [c["name"] for c in document["channels"]] == [f"Channel {n}" for n in range(MAX_CHANNELS)]
+    assert [c["name"] for c in document["channels"]] == [f"Channel {n:05}" for n in range(MAX_CHANNELS)]
     assert document["playlists"][0]["over_limit"] == 7
     assert len(pieces) >= MAX_CHANNELS // 1000 and max(pieces) < len(body) / 20
 

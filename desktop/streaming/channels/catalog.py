@@ -1,9 +1,15 @@
-"""The merged, searchable channel list: an immutable snapshot that can cross threads."""
+"""The merged, searchable channel list: an immutable snapshot that can cross threads.
+
+Entries of several playlists that are one channel are grouped (`sources/grouping.py`):
+the list holds each channel once, as its first entry, and `sources_of` gives
+its sources in the order they are tried. A lookup by any source's key finds
+its channel, so a player or a TV app asking for a backup's id gets the channel.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,6 +18,8 @@ from types import MappingProxyType
 from desktop.streaming.channels.logo_index import LogoIndex
 from desktop.streaming.channels.model import Channel, ChannelKey
 from desktop.streaming.channels.names import fold, loosely
+from desktop.streaming.sources.choices import NO_CHOICES, SourceChoices
+from desktop.streaming.sources.grouping import Grouping, group, name_keys
 
 # Name and group are searched as one folded string per channel (no accents, case
 # folded: names.py); the separator keeps a word from matching across the two.
@@ -20,41 +28,74 @@ _FIELD_BREAK = "\x00"
 
 @dataclass(frozen=True, eq=False)
 class Catalog:
-    """Every channel from every playlist, in playlist order; the first playlist wins a duplicate."""
+    """Every channel from every playlist, in playlist order; the first playlist wins a duplicate entry."""
 
-    channels: tuple[Channel, ...] = ()
+    channels: tuple[Channel, ...] = ()  # each channel once: its first entry
     epg_urls: tuple[str, ...] = ()  # every playlist's EPG addresses, in order, without repeats
     _by_key: Mapping[ChannelKey, Channel] = field(default_factory=dict, repr=False)
     _haystacks: tuple[str, ...] = field(default=(), repr=False)
     _group_sizes: Mapping[str, int] = field(default_factory=dict, repr=False)
+    _grouping: Grouping = field(default_factory=Grouping, repr=False)
 
     @classmethod
-    def merge(cls, channel_lists: Iterable[Iterable[Channel]], epg_lists: Iterable[Iterable[str]] = ()) -> Catalog:
-        by_key: dict[ChannelKey, Channel] = {}
+    def merge(
+        cls,
+        channel_lists: Iterable[Iterable[Channel]],
+        epg_lists: Iterable[Iterable[str]] = (),
+        *,
+        name_lists: Iterable[Sequence[str]] | None = None,
+        choices: SourceChoices = NO_CHOICES,
+        was: Iterable[ChannelKey] = (),
+    ) -> Catalog:
+        """`name_lists[i]` are `channel_lists[i]`'s `name_keys` when known (made off the core's loop);
+        `choices` are the person's orders, detached and attached sources; `was` the keys that were
+        channels before, oldest first (the channel numbers': a channel stays the entry it was)."""
+        entries: dict[ChannelKey, tuple[Channel, str]] = {}
+        names_of = iter(name_lists) if name_lists is not None else None
         for channels in channel_lists:
-            for channel in channels:
-                by_key.setdefault(channel.key, channel)
-        merged = tuple(by_key.values())  # dicts keep insertion order: playlist order
+            listed = channels if isinstance(channels, Sequence) else tuple(channels)
+            names = next(names_of, None) if names_of is not None else None
+            if names is None or len(names) != len(listed):
+                names = name_keys(listed)
+            for channel, name in zip(listed, names, strict=True):
+                entries.setdefault(channel.key, (channel, name))
+        grouping = group([c for c, _ in entries.values()], [n for _, n in entries.values()], choices, was)
+        merged = grouping.channels  # dicts keep insertion order: playlist order
+        by_key = {c.key: c for c in merged}
         epg: dict[str, None] = {}
         for urls in epg_lists:
             epg.update(dict.fromkeys(urls))
         haystacks = tuple(fold(f"{c.name}{_FIELD_BREAK}{c.group}") for c in merged)
         sizes = MappingProxyType(Counter(c.group for c in merged if c.group))
-        return cls(merged, tuple(epg), MappingProxyType(by_key), haystacks, sizes)
+        return cls(merged, tuple(epg), MappingProxyType(by_key), haystacks, sizes, grouping)
 
     def __len__(self) -> int:
         return len(self.channels)
 
     @property
     def by_key(self) -> Mapping[ChannelKey, Channel]:
+        """Each channel by its own key (its first entry's); `get` finds it by any source's too."""
         return self._by_key
 
     def get(self, key: ChannelKey) -> Channel | None:
-        return self._by_key.get(key)
+        """The channel `key` is a source of (its own key included); None when no playlist has it."""
+        return self._by_key.get(key) or self._grouping.channel_of.get(key)
+
+    def sources_of(self, key: ChannelKey) -> tuple[Channel, ...]:
+        """The channel's sources (entries) in the order they are tried; () for a key no playlist has."""
+        channel = self.get(key)
+        if channel is None:
+            return ()
+        return self._grouping.sources.get(channel.key) or (channel,)
+
+    @property
+    def grouped(self) -> Mapping[ChannelKey, tuple[Channel, ...]]:
+        """The channels with more than one source (or a person's order), by key: their sources."""
+        return self._grouping.sources
 
     def name_for(self, key: ChannelKey) -> str | None:
         """The channel's name when a playlist names it (streams table, events, tooltip)."""
-        channel = self._by_key.get(key)
+        channel = self.get(key)
         return channel.name or None if channel is not None else None
 
     @cached_property

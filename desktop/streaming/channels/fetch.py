@@ -24,9 +24,10 @@ from yarl import URL
 
 from desktop import __version__
 from desktop.regular_files import FileTooLarge, NotARegularFile, read_regular_file
-from desktop.streaming.channels.m3u import parse
+from desktop.streaming.channels.m3u import ParsedPlaylist, parse
 from desktop.streaming.channels.sources import WEB_SCHEMES, InvalidSource, parse_source
 from desktop.streaming.channels.state import PlaylistState
+from desktop.streaming.sources.grouping import name_keys
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -103,15 +104,15 @@ async def refresh_playlist(
     loop = asyncio.get_running_loop()
     try:
         data = await fetch_playlist(playlist.source, session=session, limits=limits, executor=executor)
-        # A 20 MB playlist takes a moment to parse: keep it off the streaming loop.
-        parsed = await loop.run_in_executor(executor, lambda: parse(data, playlist=playlist.source))
+        # A 20 MB playlist takes a moment to parse (and its names to normalise): keep it off the streaming loop.
+        parsed, names = await loop.run_in_executor(executor, lambda: _parse_with_names(data, playlist.source))
     except FetchError as exc:
         log.warning("playlist %s: %s", shown, exc)
         return playlist.failed(str(exc), clock())
     except Exception as exc:  # a bug must not lose the playlist either
         log.exception("playlist %s: unexpected failure", shown)
         return playlist.failed(f"The playlist could not be read ({type(exc).__name__}).", clock())
-    result = playlist.succeeded(parsed, clock())
+    result = playlist.succeeded(parsed, clock(), names)
     log.info(
         "playlist %s: %d channels, %d skipped, %d repeated, %d over the limit%s",
         shown,
@@ -259,3 +260,8 @@ def _size(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:g} KB"
     return f"{n} bytes"
+
+
+def _parse_with_names(data: bytes, source: str) -> tuple[ParsedPlaylist, tuple[str, ...]]:
+    parsed = parse(data, playlist=source)
+    return parsed, name_keys(parsed.channels)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -250,6 +250,19 @@ class ChannelsHost:
         """A person's number for a channel; NumberRefused (a sentence) when it cannot be."""
         await self.open()
         return await self.library.set_number(key, number)
+
+    # A channel's sources: SourceRefused (a sentence) for a change that cannot be made.
+    async def reorder_sources(self, channel: ChannelKey, sources: Sequence[ChannelKey]) -> None:
+        await self.open()
+        await self.library.reorder_sources(channel, sources)
+
+    async def detach_source(self, source: ChannelKey) -> None:
+        await self.open()
+        await self.library.detach_source(source)
+
+    async def attach_source(self, source: ChannelKey, channel: ChannelKey) -> None:
+        await self.open()
+        await self.library.attach_source(source, channel)
 
     # -- telling ---------------------------------------------------------------------------
     def _changed(self, state: ChannelsState) -> None:

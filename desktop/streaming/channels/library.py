@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -29,12 +29,17 @@ from desktop.streaming.channels.numbering import renumber
 from desktop.streaming.channels.sources import normalize_source
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore
+from desktop.streaming.sources.choices import SourceChoices
 
 log = logging.getLogger(__name__)
 
 
 class UnknownPlaylist(KeyError):
     """No playlist with that source (removed meanwhile, or never added)."""
+
+
+class SourceRefused(ValueError):
+    """A change to a channel's sources that cannot be made; str() is a sentence for the person."""
 
 
 class ChannelLibrary:
@@ -98,11 +103,16 @@ class ChannelLibrary:
         self._loaded = True  # first: the numbers are given now, from the stored ones
         # Favourites starred before loading finished come after the saved ones, as if starred last.
         early = tuple(key for key in self._state.starred if key not in state.favourites)
-        self._set(dataclasses.replace(state, starred=state.starred + early))
+        state = dataclasses.replace(state, starred=state.starred + early)
+        if self._state.choices:  # made before loading finished: they are the newest
+            state = state.with_choices(self._state.choices)
+        self._set(state)
         if "playlists" in self._unsaved:
             await self._save_playlists()
         if "favourites" in self._unsaved:
             await self._save_favourites()
+        if "channel sources" in self._unsaved:
+            await self._save_choices()
         await self._save_numbers()
         return loaded.problems
 
@@ -162,6 +172,37 @@ class ChannelLibrary:
         self._unsaved.add("numbers")
         await self._save_numbers()
         return numbers.number_of(key) or ""
+
+    # -- a channel's sources ------------------------------------------------------------------
+    async def reorder_sources(self, channel: ChannelKey, sources: Sequence[ChannelKey]) -> None:
+        """`channel` (any of its sources' keys) tries its sources in this order from now on."""
+        catalog = self._state.catalog
+        found = catalog.get(channel)
+        have = {s.key for s in catalog.sources_of(channel)}
+        if found is None or not sources or set(sources) != have:
+            raise SourceRefused("The channel's sources changed meanwhile: look at them again and retry.")
+        await self._choose(self._state.choices.reordered(found.key, sources))
+
+    async def detach_source(self, source: ChannelKey) -> None:
+        """`source` becomes a channel of its own, and stays one across refreshes."""
+        if len(self._state.catalog.sources_of(source)) < 2:
+            raise SourceRefused("That source is a channel of its own already.")
+        await self._choose(self._state.choices.detach(source))
+
+    async def attach_source(self, source: ChannelKey, channel: ChannelKey) -> None:
+        """`source` (an entry, or a channel of its own) joins `channel` as its last source."""
+        catalog = self._state.catalog
+        target = catalog.get(channel)
+        if catalog.get(source) is None or target is None:
+            raise SourceRefused("That channel is no longer in the playlists.")
+        if any(s.key == source for s in catalog.sources_of(channel)):
+            raise SourceRefused(f"It is a source of {target.title} already.")
+        await self._choose(self._state.choices.attach(source, target.key))
+
+    async def _choose(self, choices: SourceChoices) -> None:
+        self._set(self._state.with_choices(choices))
+        await self._save_choices()
+        await self._save_numbers()  # a channel that came apart gets a number
 
     def seconds_until_due(self, interval_seconds: float) -> float:
         """When the next automatic refresh is due: 0 when a playlist was never
@@ -230,6 +271,9 @@ class ChannelLibrary:
     async def _save_numbers(self) -> None:
         if "numbers" in self._unsaved:
             await self._save(lambda store, state: store.save_numbers(state), "numbers")
+
+    async def _save_choices(self) -> None:
+        await self._save(lambda store, state: store.save_choices(state), "channel sources")
 
     async def _save_favourites(self) -> None:
         await self._save(lambda store, state: store.save_favourites(state), "favourites")

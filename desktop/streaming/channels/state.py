@@ -7,13 +7,15 @@ any thread may hold and read an old one safely.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from desktop.streaming.channels.catalog import Catalog
 from desktop.streaming.channels.m3u import MAX_CHANNELS, MAX_NAME, ParsedPlaylist
 from desktop.streaming.channels.model import Channel, ChannelKey, PlainStream
 from desktop.streaming.channels.numbering import EMPTY_NUMBERS, ChannelNumbers
+from desktop.streaming.sources.choices import NO_CHOICES, SourceChoices
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,11 @@ class PlaylistState:
     checked_at: float | None = None  # epoch seconds of the last attempt, good or not
     saved: bool = True  # False: added for one run only (`serve --playlist`), never written
     streams: tuple[PlainStream, ...] = ()  # its plain (non-AceStream) streams, passed on by /playlist.m3u
+    # The channels' names as grouping compares them (`sources.grouping.name_keys`), made where the
+    # copy is parsed or read, off the core's loop; () when not made (the catalog makes them then).
+    name_keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
-    def succeeded(self, parsed: ParsedPlaylist, now: float) -> PlaylistState:
+    def succeeded(self, parsed: ParsedPlaylist, now: float, name_keys: Sequence[str] = ()) -> PlaylistState:
         """The new copy replaces the old one — unless it holds no channel at all."""
         if not parsed.channels:
             return self.failed(_empty_message(parsed), now)
@@ -50,6 +55,7 @@ class PlaylistState:
             duplicates=parsed.duplicates,
             over_limit=parsed.over_limit,
             shortened=parsed.shortened,
+            name_keys=tuple(name_keys),
             error=None,
             updated_at=now,
             checked_at=now,
@@ -84,12 +90,14 @@ class PlaylistState:
 
 @dataclass(frozen=True, eq=False)
 class ChannelsState:
-    """All playlists (in the order they were added) and the favourites (in the order they were starred)."""
+    """All playlists (in the order they were added), the favourites (in the order they were starred),
+    numbers, and the person's source choices."""
 
     playlists: tuple[PlaylistState, ...] = ()
     # The order is what "keep the first N favourites ready" means (Settings → Channels).
     starred: tuple[ChannelKey, ...] = ()
     numbers: ChannelNumbers = EMPTY_NUMBERS  # every channel's number (ChannelLibrary keeps it up to date)
+    choices: SourceChoices = NO_CHOICES  # sources a person ordered, detached or attached
 
     @cached_property
     def favourites(self) -> frozenset[ChannelKey]:
@@ -100,7 +108,13 @@ class ChannelsState:
     def catalog(self) -> Catalog:
         """Built on first use and then shared; a favourite's change hands it on unchanged."""
         playlists = self.playlists
-        return Catalog.merge((p.channels for p in playlists), (p.epg_urls for p in playlists))
+        return Catalog.merge(
+            (p.channels for p in playlists),
+            (p.epg_urls for p in playlists),
+            name_lists=(p.name_keys for p in playlists),
+            choices=self.choices,
+            was=self.numbers.by_key,  # a channel stays the entry that holds its number
+        )
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -131,12 +145,24 @@ class ChannelsState:
         return dataclasses.replace(self, playlists=swapped)
 
     def with_favourite(self, key: ChannelKey, on: bool = True) -> ChannelsState:
-        """Starred last (one already starred keeps its place), or unstarred."""
+        """Star a channel by any of its sources' keys (kept under its own, starred last; one already
+        starred keeps its place), or unstar it (under every one of its sources' keys)."""
         key = ChannelKey(*key)  # a plain (kind, id) pair too: the keys go on to the streams' registry
-        if on == (key in self.favourites):
-            return self
-        starred = (*self.starred, key) if on else tuple(k for k in self.starred if k != key)
+        if on:
+            if self.is_favourite(key):
+                return self
+            channel = self.catalog.get(key)
+            starred = (*self.starred, channel.key if channel is not None else key)
+        else:
+            gone = {key} | {source.key for source in self.catalog.sources_of(key)}
+            if gone.isdisjoint(self.favourites):
+                return self
+            starred = tuple(k for k in self.starred if k not in gone)
         return self._same_channels(starred=starred)
+
+    def with_choices(self, choices: SourceChoices) -> ChannelsState:
+        """The person's new source choices: the channels are grouped again."""
+        return dataclasses.replace(self, choices=choices)
 
     def with_numbers(self, numbers: ChannelNumbers) -> ChannelsState:
         return self._same_channels(numbers=numbers)
@@ -149,8 +175,16 @@ class ChannelsState:
             new.__dict__["catalog"] = self.__dict__["catalog"]
         return new
 
+    @cached_property
+    def favourite_channels(self) -> frozenset[ChannelKey]:
+        """The starred channels by their own keys: a star given to an entry that is now a channel's
+        second source marks that channel (stars given before entries were grouped stay shown)."""
+        get = self.catalog.get
+        return frozenset(channel.key if (channel := get(key)) is not None else key for key in self.favourites)
+
     def is_favourite(self, key: ChannelKey) -> bool:
-        return key in self.favourites
+        channel = self.catalog.get(key)
+        return (channel.key if channel is not None else key) in self.favourite_channels
 
     def number_of(self, key: ChannelKey) -> str:
         """The channel's number ("" only before the library has numbered a new playlist)."""
@@ -164,7 +198,7 @@ class ChannelsState:
     def search(
         self, query: str = "", *, group: str | None = None, favourites_only: bool = False
     ) -> tuple[Channel, ...]:
-        only = self.favourites if favourites_only else None
+        only = self.favourite_channels if favourites_only else None
         return self.catalog.search(query, group=group, only=only)
 
 

@@ -1,13 +1,14 @@
 """Playlists (with the last good copy of each) and favourites, kept in the config folder.
 
-Three files, each written atomically (a temporary file, flushed, then
+Four files, each written atomically (a temporary file, flushed, then
 `os.replace`), so a crash or a full disk never leaves half a file:
 
 - `playlists.json`: every saved playlist with its channels, counts, last error
   and times, so channels are there offline and at start, before any refresh;
 - `favourites.json`: the starred (kind, id) keys in the order they were starred
   (files written before the order mattered hold them sorted), small and written often;
-- `channel_numbers.json`: every channel's number (`numbering.py`), so it never moves.
+- `channel_numbers.json`: every channel's number (`numbering.py`), so it never moves;
+- `channel_sources.json`: the person's choices about channels' sources (`sources/choices.py`).
 
 A broken file is never fatal: it is renamed aside (`*.broken-<time>.json`),
 that part starts empty, and the problem comes back as a sentence to show.
@@ -39,12 +40,16 @@ from desktop.streaming.channels.model import KINDS, Channel, ChannelKey, Kind, P
 from desktop.streaming.channels.numbering import EMPTY_NUMBERS
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.ids import parse_kind
+from desktop.streaming.sources import choices as source_choices
+from desktop.streaming.sources.choices import NO_CHOICES
+from desktop.streaming.sources.grouping import name_keys
 
 log = logging.getLogger(__name__)
 
 PLAYLISTS_FILE = "playlists.json"
 FAVOURITES_FILE = "favourites.json"
 NUMBERS_FILE = "channel_numbers.json"
+SOURCES_FILE = "channel_sources.json"
 # Far above what AceTray writes (50,000 channels a playlist), far below what would hurt: /dev/zero ends here.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 FORMAT = 1  # bumped when the layout changes in a way an older reader would misread
@@ -88,6 +93,10 @@ class ChannelStore:
     def numbers_path(self) -> Path:
         return self.folder / NUMBERS_FILE
 
+    @property
+    def sources_path(self) -> Path:
+        return self.folder / SOURCES_FILE
+
     def load(self) -> StoreLoad:
         problems: list[str] = []
         no_playlists: tuple[PlaylistState, ...] = ()
@@ -95,12 +104,17 @@ class ChannelStore:
         playlists = _read(self.playlists_path, _decode_playlists, no_playlists, "playlists", problems)
         favourites = _read(self.favourites_path, _decode_favourites, no_favourites, "favourites", problems)
         numbers = _read(self.numbers_path, numbering.decode, EMPTY_NUMBERS, "channel numbers", problems)
-        return StoreLoad(ChannelsState(playlists, favourites, numbers), tuple(problems))
+        choices = _read(self.sources_path, source_choices.decode, NO_CHOICES, "channel sources", problems)
+        return StoreLoad(ChannelsState(playlists, favourites, numbers, choices), tuple(problems))
 
     def save(self, state: ChannelsState) -> None:
         self.save_playlists(state)
         self.save_favourites(state)
         self.save_numbers(state)
+        self.save_choices(state)
+
+    def save_choices(self, state: ChannelsState) -> None:
+        write_json_atomically(self.sources_path, source_choices.encode(state.choices))
 
     def save_numbers(self, state: ChannelsState) -> None:
         write_json_atomically(self.numbers_path, numbering.encode(state.numbers))
@@ -220,6 +234,7 @@ def _decode_playlists(raw: Any) -> tuple[PlaylistState, ...]:
                 updated_at=_optional(item.get("updated_at"), (int, float)),
                 checked_at=_optional(item.get("checked_at"), (int, float)),
                 streams=_decode_streams(item.get("streams", [])),
+                name_keys=name_keys(channels),  # here, off the core's loop: grouping compares them
             ),
         )
     return tuple(playlists.values())

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from aiohttp import web
@@ -23,12 +24,28 @@ PAGE_MAX = 10_000
 _WHOLE_NUMBER = re.compile(r"\d{1,9}")
 
 
+HealthOf = Callable[[ChannelKey], dict[str, Any]]  # a source's health as JSON
+
+
+def unknown_health(_key: ChannelKey) -> dict[str, Any]:
+    return {"state": "unknown", "checked_at": None, "peers": None, "speed_kbps": None, "reason": None}
+
+
 def channel_json(
-    channel: Channel, favourites: frozenset[ChannelKey], logos: LogoIndex, number: str = ""
+    channel: Channel,
+    favourites: AbstractSet[ChannelKey],
+    logos: LogoIndex,
+    number: str = "",
+    sources: Sequence[Channel] = (),
+    health_of: HealthOf = unknown_health,
 ) -> dict[str, Any]:
     """`logo` is the logo as the playlist gives it; `logo_url` the path AceTray serves it
-    at (add the token in LAN mode), null when AceTray does not fetch it; `number` the channel's."""
+    at (add the token in LAN mode), null when AceTray does not fetch it; `number` the channel's.
+    `sources` in the order they are tried (the channel alone when empty): `id` and `kind` are
+    the first's; any of their ids plays the channel."""
     logo_id = logos.id_for(channel.logo)
+    sources = sources or (channel,)
+    first = sources[0]
     return {
         "number": number,
         "name": channel.name,
@@ -36,10 +53,11 @@ def channel_json(
         "logo": channel.logo,
         "logo_url": logo_path(logo_id) if logo_id else None,
         "tvg_id": channel.tvg_id,
-        "id": channel.id,
-        "kind": channel.kind,
+        "id": first.id,
+        "kind": first.kind,
         "favourite": channel.key in favourites,
         "playlist": channel.playlist,
+        "sources": [{"id": s.id, "kind": s.kind, "playlist": s.playlist, "health": health_of(s.key)} for s in sources],
     }
 
 
@@ -61,14 +79,16 @@ async def api_channels(request: web.Request) -> web.StreamResponse:
     `total`, `offset`, `limit`. Written in pieces: 50,000 channels are never one string in memory."""
     page = _page(request.query)
     state: ChannelsState = route_context(request).channels()
-    channels, favourites, logos = state.catalog.channels, state.favourites, state.catalog.logos
+    catalog = state.catalog
+    channels, favourites, logos = catalog.channels, state.favourite_channels, catalog.logos
+    grouped = catalog.grouped
     start, end = (0, len(channels)) if page is None else (page[0], min(len(channels), page[0] + page[1]))
     response = web.StreamResponse(headers={"Content-Type": "application/json; charset=utf-8"})
     await response.prepare(request)
     await response.write(b'{"channels": [')
     for first in range(start, end, PIECE):
         piece = [
-            channel_json(c, favourites, logos, state.number_of(c.key))
+            channel_json(c, favourites, logos, state.number_of(c.key), grouped.get(c.key, ()))
             for c in channels[first : min(first + PIECE, end)]
         ]
         await response.write((", " if first > start else "").encode() + json.dumps(piece)[1:-1].encode())

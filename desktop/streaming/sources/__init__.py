@@ -1,8 +1,17 @@
-"""Sources: one AceStream id each (a `ChannelKey`), and what is known of its health.
+"""Sources: one AceStream id each (a `ChannelKey`); a channel has one or more, and each has a health.
 
 health       SourceHealth, HealthMap (frozen), HealthStore: `report(source_key, state, reason, peers, speed_kbps)`
 health_file  HealthFile: health.json in the config folder
 view         CheckProgress, SourcesView: what the window is told
+playable     which channels a device list offers when dead ones are hidden
+choices      SourceChoices: a person's order, detached and attached sources (channel_sources.json)
+grouping     group(): playlist entries into channels, each entry a source; name_keys() off the loop
+lineup       ChannelSources: a channel as the live side opens it; lineup_of(catalog, key)
+failover     Rotation: the source in use, where a channel goes when it fails; HealthBook
+dead_watch   DeadWatch: the engine's stat calling the source in use dead
+splice       SpliceGate, FrameTail: how TS goes on across a switch
+
+Only the health modules are imported here: `channels` imports `grouping`, which imports `channels.model`.
 """
 
 from desktop.streaming.sources.health import (

@@ -1,0 +1,142 @@
+"""Playlist entries into channels: the entries of one channel become its sources.
+
+Playlists list the same channel several times (an HD and an SD link, a
+"(backup)", the same match from two providers). Entries become one channel when
+
+- they have the same `tvg-id` (compared without case), or
+- they have the same name after `channels.names.normalize_name` (case, accents,
+  punctuation, a country tag and quality words such as HD or backup do not
+  count; a timeshift like "+1" does) and at most one of them has a `tvg-id`:
+  an entry without one joins the first channel of its name; one with a
+  `tvg-id` joins a channel of its name only while that channel has none.
+
+`group-title` does not keep entries apart. A channel is one of its entries (its
+name, group, logo, number and guide id): the first, unless another of them was
+the channel before (`was`: the keys that held channel numbers, oldest first),
+so a playlist that lists a channel's entries in a new order moves neither its
+number nor its guide. Its sources are its entries, first seen first, unless
+the person ordered them (`choices.py`), detached one into a channel of its own
+or attached one to another channel.
+
+This runs whenever a playlist changes, on the core's loop: dict work only.
+The names are normalised beforehand, off the loop (`name_keys`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from desktop.streaming.channels.model import Channel
+from desktop.streaming.channels.names import normalize_name
+from desktop.streaming.ids import ChannelKey
+from desktop.streaming.sources.choices import NO_CHOICES, SourceChoices
+
+
+def name_keys(channels: Iterable[Channel]) -> tuple[str, ...]:
+    """Each entry's name as grouping compares it (~5-20 µs each: run it off the core's loop)."""
+    return tuple(normalize_name(c.name) for c in channels)
+
+
+@dataclass(frozen=True, eq=False)
+class Grouping:
+    """The channels (each its first entry, in playlist order) and, where there are several, their sources."""
+
+    channels: tuple[Channel, ...] = ()
+    # A channel's key → its entries in the order they are tried; only channels with more
+    # than one (or a person's order): any other channel's one source is itself.
+    sources: Mapping[ChannelKey, tuple[Channel, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # Every entry that is not the first of its channel → that channel.
+    channel_of: Mapping[ChannelKey, Channel] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def group(
+    entries: Sequence[Channel],
+    names: Sequence[str],
+    choices: SourceChoices = NO_CHOICES,
+    was: Iterable[ChannelKey] = (),
+) -> Grouping:
+    """Group `entries` (every playlist's, in order, one per key); `names[i]` is `entries[i]`'s `name_keys`.
+
+    `was`: keys that were channels before, in the order they were (the channel numbers' keys).
+    """
+    groups: list[list[Channel]] = []
+    tvg_of_group: list[str] = []  # each group's tvg-id, "" while it has none
+    group_of_tvg: dict[str, int] = {}
+    group_of_name: dict[str, int] = {}  # a name → the first group of that name
+    deferred: list[Channel] = []  # attached by the person: placed once every group is known
+    attached, detached = choices.attached, choices.detached
+    for entry, name in zip(entries, names, strict=True):
+        key = entry.key
+        if attached and key in attached:
+            deferred.append(entry)
+            continue
+        tvg = entry.tvg_id.strip().casefold()
+        if detached and key in detached:
+            groups.append([entry])
+            tvg_of_group.append(tvg)
+            continue
+        index = group_of_tvg.get(tvg) if tvg else None
+        if index is None and name:
+            candidate = group_of_name.get(name)
+            if candidate is not None and not (tvg and tvg_of_group[candidate]):
+                index = candidate
+                if tvg:  # the channel of this name takes the tvg-id of the first entry that has one
+                    tvg_of_group[candidate] = tvg
+                    group_of_tvg[tvg] = candidate
+        if index is not None:
+            groups[index].append(entry)
+            continue
+        index = len(groups)
+        groups.append([entry])
+        tvg_of_group.append(tvg)
+        if tvg:
+            group_of_tvg[tvg] = index
+        if name:
+            group_of_name.setdefault(name, index)
+    if deferred:
+        _attach(groups, deferred, attached)
+    return _result(groups, choices.order, was)
+
+
+def _attach(groups: list[list[Channel]], deferred: list[Channel], attached: Mapping[ChannelKey, ChannelKey]) -> None:
+    """Each entry the person attached goes last into its channel; one whose channel is gone stands alone."""
+    group_of_key = {entry.key: index for index, members in enumerate(groups) for entry in members}
+    for entry in deferred:
+        index = group_of_key.get(attached[entry.key])
+        if index is None:
+            index = len(groups)
+            groups.append([entry])
+        else:
+            groups[index].append(entry)
+        group_of_key[entry.key] = index
+
+
+def _result(
+    groups: list[list[Channel]], order: Mapping[ChannelKey, tuple[ChannelKey, ...]], was: Iterable[ChannelKey]
+) -> Grouping:
+    channels: list[Channel] = []
+    sources: dict[ChannelKey, tuple[Channel, ...]] = {}
+    channel_of: dict[ChannelKey, Channel] = {}
+    rank: dict[ChannelKey, int] | None = None  # made at the first channel with several entries
+    for members in groups:
+        if len(members) == 1 and not (order and members[0].key in order):
+            channels.append(members[0])
+            continue
+        if rank is None:
+            rank = {key: n for n, key in enumerate(was)}
+        channel = min(members, key=lambda entry: rank.get(entry.key, len(rank)))  # the first of equals
+        channels.append(channel)
+        for entry in members:
+            if entry is not channel:
+                channel_of[entry.key] = channel
+        wanted = next((order[m.key] for m in members if m.key in order), None) if order else None
+        sources[channel.key] = _ordered(members, wanted) if wanted else tuple(members)
+    return Grouping(tuple(channels), MappingProxyType(sources), MappingProxyType(channel_of))
+
+
+def _ordered(members: list[Channel], wanted: tuple[ChannelKey, ...]) -> tuple[Channel, ...]:
+    """The person's order first, then any source they did not list (it joined since), as found."""
+    rank = {key: n for n, key in enumerate(wanted)}
+    return tuple(sorted(members, key=lambda entry: rank.get(entry.key, len(rank))))
