@@ -43,6 +43,9 @@ class ProxyConfig:
     linger: float = 10.0  # s a channel stays open after its last player leaves
     start_timeout: float = 60.0  # s for the session start + first byte
     give_up_after: float = 120.0  # s of failed reconnects before a stream is failed
+    # A channel of several sources moves to the next when the one in use sends nothing this long
+    # (or the engine reports no peers and no speed this long).
+    stall_timeout: float = 10.0
     demo: bool = False  # run the built-in demo engine and point at it
     token: str | None = None  # when set (LAN sharing), every request must carry it
     # HLS (the segmenter's HlsConfig takes these; its defaults are the same values)

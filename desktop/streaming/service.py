@@ -42,6 +42,7 @@ from desktop.streaming.rollback import Rollback, Undo, nothing_to_undo, undoable
 from desktop.streaming.service_engine import EngineSwitch, start_demo
 from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem, stays_on
 from desktop.streaming.snapshot import ProxySnapshot
+from desktop.streaming.sources.lineup import lineup_of
 from desktop.streaming.tuner.host import TunerHost
 from desktop.streaming.warm import WarmKeeper
 
@@ -83,8 +84,12 @@ class ProxyService:
         self.channels.on_state_change = self.keeper.wake  # it follows the favourites at once
         self._owner = EngineOwner(self._events, access=engine_access, policy=engine_policy)
         self.tuner = TunerHost(self._events.emit)  # the network tuner's identity and UDP discovery
-        self._context = CoreContext(config, self._events, clock)  # holds the one current config
+        # Holds the one current config; a channel opens with the sources the playlists give it then.
+        self._context = CoreContext(
+            config, self._events, clock, lineup=lambda key: lineup_of(self.channels.state.catalog, key)
+        )
         self.sources = SourcesHost(self._context, favourites=lambda: self.channels.state.favourites, on_view=on_sources)
+        self._context.health = self.sources.health  # failover reports to it, and reads what is dead
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
         self._http: aiohttp.ClientSession | None = None
         self._listener = Listener()

@@ -57,11 +57,23 @@ class StreamSnapshot:
     group: str | None = None  # the playlist's group, when a playlist names the channel
     logo: str | None = None  # the playlist's logo URL, likewise
     warm: bool = False  # a favourite kept ready (Settings → Channels): open with no players, "ready"
+    # The source the channel plays from (or tries) now: its kind and id, its place among the
+    # channel's sources (from 1) and how many it has; the switches between them so far.
+    source_kind: Kind | None = None
+    source_id: str | None = None
+    source_number: int = 1
+    sources: int = 1
+    switches: int = 0
 
     @property
     def waiting_to_be_watched(self) -> bool:
         """A favourite kept ready that nobody watches: open, but nothing of it plays."""
         return self.warm and not self.clients
+
+    @property
+    def source_phrase(self) -> str:
+        """ "source 2 of 3"; "" for a channel of one source."""
+        return f"source {self.source_number} of {self.sources}" if self.sources > 1 else ""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,10 @@ class EngineUnreachable(EngineError):
     """Nothing answers at the engine URL."""
 
 
+class EngineRefused(EngineError):
+    """The engine answered, with an error of its own about this content or session ("failed to load content")."""
+
+
 def _too_large() -> EngineError:
     return EngineError(
         f"AceStream engine answered more than {MAX_ANSWER_BYTES // 1024} KB where a short answer belongs"
@@ -181,7 +185,7 @@ class EngineClient:
         if not isinstance(data, dict):
             raise EngineError("AceStream engine answered an unexpected JSON value")
         if data.get("error"):
-            raise EngineError(f"AceStream engine error: {_text(data['error'])}")
+            raise EngineRefused(f"AceStream engine error: {_text(data['error'])}")
         response = data.get("response")
         if not isinstance(response, dict) or not response.get("playback_url"):
             raise EngineError("AceStream engine answered without a playback URL")
@@ -202,7 +206,9 @@ class EngineClient:
         response = data.get("response") if isinstance(data, dict) else None
         if not isinstance(response, dict):
             error = data.get("error") if isinstance(data, dict) else None
-            raise EngineError(f"AceStream engine stat error: {_text(error) if error else 'no response'}")
+            if error:
+                raise EngineRefused(f"AceStream engine stat error: {_text(error)}")
+            raise EngineError("AceStream engine stat error: no response")
         status = response.get("status")
         return EngineStats(
             status=status[:20] if isinstance(status, str) else None,

@@ -76,7 +76,7 @@ async def manifest(request: web.Request) -> web.Response:
             if not await segmenter.wait_until_startable(timeout):
                 return _not_ready(stream, timeout)
             token = request.query.get("token")
-            text = segmenter.playlist(lambda seq: segment_uri(wanted.key, seq, token))
+            text = segmenter.playlist(lambda seq: segment_uri(stream.key, seq, token))  # the channel's own key
     except TooManyViewers as exc:
         raise web.HTTPServiceUnavailable(text=f"{exc}\n") from None
     return web.Response(body=text.encode(), headers=PLAYLIST_HEADERS)

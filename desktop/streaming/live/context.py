@@ -21,8 +21,13 @@ import aiohttp
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.engine.client import EngineClient
 from desktop.streaming.events import EventSink
+from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.requests import RequestRecord
 from desktop.streaming.live.session_stopper import SessionStopper
+from desktop.streaming.sources.failover import HealthBook, NoHealth
+from desktop.streaming.sources.lineup import ChannelSources
+
+Lineup = Callable[[ChannelKey], ChannelSources]  # the channel a key is a source of, with its sources
 
 __all__ = ["CoreContext", "CoreStopped", "Counters", "SessionStopper"]
 
@@ -46,13 +51,27 @@ class Counters:
 
 class CoreContext:
     """The current config, engine client, HTTP session, event sink, counters, session stopper, clock
-    and the record of players' requests."""
+    and the record of players' requests; the channels' sources (`lineup`) and what is known of their
+    health (`health`)."""
 
-    __slots__ = ("_engine", "_http", "clock", "config", "counters", "events", "requests", "sessions")
+    __slots__ = (
+        "_engine", "_http", "clock", "config", "counters", "events", "health", "lineup", "requests", "sessions",
+    )  # fmt: skip
 
-    def __init__(self, config: ProxyConfig, events: EventSink, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        config: ProxyConfig,
+        events: EventSink,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        lineup: Lineup = ChannelSources.alone,
+        health: HealthBook | None = None,
+    ) -> None:
         self.config = config  # replaced whole, only by `update`
         self.events = events
+        # Read when a channel opens: the playlists' grouping at that moment (a channel of one source without).
+        self.lineup = lineup
+        self.health: HealthBook = health if health is not None else NoHealth()
         # Seconds, monotonic: when players took data and when channels were left. One clock for all
         # of it, so tests can move it on instead of waiting (the loop's own timers keep real time).
         self.clock = clock

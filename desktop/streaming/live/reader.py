@@ -1,15 +1,17 @@
-"""The engine side of one channel: its session, the playback read loop, reconnects.
+"""The engine side of one channel: its session, the playback read loop, reconnects, failover.
 
 `EngineReader.run` opens the engine session, reads its playback URL in large
 packet-aligned chunks and hands each to the stream (`on_chunk`); when the
 engine stops sending, fails or ends the stream, it reopens the same session
-(or a new one) with backoff while players wait, for a bounded time. It pauses
-while every player is backed up. It knows nothing of players beyond the
-stream's fan-out and whether the channel is still wanted (`wanted`: players
-are left, or the warm keeper holds it); what a chunk or a reconnect means to
-them is the stream's business (the callbacks). Across a reconnect the bytes stay
-one stream for players (`ts.splice.Splicer`: no PES cut in two, clocks that go
-on), so they play on instead of resetting.
+(or a new one) with backoff while players wait, for a bounded time. A channel
+of several sources reads through `source_reader.SourcesReader`, which moves it
+to its next source instead when the one in use fails. It pauses while every
+player is backed up. It knows nothing of players beyond the stream's fan-out
+and whether the channel is still wanted (`wanted`: players are left, or the
+warm keeper holds it); what a chunk, a reconnect or a switch means to them is
+the stream's business (the callbacks). Across a reconnect (or a switch) the
+bytes stay one stream for players (`ts.splice.Splicer`: no PES cut in two,
+clocks that go on), so they play on instead of resetting.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.failures import Failure, SessionGone, describe
 from desktop.streaming.live.fanout import Fanout
 from desktop.streaming.live.player import StreamEnded
+from desktop.streaming.sources.failover import Rotation
+from desktop.streaming.sources.splice import SpliceGate
 from desktop.streaming.ts.packets import PACKET_SIZE, PacketAligner
 from desktop.streaming.ts.splice import Splicer
 
@@ -41,8 +45,7 @@ class EngineReader:
 
     def __init__(
         self,
-        kind: str,
-        content_id: str,
+        rotation: Rotation,
         extra: Mapping[str, str],
         context: CoreContext,
         fanout: Fanout,
@@ -52,8 +55,10 @@ class EngineReader:
         wanted: Callable[[], bool],
     ) -> None:
         """`on_chunk(chunk, first)`: aligned data arrived (`first`: the stream's very first);
-        `on_reconnect(failure)`: the data stopped and a reconnect begins."""
-        self._kind, self._content_id, self._extra = kind, content_id, extra
+        `on_reconnect(failure)`: the data stopped and a reconnect begins. `rotation`: the channel's
+        sources (one here; `SourcesReader` reads channels of several)."""
+        self.rotation = rotation
+        self._extra = extra
         self._context = context
         self._fanout = fanout
         self._on_chunk = on_chunk
@@ -75,6 +80,8 @@ class EngineReader:
         self._waiting_for_players = asyncio.Event()  # set while the reader waits for a taker
         self._response: aiohttp.ClientResponse | None = None  # the engine's playback answer being read
         self._engine_switched = False  # set by switch_engine until the reader has reconnected
+        self._source_had_data = False  # the source in use has delivered since it was chosen
+        self._gate: SpliceGate | None = None  # what the data passes after a switch (SourcesReader sets it)
 
     # --- control from the stream -----------------------------------------------------------
     def drop_session(self) -> None:
@@ -90,6 +97,10 @@ class EngineReader:
         self.drop_session()
         if self._response is not None:
             self._response.close()  # the read loop sees its stream end and reconnects
+
+    def source_dead(self, reason: str) -> None:
+        """The engine calls the source in use dead: nothing to do for a channel of one source
+        (it reconnects by its own timeouts); `SourcesReader` moves on to the next."""
 
     @property
     def waiting_for_players(self) -> bool:
@@ -168,15 +179,22 @@ class EngineReader:
     async def _open_session(self) -> None:
         if self.session is None:
             engine = self._context.engine
-            self.session = await self._context.sessions.start(engine, self._kind, self._content_id, self._extra)
+            kind, content_id = self.rotation.key
+            self.session = await self._context.sessions.start(engine, kind, content_id, self._extra)
             self.session_engine = engine
 
-    async def _pump(self) -> None:
-        """Read the playback URL until EOF; raises on errors and when data stops coming."""
+    async def _pump(self, silence: float | None = None) -> None:
+        """Read the playback URL until EOF; raises on errors and when data stops coming.
+
+        `silence`: seconds without data that end it once data has come (the empty timeout when None);
+        before that, whoever called bounds the wait for the first byte.
+        """
         assert self.session is not None
         loop = self._loop
         context = self._context
-        empty_timeout = context.config.empty_timeout
+        several = silence is not None
+        empty_timeout = silence if silence is not None else context.config.empty_timeout
+        had_data = self._source_had_data if several else self.had_data
         try:
             async with context.http.get(
                 self.session.playback_url,
@@ -192,7 +210,7 @@ class EngineReader:
                 aligner = self._aligner
                 # Before the first byte the start timeout (outer) applies; after it, the empty timeout.
                 self._rate_mark = None  # a new connection: its first gap is the engine's start, not its pace
-                async with asyncio.timeout_at(loop.time() + empty_timeout if self.had_data else None) as deadline:
+                async with asyncio.timeout_at(loop.time() + empty_timeout if had_data else None) as deadline:
                     while True:
                         data = await content.read(READ_SIZE)
                         if not data:
@@ -211,7 +229,7 @@ class EngineReader:
                                 # Delivering wrote to every player that keeps up: let the loop
                                 # serve others (status requests, joiners) before the next chunk.
                                 await asyncio.sleep(0)
-                            deadline.reschedule(loop.time() + context.config.empty_timeout)
+                            deadline.reschedule(loop.time() + (silence or context.config.empty_timeout))
                         # The engine had no more ready: let the next chunk grow. Not after a park:
                         # data piled up meanwhile, and players that just made room wait for it.
                         if len(data) < READ_SIZE and not parked:
@@ -256,12 +274,21 @@ class EngineReader:
             self._rate = sample if not self._rate else self._rate + RATE_WEIGHT * (sample - self._rate)
         self._rate_mark = now
         self.last_data = now
+        if self._start_deadline is not None:
+            self._start_deadline.reschedule(None)  # playing: only the empty (or stall) timeout applies now
+            self._start_deadline = None
+        if not self._source_had_data:
+            self._source_had_data = True
+            self.rotation.flowing()
+        gate = self._gate
+        if gate is not None:
+            chunk = gate.feed(chunk, now)
+            if gate.open:
+                self._gate = None
+            if not chunk:
+                return  # held until the new source's first PAT (its bytes still count as data)
         first = not self.had_data
-        if first:
-            self.had_data = True
-            if self._start_deadline is not None:
-                self._start_deadline.reschedule(None)  # playing: only the empty timeout applies now
-                self._start_deadline = None
+        self.had_data = True
         chunk = self.splicer.carry(chunk)
         if chunk:  # b"": held until the new timeline's first clock reading
             self._on_chunk(chunk, first)

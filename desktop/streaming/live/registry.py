@@ -2,10 +2,13 @@
 
 `get_or_create` never awaits between looking a channel up and inserting it,
 so any number of simultaneous first requests share one engine session without
-a lock. Streams get the shared `CoreContext` and a callback that forgets them
-when they close; they never see the registry itself. The warm keeper opens
-favourites through `open_if_room`, which never takes a place a person needs:
-at the cap, a channel kept ready is the first to make room.
+a lock. A channel of several sources is one stream, found by any of its
+sources' keys (old playlists name a backup's id): the context's `lineup` says
+which channel a key belongs to when it opens. Streams get the shared
+`CoreContext` and a callback that forgets them when they close; they never
+see the registry itself. The warm keeper opens favourites through
+`open_if_room`, which never takes a place a person needs: at the cap, a
+channel kept ready is the first to make room.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from desktop.streaming.live.player import StreamEnded
 from desktop.streaming.live.requests import RequestRecord
 from desktop.streaming.live.stream import LiveStream
 from desktop.streaming.snapshot import StreamSnapshot
+from desktop.streaming.sources.lineup import ChannelSources
 
 # Each channel is an engine session and a P2P swarm: a household watches a few.
 # The cap keeps a misbehaving client (or a LAN neighbour) from opening hundreds.
@@ -47,7 +51,8 @@ class RegistryClosed(Exception):
 class StreamRegistry:
     def __init__(self, context: CoreContext) -> None:
         self._context = context
-        self._streams: dict[ChannelKey, LiveStream] = {}
+        self._streams: dict[ChannelKey, LiveStream] = {}  # by the channel's own key
+        self._by_source: dict[ChannelKey, LiveStream] = {}  # by each of its sources' keys (its own among them)
         self._closed = False
         self.quota = NewChannelQuota(clock=asyncio.get_running_loop().time)
         self._listeners: list[Callable[[ChannelKey, bool], None]] = []
@@ -71,7 +76,7 @@ class StreamRegistry:
 
         Raises RegistryClosed, TooManyNewChannels (the client's quota) or TooManyChannels (the cap).
         """
-        stream = self._streams.get(key)
+        stream, lineup = self._find(key)
         if stream is None:
             if self._closed:
                 raise RegistryClosed("AceTray is stopping")
@@ -90,7 +95,7 @@ class StreamRegistry:
                 )
             if client is not None:
                 self.quota.spend(client)
-            stream = self._open(key, extra, "Starting channel")
+            stream = self._open(lineup, extra, "Starting channel")
         return stream
 
     def open_if_room(self, key: ChannelKey) -> LiveStream | None:
@@ -98,17 +103,27 @@ class StreamRegistry:
 
         The warm keeper's way in: it never closes another channel, and no client's quota pays for it.
         """
-        stream = self._streams.get(key)
+        stream, lineup = self._find(key)
         if stream is None and not self._closed and len(self._streams) < MAX_CHANNELS:
-            stream = self._open(key, {}, "Opening a favourite to keep it ready")
+            stream = self._open(lineup, {}, "Opening a favourite to keep it ready")
         return stream
 
-    def _open(self, key: ChannelKey, extra: Mapping[str, str], said: str) -> LiveStream:
-        stream = LiveStream(key, extra, self._context, on_closed=self._forget)
-        self._streams[key] = stream
+    def _find(self, key: ChannelKey) -> tuple[LiveStream | None, ChannelSources]:
+        """The open channel `key` is a source of (if any), and the channel the playlists make of it now."""
+        stream = self._by_source.get(key)
+        if stream is not None:
+            return stream, stream.lineup
+        lineup = self._context.lineup(key)
+        return self._streams.get(lineup.key), lineup
+
+    def _open(self, lineup: ChannelSources, extra: Mapping[str, str], said: str) -> LiveStream:
+        stream = LiveStream(lineup, extra, self._context, on_closed=self._forget)
+        self._streams[lineup.key] = stream
+        for source in lineup.sources:
+            self._by_source.setdefault(source, stream)  # one open before a refresh keeps what it holds
         self._context.counters.sessions_started += 1
-        self._context.events.emit("info", said, key.content_id)
-        self._tell(key, opened=True)  # a link check gives way now, before the engine is asked
+        self._context.events.emit("info", said, lineup.key.content_id)
+        self._tell(lineup.key, opened=True)  # a link check gives way now, before the engine is asked
         stream.start()
         return stream
 
@@ -163,10 +178,16 @@ class StreamRegistry:
         return True
 
     def get(self, key: ChannelKey) -> LiveStream | None:
-        return self._streams.get(key)
+        """The open channel `key` is a source of (its own key included)."""
+        return self._by_source.get(key)
+
+    def reading(self, key: ChannelKey) -> LiveStream | None:
+        """The open channel whose engine session is on this source now (not merely one of its sources)."""
+        stream = self._by_source.get(key)
+        return stream if stream is not None and stream.source_key == key else None
 
     def find(self, content_id: str) -> LiveStream | None:
-        for key, stream in self._streams.items():
+        for key, stream in self._by_source.items():
             if key.content_id == content_id:
                 return stream
         return None
@@ -176,6 +197,9 @@ class StreamRegistry:
 
     def _forget(self, stream: LiveStream) -> None:
         # Only the registered one: a stream closing late must never drop a newer one under its key.
+        for source in stream.lineup.sources:
+            if self._by_source.get(source) is stream:
+                del self._by_source[source]
         if self._streams.get(stream.key) is stream:
             del self._streams[stream.key]
             self._tell(stream.key, opened=False)

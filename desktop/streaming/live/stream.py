@@ -7,6 +7,12 @@ A favourite the warm keeper holds (`keep_ready`) is "ready" instead of
 lingering when it has no players: read and discarded, reconnected like any
 stream, never closed for want of players until the keeper lets go of it.
 
+A channel of several sources plays one of them at a time and moves to the
+next when it fails (`source_reader.SourcesReader`); players stay, and the
+window and events say so ("Sport 1 switched to source 2 of 3 (…)"). The
+engine's stat polls double as its word on whether the source in use is dead
+(`sources.dead_watch`).
+
 A stream gets a `CoreContext` (config, engine, HTTP session, events,
 counters, session stopper) and an `on_closed` callback, never its registry:
 it reads the context at each use, so new settings reach it without a call.
@@ -25,15 +31,19 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
-from desktop.streaming.engine.client import EngineError, EngineStats
+from desktop.streaming.engine.client import EngineError, EngineRefused, EngineSession, EngineStats
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.failures import Failure
 from desktop.streaming.live.fanout import Fanout, Subscriber
 from desktop.streaming.live.player import ClientInfo, StreamEnded
 from desktop.streaming.live.reader import EngineReader
+from desktop.streaming.live.source_reader import SourcesReader
 from desktop.streaming.live.stream_hls import StreamHls
 from desktop.streaming.snapshot import StreamSnapshot, stream_picture
+from desktop.streaming.sources.dead_watch import DeadWatch
+from desktop.streaming.sources.failover import Rotation, Switch
+from desktop.streaming.sources.lineup import ChannelSources
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +56,14 @@ FLOWING = ("playing", "lingering", "ready")  # data arrives (for players, or for
 class LiveStream:
     def __init__(
         self,
-        key: ChannelKey,
+        lineup: ChannelSources | ChannelKey,
         extra: Mapping[str, str],
         context: CoreContext,
         on_closed: Callable[[LiveStream], None],
     ) -> None:
-        self.key = key
+        """`lineup`: the channel and its sources (a bare key: a channel of that one source)."""
+        self.lineup = lineup if isinstance(lineup, ChannelSources) else ChannelSources.alone(lineup)
+        self.key: ChannelKey = self.lineup.key
         self.extra = dict(extra)
         self._context = context
         self._on_closed = on_closed
@@ -71,16 +83,25 @@ class LiveStream:
         self.ready_rank: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
-        self._reader = EngineReader(
-            key.kind,
-            key.content_id,
-            self.extra,
-            context,
-            self.fanout,
-            on_chunk=self._publish,
-            on_reconnect=self._reconnecting,
-            wanted=lambda: self.has_players or self.kept_ready,
-        )
+        self.rotation = Rotation(self.lineup, context.health, self._loop.time)
+        self._reader = self._make_reader()
+
+    def _make_reader(self) -> EngineReader:
+        """A channel of several sources reads through a `SourcesReader`: it fails over."""
+        parts = (self.rotation, self.extra, self._context, self.fanout)
+        if self.lineup.several:
+            return SourcesReader(
+                *parts,
+                on_chunk=self._publish,
+                on_reconnect=self._reconnecting,
+                on_switch=self._switched,
+                wanted=self._wanted,
+            )
+        return EngineReader(*parts, on_chunk=self._publish, on_reconnect=self._reconnecting, wanted=self._wanted)
+
+    def _wanted(self) -> bool:
+        """Read on (and reconnect, and fail over) while players are left or the warm keeper holds it."""
+        return self.has_players or self.kept_ready
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -242,6 +263,21 @@ class LiveStream:
         if self.hls.segmenter is not None:
             self.hls.segmenter.discontinuity()
 
+    def _switched(self, switch: Switch) -> None:
+        """The channel moved to another of its sources: players stay, and are told nothing but new data."""
+        if self._reader.had_data:
+            self.state = "reconnecting"
+            if self.hls.segmenter is not None:
+                self.hls.segmenter.discontinuity()
+        self.stats = None  # the figures were the old source's
+        self.last_error = f"source {switch.left}: {switch.reason}"
+        self._context.events.emit("warning", switch.sentence() + ".", self.key.content_id)
+
+    @property
+    def source_key(self) -> ChannelKey:
+        """The source the channel plays from (or tries) now."""
+        return self.rotation.key
+
     @property
     def bytes_in(self) -> int:
         return self._reader.bytes_in
@@ -294,18 +330,34 @@ class LiveStream:
                 self._unless_players_left()
 
     async def _poll_stats(self) -> None:
+        watch, watched = DeadWatch(), None  # for a channel of several sources: is the one in use dead?
         while True:
             await asyncio.sleep(STAT_INTERVAL)
-            session, engine = self._reader.session, self._reader.session_engine
+            reader = self._reader
+            session, engine = reader.session, reader.session_engine
             # A favourite kept ready is polled too: its peers and download are what it costs.
             wanted = self.has_players or self.kept_ready
             if not wanted or session is None or engine is None or not session.stat_url:
                 continue
+            if session is not watched:
+                watch.reset()
+                watched = session
             try:
                 self.stats = await engine.stats(session.stat_url)
+            except EngineRefused as exc:
+                self.stats = None
+                self._dead_unless_moved_on(session, watch.stat_error(str(exc)))
             except EngineError as exc:
                 self.stats = None  # figures the engine can no longer confirm are not shown
                 log.debug("stat poll for %s failed: %s", self.key.content_id, exc)
+            else:
+                now, stall = self._loop.time(), self._context.config.stall_timeout
+                self._dead_unless_moved_on(session, watch.seen(self.stats, now, reader.last_data, stall))
+
+    def _dead_unless_moved_on(self, session: EngineSession, dead: str | None) -> None:
+        """Tell the reader the engine calls its source dead, unless it has moved on since the poll."""
+        if dead is not None and session is self._reader.session:
+            self._reader.source_dead(dead)
 
     # --- picture -------------------------------------------------------------------------
     def snapshot(self) -> StreamSnapshot:
@@ -329,4 +381,9 @@ class LiveStream:
             reconnects=self.reconnects,
             last_error=self.last_error,
             warm=self.kept_ready,
+            source_kind=self.rotation.key.kind,
+            source_id=self.rotation.key.content_id,
+            source_number=self.rotation.position,
+            sources=self.rotation.count,
+            switches=self.rotation.switches,
         )
