@@ -310,7 +310,8 @@ class DemoEngine:
         return _envelope(answer)
 
     def _stat_response(self, session: SimSession) -> dict[str, Any]:
-        buffering = time.monotonic() < self._table.ready_at(session)
+        peerless = session.value in self.faults.peerless_ids
+        buffering = peerless or time.monotonic() < self._table.ready_at(session)
         reading = session.reader is not None and not buffering
         rate_kb = int((self.bytes_per_second or 0) / 1024) if reading else 0
         now = int(time.time())

@@ -109,7 +109,8 @@ class Playback:
         """Seconds this session's bytes must still wait (None: until faults change), or 0."""
         table = self._table
         now = time.monotonic()
-        if table.faults.never_send or session.value in table.faults.silent_ids:
+        faults = table.faults
+        if faults.never_send or session.value in faults.silent_ids or session.value in faults.peerless_ids:
             return None
         stalled_until = session.stalled_until if session.stall_generation == table.stall_generation else 0.0
         return max(table.ready_at(session) - now, stalled_until - now, 0.0)
@@ -127,9 +128,12 @@ class Playback:
 
     def _pending_stall(self, session: SimSession) -> int | None:
         table = self._table
-        if table.faults.stall_after_bytes is None or session.stall_generation == table.stall_generation:
+        faults = table.faults
+        if faults.stall_after_bytes is None or session.stall_generation == table.stall_generation:
             return None
-        return table.faults.stall_after_bytes
+        if faults.stall_ids and session.value not in faults.stall_ids:
+            return None
+        return faults.stall_after_bytes
 
     def _apply_byte_fault(self, session: SimSession, sent: int) -> bool:
         """A byte threshold was reached: apply its fault. True when this connection ends."""
@@ -145,3 +149,4 @@ class Playback:
         session.stall_generation = table.stall_generation
         session.stalled_until = time.monotonic() + faults.stall_seconds
         return False
+

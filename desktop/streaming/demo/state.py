@@ -28,6 +28,10 @@ class EngineFaults:
     silent_ids: frozenset[str] = frozenset()  # sessions of these start, then never send a byte
     stall_after_bytes: int | None = None  # a session goes silent once it has sent this many bytes...
     stall_seconds: float = 0.0  # ...for this long; once per session, re-armed when either field changes
+    stall_ids: frozenset[str] = frozenset()  # the stall hits only sessions of these ids (lower case); all when empty
+    # Dead links as the engine shows them: a session starts, finds no peers and never sends a byte;
+    # its stat says "prebuf", 0 peers, 0 speed.
+    peerless_ids: frozenset[str] = frozenset()
     eof_after_bytes: int | None = None  # each playback connection ends cleanly after this many bytes
     vanish_after_bytes: int | None = None  # a session disappears once it has sent this many bytes
     wrong_host: str | None = None  # host put in returned URLs instead of the real one, e.g. "172.17.0.2"

@@ -27,7 +27,6 @@ from desktop.streaming.live.failures import Failure, SessionGone, describe
 from desktop.streaming.live.fanout import Fanout
 from desktop.streaming.live.player import StreamEnded
 from desktop.streaming.sources.failover import Rotation
-from desktop.streaming.sources.splice import SpliceGate
 from desktop.streaming.ts.packets import PACKET_SIZE, PacketAligner
 from desktop.streaming.ts.splice import Splicer
 
@@ -81,7 +80,6 @@ class EngineReader:
         self._response: aiohttp.ClientResponse | None = None  # the engine's playback answer being read
         self._engine_switched = False  # set by switch_engine until the reader has reconnected
         self._source_had_data = False  # the source in use has delivered since it was chosen
-        self._gate: SpliceGate | None = None  # what the data passes after a switch (SourcesReader sets it)
 
     # --- control from the stream -----------------------------------------------------------
     def drop_session(self) -> None:
@@ -280,18 +278,18 @@ class EngineReader:
         if not self._source_had_data:
             self._source_had_data = True
             self.rotation.flowing()
-        gate = self._gate
-        if gate is not None:
-            chunk = gate.feed(chunk, now)
-            if gate.open:
-                self._gate = None
-            if not chunk:
-                return  # held until the new source's first PAT (its bytes still count as data)
+        chunk = self._splice(chunk, now)
+        if not chunk:
+            return  # held back for now (SourcesReader); its bytes still count as data from the source
         first = not self.had_data
         self.had_data = True
         chunk = self.splicer.carry(chunk)
         if chunk:  # b"": held until the new timeline's first clock reading
             self._on_chunk(chunk, first)
+
+    def _splice(self, chunk: bytes, now: float) -> bytes:
+        """What of `chunk` goes on to the splicer now: all of it (`SourcesReader` holds some back)."""
+        return chunk
 
     async def _wait_for_players(self) -> None:
         self._waiting_for_players.set()

@@ -5,9 +5,10 @@ source (`sources.failover.Rotation` says which) when the one in use fails: the
 engine refused it or answered nonsense, nothing came within the start timeout
 of choosing it, nothing for the stall timeout since, or the engine's stat
 called it dead (`source_dead`, from the stream's stat polls). Players stay
-connected: what the new source sends goes on at its first PAT (the base
-reader's `SpliceGate`), and HLS segments note the discontinuity (the stream's
-`on_switch`). The session switched away from is stopped at once.
+connected: the old source's last frame still arriving is left out and the new
+source goes on at its first PAT (`sources.splice`), and HLS segments note the
+discontinuity (the stream's `on_switch`). The session switched away from is
+stopped at once.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from desktop.streaming.live.fanout import Fanout
 from desktop.streaming.live.player import StreamEnded
 from desktop.streaming.live.reader import BACKOFF_FIRST, BACKOFF_MAX, EngineReader
 from desktop.streaming.sources.failover import Rotation, Switch
-from desktop.streaming.sources.splice import SpliceGate
+from desktop.streaming.sources.splice import FrameTail, SpliceGate
 
 
 class SourcesReader(EngineReader):
@@ -47,6 +48,18 @@ class SourcesReader(EngineReader):
         self._on_switch = on_switch
         self._source_since = self.last_data  # when the source in use was chosen (loop time)
         self._dead: Failure | None = None  # why the engine calls the source in use dead (`source_dead`)
+        self._tail = FrameTail()  # the frame still arriving: a switch must not leave half of it
+        self._gate: SpliceGate | None = None  # after a switch: the new source's data waits for its PAT
+
+    def _splice(self, chunk: bytes, now: float) -> bytes:
+        gate = self._gate
+        if gate is not None:
+            chunk = gate.feed(chunk, now)
+            if gate.open:
+                self._gate = None
+            if not chunk:
+                return b""
+        return self._tail.feed(chunk)
 
     def source_dead(self, reason: str) -> None:
         """The engine calls the source in use dead: the channel moves on to its next source."""
@@ -123,6 +136,7 @@ class SourcesReader(EngineReader):
             first_byte = min(first_byte, self._give_up_at())
         self._aligner.reset()
         self._fanout.clear_backlog()
+        self._tail.drop()  # a new connection: the frame the last one was sending never ends
         try:
             await self._context.engine.until_ready()  # an engine that cannot start says nothing of the source
         except EngineError as exc:

@@ -7,9 +7,10 @@ channel moves to the next source that is neither known dead nor waiting out a
 backoff; players stay connected meanwhile. No flapping: a source that failed is
 not tried again for a backoff (5 s, doubling to 2 min, forgiven once it has
 played a minute). When no source is left, every one has failed: the channel
-goes round them again from the first, with a pause before each try that grows
-as a single source's reconnects do (0.5 s doubling to 5 s), until the reader
-gives up (the start timeout, or give-up-after once it had played).
+goes round them again from the first, each when its backoff is over, with a
+pause before each try that grows as a single source's reconnects do (0.5 s
+doubling to 5 s), until the reader gives up (the start timeout, or
+give-up-after once it had played).
 
 Every verdict goes to the health store (`report`), so the link check and
 failover agree on what is dead. Pure logic on an injected clock: the reader
@@ -143,14 +144,16 @@ class Rotation:
         if candidate is not None and self.exhausted_since is None:
             self._next = candidate
             return 0.0
-        # Every source has failed: round them again from the first, pausing before each try.
+        # Every source has failed: round them again from the first, pausing before each try
+        # (longer when the next still waits out its own backoff).
         if self.exhausted_since is None:
             self.exhausted_since = now
             self._next = 0
         else:
             self._next = (index + 1) % self.count
         pause, self._pause = self._pause, min(self._pause * 2, ROUND_PAUSE_MAX)
-        return pause
+        until, _backoff = self._backoff.get(self._next, (0.0, 0.0))
+        return max(pause, until - now)
 
     def advance(self) -> Switch | None:
         """Move to the source `fail` chose; the switch made (None when it stays on the same source)."""

@@ -108,3 +108,19 @@ def find_keyframes(scan: PacketScan) -> list[int]:
         if pes + 4 <= pos + PACKET_SIZE and chunk[pes : pes + 3] == b"\x00\x00\x01" and 0xE0 <= chunk[pes + 3] <= 0xEF:
             found.append(pos)
     return found
+
+
+def last_video_start(chunk: bytes) -> int:
+    """Offset of the last packet that opens a video PES (any frame, not only keyframes), or -1.
+
+    PUSI, then a PES header (after the adaptation field, if any) whose stream id is video.
+    """
+    marks = PacketScan(chunk).marks((1, PUSI))
+    index = marks.rfind(1)
+    while index != -1:
+        pos = index * PACKET_SIZE
+        pes = pos + 4 + (1 + chunk[pos + 4] if chunk[pos + 3] & 0x20 else 0)
+        if pes + 4 <= pos + PACKET_SIZE and chunk[pes : pes + 3] == b"\x00\x00\x01" and 0xE0 <= chunk[pes + 3] <= 0xEF:
+            return pos
+        index = marks.rfind(1, 0, index)
+    return -1
