@@ -137,6 +137,8 @@ class SourcesReader(EngineReader):
         self._aligner.reset()
         self._fanout.clear_backlog()
         self._tail.drop()  # a new connection: the frame the last one was sending never ends
+        if self.had_data:
+            self.splicer.splice()  # players have had data: what comes next must continue it
         try:
             await self._context.engine.until_ready()  # an engine that cannot start says nothing of the source
         except EngineError as exc:
