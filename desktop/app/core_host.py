@@ -158,6 +158,16 @@ class CoreHost(QObject):
         """A channel's new number (as stored); NumberRefused (a sentence) for a repeat or a non-number."""
         return await self._run(lambda service: service.channels.set_number(key, number))
 
+    # A channel's sources: each raises SourceRefused (a sentence) for a change that cannot be made.
+    async def reorder_sources(self, channel: ChannelKey, sources: Sequence[ChannelKey]) -> None:
+        await self._run(lambda service: service.channels.reorder_sources(channel, sources))
+
+    async def detach_source(self, source: ChannelKey) -> None:
+        await self._run(lambda service: service.channels.detach_source(source))
+
+    async def attach_source(self, source: ChannelKey, channel: ChannelKey) -> None:
+        await self._run(lambda service: service.channels.attach_source(source, channel))
+
     async def check_tv_app(self, how: How, links: TvLinks) -> str:
         """What a TV app would see at `links` (Share with devices → TV apps → Test); AppCheckFailed says why not."""
         return await self._run(lambda service: check(how, links, discovery_port=service.config.discovery_port))

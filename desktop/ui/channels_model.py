@@ -88,13 +88,13 @@ class ChannelsModel(QAbstractTableModel):
         # A refresh that brought the same channels leaves the list (and the person's place in it) alone.
         old = self._catalog
         same_channels = catalog is old or (old is not None and catalog.channels == old.channels)
-        favourites_moved = view.state.favourites != self._favourites
+        favourites_moved = view.state.favourite_channels != self._favourites
         numbers_moved = view.state.numbers is not self._view.state.numbers
         self._view = view
         self._catalog = catalog
         if not same_channels:
             self._natural_keys = {}
-        self._favourites = view.state.favourites
+        self._favourites = view.state.favourite_channels  # a star on a backup's id marks its channel
         if (
             not same_channels
             or (favourites_moved and (self._favourites_only or self._sort_column == STAR))
@@ -271,6 +271,10 @@ class ChannelsModel(QAbstractTableModel):
         lines.append(f"{'Infohash' if channel.kind == 'infohash' else 'Content id'}: {channel.id}")
         if channel.playlist:
             lines.append(f"From {source_label(channel.playlist)}")
+        sources = self.catalog.sources_of(channel.key)
+        if len(sources) > 1:
+            names = ", ".join(channel_title(s) for s in sources[:4]) + (", …" if len(sources) > 4 else "")
+            lines.append(f"{len(sources)} sources, tried in this order: {names} (right-click → Sources…)")
         if channel.key in self._playing:
             lines.append("Playing now")
         health = self._health.get(channel.key)

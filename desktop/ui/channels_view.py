@@ -48,6 +48,7 @@ class ChannelsPane(QWidget):
     guide_auto_requested = Signal(object)  # ChannelKey: back to matching automatically
     check_requested = Signal(object)  # list[ChannelKey]: check these links
     stop_check_requested = Signal()
+    sources_requested = Signal(object)  # Channel: its sources (order, detach, add)
     count_changed = Signal(int)  # channels in all playlists (the tab's title says it)
 
     def __init__(self, logos: LogoProvider | None = None, parent: QWidget | None = None) -> None:
@@ -318,6 +319,8 @@ class ChannelsPane(QWidget):
             menu.addAction("Add to favourites", lambda: self.favourite_requested.emit(channel.key, True))
         what = "infohash" if channel.kind == "infohash" else "content id"
         menu.addAction(f"Copy {what}", lambda: QGuiApplication.clipboard().setText(channel.id))
+        count = len(self.model.catalog.sources_of(channel.key))
+        menu.addAction(f"Sources ({count})…", lambda: self.sources_requested.emit(channel))
         menu.addSeparator()
         menu.addAction("Choose guide channel…", lambda: self.guide_choice_requested.emit(channel))
         if channel.key in self.model.guide.picks:

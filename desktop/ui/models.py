@@ -33,6 +33,7 @@ from desktop.ui.formatting import (
     format_rate,
 )
 from desktop.ui.player_apps import player_app
+from desktop.ui.source_view import SOURCE_HEADER_TIP, source_cell, source_tip
 
 Row = TypeVar("Row")
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -195,6 +196,7 @@ def _optional_int(value: int | None) -> str:
 STREAM_COLUMNS: tuple[Column[StreamSnapshot], ...] = (
     Column("Channel", _channel, tooltip=_channel_tip),
     Column("Status", _engine_status, tooltip=_status_tip),
+    Column("Source", lambda s, _n: source_cell(s), tooltip=lambda s, _n: source_tip(s), header_tip=SOURCE_HEADER_TIP),
     Column("Peers", lambda s, _n: _optional_int(s.peers), numeric=True),
     Column("Download", lambda s, _n: format_kbps(s.speed_down_kbps), numeric=True),
     Column("Players", lambda s, _n: str(len(s.clients)), numeric=True),

@@ -13,6 +13,7 @@ from desktop.ui.actions import AppActions
 from desktop.ui.engine_view import engine_in_trouble, engine_tooltip_line
 from desktop.ui.formatting import count_phrase
 from desktop.ui.icons import TrayState, tray_icon
+from desktop.ui.source_view import trouble
 
 MAX_TOOLTIP_STREAMS = 6  # some desktops cut long tooltips; the window lists them all
 
@@ -70,7 +71,9 @@ def _proxy_status(snapshot: ProxySnapshot | None, start_error: str | None, addre
     else:
         lines = [f"AceTray — ready at {address or snapshot.listen_url}, nothing playing{kept}{demo}"]
         state = TrayState.IDLE
-    lines += [f"{s.name or elide_id(s.content_id)}: {_watching(s)}" for s in streams[:MAX_TOOLTIP_STREAMS]]
+    # A channel in trouble first: what a person hovering the icon wants to see.
+    shown = sorted(streams, key=lambda s: not trouble(s))[:MAX_TOOLTIP_STREAMS]
+    lines += [f"{s.name or elide_id(s.content_id)}: {_watching(s)}{trouble(s)}" for s in shown]
     if len(streams) > MAX_TOOLTIP_STREAMS:
         lines.append("…")
     return TrayStatus(state, "\n".join(lines))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject
 
@@ -32,6 +32,9 @@ class TaskSpawner:
             self._report("Something went wrong", f"{task.exception()}", "error")
 
 
+D = TypeVar("D", bound=QObject)
+
+
 class DialogKeeper:
     """Holds references to open dialogs (Qt would otherwise let Python collect them)."""
 
@@ -44,6 +47,10 @@ class DialogKeeper:
 
     def find(self, kind: type) -> QObject | None:
         return next((d for d in self.open if isinstance(d, kind)), None)
+
+    def all_of(self, kind: type[D]) -> list[D]:
+        """Every open dialog of this kind (some, like a channel's Sources, open once per channel)."""
+        return [d for d in self.open if isinstance(d, kind)]
 
     def _drop(self, dialog: QObject) -> None:
         if dialog in self.open:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QTableView
@@ -13,7 +14,7 @@ from desktop.ui.models import ClientsModel, EventsModel, StreamsModel
 NOW = 1_800_000_000.0
 
 
-def stream(n: int, *, clients: int = 0, bytes_out: int = 0, name: str | None = None) -> StreamSnapshot:
+def stream(n: int, *, clients: int = 0, bytes_out: int = 0, name: str | None = None, **more: Any) -> StreamSnapshot:
     return StreamSnapshot(
         content_id=f"{n:040x}",
         kind="id",
@@ -29,6 +30,7 @@ def stream(n: int, *, clients: int = 0, bytes_out: int = 0, name: str | None = N
         reconnects=0,
         last_error=None,
         clients=tuple(client(i) for i in range(clients)),
+        **more,
     )
 
 
@@ -55,13 +57,16 @@ def test_streams_table_shows_what_a_user_reads(qapp):
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
         "Channel",
         "Status",
+        "Source",
         "Peers",
         "Download",
         "Players",
         "Uptime",
         "Delivered",
     ]
-    assert texts(model, 0) == ["Sports HD", "playing (dl)", "7", "1.2 MB/s", "3", "3m 12s", "15.3 MB"]
+    assert texts(model, 0) == ["Sports HD", "playing (dl)", "—", "7", "1.2 MB/s", "3", "3m 12s", "15.3 MB"]
+    model.update_rows([stream(1, clients=3, bytes_out=15_300_000, name="Sports HD", source_number=2, sources=3)], NOW)
+    assert texts(model, 0)[2] == "source 2 of 3"  # a channel of several sources, on its second
 
 
 def test_an_unnamed_channel_shows_its_whole_id_for_the_view_to_elide_in_the_middle(qapp, qtbot):
@@ -136,7 +141,7 @@ def test_updates_keep_selection_and_scroll_and_never_reset(qapp, qtbot):
     assert [model.row_at(i.row()).content_id for i in selected] == [f"{20:040x}"]
     keys = model.keys()
     assert keys[-1] == f"{99:040x}" and f"{5:040x}" not in set(keys)
-    assert model.data(model.index(model.row_of(f"{20:040x}"), 6)) == "1.0 KB"
+    assert model.data(model.index(model.row_of(f"{20:040x}"), 7)) == "1.0 KB"
     # One row above the view vanished, so the view may move by at most one row.
     assert abs(view.verticalScrollBar().value() - scroll) <= 1
 

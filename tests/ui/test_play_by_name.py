@@ -33,11 +33,11 @@ acestream://{SPORT_131}
 acestream://{SPORT_87}
 #EXTINF:-1 group-title="Français",Télé Cinq
 acestream://{TELE}
-#EXTINF:-1 group-title="News",World News
+#EXTINF:-1 tvg-id="world.news" group-title="News",World News
 acestream://{NEWS}
-#EXTINF:-1 group-title="News again",World News
+#EXTINF:-1 tvg-id="world.news.2" group-title="News again",World News
 acestream://{NEWS_COPY}
-"""
+"""  # two channels of one name: their tvg-ids differ (else they would be one channel of two sources)
 
 
 def with_channels(make_controller, engine, qtbot, tmp_path: Path, **settings) -> object:

@@ -83,3 +83,20 @@ def test_favourites_kept_ready_are_counted_but_nothing_of_them_plays(qapp):
         "00000000…00000004: 1 player",
         "00000000…00000001: 2 players",
     ]
+
+
+def test_a_failing_channel_comes_first_in_the_tooltip_and_says_why(qapp):
+    well = [stream(n, clients=1, name=f"Channel {n}") for n in range(1, 8)]
+    failing = dataclasses.replace(
+        stream(9, clients=2, name="Sport 1", source_number=2, sources=3),
+        state="reconnecting",
+        last_error="source 1: no data for 10 s",
+    )
+    backup = stream(10, clients=1, name="News 24", source_number=2, sources=2)
+    backup = dataclasses.replace(backup, last_error="source 1: failed to load content")
+    lines = tray_status(snap(streams=(*well, failing, backup))).tooltip.splitlines()
+    assert lines[1:3] == [
+        "Sport 1: 2 players — reconnecting: source 1: no data for 10 s, trying source 2 of 3",
+        "News 24: 1 player — on source 2 of 2 (source 1: failed to load content)",
+    ]
+    assert lines[3] == "Channel 1: 1 player"  # the ones that play well follow, as many as fit

@@ -149,4 +149,3 @@ class Playback:
         session.stall_generation = table.stall_generation
         session.stalled_until = time.monotonic() + faults.stall_seconds
         return False
-
