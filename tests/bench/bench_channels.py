@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from desktop.streaming.channels.fetch import refresh_playlist
 from desktop.streaming.channels.m3u import parse
+from desktop.streaming.channels.model import Channel
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore
 from tests.local_site import local_site
@@ -41,6 +42,10 @@ try:
     from desktop.streaming.channels import numbering
 except ImportError:  # a release before channel numbers: the same figures without them
     numbering = None  # type: ignore[assignment]
+try:
+    from desktop.streaming.sources.grouping import name_keys
+except ImportError:  # a release before channels of several sources
+    name_keys = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 
@@ -53,7 +58,8 @@ WORDS = {
 GROUPS = [f"{word} {n}" for word in ("Sport", "Новости", "أفلام", "Music", "Kids") for n in range(10)]
 
 
-def make_playlist(channels: int, seed: int = 1) -> bytes:
+def make_playlist(channels: int, seed: int = 1, backups: int = 0) -> bytes:
+    """`backups`: every so many channels, the same one again as a backup entry (0: none)."""
     rng = random.Random(seed)
     lines = ['#EXTM3U url-tvg="http://epg.example.org/guide.xml.gz" x-tvg-url="http://epg.example.org/b.xml"']
     scripts = list(WORDS)
@@ -79,6 +85,9 @@ def make_playlist(channels: int, seed: int = 1) -> bytes:
             lines.append(cid.upper())
         else:
             lines.append(f"infohash://{cid}")
+        if backups and n % backups == 0:  # the same channel again, in HD, without a tvg-id: one channel
+            lines.append(f'#EXTINF:-1 group-title="Backups",{title} HD')
+            lines.append(f"acestream://{rng.getrandbits(160):040x}")
         if n % 50 == 0:  # junk that real lists carry
             lines.append(f"#EXTINF:-1,Plain stream {n}")
             lines.append(f"http://tv.example.org/live/{n}.m3u8")
@@ -139,10 +148,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--channels", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--backups", type=int, default=10, help="a backup entry every N channels (0: none)")
     args = parser.parse_args()
     repeat = args.repeat
 
-    data = make_playlist(args.channels)
+    data = make_playlist(args.channels, backups=args.backups)
     lines = data.count(b"\n") + 1
     print(f"playlist: {args.channels} channels, {len(data) / 1e6:.2f} MB, {lines} lines")
     print(f"python {sys.version.split()[0]} on {sys.platform}\n")
@@ -158,14 +168,23 @@ def main() -> None:
     tracemalloc.stop()
     print(f"  memory held by the result        {held / 1e6:8.2f} MB (peak {peak / 1e6:.2f} MB)")
 
+    names: tuple[str, ...] = ()
+    if name_keys is not None:  # channels with several sources: names compared as normalize_name has them
+        make_names: Callable[[tuple[Channel, ...]], tuple[str, ...]] = name_keys
+        names_s, names = timed(lambda: make_names(kept.channels), repeat)
+        print(f"normalise the names (off the loop) {ms(names_s)}")
+
     def into_state() -> ChannelsState:
         state = ChannelsState().with_playlist("bench")
-        state = state.with_update(state.playlists[0].succeeded(kept, time.time()))
+        playlist = state.playlists[0]
+        done = playlist.succeeded(kept, time.time(), names) if names else playlist.succeeded(kept, time.time())
+        state = state.with_update(done)
         state.catalog  # noqa: B018 - build the merged list and its search strings
         return state
 
     state_s, state = timed(into_state, repeat)
-    print(f"state + merged catalog             {ms(state_s)}")
+    grouped = f" ({len(state.catalog)} channels of {len(kept.channels)} entries)" if names else ""
+    print(f"state + merged catalog             {ms(state_s)}{grouped}")
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "list.m3u"

@@ -59,15 +59,15 @@ class Catalog:
                 names = name_keys(listed)
             for channel, name in zip(listed, names, strict=True):
                 entries.setdefault(channel.key, (channel, name))
-        grouping = group([c for c, _ in entries.values()], [n for _, n in entries.values()], choices, was)
-        merged = grouping.channels  # dicts keep insertion order: playlist order
-        by_key = {c.key: c for c in merged}
+        grouping = group(entries, choices, was)
+        by_key = grouping.by_key
+        merged = tuple(by_key.values())  # dicts keep insertion order: playlist order
         epg: dict[str, None] = {}
         for urls in epg_lists:
             epg.update(dict.fromkeys(urls))
         haystacks = tuple(fold(f"{c.name}{_FIELD_BREAK}{c.group}") for c in merged)
         sizes = MappingProxyType(Counter(c.group for c in merged if c.group))
-        return cls(merged, tuple(epg), MappingProxyType(by_key), haystacks, sizes, grouping)
+        return cls(merged, tuple(epg), by_key, haystacks, sizes, grouping)
 
     def __len__(self) -> int:
         return len(self.channels)

@@ -24,7 +24,7 @@ The names are normalised beforehand, off the loop (`name_keys`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -41,40 +41,45 @@ def name_keys(channels: Iterable[Channel]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, eq=False)
 class Grouping:
-    """The channels (each its first entry, in playlist order) and, where there are several, their sources."""
+    """The channels (each one of its entries, in playlist order) and, where there are several, their sources."""
 
-    channels: tuple[Channel, ...] = ()
+    # Each channel by its own key, in playlist order.
+    by_key: Mapping[ChannelKey, Channel] = field(default_factory=lambda: MappingProxyType({}))
     # A channel's key → its entries in the order they are tried; only channels with more
     # than one (or a person's order): any other channel's one source is itself.
     sources: Mapping[ChannelKey, tuple[Channel, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    # Every entry that is not the first of its channel → that channel.
+    # Every entry that is not its channel's own → that channel.
     channel_of: Mapping[ChannelKey, Channel] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        return tuple(self.by_key.values())
 
 
 def group(
-    entries: Sequence[Channel],
-    names: Sequence[str],
+    entries: Mapping[ChannelKey, tuple[Channel, str]],
     choices: SourceChoices = NO_CHOICES,
     was: Iterable[ChannelKey] = (),
 ) -> Grouping:
-    """Group `entries` (every playlist's, in order, one per key); `names[i]` is `entries[i]`'s `name_keys`.
+    """Group `entries` (every playlist's, in order, by key: the entry and its `name_keys` name).
 
     `was`: keys that were channels before, in the order they were (the channel numbers' keys).
     """
-    groups: list[list[Channel]] = []
+    groups: list[list[ChannelKey]] = []
     tvg_of_group: list[str] = []  # each group's tvg-id, "" while it has none
     group_of_tvg: dict[str, int] = {}
     group_of_name: dict[str, int] = {}  # a name → the first group of that name
-    deferred: list[Channel] = []  # attached by the person: placed once every group is known
+    deferred: list[ChannelKey] = []  # attached by the person: placed once every group is known
     attached, detached = choices.attached, choices.detached
-    for entry, name in zip(entries, names, strict=True):
-        key = entry.key
+    for key, (entry, name) in entries.items():
         if attached and key in attached:
-            deferred.append(entry)
+            deferred.append(key)
             continue
-        tvg = entry.tvg_id.strip().casefold()
+        tvg = entry.tvg_id
+        if tvg:
+            tvg = tvg.strip().casefold()
         if detached and key in detached:
-            groups.append([entry])
+            groups.append([key])
             tvg_of_group.append(tvg)
             continue
         index = group_of_tvg.get(tvg) if tvg else None
@@ -86,10 +91,10 @@ def group(
                     tvg_of_group[candidate] = tvg
                     group_of_tvg[tvg] = candidate
         if index is not None:
-            groups[index].append(entry)
+            groups[index].append(key)
             continue
         index = len(groups)
-        groups.append([entry])
+        groups.append([key])
         tvg_of_group.append(tvg)
         if tvg:
             group_of_tvg[tvg] = index
@@ -97,46 +102,54 @@ def group(
             group_of_name.setdefault(name, index)
     if deferred:
         _attach(groups, deferred, attached)
-    return _result(groups, choices.order, was)
+    return _result(groups, entries, choices.order, was)
 
 
-def _attach(groups: list[list[Channel]], deferred: list[Channel], attached: Mapping[ChannelKey, ChannelKey]) -> None:
+def _attach(
+    groups: list[list[ChannelKey]], deferred: list[ChannelKey], attached: Mapping[ChannelKey, ChannelKey]
+) -> None:
     """Each entry the person attached goes last into its channel; one whose channel is gone stands alone."""
-    group_of_key = {entry.key: index for index, members in enumerate(groups) for entry in members}
-    for entry in deferred:
-        index = group_of_key.get(attached[entry.key])
+    group_of_key = {key: index for index, members in enumerate(groups) for key in members}
+    for key in deferred:
+        index = group_of_key.get(attached[key])
         if index is None:
             index = len(groups)
-            groups.append([entry])
+            groups.append([key])
         else:
-            groups[index].append(entry)
-        group_of_key[entry.key] = index
+            groups[index].append(key)
+        group_of_key[key] = index
 
 
 def _result(
-    groups: list[list[Channel]], order: Mapping[ChannelKey, tuple[ChannelKey, ...]], was: Iterable[ChannelKey]
+    groups: list[list[ChannelKey]],
+    entries: Mapping[ChannelKey, tuple[Channel, str]],
+    order: Mapping[ChannelKey, tuple[ChannelKey, ...]],
+    was: Iterable[ChannelKey],
 ) -> Grouping:
-    channels: list[Channel] = []
+    by_key: dict[ChannelKey, Channel] = {}
     sources: dict[ChannelKey, tuple[Channel, ...]] = {}
     channel_of: dict[ChannelKey, Channel] = {}
     rank: dict[ChannelKey, int] | None = None  # made at the first channel with several entries
     for members in groups:
-        if len(members) == 1 and not (order and members[0].key in order):
-            channels.append(members[0])
+        if len(members) == 1 and not (order and members[0] in order):
+            key = members[0]
+            by_key[key] = entries[key][0]
             continue
         if rank is None:
             rank = {key: n for n, key in enumerate(was)}
-        channel = min(members, key=lambda entry: rank.get(entry.key, len(rank)))  # the first of equals
-        channels.append(channel)
-        for entry in members:
-            if entry is not channel:
-                channel_of[entry.key] = channel
-        wanted = next((order[m.key] for m in members if m.key in order), None) if order else None
-        sources[channel.key] = _ordered(members, wanted) if wanted else tuple(members)
-    return Grouping(tuple(channels), MappingProxyType(sources), MappingProxyType(channel_of))
+        own = min(members, key=lambda key: rank.get(key, len(rank)))  # the first of equals
+        channel = entries[own][0]
+        by_key[own] = channel
+        for key in members:
+            if key != own:
+                channel_of[key] = channel
+        wanted = next((order[key] for key in members if key in order), None) if order else None
+        ordered = _ordered(members, wanted) if wanted else members
+        sources[own] = tuple(entries[key][0] for key in ordered)
+    return Grouping(MappingProxyType(by_key), MappingProxyType(sources), MappingProxyType(channel_of))
 
 
-def _ordered(members: list[Channel], wanted: tuple[ChannelKey, ...]) -> tuple[Channel, ...]:
+def _ordered(members: list[ChannelKey], wanted: tuple[ChannelKey, ...]) -> list[ChannelKey]:
     """The person's order first, then any source they did not list (it joined since), as found."""
     rank = {key: n for n, key in enumerate(wanted)}
-    return tuple(sorted(members, key=lambda entry: rank.get(entry.key, len(rank))))
+    return sorted(members, key=lambda key: rank.get(key, len(rank)))
