@@ -103,6 +103,7 @@ bench-all: sys-bench $(VENV)/.installed-test   ## every figure in the README's P
 	$(PY) tests/bench/bench_idle.py --case tray-unreachable,tray-demo
 	$(PY) tests/bench/bench_big_playlist.py
 	$(PY) tests/bench/bench_guide.py
+	$(PY) tests/bench/bench_failover.py
 
 package: sys-package $(VENV)/.installed-package  ## PyInstaller bundle + Linux .deb into dist/
 	bash packaging/build.sh
