@@ -64,6 +64,7 @@ class StreamSnapshot:
     source_number: int = 1
     sources: int = 1
     switches: int = 0
+    last_switch: str | None = None  # why it last moved: "source 1: no data for 10 s"
 
     @property
     def waiting_to_be_watched(self) -> bool:

@@ -23,8 +23,8 @@ def source_tip(stream: StreamSnapshot) -> str:
     lines = [f"Plays from {stream.source_phrase}", f"{kind}: {stream.source_id}"]
     if stream.switches:
         lines.append(f"Switched sources {stream.switches} time{'s' if stream.switches != 1 else ''}")
-    if stream.last_error:
-        lines.append(f"Last failure: {stream.last_error}")
+    if stream.last_switch:
+        lines.append(f"Last switch — {stream.last_switch}")
     return "\n".join(lines)
 
 
@@ -35,6 +35,5 @@ def trouble(stream: StreamSnapshot) -> str:
         trying = f", trying {stream.source_phrase}" if stream.source_phrase else ""
         return f" — {stream.state}{why}{trying}"
     if stream.sources > 1 and stream.source_number > 1:
-        why = f" ({stream.last_error})" if stream.last_error else ""
-        return f" — on {stream.source_phrase}{why}"
+        return f" — on {stream.source_phrase}" + (f" ({stream.last_switch})" if stream.last_switch else "")
     return ""

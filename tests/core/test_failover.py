@@ -45,14 +45,16 @@ async def test_a_source_that_stops_sending_moves_the_channel_to_the_next_with_th
     # The first source's session was stopped at once; the engine holds the second's alone.
     await wait_until(lambda: engine_sessions(fake_engine) == {SECOND})
     assert fake_engine.counters.sessions_stopped >= 1
-    (stream,) = proxy.service.snapshot().streams
-    assert (stream.name, stream.source_id, stream.source_number, stream.sources, stream.switches) == (
+    async with proxy.http.get(f"{proxy.base}/api/streams") as resp:
+        (stream,) = (await resp.json())["streams"]
+    assert [stream[k] for k in ("name", "source_id", "source_number", "sources", "switches", "last_switch")] == [
         "Sport 1",
         SECOND,
         2,
         3,
         1,
-    )
+        "source 1: no data for 1 s",
+    ]
 
 
 async def test_a_source_whose_engine_finds_no_peers_is_left_for_the_next(

@@ -92,8 +92,9 @@ def test_a_failing_channel_comes_first_in_the_tooltip_and_says_why(qapp):
         state="reconnecting",
         last_error="source 1: no data for 10 s",
     )
-    backup = stream(10, clients=1, name="News 24", source_number=2, sources=2)
-    backup = dataclasses.replace(backup, last_error="source 1: failed to load content")
+    backup = stream(
+        10, clients=1, name="News 24", source_number=2, sources=2, last_switch="source 1: failed to load content"
+    )
     lines = tray_status(snap(streams=(*well, failing, backup))).tooltip.splitlines()
     assert lines[1:3] == [
         "Sport 1: 2 players — reconnecting: source 1: no data for 10 s, trying source 2 of 3",

@@ -270,7 +270,7 @@ class LiveStream:
             if self.hls.segmenter is not None:
                 self.hls.segmenter.discontinuity()
         self.stats = None  # the figures were the old source's
-        self.last_error = f"source {switch.left}: {switch.reason}"
+        self.last_error = switch.why
         self._context.events.emit("warning", switch.sentence() + ".", self.key.content_id)
 
     @property
@@ -386,4 +386,5 @@ class LiveStream:
             source_number=self.rotation.position,
             sources=self.rotation.count,
             switches=self.rotation.switches,
+            last_switch=switch.why if (switch := self.rotation.last_switch) is not None else None,
         )

@@ -80,8 +80,13 @@ class Switch:
     count: int
     reason: str  # why `left` failed, a clause
 
+    @property
+    def why(self) -> str:
+        """ "source 1: no data for 10 s" """
+        return f"source {self.left}: {self.reason}"
+
     def sentence(self) -> str:
-        return f"{self.channel} switched to source {self.to} of {self.count} (source {self.left}: {self.reason})"
+        return f"{self.channel} switched to source {self.to} of {self.count} ({self.why})"
 
 
 class Rotation:
