@@ -30,6 +30,8 @@ def source_tip(stream: StreamSnapshot) -> str:
 
 def trouble(stream: StreamSnapshot) -> str:
     """What a tooltip line adds for a channel that fails or plays from a backup ("" for one that plays well)."""
+    if stream.state == "stalled":  # still on its source, which sends nothing for now
+        return f" — stalled on {stream.source_phrase}" if stream.source_phrase else " — stalled"
     if stream.state in FAILING_STATES:
         why = f": {stream.last_error}" if stream.last_error else ""
         trying = f", trying {stream.source_phrase}" if stream.source_phrase else ""

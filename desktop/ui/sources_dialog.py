@@ -87,6 +87,7 @@ class SourcesDialog(QDialog):
         self.search.textEdited.connect(self._find_others)
         self.others = QListWidget()  # what was typed matches (a 50,000-channel list is never put here whole)
         self.others.setMaximumHeight(120)
+        self.others.hide()  # until something typed matches
         self.others.itemDoubleClicked.connect(lambda _item: self._attach())
         self.others.currentRowChanged.connect(lambda _row: self._enable())
         self.add = QPushButton("Add as a source")
@@ -183,6 +184,7 @@ class SourcesDialog(QDialog):
         source: ChannelKey = item.data(Qt.ItemDataRole.UserRole)
         self.search.clear()
         self.others.clear()
+        self.others.hide()
         self._ask(self._changes.attach(source, self._key))
 
     def _ask(self, change: Change) -> None:
@@ -208,6 +210,7 @@ class SourcesDialog(QDialog):
             self.others.addItem(item)
         if self.others.count():
             self.others.setCurrentRow(0)
+        self.others.setVisible(self.others.count() > 0)
         self._enable()
 
     def _enable(self) -> None:
