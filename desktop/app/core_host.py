@@ -18,16 +18,15 @@ service itself or a socket.
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
-import os
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.app.placement import CorePlacement
 from desktop.streaming.channels import ChannelKey, ChannelsState, PlaylistState
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.engine_host import Discovery
@@ -42,22 +41,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ServiceFactory = Callable[..., ProxyService]
-
-PLACEMENT_ENV = "ACETRAY_CORE_LOOP"
-
-
-class CorePlacement(enum.Enum):
-    THREAD = "thread"
-    QASYNC = "qasync"
-
-
-def placement_from_env(environ: Mapping[str, str] = os.environ) -> CorePlacement:
-    value = environ.get(PLACEMENT_ENV, "").strip().lower()
-    try:
-        return CorePlacement(value) if value else CorePlacement.THREAD
-    except ValueError:
-        log.warning("%s=%r is not one of thread|qasync; using thread", PLACEMENT_ENV, value)
-        return CorePlacement.THREAD
 
 
 class CoreHost(QObject):

@@ -22,7 +22,8 @@ def keys(ids: list[str]) -> list[ChannelKey]:
 def write_playlist(folder: Path, ids: list[str], *, name: str = "many.m3u", group: str = "Sport") -> Path:
     lines = ["#EXTM3U"]
     for n, content_id in enumerate(ids):
-        lines += [f'#EXTINF:-1 group-title="{group}",Channel {n + 1}', f"acestream://{content_id}"]
+        # Named after the group: two playlists' "Channel 1" would be one channel of two sources.
+        lines += [f'#EXTINF:-1 group-title="{group}",{group} channel {n + 1}', f"acestream://{content_id}"]
     path = folder / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -8,6 +8,7 @@ from desktop.streaming.ids import ChannelKey
 from desktop.streaming.snapshot import EngineStats
 from desktop.streaming.sources.dead_watch import DeadWatch
 from desktop.streaming.sources.failover import BACKOFF_FIRST, FORGIVEN_AFTER, Rotation
+from desktop.streaming.sources.health import SourceHealth
 from desktop.streaming.sources.lineup import ChannelSources
 from desktop.streaming.sources.splice import MAX_HELD, PAT_WAIT, FrameTail, SpliceGate
 from tests.fake_engine import PACKET, make_ts_source
@@ -30,8 +31,8 @@ class Health:
     dead: set[ChannelKey] = field(default_factory=set)
     reports: list[tuple[int, str, str | None]] = field(default_factory=list)
 
-    def is_dead(self, key: ChannelKey) -> bool:
-        return key in self.dead
+    def get(self, key: ChannelKey) -> SourceHealth:
+        return SourceHealth("dead") if key in self.dead else SourceHealth()
 
     def report(self, source_key, state, reason, peers=None, speed_kbps=None) -> None:  # type: ignore[no-untyped-def]
         self.reports.append((KEYS.index(source_key) + 1, state, reason))

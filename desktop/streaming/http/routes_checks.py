@@ -17,7 +17,6 @@ from aiohttp import web
 from desktop.streaming.http.route_context import route_context
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.probes import CheckUnavailable, SourcesHost
-from desktop.streaming.sources.playable import sources_of
 
 HEALTH_PATH = "/api/channels/health"
 PIECE = 1_000  # sources per write
@@ -35,8 +34,7 @@ def _asked_for(request: web.Request) -> Iterable[ChannelKey]:
     query = request.query
     if query.get("favourites") == "1":
         return sorted(state.favourites)
-    channels = state.search(group=query.get("group") or None)
-    return (key for channel in channels for key in sources_of(channel))
+    return (channel.key for channel in state.search(group=query.get("group") or None))  # each with its sources
 
 
 async def start_check(request: web.Request) -> web.Response:

@@ -38,7 +38,7 @@ async def device_playlist(request: web.Request) -> web.Response:
         groups = state.catalog.groups_like(group)
         channels = tuple(channel for channel in channels if channel.group in groups)
     if context.config().hide_dead_channels and context.sources is not None:
-        channels = tuple(without_dead(channels, context.sources.health.map))
+        channels = tuple(without_dead(channels, context.sources.health.map, state.catalog))
     base = f"http://{request.host}"  # the name or address this device used: it reaches us that way
     token = query.get("token")
     suffix = f"&token={quote(token, safe='')}" if token else ""

@@ -63,8 +63,9 @@ async def lineup(request: web.Request) -> web.Response:
         return f"{base}/ace/getstream?{selector}={channel.id}{key}"
 
     health = context.sources.health.map if context.sources and context.config().hide_dead_channels else None
-    hidden = (lambda channel: health.all_dead(sources_of(channel))) if health is not None else None
-    return web.json_response(device.lineup(context.channels(), url_for, hidden))
+    state = context.channels()
+    hidden = (lambda channel: health.all_dead(sources_of(state.catalog, channel))) if health is not None else None
+    return web.json_response(device.lineup(state, url_for, hidden))
 
 
 async def lineup_status(request: web.Request) -> web.Response:

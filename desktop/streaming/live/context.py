@@ -24,7 +24,8 @@ from desktop.streaming.events import EventSink
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.requests import RequestRecord
 from desktop.streaming.live.session_stopper import SessionStopper
-from desktop.streaming.sources.failover import HealthBook, NoHealth
+from desktop.streaming.sources.failover import HealthBook
+from desktop.streaming.sources.health import HealthStore
 from desktop.streaming.sources.lineup import ChannelSources
 
 Lineup = Callable[[ChannelKey], ChannelSources]  # the channel a key is a source of, with its sources
@@ -71,7 +72,8 @@ class CoreContext:
         self.events = events
         # Read when a channel opens: the playlists' grouping at that moment (a channel of one source without).
         self.lineup = lineup
-        self.health: HealthBook = health if health is not None else NoHealth()
+        # Kept in memory alone unless the service gives its own (kept in health.json, the link check's too).
+        self.health: HealthBook = health if health is not None else HealthStore()
         # Seconds, monotonic: when players took data and when channels were left. One clock for all
         # of it, so tests can move it on instead of waiting (the loop's own timers keep real time).
         self.clock = clock

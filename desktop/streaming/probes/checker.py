@@ -192,8 +192,9 @@ class LinkChecker:
             self._count(verdict.state)
 
     def _judged_from_channel(self, key: ChannelKey) -> bool:
-        """A source a channel is on is never probed: playing or lingering, it is alive (its own figures)."""
-        stream = self._registry.get(key) if self._registry is not None else None
+        """A source a channel is on is never probed: playing or lingering, it is alive (its own figures).
+        (A channel of several sources is on one of them: the others may be probed.)"""
+        stream = self._registry.reading(key) if self._registry is not None else None
         if stream is None:
             return False
         if stream.state in ("playing", "lingering"):

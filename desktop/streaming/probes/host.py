@@ -70,11 +70,13 @@ class SourcesHost:
         await self.health.close()
 
     def check(self, keys: Iterable[ChannelKey]) -> int:
-        """Queue these sources for the link check; CheckUnavailable (a sentence) while the proxy is stopped."""
-        return self.checker.check(keys)
+        """Queue these channels' sources (every one of a channel of several) for the link check;
+        CheckUnavailable (a sentence) while the proxy is stopped."""
+        lineup = self._context.lineup
+        return self.checker.check(source for key in keys for source in lineup(key).sources)
 
     async def check_favourites(self) -> None:
-        self.checker.check(sorted(self._favourites()))
+        self.check(sorted(self._favourites()))
 
     def use(self, config: ProxyConfig) -> None:
         """New settings: the favourites' schedule follows its interval at once (the rest is read at each use)."""

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from desktop.streaming.ids import ChannelKey
+from desktop.streaming.sources.health import SourceHealth, State
 from desktop.streaming.sources.lineup import ChannelSources
 
 BACKOFF_FIRST = 5.0  # s a failed source is passed over (while another can play)...
@@ -34,35 +35,22 @@ ENGINE_PREFIX = "AceStream engine error: "  # the engine's own words follow; the
 
 
 class HealthBook(Protocol):
-    """What failover needs of the health store (`sources.health.HealthStore`)."""
+    """What failover needs of the health store (`health.HealthStore`): a source's verdict, and telling one."""
 
-    def is_dead(self, key: ChannelKey) -> bool: ...
+    def get(self, key: ChannelKey) -> SourceHealth: ...
 
     def report(
         self,
         source_key: ChannelKey,
-        state: Literal["alive", "dead", "unknown"],
+        state: State,
         reason: str | None,
         peers: int | None = None,
         speed_kbps: int | None = None,
     ) -> None: ...
 
 
-class NoHealth:
-    """No store: nothing is known dead, nothing is kept (a core without one, tests)."""
-
-    def is_dead(self, key: ChannelKey) -> bool:
-        return False
-
-    def report(
-        self,
-        source_key: ChannelKey,
-        state: Literal["alive", "dead", "unknown"],
-        reason: str | None,
-        peers: int | None = None,
-        speed_kbps: int | None = None,
-    ) -> None:
-        pass
+def known_dead(health: HealthBook, key: ChannelKey) -> bool:
+    return health.get(key).state == "dead"
 
 
 def short_reason(text: str) -> str:
@@ -97,7 +85,7 @@ class Rotation:
         self._health = health
         self._clock = clock
         sources = lineup.sources
-        self.index = next((n for n, key in enumerate(sources) if not health.is_dead(key)), 0)
+        self.index = next((n for n, key in enumerate(sources) if not known_dead(health, key)), 0)
         self.switches = 0
         self.last_switch: Switch | None = None
         self.exhausted_since: float | None = None  # when every source had failed since the last data
@@ -182,6 +170,6 @@ class Rotation:
         for step in range(1, count):
             index = (self.index + step) % count
             until, _backoff = self._backoff.get(index, (0.0, 0.0))
-            if until <= now and not self._health.is_dead(self.lineup.sources[index]):
+            if until <= now and not known_dead(self._health, self.lineup.sources[index]):
                 return index
         return None
