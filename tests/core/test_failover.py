@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from tests.core.conftest import wait_until
-from tests.core.failover_support import FIRST, SECOND, THIRD, Player, three_source_proxy
+from tests.core.failover_support import FIRST, KEYS, SECOND, THIRD, Player, three_source_proxy
 from tests.fake_engine import PACKET, make_ts_source, parse_sequence, sequence_breaks
 
 PAT_EVERY = 64  # the fake engine's source opens every 64th packet with a PAT
@@ -90,3 +90,60 @@ async def test_a_player_asking_for_a_backups_id_gets_the_channels_one_stream(
     assert engine_sessions(fake_engine) == {FIRST}  # one engine session for the channel, on its first source
     (stream,) = proxy.service.snapshot().streams
     assert (stream.content_id, len(stream.clients), stream.source_id) == (FIRST, 2, FIRST)
+
+
+async def test_a_channel_whose_first_source_the_engine_refuses_starts_from_the_second_and_says_it_is_dead(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    fake_engine.set_faults(refused_ids=frozenset({FIRST}))
+    proxy = await three_source_proxy(proxy_factory, fake_engine.url, tmp_path)
+    player = Player()
+    task = asyncio.create_task(player.play(proxy, proxy.url(FIRST)))
+    try:
+        await player.until_bytes(50_000)
+    finally:
+        task.cancel()
+    assert player.status == 200
+    switched = await proxy.events.wait_for("switched to source 2 of 3")
+    assert switched.message == "Sport 1 switched to source 2 of 3 (source 1: failed to load content)."
+    assert engine_sessions(fake_engine) == {SECOND}
+    # The link check and failover agree: the health store has the verdicts, /api/channels shows them.
+    health = proxy.service.sources.health
+    assert (health.get(KEYS[0]).state, health.get(KEYS[0]).reason, health.get(KEYS[1]).state) == (
+        "dead",
+        "failed to load content",
+        "alive",
+    )
+    async with proxy.http.get(f"{proxy.base}/api/channels") as resp:
+        (sport,) = (await resp.json())["channels"]
+    assert [s["health"]["state"] for s in sport["sources"]] == ["dead", "alive", "unknown"]
+
+
+async def test_any_sources_id_starts_the_channel_from_its_first_source_not_known_dead(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    proxy = await three_source_proxy(proxy_factory, fake_engine.url, tmp_path)
+    proxy.service.sources.health.report(KEYS[0], "dead", "no data within 20 s")  # a link check said so
+    assert (await proxy.read(proxy.url(THIRD), 20_000))[0] == 0x47
+    assert engine_sessions(fake_engine) == {SECOND}
+    assert fake_engine.counters.getstream_requests == 1  # the dead one was not even asked for
+
+
+async def test_a_channel_with_every_source_dead_answers_502_with_a_sentence_within_the_start_timeout(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    fake_engine.set_faults(refused_ids=frozenset({FIRST, SECOND, THIRD}))
+    proxy = await three_source_proxy(proxy_factory, fake_engine.url, tmp_path, start_timeout=2.0)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with proxy.http.get(proxy.url(SECOND)) as resp:
+        status, text = resp.status, await resp.text()
+    took = loop.time() - started
+    assert (status, text) == (
+        502,
+        "None of the 3 sources of Sport 1 played (source 1: failed to load content; "
+        "source 2: failed to load content; source 3: failed to load content)\n",
+    )
+    assert 2.0 <= took < 2.0 + 2.0, f"answered after {took:.1f} s"
+    await proxy.events.wait_for("Stream failed: None of the 3 sources of Sport 1 played")
+    assert engine_sessions(fake_engine) == set()

@@ -17,6 +17,7 @@ from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.http.route_context import route_context
 from desktop.streaming.http.routes_logos import logo_path
 from desktop.streaming.ids import is_content_id, normalize, parse_kind
+from desktop.streaming.sources.health import UNKNOWN
 
 PIECE = 1_000  # channels per write: a ~200 kB piece, never the whole answer in memory at once
 PAGE_DEFAULT = 1_000  # channels in a page when only `offset` is given
@@ -28,7 +29,7 @@ HealthOf = Callable[[ChannelKey], dict[str, Any]]  # a source's health as JSON
 
 
 def unknown_health(_key: ChannelKey) -> dict[str, Any]:
-    return {"state": "unknown", "checked_at": None, "peers": None, "speed_kbps": None, "reason": None}
+    return UNKNOWN.to_json()
 
 
 def channel_json(
@@ -78,17 +79,20 @@ async def api_channels(request: web.Request) -> web.StreamResponse:
     and one entry per playlist. With `offset` and/or `limit` only that page of channels, and
     `total`, `offset`, `limit`. Written in pieces: 50,000 channels are never one string in memory."""
     page = _page(request.query)
-    state: ChannelsState = route_context(request).channels()
+    context = route_context(request)
+    state: ChannelsState = context.channels()
     catalog = state.catalog
     channels, favourites, logos = catalog.channels, state.favourite_channels, catalog.logos
     grouped = catalog.grouped
+    health = context.sources.health.map if context.sources is not None else None
+    health_of: HealthOf = (lambda key: health.get(key).to_json()) if health is not None else unknown_health
     start, end = (0, len(channels)) if page is None else (page[0], min(len(channels), page[0] + page[1]))
     response = web.StreamResponse(headers={"Content-Type": "application/json; charset=utf-8"})
     await response.prepare(request)
     await response.write(b'{"channels": [')
     for first in range(start, end, PIECE):
         piece = [
-            channel_json(c, favourites, logos, state.number_of(c.key), grouped.get(c.key, ()))
+            channel_json(c, favourites, logos, state.number_of(c.key), grouped.get(c.key, ()), health_of)
             for c in channels[first : min(first + PIECE, end)]
         ]
         await response.write((", " if first > start else "").encode() + json.dumps(piece)[1:-1].encode())
