@@ -187,6 +187,17 @@ class Settings:
         core="empty_timeout",
         help="reconnect to the engine when it sends nothing for this long",
     )
+    stall_timeout: float = setting(
+        _CORE.stall_timeout,
+        label="Switch to a backup source after",
+        minimum=2,
+        maximum=600,
+        unit="s",
+        group=STREAMING,
+        flag="--stall-timeout",
+        core="stall_timeout",
+        help="a channel listed more than once moves to its next source when the one in use sends nothing this long",
+    )
     linger: float = setting(
         _CORE.linger,
         label="Keep a channel after its last player",

@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
@@ -27,7 +27,6 @@ from desktop.streaming.channels import (
     elide_id,
     source_label,
 )
-from desktop.streaming.channels.library import SourceRefused
 from desktop.streaming.channels.names import natural_key
 from desktop.streaming.channels.numbering import NumberRefused
 from desktop.streaming.guide.match import GuideRef
@@ -43,7 +42,7 @@ from desktop.ui.logos import LogoProvider
 from desktop.ui.main_window import MainWindow
 from desktop.ui.playlists_dialog import PlaylistsDialog
 from desktop.ui.recent_channels import click_verb
-from desktop.ui.sources_dialog import SourceChanges, SourcesDialog
+from desktop.ui.source_commands import SourceCommands
 from desktop.ui.ui_services import UiServices
 
 log = logging.getLogger(__name__)
@@ -93,7 +92,8 @@ class ChannelCommands:
         pane.guide_auto_requested.connect(self.unset_guide)
         pane.check_requested.connect(self.check_links)
         pane.stop_check_requested.connect(self.stop_check)
-        pane.sources_requested.connect(self.open_sources)
+        self.sources = SourceCommands(ui, lambda: self.view, pane.model.source_health)
+        pane.sources_requested.connect(self.sources.open)
         self.refresh_favourites_menu()
 
     # -- from the core ----------------------------------------------------------------------
@@ -103,6 +103,7 @@ class ChannelCommands:
         core.channels_changed.connect(self.on_view, queued)
         core.guide_changed.connect(self.on_guide_view, queued)
         core.sources_changed.connect(self.pane.show_sources, queued)
+        core.sources_changed.connect(lambda _view: self.sources.refresh(), queued)
         logos = self.pane.model.logos
         if logos is not None:
             core.logo_ready.connect(logos.deliver, queued)
@@ -115,8 +116,7 @@ class ChannelCommands:
         dialog = self._dialog()
         if dialog is not None:
             dialog.show_view(view)
-        for sources in self._ui.dialogs.all_of(SourcesDialog):
-            sources.show_view(view)
+        self.sources.refresh()
         if view.state.catalog is not old.state.catalog or view.state.favourites != old.state.favourites:
             self.refresh_favourites_menu()
             self._links.recent.refresh()  # names may have arrived
@@ -196,35 +196,6 @@ class ChannelCommands:
         entries.sort(key=lambda entry: natural_key(entry[1]))
         verb = click_verb(self._ui.settings.saved.link_action)
         self._ui.actions.set_favourites(entries, self._links.use_channel, verb)
-
-    # -- a channel's sources ---------------------------------------------------------------------
-    def open_sources(self, channel: Channel) -> SourcesDialog:
-        """The channel's Sources dialog: its order, a source detached, another channel's link added."""
-
-        def ask(change: Callable[[CoreHost], Awaitable[None]]) -> Coroutine[Any, Any, None]:
-            return self._source_change(dialog, change)
-
-        changes = SourceChanges(
-            reorder=lambda channel, keys: ask(lambda core: core.reorder_sources(channel, keys)),
-            detach=lambda source: ask(lambda core: core.detach_source(source)),
-            attach=lambda source, channel: ask(lambda core: core.attach_source(source, channel)),
-            spawn=self._ui.tasks.spawn,
-        )
-        dialog = SourcesDialog(channel, self.view, changes, parent=self._ui.dialog_parent())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self._ui.dialogs.keep(dialog)
-        dialog.open()
-        return dialog
-
-    async def _source_change(self, dialog: SourcesDialog, change: Callable[[CoreHost], Awaitable[None]]) -> None:
-        core = self._ui.proxy.core
-        if core is None:
-            dialog.refused("AceTray is still starting; try again in a moment.")
-            return
-        try:
-            await change(core)
-        except SourceRefused as refused:
-            dialog.refused(str(refused))
 
     # -- playlists -------------------------------------------------------------------------------
     def open_playlists(self) -> PlaylistsDialog:

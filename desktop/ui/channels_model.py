@@ -141,6 +141,14 @@ class ChannelsModel(QAbstractTableModel):
     def health_of(self, channel: Channel) -> SourceHealth:
         return self._health.get(channel.key)
 
+    def source_health(self, key: ChannelKey) -> SourceHealth:
+        """One source's verdict (a channel of several has one per source)."""
+        return self._health.get(key)
+
+    def is_dead(self, channel: Channel) -> bool:
+        """Every source of the channel is known dead (one that still may play keeps it bright)."""
+        return self._health.all_dead(s.key for s in self.catalog.sources_of(channel.key))
+
     def shown(self) -> list[Channel]:
         """The channels the list shows now, in its order."""
         return list(self._rows)
@@ -191,7 +199,7 @@ class ChannelsModel(QAbstractTableModel):
             return self._logos.pixmap(self.catalog.logos.id_for(channel.logo), channel.name)
         if role == Qt.ItemDataRole.ForegroundRole and column == STAR:
             return FAVOURITE_COLOUR if channel.key in self._favourites else PLAIN_STAR_COLOUR
-        if role == Qt.ItemDataRole.ForegroundRole and self._health.is_dead(channel.key):
+        if role == Qt.ItemDataRole.ForegroundRole and self.is_dead(channel):
             return DEAD_COLOUR
         if role == Qt.ItemDataRole.ForegroundRole and column == GUIDE and channel.key not in self._guide.picks:
             return GUIDE_COLOUR
@@ -277,9 +285,10 @@ class ChannelsModel(QAbstractTableModel):
             lines.append(f"{len(sources)} sources, tried in this order: {names} (right-click → Sources…)")
         if channel.key in self._playing:
             lines.append("Playing now")
-        health = self._health.get(channel.key)
-        if health.checked_at is not None:
-            lines.append(_health_line(health))
+        for number, source in enumerate(sources, start=1):
+            health = self._health.get(source.key)
+            if health.checked_at is not None:
+                lines.append(_health_line(health) if len(sources) == 1 else f"{number}. {_health_line(health)}")
         lines.append("Double-click to open it in the player")
         return "\n".join(lines)
 
