@@ -45,6 +45,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--refuse", metavar="ID", action="append", default=[], help="answer 'failed to load content' for this id"
     )
     parser.add_argument("--silent", metavar="ID", action="append", default=[], help="never send a byte of this id")
+    parser.add_argument(
+        "--peerless", metavar="ID", action="append", default=[], help="find no peers for this id (stat: 0 peers)"
+    )
+    parser.add_argument(
+        "--stall", metavar="ID", action="append", default=[], help="go silent for good after --stall-after bytes"
+    )
+    parser.add_argument("--stall-after", metavar="BYTES", type=int, default=1_000_000, help="(default 1,000,000)")
     parser.add_argument("--no-uvloop", action="store_true")
     return parser.parse_args(argv)
 
@@ -78,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
             prebuffer_delay=args.prebuffer,
             refused_ids=frozenset(i.lower() for i in args.refuse),
             silent_ids=frozenset(i.lower() for i in args.silent),
+            peerless_ids=frozenset(i.lower() for i in args.peerless),
+            stall_ids=frozenset(i.lower() for i in args.stall),
+            stall_after_bytes=args.stall_after if args.stall else None,
+            stall_seconds=86_400.0 if args.stall else 0.0,  # for good, as far as a manual test goes
         ),
         session_idle_stop=args.idle_stop,
         version=args.version_string,
