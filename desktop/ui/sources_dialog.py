@@ -70,7 +70,7 @@ class SourcesDialog(QDialog):
         self._health_of = health_of
         self._view = view
         self._mine: set[ChannelKey] = set()
-        self.setMinimumSize(560, 360)
+        self.setMinimumSize(720, 360)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.list = QListWidget()
@@ -134,12 +134,12 @@ class SourcesDialog(QDialog):
         selected = self.selected()
         self.list.clear()
         for number, source in enumerate(sources, start=1):
-            item = QListWidgetItem(self._line(number, source))
-            item.setData(Qt.ItemDataRole.UserRole, source.key)
             state, reason = self._health_of(source.key)
+            verdict = {"dead": f"  ·  dead: {reason or 'it did not play'}", "alive": "  ·  alive"}.get(state, "")
+            item = QListWidgetItem(self._line(number, source) + verdict)
+            item.setData(Qt.ItemDataRole.UserRole, source.key)
             if state == "dead":
-                item.setForeground(DEAD_COLOUR)
-                item.setToolTip(f"Dead: {reason}" if reason else "Dead")
+                item.setForeground(DEAD_COLOUR)  # passed over while another may play
             self.list.addItem(item)
             if source.key == selected:
                 self.list.setCurrentItem(item)

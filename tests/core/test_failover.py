@@ -127,6 +127,8 @@ async def test_any_sources_id_starts_the_channel_from_its_first_source_not_known
     assert (await proxy.read(proxy.url(THIRD), 20_000))[0] == 0x47
     assert engine_sessions(fake_engine) == {SECOND}
     assert fake_engine.counters.getstream_requests == 1  # the dead one was not even asked for
+    said = await proxy.events.wait_for("starts from source 2 of 3")
+    assert said.message == "Sport 1 starts from source 2 of 3: source 1 is known dead."
 
 
 async def test_a_channel_with_every_source_dead_answers_502_with_a_sentence_within_the_start_timeout(

@@ -106,6 +106,10 @@ class LiveStream:
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
         name = self.key.content_id[:8]
+        rotation = self.rotation
+        if rotation.position > 1:  # the ones before are known dead: say so, or the window leaves it a riddle
+            said = f"{self.lineup.title} starts from {rotation.key_phrase()}: {rotation.dead_before()}."
+            self._context.events.emit("info", said, self.key.content_id)
         self._tasks = [
             self._loop.create_task(self._run(), name=f"reader-{name}"),
             self._loop.create_task(self._housekeeping(), name=f"tick-{name}"),

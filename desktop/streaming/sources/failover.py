@@ -109,6 +109,18 @@ class Rotation:
     def count(self) -> int:
         return len(self.lineup.sources)
 
+    def key_phrase(self) -> str:
+        """ "source 2 of 3" """
+        return f"source {self.position} of {self.count}"
+
+    def dead_before(self) -> str:
+        """Why the channel does not start from its first: "source 1 is known dead", "sources 1 and 2 are…"."""
+        before = self.index
+        if before == 1:
+            return "source 1 is known dead"
+        listed = "1 and 2" if before == 2 else f"1 to {before}"
+        return f"sources {listed} are known dead"
+
     @property
     def several(self) -> bool:
         return self.lineup.several
