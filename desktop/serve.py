@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from urllib.parse import urlsplit
 
 from desktop import settings as settings_store
 from desktop.launch import (
@@ -17,7 +18,7 @@ from desktop.launch import (
 )
 from desktop.logging_setup import setup_logging
 from desktop.settings import token_weakness
-from desktop.streaming.config import ProxyConfig
+from desktop.streaming.config import LOOPBACK, ProxyConfig, is_all_interfaces
 from desktop.streaming.http.connection_guard import raise_open_files_limit
 from desktop.streaming.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
@@ -60,8 +61,8 @@ async def serve_until_stopped(config: ProxyConfig, show_token: bool = False) -> 
         "AceTray serving on %s (%s). Stream: %s  HLS: %s",
         service.listen_url,
         mode,
-        service.stream_url("<content id>"),
-        service.stream_url("<content id>", hls=True),
+        _stream_url(service, "/ace/getstream"),
+        _stream_url(service, "/ace/manifest.m3u8"),
     )
     if config.token and show_token:
         # Standard output, not the log: a terminal's scrollback is the person's; a service's journal is not.
@@ -115,3 +116,10 @@ def run_serve(options: LaunchOptions) -> int:
             return runner.run(serve_until_stopped(config, show_token=options.show_token or _interactive()))
     except KeyboardInterrupt:
         return 0
+
+
+def _stream_url(service: ProxyService, path: str) -> str:
+    """Where a player asks this proxy for a channel (`path`: TS or HLS), as the log shows it at start."""
+    address = urlsplit(service.listen_url or "")
+    host = LOOPBACK if is_all_interfaces(address.hostname or "") else address.hostname
+    return f"http://{host}:{address.port}{path}?id=<content id>"

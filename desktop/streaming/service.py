@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from desktop.streaming.channels.host import ChannelsHost, ChannelsView
-from desktop.streaming.config import LOOPBACK, ProxyConfig, is_all_interfaces
+from desktop.streaming.config import ProxyConfig, is_all_interfaces
 from desktop.streaming.engine.client import EngineClient, EngineError
 from desktop.streaming.engine.health import EngineHealth, version_at
 from desktop.streaming.engine.owner import EngineOwner
@@ -75,7 +75,7 @@ class ProxyService:
         self.guide = GuideHost.for_config(config, on_view=on_guide, on_event=self._events.emit)
         self.keeper = WarmKeeper(  # the first N favourites, while the engine runs or answers
             self._events,
-            wanted=lambda: self.channels.state.starred[: self.config.warm],
+            wanted=lambda: self.channels.state.starred_channels[: self.config.warm],  # each channel once
             may_start=lambda: self._owner.may_open_channels(self._health.now.reachable),
         )
         self.channels = ChannelsHost.for_config(
@@ -394,11 +394,3 @@ class ProxyService:
             demo_engine=self._demo is not None,
             engine_host=self._owner.snapshot(),
         )
-
-    def stream_url(self, content_id: str, host: str | None = None, *, hls: bool = False) -> str:
-        """http://<host>:<port>/ace/getstream?id=<id> for a player (/ace/manifest.m3u8 with `hls`)."""
-        if host is None:
-            host = LOOPBACK if is_all_interfaces(self.config.host) else self.config.host
-        port = self._bound_address()[1] if self.running else self.config.port
-        path = "/ace/manifest.m3u8" if hls else "/ace/getstream"
-        return f"http://{host}:{port}{path}?id={content_id}"

@@ -177,3 +177,15 @@ async def test_a_playlist_that_lists_a_channels_entries_in_a_new_order_moves_nei
     assert again is not None
     assert (lib.state.number_of(again.key), xmltv_id(again.key), again.name) == before
     assert sources(lib, key(1)) == [key(3), key(2), key(1)]  # tried first seen first, as listed now
+
+
+async def test_stars_given_to_two_entries_before_they_were_grouped_count_once_in_the_order_starred(
+    tmp_path: Path, playlist_file: Path
+) -> None:
+    folder = tmp_path / "config"
+    folder.mkdir()
+    stars = [["id", f"{n:040x}"] for n in (2, 4, 1)]  # a backup, News, then the first entry: one channel twice
+    (folder / "favourites.json").write_text(json.dumps({"format": 1, "favourites": stars}))
+    lib = await opened(folder)
+    await lib.add(str(playlist_file))
+    assert lib.state.starred_channels == (key(1), key(4))  # what "keep the first N favourites ready" walks

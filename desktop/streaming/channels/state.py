@@ -176,11 +176,16 @@ class ChannelsState:
         return new
 
     @cached_property
-    def favourite_channels(self) -> frozenset[ChannelKey]:
-        """The starred channels by their own keys: a star given to an entry that is now a channel's
-        second source marks that channel (stars given before entries were grouped stay shown)."""
+    def starred_channels(self) -> tuple[ChannelKey, ...]:
+        """The starred channels by their own keys, in the order starred, each once: a star given to an
+        entry that is now a channel's second source marks that channel (stars given before entries
+        were grouped stay shown, and keep one place among "the first N favourites")."""
         get = self.catalog.get
-        return frozenset(channel.key if (channel := get(key)) is not None else key for key in self.favourites)
+        return tuple(dict.fromkeys(channel.key if (channel := get(key)) is not None else key for key in self.starred))
+
+    @cached_property
+    def favourite_channels(self) -> frozenset[ChannelKey]:
+        return frozenset(self.starred_channels)
 
     def is_favourite(self, key: ChannelKey) -> bool:
         channel = self.catalog.get(key)
