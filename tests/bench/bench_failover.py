@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import statistics
 import sys
 import tempfile
@@ -47,6 +48,8 @@ def playlist(count: int) -> str:
 
 
 async def proxy_for(engine_url: str, folder: Path, count: int, **fields: float) -> ProxyService:
+    # A config folder of its own each time: never the person's playlists, and no verdict of a run before.
+    os.environ["ACETRAY_CONFIG_DIR"] = tempfile.mkdtemp(dir=folder)
     service = ProxyService(ProxyConfig(engine_url=engine_url, port=0, linger=0.5, **fields))  # type: ignore[arg-type]
     await service.start()
     path = folder / f"sport{count}.m3u"
