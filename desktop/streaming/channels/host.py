@@ -119,10 +119,6 @@ class ChannelsHost:
     def view(self) -> ChannelsView:
         return ChannelsView(self.library.state, self.library.refreshing, self._loaded)
 
-    def channel_for(self, kind: str, content_id: str) -> Channel | None:
-        """The playlist's channel for a stream's key; None when no playlist has it."""
-        return self.library.state.catalog.get((kind, content_id))  # type: ignore[arg-type]
-
     def named(self, streams: Iterable[StreamSnapshot]) -> tuple[StreamSnapshot, ...]:
         """Streams with the name, group and logo their playlist gives them (`/api/streams`, the window)."""
         catalog = self.library.state.catalog

@@ -20,8 +20,9 @@ Routes use its player-facing methods (subscribe, unsubscribe, player_count,
 and `hls` for HLS), never its fan-out. TS players hold a connection and a
 queue; HLS viewers (stream_hls) count while they keep asking. The channel
 lingers once the last of either kind is gone. The engine side (session,
-read loop, reconnects) is `stream_reader.EngineReader`'s; this module says
-what its chunks and failures mean to players.
+read loop, reconnects) is `reader.EngineReader`'s (`source_reader.py` moves a
+channel of several sources between them); this module says what its chunks
+and failures mean to players.
 """
 
 from __future__ import annotations
