@@ -85,11 +85,29 @@ def probe() -> dict:
 
 def test_app_imports_no_pruned_module(probe: dict) -> None:
     assert "desktop.cli" in probe["imported"]
-    offenders = [m for m in probe["modules"] if qt_prune.is_excluded_module(m)]
+    offenders = [m for m in probe["modules"] if qt_prune.is_excluded_module(m) and m not in qt_prune.OPTIONAL_SPEEDUPS]
     assert not offenders, (
         f"the app imports modules the frozen build excludes: {offenders}; "
         "drop the import or take them off packaging/qt_prune.py"
     )
+
+
+def test_the_guide_matches_names_the_same_without_the_speedups_the_bundle_leaves_out() -> None:
+    blocked = json.dumps(list(qt_prune.OPTIONAL_SPEEDUPS))
+    probe = (
+        "import json, sys\n"
+        f"for name in json.loads({blocked!r}): sys.modules[name] = None  # ImportError, as in the bundle\n"
+        "from rapidfuzz import fuzz\n"
+        "from desktop.streaming.channels.names import normalize_name\n"
+        "print(fuzz.ratio(normalize_name('Sport 1 HD'), normalize_name('SPORT 1')))\n"
+    )
+    plain = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    from rapidfuzz import fuzz
+
+    from desktop.streaming.channels.names import normalize_name
+
+    assert float(plain.stdout) == fuzz.ratio(normalize_name("Sport 1 HD"), normalize_name("SPORT 1"))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
