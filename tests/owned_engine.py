@@ -7,7 +7,6 @@ path runs end to end with a real process: spawned, killed, restarted, stopped.
 from __future__ import annotations
 
 import shlex
-import socket
 import sys
 
 import psutil
@@ -31,12 +30,6 @@ FAST_POLICY = SupervisorPolicy(
 def demo_engine_command(*extra: str) -> str:
     """The stand-in engine as one command line (Settings' engine program, `serve --engine-command`)."""
     return shlex.join((*DEMO_ENGINE_ARGV, *extra))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def is_demo_engine(process: psutil.Process) -> bool:

@@ -10,8 +10,9 @@ import pytest
 from desktop.settings import Settings
 from desktop.streaming.demo.state import EngineFaults
 from tests.fake_engine import DEFAULT_PACKETS
+from tests.ports import free_port
 from tests.ui.app_process import AppProcess, wait_for
-from tests.ui.helpers import free_port, port_accepts
+from tests.ui.helpers import port_accepts
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX signals")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from desktop.settings import Settings
+from tests.ports import free_port
 from tests.ui.app_process import AppProcess, wait_for
-from tests.ui.helpers import free_port
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX signals and shell-script player")
 

@@ -22,8 +22,8 @@ import pytest
 
 from desktop.settings import Settings
 from tests.fake_engine import DEFAULT_PACKETS, PACKET
+from tests.ports import free_port
 from tests.ui.app_process import AppProcess, wait_for
-from tests.ui.helpers import free_port
 
 pytestmark = [
     pytest.mark.slow,

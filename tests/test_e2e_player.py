@@ -21,6 +21,7 @@ import pytest
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
 from desktop.streaming.service import ProxyService
+from tests.ports import free_port
 
 pytestmark = [
     pytest.mark.e2e,
@@ -28,12 +29,6 @@ pytestmark = [
 ]
 
 CHANNEL = "94c2fd8fb9bc8f2fc71a2cbe9d4b866f227a0209"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_health(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> dict:

@@ -23,7 +23,6 @@ import json
 import os
 import re
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -47,6 +46,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.logo_site import png
+from tests.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -95,12 +95,6 @@ class Proxy:
             return json.load(response)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def logo_server() -> Iterator[str]:
     """A logo site on 127.0.0.1 (a picture at any path): reachable by this computer only, as far
@@ -140,7 +134,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory, logo_server: str) -> Iterato
         ),
         encoding="utf-8",
     )
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, ACETRAY_CONFIG_DIR=str(folder / "config"), XDG_CONFIG_HOME=str(folder / "xdg"))
     log = (folder / "serve.log").open("w+", encoding="utf-8")
     proc = subprocess.Popen(

@@ -21,7 +21,8 @@ import psutil
 import pytest
 
 from tests.engine_host.test_docker import docker_calls, recorded  # noqa: F401 - the fixture
-from tests.owned_engine import demo_engine_command, free_port, is_demo_engine
+from tests.owned_engine import demo_engine_command, is_demo_engine
+from tests.ports import free_port
 from tests.test_e2e_player import CHANNEL, wait_for_health
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and the stand-in docker script")

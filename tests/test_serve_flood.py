@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from desktop.streaming.http.connection_guard import limits_for
-from tests.test_e2e_player import free_port, wait_for_health
+from tests.ports import free_port
+from tests.test_e2e_player import wait_for_health
 
 resource = pytest.importorskip("resource")  # the open-files limit is a POSIX notion
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
 from tests.test_e2e_player import CHANNEL
-from tests.ui.helpers import free_port
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and terminals")
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

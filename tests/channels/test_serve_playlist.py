@@ -19,7 +19,8 @@ import pytest
 
 from desktop.streaming.logos import logo_id
 from tests.logo_site import png
-from tests.test_e2e_player import free_port, wait_for_health
+from tests.ports import free_port
+from tests.test_e2e_player import wait_for_health
 
 ROOT = Path(__file__).resolve().parents[2]
 SPORT = "1111111111111111111111111111111111111111"

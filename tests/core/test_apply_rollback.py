@@ -24,7 +24,8 @@ from desktop.streaming.demo.engine import DemoEngine
 from desktop.streaming.service import ProxyService, ProxyStartError
 from tests.core.conftest import CHANNEL, EventLog
 from tests.owned_engine import FAST_POLICY, demo_engine_command
-from tests.ui.helpers import free_port, port_accepts
+from tests.ports import free_port
+from tests.ui.helpers import port_accepts
 
 PACKET = 188
 RUNNING_STEPS = ("listener", "engine", "settings", "refresh schedule", "engine owner", "commit")

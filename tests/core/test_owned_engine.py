@@ -35,8 +35,8 @@ from tests.owned_engine import (
     FAST_POLICY,
     demo_engine_command,
     engine_process,
-    free_port,
 )
+from tests.ports import free_port
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the guard and signals are POSIX here")
 

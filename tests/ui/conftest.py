@@ -15,7 +15,8 @@ from desktop.settings import Settings
 from desktop.streaming.service import ProxyService
 from desktop.ui.controller import AppController
 from desktop.ui.player import PlayerSystem
-from tests.ui.helpers import FakeAutostart, free_port
+from tests.ports import free_port
+from tests.ui.helpers import FakeAutostart
 
 
 @pytest.fixture

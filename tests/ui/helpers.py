@@ -17,12 +17,6 @@ from tests.fake_engine import PACKET, TRAILER_MAGIC, TRAILER_SIZE, sequence_brea
 T = TypeVar("T")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def port_accepts(port: int, host: str = "127.0.0.1") -> bool:
     """Whether something listens on the port (what a player would find)."""
     try:

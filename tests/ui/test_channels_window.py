@@ -16,6 +16,7 @@ from desktop.streaming.channels import ChannelsView
 from desktop.ui.channels_model import GROUP, NAME, STAR
 from desktop.ui.player import PlayerSystem
 from desktop.ui.playlists_dialog import PlaylistsDialog
+from tests.ports import free_port
 from tests.ui.channel_fixtures import (
     FILM,
     MUSIC,
@@ -26,7 +27,6 @@ from tests.ui.channel_fixtures import (
     names,
     write_playlist,
 )
-from tests.ui.helpers import free_port
 
 posix_only = pytest.mark.skipif(sys.platform.startswith("win"), reason="uses a shell script as the player")
 

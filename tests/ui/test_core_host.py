@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from desktop.app import CorePlacement, ThreadCoreHost, make_core_host, placement_from_env
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.service import ProxyStartError
-from tests.ui.helpers import free_port
+from tests.ports import free_port
 
 
 def test_the_switch_defaults_to_a_thread_and_reads_the_environment():

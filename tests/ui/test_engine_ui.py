@@ -19,7 +19,7 @@ from desktop.ui.engine_rows import AS_WRITTEN, FLAGS_ADDED
 from desktop.ui.engine_view import engine_menu_entry
 from desktop.ui.icons import TrayState
 from tests.owned_engine import FAST_POLICY, demo_engine_command, engine_process
-from tests.ui.helpers import free_port
+from tests.ports import free_port
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the stand-in engine is killed with POSIX signals")
 

@@ -19,7 +19,7 @@ from desktop.settings import Settings
 from desktop.ui.controller import AppController
 from desktop.ui.player import PlayerSystem
 from desktop.ui.share_dialog import ShareDialog
-from tests.ui.helpers import free_port
+from tests.ports import free_port
 from tests.ui.lan_session import lan_is_loopback, recording_player, status_of
 from tests.ui.test_share_dialog import decode
 

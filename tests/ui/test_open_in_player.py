@@ -14,7 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from desktop.settings import Settings
 from desktop.ui import player_process
 from desktop.ui.player import PlayerCommand, PlayerSystem
-from tests.ui.helpers import free_port
+from tests.ports import free_port
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="uses shell scripts as players")
 

@@ -15,8 +15,8 @@ from desktop.settings import Settings
 from desktop.ui.link_dialog import LinkDialog
 from desktop.ui.player import PlayerSystem
 from tests.fake_engine import DEFAULT_PACKETS
+from tests.ports import free_port
 from tests.ui.channel_fixtures import NEWS, SPORT, fake_player, write_playlist
-from tests.ui.helpers import free_port
 
 posix_only = pytest.mark.skipif(sys.platform.startswith("win"), reason="uses a shell script as the player")
 

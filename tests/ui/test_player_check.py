@@ -17,7 +17,7 @@ from desktop.streaming.live.requests import SeenRequest
 from desktop.ui import player_check
 from desktop.ui.player import PlayerSystem
 from desktop.ui.player_check import PlayerOutcome, WatchedPlayer, check_player
-from tests.ui.helpers import free_port
+from tests.ports import free_port
 
 posix_only = pytest.mark.skipif(sys.platform.startswith("win"), reason="uses scripts as players")
 

@@ -15,7 +15,8 @@ from desktop.settings import Settings
 from desktop.ui.note_line import Tone
 from desktop.ui.settings_dialog import SettingsDialog
 from tests.fake_engine import DEFAULT_PACKETS
-from tests.ui.helpers import FakeAutostart, free_port, port_accepts
+from tests.ports import free_port
+from tests.ui.helpers import FakeAutostart, port_accepts
 
 
 async def _never_called(url: str) -> str:

@@ -13,7 +13,8 @@ from desktop.streaming.config import ProxyConfig
 from desktop.streaming.snapshot import ProxySnapshot
 from desktop.ui.links import ListenAddress
 from tests.fake_engine import DEFAULT_PACKETS
-from tests.ui.helpers import free_port, port_accepts
+from tests.ports import free_port
+from tests.ui.helpers import port_accepts
 
 CID = "0123456789abcdef0123456789abcdef01234567"
 

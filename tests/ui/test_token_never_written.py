@@ -21,7 +21,7 @@ from desktop.ui.notifier import Notifier
 from desktop.ui.player import PlayerSystem
 from desktop.ui.share_dialog import ShareDialog
 from tests.fake_engine import DEFAULT_PACKETS
-from tests.ui.helpers import free_port
+from tests.ports import free_port
 from tests.ui.lan_session import lan_is_loopback, recording_player, status_of
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="uses a shell script as the player")

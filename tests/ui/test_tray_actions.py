@@ -16,7 +16,8 @@ from desktop.ui.icons import TrayState
 from desktop.ui.link_dialog import LinkDialog
 from desktop.ui.links import lan_address
 from desktop.ui.player import PlayerSystem
-from tests.ui.helpers import FakeAutostart, free_port, port_accepts
+from tests.ports import free_port
+from tests.ui.helpers import FakeAutostart, port_accepts
 
 CID = "0123456789abcdef0123456789abcdef01234567"
 

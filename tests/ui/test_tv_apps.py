@@ -9,7 +9,7 @@ from desktop.settings import Settings
 from desktop.ui.links import LanAddress
 from desktop.ui.share_dialog import ShareDialog, ShareTarget
 from desktop.ui.tv_apps import TV_APPS
-from tests.ui.helpers import free_port
+from tests.ports import free_port
 from tests.ui.test_channels_window import with_playlist
 from tests.ui.test_share_dialog import decode
 

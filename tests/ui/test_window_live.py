@@ -89,7 +89,7 @@ def test_the_tray_shows_idle_once_the_last_player_leaves_while_the_channel_linge
     make_controller, engine, players, qtbot
 ):
     from desktop.settings import Settings
-    from tests.ui.helpers import free_port
+    from tests.ports import free_port
 
     controller = make_controller(Settings(port=free_port(), linger=60.0), engine_url=engine.url, tray=True)
     players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={SPORTS}", 1, period=DEFAULT_PACKETS)
