@@ -10,6 +10,7 @@ import pytest
 
 from desktop.streaming.ts.packets import PACKET_SIZE
 from tests.core.conftest import CHANNEL
+from tests.core.hls_support import clip_engine
 
 TOKEN = "s3cret-Token_0123456789"
 PATHS = (
@@ -40,9 +41,12 @@ async def test_without_the_right_token_every_route_answers_401_and_starts_nothin
 
 
 async def test_the_token_opens_every_route_by_query_or_bearer_header_and_hls_segments_carry_it(
-    fake_engine, proxy_factory, caplog
+    fake_engine_factory, proxy_factory, caplog
 ) -> None:
-    proxy = await proxy_factory(fake_engine.url, token=TOKEN)
+    # The demo clip, keyframes and all: a playlist needs cut segments (the bare test packets
+    # have no cut point, so a segment would wait for the 16 MB cap: 25 s).
+    engine = await clip_engine(fake_engine_factory)
+    proxy = await proxy_factory(engine.url, token=TOKEN)
     with caplog.at_level(logging.DEBUG):
         async with proxy.http.get(f"{proxy.base}/ace/getstream?id={CHANNEL}&token={TOKEN}") as resp:
             assert resp.status == 200
