@@ -13,7 +13,7 @@ from lxml import etree
 
 from desktop.streaming.channels import m3u
 from desktop.streaming.channels.guide_id import xmltv_id
-from tests.core.conftest import CHANNEL, OTHER_CHANNEL
+from tests.core.conftest import CHANNEL, OTHER_CHANNEL, wait_until
 
 PLAYLIST = """#EXTM3U url-tvg="{guide}"
 #EXTINF:-1 tvg-id="bbc1.uk",BBC One
@@ -48,7 +48,8 @@ async def test_epg_answers_at_once_with_placeholders_while_the_guide_is_still_do
     fake_engine, proxy_factory, tmp_path: Path, silent_guide: str
 ) -> None:
     proxy = await started(proxy_factory, fake_engine.url, tmp_path, silent_guide)
-    assert silent_guide in proxy.service.guide.view.refreshing
+    # The playlist names the guide; its download starts once the guide host has read its copies.
+    await wait_until(lambda: silent_guide in proxy.service.guide.view.refreshing)
     async with asyncio.timeout(10), proxy.http.get(f"{proxy.base}/epg.xml") as resp:
         assert resp.status == 200
         assert resp.content_type == "application/xml"
