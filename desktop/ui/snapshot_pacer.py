@@ -56,6 +56,11 @@ class SnapshotPacer(QObject):
     def interval_ms(self) -> int:
         return self._timer.interval()
 
+    @property
+    def asking(self) -> bool:
+        """A snapshot asked for by `now` has not come yet (so another `now` waits for that one)."""
+        return self._asked
+
     def start(self) -> None:
         self._timer.start()
 

@@ -179,6 +179,9 @@ def test_a_minimised_window_rests_like_a_hidden_one(make_controller, engine, qtb
 
 def test_the_tray_menu_opening_gets_a_fresh_snapshot(make_controller, engine, qtbot):
     controller = launched_in_the_tray(make_controller, engine, qtbot)
+    # An event at start-up (the engine answering) may have asked for one that is still on its way:
+    # the menu would rightly wait for that one rather than ask again.
+    qtbot.waitUntil(lambda: not controller.pacer.asking, timeout=5000)
     calls = count_requests(controller)
     with qtbot.waitSignal(controller.core.snapshot_ready, timeout=5000):
         controller.tray.menu.aboutToShow.emit()
