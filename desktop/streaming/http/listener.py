@@ -7,6 +7,9 @@ it accepted open, so players already streaming keep their streams.
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +19,15 @@ from desktop.streaming.http.connection_guard import ConnectionGuard, limits_for,
 from desktop.streaming.http.guarded_site import GuardedSite
 from desktop.streaming.http.server_log import ServerLog
 
+log = logging.getLogger(__name__)
+
 AppFactory = Callable[[ConnectionGuard], web.Application]  # the app, with the guard's middleware in it
+# A port this listener has just let go of can stay taken for a moment: a program started at that
+# instant (a player, the engine finder's commands) holds a copy of every open socket between its
+# fork and its exec, the listening one too. Milliseconds, more on a loaded machine: so binding it
+# again is retried for this long before "in use by another program" is believed.
+RELEASED_PORT_WAIT = 2.0  # s
+RELEASED_PORT_RETRY = 0.02  # s between tries
 
 
 class Listener:
@@ -65,9 +76,9 @@ class Listener:
         self._site = None
         await old.stop()
         try:
-            self._site = await self._bind(host, port)
+            self._site = await self._bind_released(host, port)
         except OSError:
-            self._site = await self._bind(*was)
+            self._site = await self._bind_released(*was)
             raise
         return Move(self._site, None, was)
 
@@ -83,7 +94,7 @@ class Listener:
             self._site = move.old
             return
         self._site = None
-        self._site = await self._bind(*move.was)
+        self._site = await self._bind_released(*move.was)
 
     async def close(self) -> None:
         """Stop listening and end every connection."""
@@ -92,6 +103,19 @@ class Listener:
             self._runner = None
             self._guard = None
         self._site = None
+
+    async def _bind_released(self, host: str, port: int) -> GuardedSite:
+        """Bind a port this listener has just closed (see RELEASED_PORT_WAIT)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RELEASED_PORT_WAIT
+        while True:
+            try:
+                return await self._bind(host, port)
+            except OSError as exc:
+                if exc.errno not in _IN_USE or loop.time() >= deadline:
+                    raise
+                log.debug("port %d still held a moment after closing it; trying again", port)
+                await asyncio.sleep(RELEASED_PORT_RETRY)
 
     async def _bind(self, host: str, port: int) -> GuardedSite:
         assert self._runner is not None and self._guard is not None
@@ -102,6 +126,9 @@ class Listener:
             await site.stop()  # a site that never listened must not stay on the runner's list
             raise
         return site
+
+
+_IN_USE = (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1))
 
 
 @dataclass(frozen=True)
