@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from desktop.streaming.channels.host import ChannelsHost, ChannelsView
+from desktop.streaming.clocks import Clock
 from desktop.streaming.config import ProxyConfig, is_all_interfaces
 from desktop.streaming.engine.client import EngineClient, EngineError
 from desktop.streaming.engine.health import EngineHealth, version_at
@@ -69,7 +70,7 @@ class ProxyService:
         engine_access: OsAccess | None = None,
         engine_policy: SupervisorPolicy | None = None,  # tests fake these
         on_apply_step: Callable[[str], None] | None = None,  # tests: fail a settings change at each step
-        clock: Callable[[], float] = time.monotonic,  # when players took data (tests move a fake one on)
+        clock: Clock | None = None,  # drives players' takes, linger, ticks, stat polls (tests move a fake one on)
     ) -> None:
         self._events = EventSink(on_event, log, namer=lambda content_id: self.channels.name_for_id(content_id))
         self.guide = GuideHost.for_config(config, on_view=on_guide, on_event=self._events.emit)

@@ -13,6 +13,7 @@ import pytest_asyncio
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.service import ProxyService
 from desktop.streaming.snapshot import ProxyEvent
+from tests.fake_clock import FakeClock as FakeClock  # the core tests' clock (re-exported)
 
 CHANNEL = "0123456789abcdef0123456789abcdef01234567"
 OTHER_CHANNEL = "89abcdef0123456789abcdef0123456789abcdef"
@@ -72,19 +73,6 @@ class RunningProxy:
         async with self.http.get(url) as resp:
             assert resp.status == 200, await resp.text()
             return await resp.content.readexactly(nbytes)
-
-
-class FakeClock:
-    """The core's clock for players' takes and channels' lingering, moved on by the test (`advance`)."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest_asyncio.fixture

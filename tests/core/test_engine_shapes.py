@@ -7,7 +7,7 @@ import tracemalloc
 import pytest
 
 from desktop.streaming.ts.packets import PACKET_SIZE
-from tests.core.conftest import wait_until
+from tests.core.conftest import FakeClock, wait_until
 
 HUGE = 50 * 1024 * 1024
 
@@ -93,11 +93,13 @@ async def test_stat_answers_of_the_wrong_shape_are_ignored_and_polling_goes_on(f
             "speed_up": None,
         }
     )
-    proxy = await proxy_factory(fake_engine.url)
+    clock = FakeClock()  # the stat polls come when the test moves the core's clock on
+    proxy = await proxy_factory(fake_engine.url, clock=clock)
     interval = stream_module.STAT_INTERVAL
     async with proxy.http.get(proxy.url()) as player:
         await player.content.readexactly(PACKET_SIZE)
-        await fake_engine.wait_until(lambda: fake_engine.counters.stat_requests >= 1, timeout=interval * 4)
+        clock.advance(interval)
+        await fake_engine.wait_until(lambda: fake_engine.counters.stat_requests >= 1)
         (snap,) = proxy.service.snapshot().streams
         assert snap.peers is None and snap.engine_status is None and snap.speed_down_kbps is None
         fake_engine.set_faults(stat_fields=None)
@@ -106,5 +108,6 @@ async def test_stat_answers_of_the_wrong_shape_are_ignored_and_polling_goes_on(f
             streams = proxy.service.snapshot().streams
             return bool(streams) and streams[0].peers == 7
 
-        await wait_until(healthy_stats, timeout=interval * 4)  # the poll survived the bad answer
+        clock.advance(interval)
+        await wait_until(healthy_stats)  # the poll survived the bad answer
         await player.content.readexactly(PACKET_SIZE)

@@ -7,8 +7,9 @@ import socket
 
 import pytest
 
+from desktop.streaming.live import stream as stream_module
 from desktop.streaming.service import ProxyStartError
-from tests.core.conftest import CHANNEL, wait_until
+from tests.core.conftest import CHANNEL, FakeClock, wait_until
 from tests.fake_engine import parse_sequence
 
 PACKET = 188
@@ -68,9 +69,11 @@ async def test_a_change_the_proxy_cannot_make_changes_nothing(fake_engine_factor
 
 async def test_figures_the_engine_can_no_longer_confirm_are_not_shown(fake_engine_factory, proxy_factory) -> None:
     engine = await fake_engine_factory()
-    proxy = await proxy_factory(engine.url, empty_timeout=0.5)
+    clock = FakeClock()  # the stat poll comes when the test moves the core's clock on
+    proxy = await proxy_factory(engine.url, empty_timeout=0.5, clock=clock)
     async with proxy.http.get(proxy.url()) as player:
         await player.content.readexactly(100 * PACKET)
+        clock.advance(stream_module.STAT_INTERVAL)
         await wait_until(lambda: proxy.service.snapshot().streams[0].peers is not None)
         await engine.stop()  # the engine dies
         await proxy.events.wait_for("Reconnecting:")

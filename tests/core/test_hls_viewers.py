@@ -8,7 +8,7 @@ import socket
 from desktop.launch import proxy_config
 from desktop.settings import Settings
 from desktop.streaming.live.stream_hls import SILENT_TARGETS, hls_config
-from tests.core.conftest import CHANNEL, wait_until
+from tests.core.conftest import CHANNEL, FakeClock, wait_until
 from tests.core.hls_support import clip_engine, fetch_playlist, fetch_segment
 
 
@@ -22,22 +22,23 @@ async def test_an_hls_viewer_is_listed_as_hls_and_leaves_after_three_silent_targ
     fake_engine_factory, proxy_factory
 ) -> None:
     engine = await clip_engine(fake_engine_factory)
-    proxy = await proxy_factory(engine.url, hls_target_duration=1.0, linger=30)
+    clock = FakeClock()  # the viewer's silence is counted on the core's clock, moved on below
+    proxy = await proxy_factory(engine.url, hls_target_duration=1.0, linger=30, clock=clock)
     playlist = (await fetch_playlist(proxy, agent="AppleCoreMedia/1.0")).playlist
     status, data = await fetch_segment(proxy, playlist.segments[-1].uri, agent="AppleCoreMedia/1.0")
     assert status == 200
-    loop = asyncio.get_running_loop()
-    last_request = loop.time()
     (viewer,) = await _api_clients(proxy)
     assert viewer["kind"] == "HLS" and viewer["address"] == "127.0.0.1"
     assert viewer["user_agent"] == "AppleCoreMedia/1.0" and viewer["state"] == "playing"
     assert viewer["bytes_sent"] == len(data)
     stream = proxy.registry.find(CHANNEL)
     assert stream.player_count == 1
-    # No further request: it is forgotten after three target durations (of 1 s here), not before.
-    await wait_until(lambda: stream.player_count == 0, timeout=15)
-    silent_for = loop.time() - last_request
-    assert silent_for >= SILENT_TARGETS * 1.0 - 0.1
+    # No further request: it is forgotten after three target durations, not before.
+    clock.advance(SILENT_TARGETS * stream.hls.target_duration - 0.5)  # (the target only grows as segments come)
+    await clock.settled()
+    assert stream.player_count == 1
+    clock.advance(SILENT_TARGETS * 10.0)
+    await wait_until(lambda: stream.player_count == 0)
     assert await _api_clients(proxy) == []
     (snapshot,) = proxy.service.snapshot().streams
     assert snapshot.state == "lingering" and snapshot.bytes_out >= len(data)
@@ -57,15 +58,23 @@ async def test_the_channel_lingers_once_the_last_ts_and_hls_player_is_gone_then_
     fake_engine_factory, proxy_factory
 ) -> None:
     engine = await clip_engine(fake_engine_factory)
-    proxy = await proxy_factory(engine.url, hls_target_duration=1.0, linger=1.0)
+    clock = FakeClock()
+    proxy = await proxy_factory(engine.url, hls_target_duration=1.0, linger=60.0, clock=clock)
     async with proxy.http.get(proxy.url()) as ts_player:
         await ts_player.content.readexactly(10_000)
         await fetch_playlist(proxy)
         stream = proxy.registry.find(CHANNEL)
         assert stream.player_count == 2
     await wait_until(lambda: stream.player_count == 1)  # the TS player hung up
+    clock.advance(SILENT_TARGETS * stream.hls.target_duration - 0.5)
+    await clock.settled()
     assert stream.state == "playing"  # the HLS viewer still watches: no linger
-    await wait_until(lambda: stream.state == "lingering", timeout=15)  # it stopped fetching
+    clock.advance(SILENT_TARGETS * 10.0)  # it stopped fetching
+    await wait_until(lambda: stream.state == "lingering")
+    clock.advance(59)
+    await clock.settled()
+    assert not stream.closed  # lingering for the whole linger time
+    clock.advance(1)
     await proxy.events.wait_for("no players for the linger time")
     await engine.wait_until(lambda: engine.counters.sessions_stopped == 1)
     assert stream.closed and len(proxy.registry) == 0

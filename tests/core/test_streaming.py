@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from desktop.streaming.ts.packets import PACKET_SIZE
-from tests.core.conftest import CHANNEL, OTHER_CHANNEL, wait_until
+from tests.core.conftest import CHANNEL, OTHER_CHANNEL, FakeClock, wait_until
 from tests.fake_engine import assert_continuous, parse_sequence
 
 PAT_EVERY = 64  # the synthetic source's join points (PAT + PMT + keyframe)
@@ -149,16 +149,26 @@ async def test_minimal_engine_answer_still_plays(fake_engine, proxy_factory) -> 
 
 
 async def test_linger_then_stop(fake_engine, proxy_factory) -> None:
-    # Long enough that zapping back lands inside it on a loaded machine too.
-    proxy = await proxy_factory(fake_engine.url, linger=1.0)
+    # The linger runs on the core's clock: ten minutes of it pass as the test says, and zapping back
+    # lands inside it however slow the machine.
+    clock = FakeClock()
+    proxy = await proxy_factory(fake_engine.url, linger=600.0, clock=clock)
     await proxy.read(proxy.url(), 10 * PACKET_SIZE)
+    stream = proxy.registry.find(CHANNEL)
+    await wait_until(lambda: stream.state == "lingering")
+    clock.advance(599)
     # Zapping back within the linger time reuses the running session.
     await proxy.read(proxy.url(), 10 * PACKET_SIZE)
-    assert fake_engine.counters.sessions_started == 1
+    assert fake_engine.counters.sessions_started == 1 and proxy.registry.find(CHANNEL) is stream
+    await wait_until(lambda: stream.state == "lingering")  # the second player gone: the linger starts again
+    clock.advance(599)
+    await clock.settled()
+    assert not stream.closed and fake_engine.counters.stop_calls == 0
+    clock.advance(1)
+    await proxy.events.wait_for("no players for the linger time")
     await fake_engine.wait_until(lambda: fake_engine.counters.sessions_stopped == 1, timeout=5)
     assert len(proxy.registry) == 0
     assert fake_engine.counters.stop_calls == 1
-    await proxy.events.wait_for("no players for the linger time")
 
 
 async def test_player_pid_is_ignored_and_audio_language_forwarded(fake_engine, proxy_factory) -> None:
@@ -189,7 +199,10 @@ async def test_two_channels_are_independent_sessions(fake_engine, proxy_factory)
 
 
 async def test_stats_are_polled_into_the_snapshot(fake_engine, proxy_factory) -> None:
-    proxy = await proxy_factory(fake_engine.url)
+    from desktop.streaming.live.stream import STAT_INTERVAL
+
+    clock = FakeClock()  # the poll comes when the test moves the core's clock on
+    proxy = await proxy_factory(fake_engine.url, clock=clock)
     async with proxy.http.get(proxy.url(), headers={"User-Agent": "VLC/3.0.18 LibVLC/3.0.18"}) as player:
         await player.content.readexactly(10 * PACKET_SIZE)
 
@@ -197,7 +210,10 @@ async def test_stats_are_polled_into_the_snapshot(fake_engine, proxy_factory) ->
             streams = proxy.service.snapshot().streams
             return bool(streams) and streams[0].engine_status is not None
 
-        await wait_until(has_stats, timeout=8)
+        await clock.settled()
+        assert not has_stats()  # not before the poll interval
+        clock.advance(STAT_INTERVAL)
+        await wait_until(has_stats)
         (stream,) = proxy.service.snapshot().streams
         assert stream.engine_status == "dl"
         assert stream.peers is not None and stream.speed_down_kbps is not None

@@ -13,11 +13,11 @@ reaches running streams at their next use, without telling them.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 
 import aiohttp
 
+from desktop.streaming.clocks import Clock, MonotonicClock
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.engine.client import EngineClient
 from desktop.streaming.events import EventSink
@@ -63,7 +63,7 @@ class CoreContext:
         self,
         config: ProxyConfig,
         events: EventSink,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock | None = None,
         *,
         lineup: Lineup = ChannelSources.alone,
         health: HealthBook | None = None,
@@ -74,9 +74,10 @@ class CoreContext:
         self.lineup = lineup
         # Kept in memory alone unless the service gives its own (kept in health.json, the link check's too).
         self.health: HealthBook = health if health is not None else HealthStore()
-        # Seconds, monotonic: when players took data and when channels were left. One clock for all
-        # of it, so tests can move it on instead of waiting (the loop's own timers keep real time).
-        self.clock = clock
+        # Seconds, monotonic: when players took data, when channels were left, how long they linger,
+        # the housekeeping tick and the stat polls. One clock for all of it, so tests move it on
+        # instead of waiting (network deadlines keep the loop's real time).
+        self.clock: Clock = clock or MonotonicClock()
         self.counters = Counters()
         self.sessions = SessionStopper()
         self.requests = RequestRecord()  # each channel's last few player requests (Open in player asks)

@@ -13,7 +13,6 @@ channel kept ready is the first to make room.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Callable, Mapping
 
@@ -54,7 +53,7 @@ class StreamRegistry:
         self._streams: dict[ChannelKey, LiveStream] = {}  # by the channel's own key
         self._by_source: dict[ChannelKey, LiveStream] = {}  # by each of its sources' keys (its own among them)
         self._closed = False
-        self.quota = NewChannelQuota(clock=asyncio.get_running_loop().time)
+        self.quota = NewChannelQuota(clock=context.clock)
         self._listeners: list[Callable[[ChannelKey, bool], None]] = []
 
     def listen(self, listener: Callable[[ChannelKey, bool], None]) -> None:

@@ -69,7 +69,7 @@ class LiveStream:
         self._context = context
         self._on_closed = on_closed
         self._loop = asyncio.get_running_loop()
-        self.clock = context.clock  # when players took data and when the channel was left
+        self.clock = context.clock  # when players took data, when the channel was left, its timers
         self.fanout = Fanout()
         self.hls = StreamHls(context, self.fanout, self.clock, on_arrival=self._player_arrived)
         self.state = "starting"
@@ -78,7 +78,7 @@ class LiveStream:
         self.last_error: str | None = None
         self.end_reason: StreamEnded | None = None  # why it closed, for requests that find it closed
         self.stats: EngineStats | None = None
-        self._linger: asyncio.TimerHandle | None = None
+        self._linger: asyncio.Task[None] | None = None
         self.lingering_since: float | None = None  # when the last player left (`clock`): the registry evicts by it
         # Its place among the favourites the warm keeper holds open (0 = the first); None: not held.
         self.ready_rank: int | None = None
@@ -232,9 +232,11 @@ class LiveStream:
             self.close(StreamEnded("no players left", 410))
         else:
             self.state = "lingering"
-            self._linger, self.lingering_since = self._loop.call_later(linger, self._linger_expired), self.clock()
+            self.lingering_since = since = self.clock()
+            self._linger = self._loop.create_task(self._linger_for(since, linger), name="linger")
 
-    def _linger_expired(self) -> None:
+    async def _linger_for(self, since: float, seconds: float) -> None:
+        await self.clock.sleep(since + seconds - self.clock())  # from when the last player left
         self._linger = None
         if not self.has_players:
             self._context.events.emit("info", "Channel closed: no players for the linger time", self.key.content_id)
@@ -315,7 +317,7 @@ class LiveStream:
     async def _housekeeping(self) -> None:
         """Once a second: rates for the UI, and eviction of players that stopped taking."""
         while True:
-            await asyncio.sleep(TICK)
+            await self.clock.sleep(TICK)
             now = self.clock()
             stale_after = self._context.config.stale_timeout
             for subscriber in list(self.fanout.subscribers.values()):
@@ -337,7 +339,7 @@ class LiveStream:
     async def _poll_stats(self) -> None:
         watch, watched = DeadWatch(), None  # for a channel of several sources: is the one in use dead?
         while True:
-            await asyncio.sleep(STAT_INTERVAL)
+            await self.clock.sleep(STAT_INTERVAL)
             reader = self._reader
             session, engine = reader.session, reader.session_engine
             # A favourite kept ready is polled too: its peers and download are what it costs.
