@@ -1,4 +1,7 @@
-"""The refresh schedule: every N hours, at once on request, never two at a time."""
+"""The refresh schedule: every N hours, at once on request, never two at a time.
+
+Hours pass on a fake clock the tests move on (tests/fake_clock.py), not in real time.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,7 @@ import asyncio
 import pytest
 
 from desktop.streaming.channels.scheduler import HOUR, RefreshScheduler
-
-TINY_HOURS = 0.02 / HOUR  # 20 ms, so periodic behaviour shows within a test
+from tests.fake_clock import FakeClock
 
 
 class Refreshes:
@@ -44,21 +46,39 @@ async def refreshes():
     return Refreshes()
 
 
-async def test_nothing_runs_before_the_interval_and_refresh_now_runs_at_once(refreshes) -> None:
-    scheduler = RefreshScheduler(refreshes, interval_hours=6)
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+async def after_runs(scheduler: RefreshScheduler, runs: int) -> None:
+    """Once `runs` refreshes have finished (and the next one is planned from the end of the last)."""
+    while scheduler.runs < runs:
+        await asyncio.sleep(0)
+
+
+async def test_nothing_runs_before_the_interval_and_refresh_now_runs_at_once(refreshes, clock) -> None:
+    scheduler = RefreshScheduler(refreshes, interval_hours=6, clock=clock)
     scheduler.start()
-    await asyncio.sleep(0)  # let the task reach its wait
+    clock.advance(6 * HOUR - 1)
+    await clock.settled()
     assert refreshes.calls == 0
-    assert scheduler.seconds_until_next() == pytest.approx(6 * HOUR, abs=5)
+    assert scheduler.seconds_until_next() == pytest.approx(1)
     scheduler.refresh_now()
     assert await refreshes.next() == 1
     await scheduler.stop()
 
 
-async def test_refreshes_repeat_every_interval(refreshes) -> None:
-    scheduler = RefreshScheduler(refreshes, interval_hours=TINY_HOURS)
+async def test_refreshes_repeat_every_interval(refreshes, clock) -> None:
+    scheduler = RefreshScheduler(refreshes, interval_hours=6, clock=clock)
     scheduler.start()
-    assert [await refreshes.next(), await refreshes.next(), await refreshes.next()] == [1, 2, 3]
+    for run in (1, 2, 3):
+        clock.advance(6 * HOUR - 1)
+        await clock.settled()
+        assert refreshes.calls == run - 1  # not a second early
+        clock.advance(1)
+        assert await refreshes.next() == run
+        await after_runs(scheduler, run)
     await scheduler.stop()
 
 
@@ -81,17 +101,19 @@ async def test_refresh_now_during_a_refresh_runs_one_more_afterwards_never_overl
         scheduler.refresh_now()
     refreshes.gate.set()
     assert await refreshes.next() == 2
-    while scheduler.runs < 2:  # wait for the second to finish, then check that no third came
-        await asyncio.sleep(0)
+    await after_runs(scheduler, 2)  # the second finished: check that no third came
     assert (refreshes.calls, refreshes.most_at_once) == (2, 1)
     await scheduler.stop()
 
 
-async def test_a_failing_refresh_does_not_stop_the_schedule(refreshes, caplog) -> None:
+async def test_a_failing_refresh_does_not_stop_the_schedule(refreshes, clock, caplog) -> None:
     refreshes.fail = True
-    scheduler = RefreshScheduler(refreshes, interval_hours=TINY_HOURS)
+    scheduler = RefreshScheduler(refreshes, interval_hours=6, clock=clock)
     scheduler.start()
-    assert [await refreshes.next(), await refreshes.next()] == [1, 2]
+    for run in (1, 2):
+        clock.advance(6 * HOUR)
+        assert await refreshes.next() == run
+        await after_runs(scheduler, run)
     assert "playlist refresh failed" in caplog.text
     await scheduler.stop()
 
@@ -106,11 +128,12 @@ async def test_interval_zero_means_only_on_request(refreshes) -> None:
     await scheduler.stop()
 
 
-async def test_a_shorter_interval_takes_effect_at_once(refreshes) -> None:
-    scheduler = RefreshScheduler(refreshes, interval_hours=6)
+async def test_a_shorter_interval_takes_effect_at_once(refreshes, clock) -> None:
+    scheduler = RefreshScheduler(refreshes, interval_hours=6, clock=clock)
     scheduler.start()
-    await asyncio.sleep(0)
-    scheduler.set_interval(TINY_HOURS)
+    clock.advance(2 * HOUR)
+    await clock.settled()
+    scheduler.set_interval(1)  # an hour: already overdue, two hours after the start
     assert await refreshes.next() == 1
     scheduler.set_interval(0)
     assert scheduler.seconds_until_next() is None

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from desktop.streaming.background import cancel_and_wait
+from desktop.streaming.clocks import Clock, MonotonicClock
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +29,19 @@ class RefreshScheduler:
         *,
         first_delay: float | None = None,
         name: str = "playlist refresh",
+        clock: Clock | None = None,
     ) -> None:
         """`first_delay` (seconds) is when the first automatic refresh is due —
         0 when the saved copies are already older than the interval; by default
-        one interval after `start()`. An interval of 0 turns automatic refresh off."""
+        one interval after `start()`. An interval of 0 turns automatic refresh off.
+        `clock`: real time by default; tests move a fake one on instead of waiting hours."""
         self._refresh = refresh
         self._name = name  # what runs, for the task's name and the log
+        self._clock = clock or MonotonicClock()
         self._interval = max(0.0, interval_hours) * HOUR
         self._first_delay = first_delay
-        self._next_at: float | None = None  # loop time of the next automatic refresh
-        self._last_at = 0.0  # loop time of the last refresh (or of start())
+        self._next_at: float | None = None  # clock time of the next automatic refresh
+        self._last_at = 0.0  # clock time of the last refresh (or of start())
         self._now = False
         self._fired = False  # the timer for the next automatic refresh went off
         self._wake = asyncio.Event()
@@ -57,13 +61,13 @@ class RefreshScheduler:
         """None when no automatic refresh is planned."""
         if self._next_at is None:
             return None
-        return max(0.0, self._next_at - asyncio.get_running_loop().time())
+        return max(0.0, self._next_at - self._clock())
 
     def start(self) -> None:
         if self._task is not None:
             return
         loop = asyncio.get_running_loop()
-        self._last_at = loop.time()
+        self._last_at = self._clock()
         delay = self._first_delay if self._first_delay is not None else self._interval
         self._next_at = self._last_at + max(0.0, delay) if self._interval > 0 else None
         self._task = loop.create_task(self._run(), name=self._name)
@@ -85,29 +89,28 @@ class RefreshScheduler:
         self._wake.set()
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            await self._wait_until_due(loop)
+            await self._wait_until_due()
             self._now = False
             try:
                 await self._refresh()
             except Exception:  # the next round may well work: keep the schedule alive
                 log.exception("%s failed", self._name)
             self._runs += 1
-            self._last_at = loop.time()
+            self._last_at = self._clock()
             self._next_at = self._last_at + self._interval if self._interval > 0 else None
 
-    async def _wait_until_due(self, loop: asyncio.AbstractEventLoop) -> None:
+    async def _wait_until_due(self) -> None:
         # A timer sets the same event as refresh_now/set_interval, and the wait
         # is a plain Event.wait(): asyncio.wait_for can swallow a cancel that
         # arrives as the event is set (Python 3.11), and stop() would hang.
         while not self._now:
             if self._next_at is None:
                 timer = None
-            elif self._next_at <= loop.time():
+            elif self._next_at <= self._clock():
                 return
             else:
-                timer = loop.call_at(self._next_at, self._due)
+                timer = asyncio.get_running_loop().create_task(self._due_at(self._next_at))
             self._wake.clear()
             try:
                 await self._wake.wait()
@@ -118,6 +121,7 @@ class RefreshScheduler:
                 self._fired = False
                 return
 
-    def _due(self) -> None:
+    async def _due_at(self, when: float) -> None:
+        await self._clock.sleep(when - self._clock())  # measured when the timer starts, not when it was made
         self._fired = True
         self._wake.set()
