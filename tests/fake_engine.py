@@ -15,7 +15,6 @@ or the fixtures `fake_engine`, `fake_engine_factory`, `dead_engine_url`
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,6 +23,7 @@ import pytest
 import pytest_asyncio
 
 from desktop.streaming.demo.engine import DemoEngine
+from tests.ports import free_port
 
 PACKET = 188
 PAT_PID = 0x0000
@@ -178,10 +178,9 @@ def assert_continuous(seqs: list[int], period: int = DEFAULT_PACKETS) -> None:
 
 
 def closed_port() -> int:
-    """A loopback port nobody listens on: the 'engine not running' case."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nobody listens on: the 'engine not running' case (leased: no other test's
+    server is given it, as a port the system picked could be)."""
+    return free_port()
 
 
 def fake_engine_kwargs(**overrides: Any) -> dict[str, Any]:
