@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from desktop.settings import Settings
 from desktop.streaming.demo.state import EngineFaults
 from desktop.ui.channels_model import DEAD_COLOUR, NAME
+from tests.ports import free_port
 from tests.ui.channel_fixtures import FILM, NEWS, SPORT
-from tests.ui.helpers import free_port
 from tests.ui.test_channels_window import with_playlist
 
 

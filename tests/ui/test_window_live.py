@@ -10,7 +10,7 @@ from desktop.streaming.ids import ChannelKey
 from desktop.ui.icons import TrayState
 from desktop.ui.models import READY_TIP
 from tests.fake_engine import DEFAULT_PACKETS
-from tests.ui.helpers import free_port
+from tests.ports import free_port
 
 SPORTS = "5" * 40
 NEWS = "a" * 40
