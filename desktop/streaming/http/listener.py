@@ -26,7 +26,7 @@ AppFactory = Callable[[ConnectionGuard], web.Application]  # the app, with the g
 # instant (a player, the engine finder's commands) holds a copy of every open socket between its
 # fork and its exec, the listening one too. Milliseconds, more on a loaded machine: so binding it
 # again is retried for this long before "in use by another program" is believed.
-RELEASED_PORT_WAIT = 2.0  # s
+RELEASED_PORT_WAIT = 1.0  # s
 RELEASED_PORT_RETRY = 0.02  # s between tries
 
 
