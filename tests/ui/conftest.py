@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from desktop import launch
 from desktop import settings as settings_store
 from desktop.app import CorePlacement, make_core_host
 from desktop.launch import LaunchOptions
@@ -20,7 +22,19 @@ from tests.ui.helpers import FakeAutostart
 
 
 @pytest.fixture
-def make_controller(qtbot, ui_loop, tmp_path: Path, no_player_system: PlayerSystem):
+def private_discovery_port(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The app's tuner answers discovery on a port of its own, not SiliconDust's 65001: that one is
+    for the one test that needs it (test_tuner_http, hdhomerun_config), whatever runs beside it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    real = launch.proxy_config
+    monkeypatch.setattr(launch, "proxy_config", lambda *a, **k: dataclasses.replace(real(*a, **k), discovery_port=port))
+    return port
+
+
+@pytest.fixture
+def make_controller(qtbot, ui_loop, tmp_path: Path, no_player_system: PlayerSystem, private_discovery_port: int):
     """Build and launch the real app (minus QApplication/single instance); quit at teardown."""
     made: list[AppController] = []
 
