@@ -86,7 +86,7 @@ test: sys-test $(VENV)/.installed-test lint    ## lint, then the default suite (
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-slow: sys-test-slow $(VENV)/.installed-package  ## stress tests and the frozen-build smoke test
-	$(PY) -m pytest -q -m slow $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m slow -n 0 $(PYTEST_ARGS)
 
 test-all: test test-slow
 
