@@ -98,6 +98,7 @@ async def test_stat_answers_of_the_wrong_shape_are_ignored_and_polling_goes_on(f
     interval = stream_module.STAT_INTERVAL
     async with proxy.http.get(proxy.url()) as player:
         await player.content.readexactly(PACKET_SIZE)
+        await clock.asleep(interval)
         clock.advance(interval)
         await fake_engine.wait_until(lambda: fake_engine.counters.stat_requests >= 1)
         (snap,) = proxy.service.snapshot().streams
@@ -108,6 +109,7 @@ async def test_stat_answers_of_the_wrong_shape_are_ignored_and_polling_goes_on(f
             streams = proxy.service.snapshot().streams
             return bool(streams) and streams[0].peers == 7
 
+        await clock.asleep(interval)  # the bad answer was taken: the poll waits for its next round
         clock.advance(interval)
         await wait_until(healthy_stats)  # the poll survived the bad answer
         await player.content.readexactly(PACKET_SIZE)

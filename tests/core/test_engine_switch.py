@@ -73,6 +73,7 @@ async def test_figures_the_engine_can_no_longer_confirm_are_not_shown(fake_engin
     proxy = await proxy_factory(engine.url, empty_timeout=0.5, clock=clock)
     async with proxy.http.get(proxy.url()) as player:
         await player.content.readexactly(100 * PACKET)
+        await clock.asleep(stream_module.STAT_INTERVAL)
         clock.advance(stream_module.STAT_INTERVAL)
         await wait_until(lambda: proxy.service.snapshot().streams[0].peers is not None)
         await engine.stop()  # the engine dies
