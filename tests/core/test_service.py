@@ -14,6 +14,7 @@ from desktop.streaming.config import ProxyConfig
 from desktop.streaming.service import EngineCheckError, ProxyService, ProxyStartError
 from desktop.streaming.snapshot import ProxySnapshot
 from tests.core.conftest import wait_until
+from tests.ports import free_port
 
 
 async def test_port_in_use_is_a_readable_start_error(fake_engine) -> None:
@@ -33,9 +34,7 @@ async def test_apply_moves_to_a_new_port_without_cutting_players(fake_engine, pr
     old_base = proxy.base
     async with proxy.http.get(proxy.url()) as player:
         await player.content.readexactly(188 * 100)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            new_port = probe.getsockname()[1]
+        new_port = free_port()
         await proxy.service.apply(dataclasses.replace(proxy.service.config, port=new_port))
         assert proxy.base == f"http://127.0.0.1:{new_port}"
         # The player that was already watching keeps receiving through the old connection...

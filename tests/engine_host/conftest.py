@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import select
-import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from desktop.streaming.engine_host import EngineCommand, EngineSupervisor, SupervisorPolicy
+from tests.ports import free_port
 
 HERE = Path(__file__).resolve().parent
 STANDIN_ENGINE = HERE / "standin_engine.py"
@@ -39,9 +39,7 @@ def standin_program(*extra: str) -> list[str]:
 
 @pytest.fixture
 def port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()
 
 
 class Events:
