@@ -19,6 +19,7 @@ from desktop.streaming.channels.fetch import (
 )
 from desktop.streaming.channels.m3u import parse
 from desktop.streaming.channels.state import PlaylistState
+from tests.fake_engine import closed_port
 
 from .conftest import FIXTURES, PlaylistSite
 
@@ -122,9 +123,7 @@ async def test_a_server_that_cannot_be_reached_is_given_up_after_the_connect_tim
 
 
 async def test_a_refused_connection_is_named() -> None:
-    with socket.socket() as probe:  # a port that was just free: nothing listens there
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port()
     message = await fetch_error(f"http://127.0.0.1:{port}/list.m3u")
     assert message == f"Could not connect to 127.0.0.1:{port} (Connection refused)."
 
