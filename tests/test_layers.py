@@ -41,10 +41,8 @@ CORE_LAYERS = (
     ("warm",),  # the warm keeper: favourites held open through the registry for instant zapping
     ("live",),  # one LiveStream per channel, its reader, fan-out and HLS; the registry
     ("guide",),  # the one XMLTV guide: its sources, their copies, matching channels, /epg.xml
-    # The segmenter; playlists and favourites; sources (one AceStream id each: its health, how
-    # playlist entries group into channels, what a person chose, the failover's rules). One floor:
-    # the channels' catalog groups its entries with `sources.grouping`, which reads `channels.model`.
-    ("hls", "channels", "sources"),
+    ("sources",),  # one AceStream id each: a channel as the live side opens it, failover's rules, health
+    ("hls", "channels"),  # the segmenter; playlists, favourites, how entries group into channels of sources
     ("logos",),  # channel logos: fetched, checked and cached (which logos exist is the channels' say)
     ("engine",),  # the engine's HTTP API, its parameters, the engine AceTray runs
     ("events", "snapshot", "config"),  # frozen values that cross threads; the core's configuration

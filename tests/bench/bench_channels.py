@@ -43,7 +43,7 @@ try:
 except ImportError:  # a release before channel numbers: the same figures without them
     numbering = None  # type: ignore[assignment]
 try:
-    from desktop.streaming.sources.grouping import name_keys
+    from desktop.streaming.channels.grouping import name_keys
 except ImportError:  # a release before channels of several sources
     name_keys = None  # type: ignore[assignment]
 

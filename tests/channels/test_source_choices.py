@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from desktop.streaming.channels import source_choices
 from desktop.streaming.channels.library import ChannelLibrary, SourceRefused
+from desktop.streaming.channels.source_choices import SourceChoices
 from desktop.streaming.channels.store import ChannelStore
 from desktop.streaming.ids import ChannelKey
-from desktop.streaming.sources import choices as source_choices
-from desktop.streaming.sources.choices import SourceChoices
 
 
 def key(n: int) -> ChannelKey:

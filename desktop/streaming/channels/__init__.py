@@ -5,6 +5,8 @@ links      parse_link(line) -> (kind, id)
 sources    normalize_source(text) -> str   (http, https or a local file)
 fetch      fetch_playlist / refresh_playlist on the core's loop (aiohttp)
 state      PlaylistState, ChannelsState: immutable values, safe across threads
+grouping   group(): playlist entries into channels, each entry a source; name_keys() off the loop
+source_choices  SourceChoices: a person's order, detached and attached sources (channel_sources.json)
 catalog    Catalog: the merged list, lookups by (kind, id), search
 store      ChannelStore: playlists.json and favourites.json in the config folder
 library    ChannelLibrary: the owner on the core's loop

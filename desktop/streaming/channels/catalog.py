@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
+from desktop.streaming.channels.grouping import Grouping, group, name_keys
 from desktop.streaming.channels.logo_index import LogoIndex
 from desktop.streaming.channels.model import Channel, ChannelKey
 from desktop.streaming.channels.names import fold, loosely
-from desktop.streaming.sources.choices import NO_CHOICES, SourceChoices
-from desktop.streaming.sources.grouping import Grouping, group, name_keys
+from desktop.streaming.channels.source_choices import NO_CHOICES, SourceChoices
 
 # Name and group are searched as one folded string per channel (no accents, case
 # folded: names.py); the separator keeps a word from matching across the two.

@@ -24,10 +24,10 @@ from yarl import URL
 
 from desktop import __version__
 from desktop.regular_files import FileTooLarge, NotARegularFile, read_regular_file
+from desktop.streaming.channels.grouping import name_keys
 from desktop.streaming.channels.m3u import ParsedPlaylist, parse
 from desktop.streaming.channels.sources import WEB_SCHEMES, InvalidSource, parse_source
 from desktop.streaming.channels.state import PlaylistState
-from desktop.streaming.sources.grouping import name_keys
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

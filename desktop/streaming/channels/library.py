@@ -26,10 +26,10 @@ from desktop.streaming.channels.fetch import (
 )
 from desktop.streaming.channels.model import ChannelKey
 from desktop.streaming.channels.numbering import renumber
+from desktop.streaming.channels.source_choices import SourceChoices
 from desktop.streaming.channels.sources import normalize_source
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.channels.store import ChannelStore
-from desktop.streaming.sources.choices import SourceChoices
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from desktop.streaming.channels.catalog import Catalog
 from desktop.streaming.channels.m3u import MAX_CHANNELS, MAX_NAME, ParsedPlaylist
 from desktop.streaming.channels.model import Channel, ChannelKey, PlainStream
 from desktop.streaming.channels.numbering import EMPTY_NUMBERS, ChannelNumbers
-from desktop.streaming.sources.choices import NO_CHOICES, SourceChoices
+from desktop.streaming.channels.source_choices import NO_CHOICES, SourceChoices
 
 
 @dataclass(frozen=True)

@@ -33,16 +33,15 @@ from typing import Any, TypeVar
 
 from desktop import paths
 from desktop.regular_files import read_regular_file
-from desktop.streaming.channels import numbering
+from desktop.streaming.channels import numbering, source_choices
+from desktop.streaming.channels.grouping import name_keys
 from desktop.streaming.channels.links import is_hex40
 from desktop.streaming.channels.m3u import MAX_CHANNELS, MAX_NAME, MAX_SHIFT_HOURS
 from desktop.streaming.channels.model import KINDS, Channel, ChannelKey, Kind, PlainStream
 from desktop.streaming.channels.numbering import EMPTY_NUMBERS
+from desktop.streaming.channels.source_choices import NO_CHOICES
 from desktop.streaming.channels.state import ChannelsState, PlaylistState
 from desktop.streaming.ids import parse_kind
-from desktop.streaming.sources import choices as source_choices
-from desktop.streaming.sources.choices import NO_CHOICES
-from desktop.streaming.sources.grouping import name_keys
 
 log = logging.getLogger(__name__)
 

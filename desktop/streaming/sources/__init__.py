@@ -4,14 +4,13 @@ health       SourceHealth, HealthMap (frozen), HealthStore: `report(source_key, 
 health_file  HealthFile: health.json in the config folder
 view         CheckProgress, SourcesView: what the window is told
 playable     which channels a device list offers when dead ones are hidden
-choices      SourceChoices: a person's order, detached and attached sources (channel_sources.json)
-grouping     group(): playlist entries into channels, each entry a source; name_keys() off the loop
 lineup       ChannelSources: a channel as the live side opens it; lineup_of(catalog, key)
 failover     Rotation: the source in use, where a channel goes when it fails; HealthBook
 dead_watch   DeadWatch: the engine's stat calling the source in use dead
 splice       SpliceGate, FrameTail: how TS goes on across a switch
 
-Only the health modules are imported here: `channels` imports `grouping`, which imports `channels.model`.
+How playlist entries become channels of several sources, and a person's choices about it, is the
+channels' own work (`channels.grouping`, `channels.source_choices`): this package stands above it.
 """
 
 from desktop.streaming.sources.health import (

@@ -30,8 +30,8 @@ from types import MappingProxyType
 
 from desktop.streaming.channels.model import Channel
 from desktop.streaming.channels.names import normalize_name
+from desktop.streaming.channels.source_choices import NO_CHOICES, SourceChoices
 from desktop.streaming.ids import ChannelKey
-from desktop.streaming.sources.choices import NO_CHOICES, SourceChoices
 
 
 def name_keys(channels: Iterable[Channel]) -> tuple[str, ...]:
