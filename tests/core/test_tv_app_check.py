@@ -57,8 +57,9 @@ async def test_acetrays_own_guide_lists_every_channel_and_a_missing_guide_is_sai
     fake_engine, proxy_factory, tmp_path: Path
 ) -> None:
     proxy = await tuner_proxy(proxy_factory, fake_engine.url, tmp_path)
-    # /epg.xml answers at once, every channel with programmes (placeholders until a guide arrives).
-    assert await check(How.TUNER, links_of(proxy)) == "3 channels, guide for 3"
+    # /epg.xml answers at once, every channel with programmes: placeholders until a guide arrives,
+    # which the Test does not count as a guide.
+    assert await check(How.TUNER, links_of(proxy)) == "3 channels, guide for 0, placeholders for 3"
     missing = TvLinks(proxy.base, f"{proxy.base}/playlist.m3u", f"{proxy.base}/no-guide-here.xml")
     assert await check(How.PLAYLIST, missing) == "3 channels, no guide yet"  # a 404, as before any /epg.xml
 

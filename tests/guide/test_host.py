@@ -107,6 +107,8 @@ async def test_before_any_guide_arrives_every_channel_is_listed_with_placeholder
     ids = [c.get("id") for c in tree.iterfind("channel")]
     assert ids == [xmltv_id(("id", h)) for h in (BBC, RAI, OTHER, SHIFTED)]  # type: ignore[arg-type]
     assert titles(tree, BBC) == ["BBC One HD"] * 24  # its own name, 3-hour blocks over 3 days
+    # What a person browsing the guide in a TV app reads on each block: why there is no programme.
+    assert {p.findtext("desc") for p in tree.iterfind("programme")} == {"AceTray has no guide for this channel."}
     assert starts(tree, BBC)[:2] == ["20260101000000 +0000", "20260101030000 +0000"]
 
 

@@ -82,7 +82,8 @@ def test_test_fetches_what_the_app_fetches_and_says_what_it_saw(make_controller,
         panel.select(app)
         panel.test.click()
         qtbot.waitUntil(lambda: panel.result.text().startswith(("✓", "✗")), timeout=10_000)
-        expected = "✓ 4 channels" if app == "VLC" else "✓ 4 channels, guide for 4"  # /epg.xml lists every channel
+        # /epg.xml lists every channel, but with no guide source each has placeholders alone: said so.
+        expected = "✓ 4 channels" if app == "VLC" else "✓ 4 channels, guide for 0, placeholders for 4"
         assert panel.result.text() == expected, app
 
 

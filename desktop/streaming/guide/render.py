@@ -5,7 +5,9 @@ the channels first, as the XMLTV DTD wants, then each channel's programmes read
 from its guide's copy one row at a time, `tvg-shift` added to their times. A
 channel with no guide, or whose guide has nothing for the days ahead, gets
 placeholder programmes named after it in blocks of `PLACEHOLDER_HOURS`, so apps
-that need a guide still list it. The output passes `tv_validate_file`.
+that need a guide still list it; their description (`PLACEHOLDER_DESC`) tells a
+person browsing the guide why, and the TV apps Test tells them from a real guide.
+The output passes `tv_validate_file`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from desktop.streaming.guide.xmltv_time import format_time
 
 PLACEHOLDER_HOURS = 3
 PLACEHOLDER_DAYS = 3  # how far ahead placeholders reach
+PLACEHOLDER_DESC = "AceTray has no guide for this channel."
 PAST = 12 * 3600  # programmes that started longer ago than this are left out
 _FLUSH = 256 * 1024  # bytes gathered before one write
 # Characters XML 1.0 cannot hold at all; playlists may carry them in names.
@@ -110,6 +113,7 @@ def _placeholders(put: Callable[[bytes], None], channel: bytes, name: str, now: 
     block = PLACEHOLDER_HOURS * 3600
     first = now - now % block
     title = b"<title>" + escape(_text(name) or "AceTray").encode() + b"</title>"
+    title += b"<desc>" + escape(PLACEHOLDER_DESC).encode() + b"</desc>"
     count = PLACEHOLDER_DAYS * 24 // PLACEHOLDER_HOURS
     for n in range(count):
         start = first + n * block

@@ -10,7 +10,9 @@ Four ways apps use AceTray:
 - `PLAYLIST` (Kodi's IPTV Simple, TiviMate): the M3U playlist and the guide;
 - `PLAYLIST_ONLY` (VLC): the playlist.
 
-The answer is one line for the dialog ("42 channels, guide for 37"); a failure is
+The answer is one line for the dialog ("42 channels, guide for 37, placeholders
+for 5": a channel whose only programmes are AceTray's placeholders has no guide
+yet, though apps list it); a failure is
 an `AppCheckFailed` whose text says what went wrong. Runs on the core's loop
 (the UI asks through `CoreHost`), so the window never waits. Bodies are read as
 they come, counted and dropped: a large guide costs no memory.
@@ -29,6 +31,7 @@ from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
 import aiohttp
 
+from desktop.streaming.guide.render import PLACEHOLDER_DESC
 from desktop.streaming.tuner import packets
 
 MAX_JSON = 32 * 1024 * 1024  # a lineup of 100,000 channels fits
@@ -152,7 +155,8 @@ async def _playlist_entries(http: aiohttp.ClientSession, url: str) -> int:
 
 
 async def _guide(http: aiohttp.ClientSession, url: str) -> str:
-    """ "guide for N": the guide's channels that have programmes; "no guide yet" while there is none."""
+    """ "guide for N": the guide's channels that have programmes of their own (", placeholders for M": those
+    with AceTray's placeholders alone); "no guide yet" while there is none."""
     async with http.get(url) as response:
         if response.status == 404:
             return "no guide yet"
@@ -160,6 +164,7 @@ async def _guide(http: aiohttp.ClientSession, url: str) -> str:
         parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
         channels: set[str] = set()
         with_programmes: set[str] = set()
+        with_placeholders: set[str] = set()
         root: Element | None = None
         try:
             async for chunk in response.content.iter_chunked(CHUNK):
@@ -174,6 +179,8 @@ async def _guide(http: aiohttp.ClientSession, url: str) -> str:
                         continue
                     if element.tag == "channel":
                         channels.add(element.get("id", ""))
+                    elif element.findtext("desc") == PLACEHOLDER_DESC:
+                        with_placeholders.add(element.get("channel", ""))
                     else:
                         with_programmes.add(element.get("channel", ""))
                     root.clear()
@@ -181,7 +188,9 @@ async def _guide(http: aiohttp.ClientSession, url: str) -> str:
                 parser.close()
         except ParseError as exc:
             raise AppCheckFailed(f"The guide is not readable XMLTV ({exc}).") from None
-    return f"guide for {len(channels & with_programmes)}"
+    guided = channels & with_programmes
+    placeheld = (channels & with_placeholders) - guided
+    return f"guide for {len(guided)}" + (f", placeholders for {len(placeheld)}" if placeheld else "")
 
 
 def _channels(count: int) -> str:
