@@ -233,7 +233,9 @@ class SettingsDialog(QDialog):
         """Said once the tuner is on: what TV apps may then do without the token."""
         self.tuner_note = QLabel(TUNER_NOTE)
         self.tuner_note.setWordWrap(True)
-        form.addRow("", self.tuner_note)
+        # Across both columns, as the note lines are: in the field column alone a wrapping label
+        # takes a narrow width of its own and leaves the dialog's right half empty.
+        form.addRow(self.tuner_note)
         form.setRowVisible(self.tuner_note, tuner.isChecked())
         tuner.toggled.connect(lambda on: form.setRowVisible(self.tuner_note, on))
 

@@ -313,6 +313,8 @@ def test_turning_the_tuner_on_says_in_one_sentence_what_tv_apps_may_do_without_t
     dialog.tuner.setChecked(True)
     assert dialog.tuner_note.isVisible()
     assert dialog.tuner_note.text().count(".") == 1 and "without the access token" in dialog.tuner_note.text()
+    # It reads as a line of the page, as wide as the token's note above it, not a narrow column.
+    qtbot.waitUntil(lambda: dialog.tuner_note.width() >= dialog._notes["access_token"].width())
     assert dialog.values().tuner is True
     dialog.tuner.setChecked(False)
     assert not dialog.tuner_note.isVisible()
