@@ -159,15 +159,29 @@ READY_TIP = (
 )
 
 
+# The engine's stat words (docs/engine-api.md) as a person reads them; "dl" is the engine
+# downloading as it should, which "playing" already says. A word not listed is shown as it is.
+ENGINE_WORDS = {
+    "dl": "",
+    "prebuf": "buffering",
+    "buf": "buffering",
+    "check": "checking",
+    "wait": "waiting for peers",
+    "idle": "engine idle",
+    "err": "engine error",
+}
+
+
 def _status_tip(stream: StreamSnapshot, _now: float) -> str:
-    return stream.last_error or (READY_TIP if stream.waiting_to_be_watched else "")
+    said = stream.last_error or (READY_TIP if stream.waiting_to_be_watched else "")
+    engine = f"The engine says: {stream.engine_status}" if stream.engine_status else ""
+    return "\n".join(line for line in (said, engine) if line)
 
 
 def _engine_status(stream: StreamSnapshot, _now: float) -> str:
-    # The proxy's own state first (what the user acts on), then the engine's word.
-    if stream.engine_status and stream.engine_status != stream.state:
-        return f"{stream.state} ({stream.engine_status})"
-    return stream.state
+    # The proxy's own state first (what the user acts on), then the engine's, in words.
+    word = ENGINE_WORDS.get(stream.engine_status, stream.engine_status) if stream.engine_status else ""
+    return f"{stream.state} ({word})" if word and word != stream.state else stream.state
 
 
 def _player(client: ClientSnapshot, _now: float) -> str:

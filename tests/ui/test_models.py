@@ -14,13 +14,15 @@ from desktop.ui.models import ClientsModel, EventsModel, StreamsModel
 NOW = 1_800_000_000.0
 
 
-def stream(n: int, *, clients: int = 0, bytes_out: int = 0, name: str | None = None, **more: Any) -> StreamSnapshot:
+def stream(
+    n: int, *, clients: int = 0, bytes_out: int = 0, name: str | None = None, engine_status: str = "dl", **more: Any
+) -> StreamSnapshot:
     return StreamSnapshot(
         content_id=f"{n:040x}",
         kind="id",
         name=name,
         state="playing",
-        engine_status="dl",
+        engine_status=engine_status,
         peers=7,
         speed_down_kbps=1200,
         speed_up_kbps=10,
@@ -64,7 +66,11 @@ def test_streams_table_shows_what_a_user_reads(qapp):
         "Uptime",
         "Delivered",
     ]
-    assert texts(model, 0) == ["Sports HD", "playing (dl)", "—", "7", "1.2 MB/s", "3", "3m 12s", "15.3 MB"]
+    assert texts(model, 0) == ["Sports HD", "playing", "—", "7", "1.2 MB/s", "3", "3m 12s", "15.3 MB"]
+    # The engine's own words are said plainly (its "dl" is what "playing" means), the raw one in the tooltip.
+    model.update_rows([stream(1, clients=3, name="Sports HD", engine_status="prebuf")], NOW)
+    assert texts(model, 0)[1] == "playing (buffering)"
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.ToolTipRole) == "The engine says: prebuf"
     model.update_rows([stream(1, clients=3, bytes_out=15_300_000, name="Sports HD", source_number=2, sources=3)], NOW)
     assert texts(model, 0)[2] == "source 2 of 3"  # a channel of several sources, on its second
 
