@@ -262,9 +262,10 @@ def star(driver: webdriver.Chrome, name: str):
 
 
 def starred(driver: webdriver.Chrome, name: str, on: bool) -> None:
-    """The star lights up (or goes out); if not, the page's own message says why."""
+    """The star fills (or empties: an outlined one is not a favourite); if not, the page's own message says why."""
+    shown = ("true", "★") if on else ("false", "☆")
     try:
-        wait(driver).until(lambda d: star(d, name).get_attribute("aria-pressed") == str(on).lower())
+        wait(driver).until(lambda d: (star(d, name).get_attribute("aria-pressed"), star(d, name).text) == shown)
     except TimeoutException:
         said = driver.find_element(By.ID, "message").text
         raise AssertionError(f"the star of {name} did not turn {'on' if on else 'off'}: {said!r}") from None

@@ -121,12 +121,18 @@ function channelItem(channel) {
   const star = document.createElement("button");
   star.className = "star";
   star.type = "button";
-  star.textContent = "★";
   star.setAttribute("aria-label", `Favourite: ${channel.name}`);
-  star.setAttribute("aria-pressed", String(channel.favourite));
+  showStar(star, channel.favourite);
   star.addEventListener("click", () => toggleFavourite(channel, star));
   item.append(play, star);
   return item;
+}
+
+// Outlined when not a favourite, filled when it is, as in the desktop's Channels tab: a filled
+// grey star read as "already starred".
+function showStar(star, on) {
+  star.textContent = on ? "★" : "☆";
+  star.setAttribute("aria-pressed", String(on));
 }
 
 async function toggleFavourite(channel, star) {
@@ -134,7 +140,7 @@ async function toggleFavourite(channel, star) {
   try {
     await api(`/api/favourites/${channel.kind}/${channel.id}`, { method: wanted ? "PUT" : "DELETE" });
     channel.favourite = wanted;
-    star.setAttribute("aria-pressed", String(wanted));
+    showStar(star, wanted);
   } catch (error) {
     $("message").textContent = `Could not change the favourite: ${error.message}`;
   }
