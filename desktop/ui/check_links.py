@@ -59,7 +59,7 @@ class CheckLinksButton(QToolButton):
         if state.playlists:
             menu.addSeparator()
         for playlist in state.playlists:
-            keys = channel_keys(playlist.channels)
+            keys = list(state.catalog.channels_of(playlist.channels))
             label = f"Playlist {source_label(playlist.source)} ({_count(len(keys))})"
             menu.addAction(label, functools.partial(self.check_requested.emit, keys))
 
@@ -74,7 +74,7 @@ def add_channel_checks(menu: QMenu, channel: Channel, view: ChannelsView, check:
         menu.addAction(f"Check links in group “{channel.group}” ({_count(len(group))})", lambda: check(group))
     playlist = view.state.playlist(channel.playlist) if channel.playlist else None
     if playlist is not None:
-        keys = channel_keys(playlist.channels)
+        keys = list(catalog.channels_of(playlist.channels))
         label = f"Check links in {source_label(playlist.source)} ({_count(len(keys))})"
         menu.addAction(label, lambda: check(keys))
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.settings import spec_of
-from desktop.streaming.channels import ChannelsView, PlaylistState
+from desktop.streaming.channels import Catalog, ChannelsView, PlaylistState
 from desktop.ui.formatting import count_phrase, format_ago
 from desktop.ui.guide_sources import GuideSourcesBox
 from desktop.ui.setting_widgets import SettingEditor
@@ -122,7 +122,10 @@ class PlaylistsDialog(QDialog):
         self._view = view
         now = time.time() if now is None else now
         playlists = view.state.playlists
-        self.table.set_rows([self._row(playlist, playlist.source in view.refreshing, now) for playlist in playlists])
+        catalog = view.state.catalog
+        self.table.set_rows(
+            [self._row(playlist, catalog, playlist.source in view.refreshing, now) for playlist in playlists]
+        )
         self.table.setVisible(bool(playlists))
         self.empty.setVisible(not playlists)
         self.progress.setVisible(bool(view.refreshing))
@@ -137,10 +140,14 @@ class PlaylistsDialog(QDialog):
         return self.table.selected_source()
 
     # -- rows -----------------------------------------------------------------------------
-    def _row(self, playlist: PlaylistState, downloading: bool, now: float) -> list[QTableWidgetItem]:
+    def _row(self, playlist: PlaylistState, catalog: Catalog, downloading: bool, now: float) -> list[QTableWidgetItem]:
         tooltip = playlist.source + ("" if playlist.saved else "\nAdded for this run only (--playlist)")
         name = source_cell(playlist.source, tooltip)
-        count = number_cell(len(playlist.channels))
+        # Channels as the Channels tab counts them: a channel with backup links is one.
+        channels, links = len(catalog.channels_of(playlist.channels)), len(playlist.channels)
+        count = number_cell(channels)
+        if links != channels:
+            count.setToolTip(f"{links:,} links: a channel with backup links counts once")
         left_out = number_cell(playlist.left_out)
         left_out.setToolTip(playlist.note() or "Nothing was left out.")
         updated = QTableWidgetItem(format_ago(playlist.updated_at, now))

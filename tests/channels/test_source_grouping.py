@@ -127,6 +127,18 @@ def test_sources_come_first_seen_first_across_playlists_and_any_source_finds_its
     assert len(catalog) == 2
 
 
+def test_a_playlists_entries_are_counted_as_the_channels_they_are_sources_of() -> None:
+    one = parse(playlist(("News", ""), ("Sport 1 HD", "")), playlist="one").channels
+    two = parse(playlist(("Sport 1", ""), ("Sport 1", "")).replace(_id(1), _id(7)), playlist="two").channels
+    catalog = Catalog.merge([one, two])
+    news, sport = catalog.channels
+    # "two" adds two links to Sport 1 HD (one of them a link "one" already has): one channel.
+    assert catalog.channels_of(two) == (sport.key,)
+    assert catalog.channels_of([*one, *two]) == (news.key, sport.key)
+    stranger = parse(playlist(("Elsewhere", "")).replace(_id(1), _id(99))).channels
+    assert catalog.channels_of(stranger) == (ChannelKey("id", _id(99)),)  # no channel has it: itself
+
+
 def test_a_channel_listed_once_holds_itself_as_its_only_source() -> None:
     catalog = Catalog.merge([parse(playlist(("News", ""))).channels])
     (news,) = catalog.channels

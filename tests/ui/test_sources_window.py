@@ -66,3 +66,17 @@ def test_reorder_detach_and_add_a_source_in_the_channels_tab(
     qtbot.waitUntil(lambda: kept().get("attached") == [[["id", NEWS], ["id", SPORT]]], timeout=5000)
     assert kept()["detached"] == [["id", SPORT_HD]]
     assert kept()["order"] == [[["id", SPORT], [["id", SPORT], ["id", SPORT_BACKUP], ["id", SPORT_HD]]]]
+
+
+def test_a_playlist_counts_its_channels_as_the_channels_tab_lists_them(
+    make_controller, engine, qtbot, tmp_path: Path
+) -> None:
+    playlist = write_playlist(tmp_path, GROUPED)  # 4 links, 2 channels: Sport 1 has two backups
+    controller = make_controller(engine_url=engine.url, options=LaunchOptions(playlists=(str(playlist),)))
+    pane = controller.channels.pane
+    qtbot.waitUntil(lambda: names(pane.model) == ["Sport 1", "News 24"], timeout=5000)
+    dialog = controller.channels.open_playlists()
+    count = dialog.table.item(0, 1)
+    assert (count.text(), count.toolTip()) == ("2", "4 links: a channel with backup links counts once")
+    menu = pane.context_menu(pane.model.channel_at(1))  # News 24
+    assert [a.text() for a in menu.actions() if a.text()][-1] == f"Check links in {playlist.name} (2 channels)"

@@ -81,6 +81,15 @@ class Catalog:
         """The channel `key` is a source of (its own key included); None when no playlist has it."""
         return self._by_key.get(key) or self._grouping.channel_of.get(key)
 
+    def channels_of(self, entries: Iterable[Channel]) -> tuple[ChannelKey, ...]:
+        """The channels these playlist entries are sources of, each once, in order: what the Channels
+        tab lists for them (a channel with a backup is one). An entry no channel has stays itself."""
+        keys: dict[ChannelKey, None] = {}
+        for entry in entries:
+            channel = self.get(entry.key)
+            keys[channel.key if channel is not None else entry.key] = None
+        return tuple(keys)
+
     def sources_of(self, key: ChannelKey) -> tuple[Channel, ...]:
         """The channel's sources (entries) in the order they are tried; () for a key no playlist has."""
         channel = self.get(key)
