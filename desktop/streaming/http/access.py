@@ -277,7 +277,8 @@ def check_token(request: web.Request, policy: AccessPolicy, guesses: TokenGuesse
         return None
     given = given_token(request)
     if given is None:
-        return _ASK_FOR_TOKEN
+        # A TV app's lineup key that is not good here (another channel, another route) is not a missing token.
+        return _KEY_NOT_HERE if policy.tuner is not None and "key" in request.query else _ASK_FOR_TOKEN
     address = request.remote or ""
     wait = guesses.wait(address, given)
     if wait > 0:
@@ -297,6 +298,13 @@ def check_token(request: web.Request, policy: AccessPolicy, guesses: TokenGuesse
 _ASK_FOR_TOKEN = Refusal(
     "missing access token",
     "AceTray asks for its access token: use the links from Share with devices (they end in ?token=…).",
+    web.HTTPUnauthorized,
+)
+
+_KEY_NOT_HERE = Refusal(
+    "tuner playback key outside the tuner's lineup",
+    "This link's key plays only the channels of AceTray's tuner lineup (lineup.json); "
+    "anything else needs the access token.",
     web.HTTPUnauthorized,
 )
 
