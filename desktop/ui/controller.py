@@ -31,7 +31,7 @@ from desktop.ui import player
 from desktop.ui.actions import AppActions
 from desktop.ui.banner import banner_for
 from desktop.ui.channel_commands import ChannelCommands
-from desktop.ui.confirm import ask_before_cutting
+from desktop.ui.confirm import CuttingQuestion, ask_before_cutting
 from desktop.ui.engine_view import engine_menu_entry
 from desktop.ui.link_commands import LinkCommands
 from desktop.ui.links import base_url
@@ -240,6 +240,8 @@ class AppController(QObject):
         self.snapshot = snapshot
         self.links.learn(snapshot)
         self.channels.show_snapshot(snapshot)
+        for question in self.dialogs.all_of(CuttingQuestion):  # "1 player is watching — quit anyway?" kept true
+            question.show_players(self._players())
         self._refresh_view()
         self.pacer.seen(snapshot, busy=self.proxy.busy)
 

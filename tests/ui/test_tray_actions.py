@@ -300,6 +300,24 @@ def test_quit_from_the_menu_asks_first_when_players_are_watching(make_controller
     assert not controller.quitting and controller.snapshot.running
 
 
+def test_a_quit_question_left_open_follows_the_players(make_controller, engine, players, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.fake_engine import DEFAULT_PACKETS
+
+    controller = make_controller(engine_url=engine.url, tray=True)
+    players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: controller.snapshot.player_count == 1, timeout=5000)
+    controller.actions.quit.trigger()
+    box = open_dialog(controller, QMessageBox)
+    assert box.text() == "1 player is watching — quit anyway?"
+    players.stop()  # the player leaves while the question is open
+    qtbot.waitUntil(lambda: box.text() == "Nobody is watching now — quit?", timeout=15_000)
+    assert box.informativeText() == ""
+    with qtbot.waitSignal(controller.finished, timeout=5000):
+        next(b for b in box.buttons() if b.text() == "Quit").click()
+
+
 def test_without_a_tray_closing_an_idle_window_quits(make_controller, engine, qtbot):
     controller = make_controller(engine_url=engine.url, tray=False)
     with qtbot.waitSignal(controller.finished, timeout=3000):
