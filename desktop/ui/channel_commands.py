@@ -24,6 +24,7 @@ from desktop.streaming.channels import (
     ChannelKey,
     ChannelsView,
     InvalidSource,
+    PlaylistState,
     elide_id,
     source_label,
 )
@@ -239,7 +240,17 @@ class ChannelCommands:
         label = source_label(playlist.source)
         if playlist.error:
             return f"Added {label}, but: {playlist.error}", True
-        return f"Added {label}: {count_phrase(len(playlist.channels), 'channel')}.", False
+        return f"Added {label}: {self._counted(playlist)}.", False
+
+    def _counted(self, playlist: PlaylistState) -> str:
+        """ "5 channels from 6 links": channels as the Channels tab lists them (a channel with backup
+        links is one), once the view holds the playlist; before that, its links as channels."""
+        links = len(playlist.channels)
+        catalog = self.view.state.catalog
+        if any(catalog.get(entry.key) is None for entry in playlist.channels):
+            return count_phrase(links, "channel")  # the view is a moment behind the answer
+        channels = len(catalog.channels_of(playlist.channels))
+        return count_phrase(channels, "channel") + (f" from {links:,} links" if channels != links else "")
 
     async def remove_playlist(self, source: str) -> None:
         ok, _ = await self._call(lambda core: core.remove_playlist(source), "remove the playlist")
@@ -251,7 +262,7 @@ class ChannelCommands:
         if playlist is not None and playlist.error:
             self._tell(f"{source_label(source)}: {playlist.error}", error=True)
         elif playlist is not None:
-            self._tell(f"{source_label(source)}: {count_phrase(len(playlist.channels), 'channel')}.")
+            self._tell(f"{source_label(source)}: {self._counted(playlist)}.")
 
     async def refresh_all(self) -> None:
         _ok, state = await self._call(lambda core: core.refresh_all(), "refresh the playlists")

@@ -80,3 +80,15 @@ def test_a_playlist_counts_its_channels_as_the_channels_tab_lists_them(
     assert (count.text(), count.toolTip()) == ("2", "4 links: a channel with backup links counts once")
     menu = pane.context_menu(pane.model.channel_at(1))  # News 24
     assert [a.text() for a in menu.actions() if a.text()][-1] == f"Check links in {playlist.name} (2 channels)"
+
+
+def test_adding_a_playlist_says_how_many_channels_its_links_make(
+    make_controller, engine, qtbot, tmp_path: Path
+) -> None:
+    playlist = write_playlist(tmp_path, GROUPED)
+    controller = make_controller(engine_url=engine.url)
+    dialog = controller.channels.open_playlists()
+    dialog.address.setText(str(playlist))
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: dialog.message.text().startswith("Added"), timeout=5000)
+    assert dialog.message.text() == f"Added {playlist.name}: 2 channels from 4 links."  # as the tab lists them
