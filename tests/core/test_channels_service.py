@@ -168,6 +168,7 @@ async def test_a_refresh_is_told_as_an_event_and_a_failure_keeps_the_channels(
     assert result.error and len(result.channels) == 2
     warning = await proxy.events.wait_for("Playlist list.m3u: ")
     assert warning.level == "warning"
+
     assert len(proxy.service.channels.state.catalog) == 2
 
 
@@ -243,3 +244,14 @@ async def test_the_pages_star_changes_the_same_favourites_the_window_shows(fake_
     finally:
         await service.stop()
         await service.channels.close()
+
+
+async def test_a_refresh_counts_channels_as_the_channels_tab_lists_them(
+    fake_engine, proxy_factory, tmp_path: Path
+) -> None:
+    backup = f"{0xB0:040x}"
+    proxy = await proxy_factory(fake_engine.url)
+    grouped = f'#EXTM3U\n#EXTINF:-1 tvg-id="one",Sport One\nacestream://{CHANNEL}\n'
+    grouped += f'#EXTINF:-1 tvg-id="one",Sport One (backup)\nacestream://{backup}\n'
+    await proxy.service.channels.add(str(write_playlist(tmp_path, grouped)))
+    await proxy.events.wait_for("Playlist list.m3u updated: 1 channel from 2 links.")

@@ -269,17 +269,19 @@ class ChannelsHost:
             for playlist in state.playlists:
                 before = previous.playlist(playlist.source)
                 if before is not None and before.checked_at != playlist.checked_at:
-                    self._tell_result(playlist)
+                    self._tell_result(playlist, state.catalog)
         self._publish()
 
-    def _tell_result(self, playlist: PlaylistState) -> None:
+    def _tell_result(self, playlist: PlaylistState, catalog: Catalog) -> None:
         label = source_label(playlist.source)
         if playlist.error:
             self._event("warning", f"Playlist {label}: {playlist.error}")
             return
         note = playlist.note()
-        count = len(playlist.channels)
+        # Channels as the Channels tab lists them: a channel with backup links is one.
+        count, links = len(catalog.channels_of(playlist.channels)), len(playlist.channels)
         words = f"{count} channel" if count == 1 else f"{count:,} channels"
+        words += f" from {links:,} links" if links != count else ""
         self._event("info", f"Playlist {label} updated: {words}." + (f" {note}" if note else ""))
 
     def _publish(self) -> None:
