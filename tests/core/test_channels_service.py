@@ -168,7 +168,6 @@ async def test_a_refresh_is_told_as_an_event_and_a_failure_keeps_the_channels(
     assert result.error and len(result.channels) == 2
     warning = await proxy.events.wait_for("Playlist list.m3u: ")
     assert warning.level == "warning"
-
     assert len(proxy.service.channels.state.catalog) == 2
 
 
