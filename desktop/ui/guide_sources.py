@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -67,7 +67,7 @@ class GuideSourcesBox(QWidget):
         layout.addWidget(title)
         layout.addLayout(adding)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.empty)
+        layout.addWidget(self.empty, 1, Qt.AlignmentFlag.AlignTop)  # in the table's place and room
         layout.addLayout(buttons)
         self.show_view(self._view)
 

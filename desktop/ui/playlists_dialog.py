@@ -109,7 +109,8 @@ class PlaylistsDialog(QDialog):
         layout.addWidget(hint)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.empty)
+        # In the table's place while there is none, taking its room: the rows below stay together.
+        layout.addWidget(self.empty, 1, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.progress)
         layout.addLayout(buttons_row)
         self.guides = GuideSourcesBox()  # its signals are the guide's commands

@@ -300,3 +300,22 @@ def test_a_person_renumbers_a_channel_in_its_no_column_and_a_number_taken_is_ref
     model.setData(model.index(model.row_of(("id", SPORT)), NUMBER), "42")
     qtbot.waitUntil(lambda: "Number 42 is already Film Four's" in "\n".join(controller.window.events_model.texts()))
     assert number(SPORT) == "1" and number(FILM) == "42"
+
+
+def test_an_empty_playlists_dialog_keeps_each_part_together(qtbot):
+    """With no playlist and no guide, the room is left below each note, not spread between the rows."""
+    dialog = PlaylistsDialog(6)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
+    def top(widget) -> int:
+        return widget.mapTo(dialog, widget.rect().topLeft()).y()
+
+    def bottom(widget) -> int:
+        return widget.mapTo(dialog, widget.rect().bottomLeft()).y()
+
+    guides = dialog.guides
+    assert top(guides.empty) - bottom(guides.address) < 20  # the note right under its address row
+    assert top(guides.address) - bottom(dialog.refresh_button) < 60  # the guide's part right under the playlists'
+    assert top(dialog.empty) - bottom(dialog.address) < 60
