@@ -92,6 +92,7 @@ class ProxyService:
         self.sources = SourcesHost(self._context, favourites=lambda: self.channels.state.favourites, on_view=on_sources)
         self._context.health = self.sources.health  # failover reports to it, and reads what is dead
         self.registry: StreamRegistry | None = None  # this run's channels; None while stopped
+        self._starting = asyncio.Lock()  # a stop (Quit) that comes while a start waits runs after it
         self._http: aiohttp.ClientSession | None = None
         self._listener = Listener()
         self._health_task: asyncio.Task[None] | None = None
@@ -138,24 +139,25 @@ class ProxyService:
     # --- start / stop --------------------------------------------------------------------
     async def start(self) -> None:
         """Bind and serve. Raises ProxyStartError with a readable reason (then nothing runs)."""
-        if self.running:
-            return
-        self._error = None
-        await self.channels.start_schedule(then=self.guide.scheduled_refresh)  # first: saved channels and
-        await self.guide.start(self.config.playlist_refresh_hours)  # guides are there even if the port is taken
-        await self._learn_machine_names()
-        try:
-            await self._start_engine_side()
-            await self._start_listener(self.config)
-        except ProxyStartError as exc:
-            await self._close_run()  # the engine AceTray runs is left as it was: it did not start with this
-            self._error = str(exc)
-            raise
-        self._health_task = asyncio.get_running_loop().create_task(self._watch_engine())
-        self.keeper.start(lambda: self.registry)
-        self._events.emit("info", f"Proxy listening on {self._where()} ({self._engine_name()})")
-        await self.tuner.apply(self.config, self._bound_address()[1])
-        await self._owner.begin(self.config)  # with the proxy, or on the first play
+        async with self._starting:
+            if self.running:
+                return
+            self._error = None
+            await self.channels.start_schedule(then=self.guide.scheduled_refresh)  # first: saved channels and
+            await self.guide.start(self.config.playlist_refresh_hours)  # guides are there even if the port is taken
+            await self._learn_machine_names()
+            try:
+                await self._start_engine_side()
+                await self._start_listener(self.config)
+            except ProxyStartError as exc:
+                await self._close_run()  # the engine AceTray runs is left as it was: it did not start with this
+                self._error = str(exc)
+                raise
+            self._health_task = asyncio.get_running_loop().create_task(self._watch_engine())
+            self.keeper.start(lambda: self.registry)
+            self._events.emit("info", f"Proxy listening on {self._where()} ({self._engine_name()})")
+            await self.tuner.apply(self.config, self._bound_address()[1])
+            await self._owner.begin(self.config)  # with the proxy, or on the first play
 
     async def _start_engine_side(self) -> None:
         self._http = aiohttp.ClientSession(
@@ -191,8 +193,9 @@ class ProxyService:
 
     async def stop(self) -> None:
         """Stop every stream (engine `method=stop`), close the listener. Idempotent."""
-        was_running = self.running
-        await self._close_run()
+        async with self._starting:
+            was_running = self.running
+            await self._close_run()
         await self._owner.stop()
         if was_running:
             self._events.emit("info", "Proxy stopped")

@@ -135,3 +135,14 @@ async def test_a_change_in_engine_reachability_is_pushed_without_being_asked(fak
         assert pushed == [True, False, True]  # one push per change, none per check
     finally:
         await service.stop()
+
+
+async def test_quitting_while_the_proxy_starts_stops_it_cleanly(fake_engine) -> None:
+    """Quit from the tray the moment it appears: the stop waits for the start, nothing fails half-way."""
+    service = ProxyService(ProxyConfig(port=0, engine_url=fake_engine.url))
+    try:
+        await asyncio.gather(service.start(), service.stop())  # the stop arrives during the start's first wait
+        assert not service.running and service.registry is None
+    finally:
+        await service.stop()
+        await service.channels.close()
