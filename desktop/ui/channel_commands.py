@@ -244,12 +244,12 @@ class ChannelCommands:
 
     def _counted(self, playlist: PlaylistState) -> str:
         """ "5 channels from 6 links": channels as the Channels tab lists them (a channel with backup
-        links is one), once the view holds the playlist; before that, its links as channels."""
-        links = len(playlist.channels)
-        catalog = self.view.state.catalog
-        if any(catalog.get(entry.key) is None for entry in playlist.channels):
-            return count_phrase(links, "channel")  # the view is a moment behind the answer
-        channels = len(catalog.channels_of(playlist.channels))
+        links is one). The core publishes its view before it answers, so the view holds this playlist."""
+        state = self.view.state
+        shown = state.playlist(playlist.source)
+        if shown is None:  # removed meanwhile
+            return count_phrase(len(playlist.channels), "channel")
+        links, channels = len(shown.channels), state.catalog.channel_count(shown.source, shown.channels)
         return count_phrase(channels, "channel") + (f" from {links:,} links" if channels != links else "")
 
     async def remove_playlist(self, source: str) -> None:

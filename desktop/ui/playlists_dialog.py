@@ -145,7 +145,7 @@ class PlaylistsDialog(QDialog):
         tooltip = playlist.source + ("" if playlist.saved else "\nAdded for this run only (--playlist)")
         name = source_cell(playlist.source, tooltip)
         # Channels as the Channels tab counts them: a channel with backup links is one.
-        channels, links = len(catalog.channels_of(playlist.channels)), len(playlist.channels)
+        channels, links = catalog.channel_count(playlist.source, playlist.channels), len(playlist.channels)
         count = number_cell(channels)
         if links != channels:
             count.setToolTip(f"{links:,} links: a channel with backup links counts once")

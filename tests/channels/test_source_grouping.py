@@ -127,7 +127,7 @@ def test_sources_come_first_seen_first_across_playlists_and_any_source_finds_its
     assert len(catalog) == 2
 
 
-def test_a_playlists_entries_are_counted_as_the_channels_they_are_sources_of() -> None:
+def test_a_playlists_entries_are_counted_as_the_channels_they_are_sources_of(monkeypatch) -> None:
     one = parse(playlist(("News", ""), ("Sport 1 HD", "")), playlist="one").channels
     two = parse(playlist(("Sport 1", ""), ("Sport 1", "")).replace(_id(1), _id(7)), playlist="two").channels
     catalog = Catalog.merge([one, two])
@@ -137,6 +137,12 @@ def test_a_playlists_entries_are_counted_as_the_channels_they_are_sources_of() -
     assert catalog.channels_of([*one, *two]) == (news.key, sport.key)
     stranger = parse(playlist(("Elsewhere", "")).replace(_id(1), _id(99))).channels
     assert catalog.channels_of(stranger) == (ChannelKey("id", _id(99)),)  # no channel has it: itself
+
+    # The count is worked out once per catalog and playlist: the window asks at every view (a star, a download).
+    counted, real = [], Catalog.channels_of
+    monkeypatch.setattr(Catalog, "channels_of", lambda self, entries: counted.append(entries) or real(self, entries))
+    assert [catalog.channel_count("two", two) for _ in range(3)] == [1, 1, 1]
+    assert len(counted) == 1
 
 
 def test_a_channel_listed_once_holds_itself_as_its_only_source() -> None:

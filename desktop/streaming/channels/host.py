@@ -279,7 +279,7 @@ class ChannelsHost:
             return
         note = playlist.note()
         # Channels as the Channels tab lists them: a channel with backup links is one.
-        count, links = len(catalog.channels_of(playlist.channels)), len(playlist.channels)
+        count, links = catalog.channel_count(playlist.source, playlist.channels), len(playlist.channels)
         words = f"{count} channel" if count == 1 else f"{count:,} channels"
         words += f" from {links:,} links" if links != count else ""
         self._event("info", f"Playlist {label} updated: {words}." + (f" {note}" if note else ""))
