@@ -60,6 +60,7 @@ async def after_runs(scheduler: RefreshScheduler, runs: int) -> None:
 async def test_nothing_runs_before_the_interval_and_refresh_now_runs_at_once(refreshes, clock) -> None:
     scheduler = RefreshScheduler(refreshes, interval_hours=6, clock=clock)
     scheduler.start()
+    await clock.asleep(6 * HOUR)  # its timer waits the whole interval (one set early would wait less)
     clock.advance(6 * HOUR - 1)
     await clock.settled()
     assert refreshes.calls == 0
@@ -73,6 +74,7 @@ async def test_refreshes_repeat_every_interval(refreshes, clock) -> None:
     scheduler = RefreshScheduler(refreshes, interval_hours=6, clock=clock)
     scheduler.start()
     for run in (1, 2, 3):
+        await clock.asleep(6 * HOUR)  # the next round is planned a whole interval from the last one's end
         clock.advance(6 * HOUR - 1)
         await clock.settled()
         assert refreshes.calls == run - 1  # not a second early
