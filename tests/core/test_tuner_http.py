@@ -144,6 +144,8 @@ async def test_in_lan_mode_tv_apps_use_the_tuner_without_the_token_and_nothing_e
     # A TV app handed a key for another channel is told what the key is for (the log says so too).
     _, body = await get(proxy, f"/ace/getstream?id={OTHER_CHANNEL}&key={key}")
     assert b"plays only the channels of AceTray's tuner lineup" in body
+    _, body = await get(proxy, f"/ace/getstream?id={CHANNEL}&key=from-an-old-token")  # a lineup channel, old key
+    assert b"scan for the tuner again" in body
     status, _ = await get(proxy, f"/playlist.m3u?token={TOKEN}")
     assert status == 200
 

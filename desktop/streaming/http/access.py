@@ -277,8 +277,7 @@ def check_token(request: web.Request, policy: AccessPolicy, guesses: TokenGuesse
         return None
     given = given_token(request)
     if given is None:
-        # A TV app's lineup key that is not good here (another channel, another route) is not a missing token.
-        return _KEY_NOT_HERE if policy.tuner is not None and "key" in request.query else _ASK_FOR_TOKEN
+        return _key_refusal(request, policy.tuner) or _ASK_FOR_TOKEN
     address = request.remote or ""
     wait = guesses.wait(address, given)
     if wait > 0:
@@ -301,6 +300,23 @@ _ASK_FOR_TOKEN = Refusal(
     web.HTTPUnauthorized,
 )
 
+
+def _key_refusal(request: web.Request, tuner: TunerAccess | None) -> Refusal | None:
+    """A TV app's lineup key that does not open this (another channel, another route; or an old key from
+    before the token changed) is told as such, not as a missing token."""
+    key = request.query.get("key")
+    if tuner is None or key is None:
+        return None
+    if hmac.compare_digest(key.encode("utf-8", "replace"), tuner.key.encode("utf-8")):
+        return _KEY_NOT_HERE
+    return _KEY_NOT_OURS
+
+
+_KEY_NOT_OURS = Refusal(
+    "tuner playback key that is not (or no longer) this tuner's",
+    "This link's key is not AceTray's current one (the access token changed?): scan for the tuner again in the TV app.",
+    web.HTTPUnauthorized,
+)
 _KEY_NOT_HERE = Refusal(
     "tuner playback key outside the tuner's lineup",
     "This link's key plays only the channels of AceTray's tuner lineup (lineup.json); "
