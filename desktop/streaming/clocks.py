@@ -3,7 +3,7 @@
 Everything in a live channel that is driven by time reads it here: when players took data
 (the stale check, the channel cap), how long a channel lingers, when an HLS viewer counts as
 gone, the once-a-second housekeeping and the engine stat polls. A test hands the service a
-clock it moves on by hand (tests/core/conftest.py's `FakeClock`), so "after the linger time"
+clock it moves on by hand (`tests/fake_clock.py`), so "after the linger time"
 is a step of the test rather than seconds of waiting, and holds on a loaded machine.
 Network deadlines (the engine's start, empty reads) keep the loop's real time.
 """

@@ -1,6 +1,6 @@
 """The merged, searchable channel list: an immutable snapshot that can cross threads.
 
-Entries of several playlists that are one channel are grouped (`sources/grouping.py`):
+Entries of several playlists that are one channel are grouped (`grouping.py`):
 the list holds each channel once, as its first entry, and `sources_of` gives
 its sources in the order they are tried. A lookup by any source's key finds
 its channel, so a player or a TV app asking for a backup's id gets the channel.

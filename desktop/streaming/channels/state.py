@@ -34,7 +34,7 @@ class PlaylistState:
     checked_at: float | None = None  # epoch seconds of the last attempt, good or not
     saved: bool = True  # False: added for one run only (`serve --playlist`), never written
     streams: tuple[PlainStream, ...] = ()  # its plain (non-AceStream) streams, passed on by /playlist.m3u
-    # The channels' names as grouping compares them (`sources.grouping.name_keys`), made where the
+    # The channels' names as grouping compares them (`grouping.name_keys`), made where the
     # copy is parsed or read, off the core's loop; () when not made (the catalog makes them then).
     name_keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 

@@ -8,7 +8,7 @@ Four files, each written atomically (a temporary file, flushed, then
 - `favourites.json`: the starred (kind, id) keys in the order they were starred
   (files written before the order mattered hold them sorted), small and written often;
 - `channel_numbers.json`: every channel's number (`numbering.py`), so it never moves;
-- `channel_sources.json`: the person's choices about channels' sources (`sources/choices.py`).
+- `channel_sources.json`: the person's choices about channels' sources (`source_choices.py`).
 
 A broken file is never fatal: it is renamed aside (`*.broken-<time>.json`),
 that part starts empty, and the problem comes back as a sentence to show.
