@@ -16,6 +16,7 @@ Tests that start the server in-process bind port 0 and read the port back instea
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import random
@@ -88,6 +89,8 @@ def free_port() -> int:
     with _leases_locked():
         for port in candidates:
             if not _leased(port) and bindable(port):
-                (LEASES / str(port)).write_text(str(os.getpid()))
+                lease = LEASES / str(port)
+                lease.write_text(str(os.getpid()))
+                atexit.register(lease.unlink, missing_ok=True)  # the folder keeps live leases, not a run's history
                 return port
     raise RuntimeError(f"no free port between {LOWEST} and {start}")

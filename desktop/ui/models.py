@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import (
@@ -161,15 +162,17 @@ READY_TIP = (
 
 # The engine's stat words (docs/engine-api.md) as a person reads them; "dl" is the engine
 # downloading as it should, which "playing" already says. A word not listed is shown as it is.
-ENGINE_WORDS = {
-    "dl": "",
-    "prebuf": "buffering",
-    "buf": "buffering",
-    "check": "checking",
-    "wait": "waiting for peers",
-    "idle": "engine idle",
-    "err": "engine error",
-}
+ENGINE_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "dl": "",
+        "prebuf": "buffering",
+        "buf": "buffering",
+        "check": "checking",
+        "wait": "waiting for peers",
+        "idle": "engine idle",
+        "err": "engine error",
+    }
+)
 
 
 def _status_tip(stream: StreamSnapshot, _now: float) -> str:

@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.processes import free_port, listening, serve
+from tests.bench.processes import listening, serve
+from tests.ports import free_port
 
 IMPORTED = re.compile(r"playlist .*: (\d+) channels")
 

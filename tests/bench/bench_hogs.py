@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from desktop.streaming.live.registry import MAX_CHANNELS
-from tests.bench.processes import free_port, listening, serve
+from tests.bench.processes import listening, serve
+from tests.ports import free_port
 
 GIVE_UP = 180.0  # s: a figure past this is reported as "more than"
 

@@ -48,7 +48,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from desktop import settings as settings_store
-from tests.bench.processes import QUIET, demo_engine, free_port, listening
+from tests.bench.processes import QUIET, demo_engine, listening
+from tests.ports import free_port
 
 CASES = ("tray-unreachable", "tray-demo", "window-unreachable", "window-demo")
 WARM_UP = 5.0  # s after the proxy listens: start-up work (first health check, channels) settles

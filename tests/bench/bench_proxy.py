@@ -39,7 +39,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.processes import QUIET, demo_engine, free_port, listening, serve
+from tests.bench.processes import QUIET, demo_engine, listening, serve
+from tests.ports import free_port
 
 CONTENT_ID = "b0a1e2d3c4b5a6978877665544332211aabbccdd"
 READ_BUFFER = 256 * 1024

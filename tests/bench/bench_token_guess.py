@@ -35,7 +35,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.processes import QUIET, free_port, listening
+from tests.bench.processes import QUIET, listening
+from tests.ports import free_port
 
 PATH = "/api/health"
 

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.bench.processes import free_port, listening, serve
+from tests.bench.processes import listening, serve
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNEL = "94c2fd8fb9bc8f2fc71a2cbe9d4b866f227a0209"

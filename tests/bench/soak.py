@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from desktop.streaming.demo.engine import DemoEngine, EngineFaults, load_demo_clip
-from tests.bench.processes import free_port, serve
+from tests.bench.processes import serve
+from tests.ports import free_port
 
 PACKET = 188
 

@@ -13,7 +13,6 @@ import pytest_asyncio
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.service import ProxyService
 from desktop.streaming.snapshot import ProxyEvent
-from tests.fake_clock import FakeClock as FakeClock  # the core tests' clock (re-exported)
 
 CHANNEL = "0123456789abcdef0123456789abcdef01234567"
 OTHER_CHANNEL = "89abcdef0123456789abcdef0123456789abcdef"

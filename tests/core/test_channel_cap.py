@@ -15,7 +15,8 @@ from desktop.streaming.live.fanout import NOT_READING_AFTER
 from desktop.streaming.live.registry import MAX_CHANNELS
 from desktop.streaming.live.stream import TICK
 from desktop.streaming.ts.packets import PACKET_SIZE
-from tests.core.conftest import CHANNEL, FakeClock, wait_until
+from tests.core.conftest import CHANNEL, wait_until
+from tests.fake_clock import FakeClock
 
 
 def channel(n: int) -> str:

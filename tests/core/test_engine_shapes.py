@@ -7,7 +7,8 @@ import tracemalloc
 import pytest
 
 from desktop.streaming.ts.packets import PACKET_SIZE
-from tests.core.conftest import FakeClock, wait_until
+from tests.core.conftest import wait_until
+from tests.fake_clock import FakeClock
 
 HUGE = 50 * 1024 * 1024
 

@@ -9,7 +9,8 @@ import pytest
 
 from desktop.streaming.live import stream as stream_module
 from desktop.streaming.service import ProxyStartError
-from tests.core.conftest import CHANNEL, FakeClock, wait_until
+from tests.core.conftest import CHANNEL, wait_until
+from tests.fake_clock import FakeClock
 from tests.fake_engine import parse_sequence
 
 PACKET = 188

@@ -8,8 +8,9 @@ import socket
 from desktop.launch import proxy_config
 from desktop.settings import Settings
 from desktop.streaming.live.stream_hls import SILENT_TARGETS, hls_config
-from tests.core.conftest import CHANNEL, FakeClock, wait_until
+from tests.core.conftest import CHANNEL, wait_until
 from tests.core.hls_support import clip_engine, fetch_playlist, fetch_segment
+from tests.fake_clock import FakeClock
 
 
 async def _api_clients(proxy) -> list[dict]:  # type: ignore[no-untyped-def]

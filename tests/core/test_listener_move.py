@@ -18,6 +18,7 @@ import aiohttp
 import psutil
 
 from desktop.streaming.config import ALL_INTERFACES, LOOPBACK, ProxyConfig
+from desktop.streaming.http import listener as listener_module
 from desktop.streaming.service import ProxyService
 from tests.core.conftest import wait_until
 from tests.ports import free_port
@@ -31,7 +32,10 @@ def listening_socket_fd(port: int) -> int:
     return fd
 
 
-async def test_lan_sharing_turned_on_while_a_program_starts_keeps_the_port(fake_engine, caplog) -> None:
+async def test_lan_sharing_turned_on_while_a_program_starts_keeps_the_port(fake_engine, caplog, monkeypatch) -> None:
+    # The real wait is 1 s; this test lets the program go when it sees the retry, which on a loaded
+    # machine may be later than that: the wait here outlasts any load.
+    monkeypatch.setattr(listener_module, "RELEASED_PORT_WAIT", 30.0)
     port = free_port()
     service = ProxyService(ProxyConfig(engine_url=fake_engine.url, host=LOOPBACK, port=port))
     await service.start()

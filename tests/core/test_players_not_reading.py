@@ -18,7 +18,8 @@ from desktop.streaming.live.fanout import NOT_READING_AFTER, Subscriber
 from desktop.streaming.live.player import ClientInfo
 from desktop.streaming.live.registry import TooManyChannels
 from desktop.streaming.live.stream import TICK, LiveStream
-from tests.core.conftest import CHANNEL, FakeClock, wait_until
+from tests.core.conftest import CHANNEL, wait_until
+from tests.fake_clock import FakeClock
 
 
 def key(n: int) -> ChannelKey:

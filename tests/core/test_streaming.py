@@ -9,7 +9,8 @@ import aiohttp
 import pytest
 
 from desktop.streaming.ts.packets import PACKET_SIZE
-from tests.core.conftest import CHANNEL, OTHER_CHANNEL, FakeClock, wait_until
+from tests.core.conftest import CHANNEL, OTHER_CHANNEL, wait_until
+from tests.fake_clock import FakeClock
 from tests.fake_engine import assert_continuous, parse_sequence
 
 PAT_EVERY = 64  # the synthetic source's join points (PAT + PMT + keyframe)

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 import aiohttp
 
 from tests.fake_engine import PACKET, TRAILER_MAGIC, TRAILER_SIZE, sequence_breaks
-from tests.ports import free_port as free_port  # its old home: tests/ports.py is where it lives now
 
 T = TypeVar("T")
 

@@ -28,6 +28,7 @@ AppFactory = Callable[[ConnectionGuard], web.Application]  # the app, with the g
 # again is retried for this long before "in use by another program" is believed.
 RELEASED_PORT_WAIT = 1.0  # s
 RELEASED_PORT_RETRY = 0.02  # s between tries
+_IN_USE = (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1))
 
 
 class Listener:
@@ -126,9 +127,6 @@ class Listener:
             await site.stop()  # a site that never listened must not stay on the runner's list
             raise
         return site
-
-
-_IN_USE = (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1))
 
 
 @dataclass(frozen=True)
