@@ -17,6 +17,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from desktop import autostart as autostart_mod
@@ -33,6 +34,7 @@ from desktop.ui.banner import banner_for
 from desktop.ui.channel_commands import ChannelCommands
 from desktop.ui.confirm import CuttingQuestion, ask_before_cutting
 from desktop.ui.engine_view import engine_menu_entry
+from desktop.ui.icons import app_icon
 from desktop.ui.link_commands import LinkCommands
 from desktop.ui.links import base_url
 from desktop.ui.log_folder import FolderOpener, show_log_folder
@@ -81,6 +83,7 @@ class AppController(QObject):
         self._address_cache: tuple[tuple[str, int], str] | None = None
         self.exit_code = 0
 
+        QGuiApplication.setWindowIcon(app_icon())  # every window's, dialogs opened from the tray (no parent) too
         self.actions = AppActions(self)
         self.window = MainWindow(self.actions)
         if tray_available is None:

@@ -33,7 +33,6 @@ from desktop.ui.actions import AppActions
 from desktop.ui.banner import Banner, BannerSpec
 from desktop.ui.engine_view import engine_phrase
 from desktop.ui.formatting import count_phrase
-from desktop.ui.icons import app_icon
 from desktop.ui.models import ClientsModel, EventsModel, StreamsModel
 
 NOTICE_MS = 15000
@@ -80,7 +79,6 @@ class MainWindow(QMainWindow):
     def __init__(self, actions: AppActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("AceTray")
-        self.setWindowIcon(app_icon())
         self.resize(1000, 660)
 
         toolbar = QToolBar("Main")

@@ -16,7 +16,6 @@ from desktop.launch import LaunchOptions, override_problem
 from desktop.logging_setup import setup_logging
 from desktop.streaming.http.connection_guard import raise_open_files_limit
 from desktop.ui.controller import AppController
-from desktop.ui.icons import app_icon
 from desktop.ui.qt_glue import QuitSignals, UrlOpenFilter, route_qt_messages_to_logging
 from desktop.ui.single_instance import SingleInstance, server_name
 
@@ -37,7 +36,6 @@ def run_tray(options: LaunchOptions) -> int:
     app.setApplicationName("AceTray")
     app.setOrganizationName("AceTray")
     app.setDesktopFileName("acetray")
-    app.setWindowIcon(app_icon())  # dialogs opened from the tray (no parent window) carry it too
     # Closing the window hides it; only Quit ends the app.
     app.setQuitOnLastWindowClosed(False)
 

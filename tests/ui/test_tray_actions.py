@@ -323,3 +323,21 @@ def test_without_a_tray_closing_an_idle_window_quits(make_controller, engine, qt
     with qtbot.waitSignal(controller.finished, timeout=3000):
         controller.window.close()
     assert not port_accepts(controller.settings.port)
+
+
+def test_a_dialog_opened_from_the_tray_carries_acetrays_icon(make_controller, engine, players, qtbot):
+    """A question asked from the tray has no parent window: its title bar shows the app's icon, not a blank one."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.fake_engine import DEFAULT_PACKETS
+
+    controller = make_controller(engine_url=engine.url, tray=True)
+    players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
+    qtbot.waitUntil(lambda: controller.snapshot.player_count == 1, timeout=5000)
+    controller.window.hide()  # asked from the tray alone
+    controller.actions.quit.trigger()
+    box = open_dialog(controller, QMessageBox)
+    assert box.parent() is None
+    assert not box.windowIcon().isNull()
+    assert box.windowIcon().cacheKey() == controller.window.windowIcon().cacheKey()  # the same icon as the window
+    next(b for b in box.buttons() if b.text() == "Keep running").click()
