@@ -29,14 +29,16 @@ def write_playlist(folder: Path, ids: list[str], *, name: str = "many.m3u", grou
     return path
 
 
-class FakeClock:
-    """Monotonic time that moves only when the code under test sleeps on it (and `wall` for epoch times)."""
+class SkippingClock:
+    """The core's clock (`desktop.streaming.clocks.Clock`) that jumps ahead whenever the code under test
+    sleeps on it: a whole check's pacing runs at once (`tests/fake_clock.py`'s waits for the test to move
+    it instead). `wall` gives epoch times for the health store."""
 
     def __init__(self) -> None:
         self.time = 0.0
         self.slept: list[float] = []
 
-    def now(self) -> float:
+    def __call__(self) -> float:
         return self.time
 
     def wall(self) -> float:

@@ -17,7 +17,7 @@ from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.probes import LinkChecker, SlidingWindow
 from desktop.streaming.sources import HealthStore
-from tests.core.link_check_support import FakeClock, keys, source
+from tests.core.link_check_support import SkippingClock, keys, source
 
 
 class Events:
@@ -34,7 +34,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def checker_on(engine, http, clock: FakeClock, **config) -> tuple[LinkChecker, HealthStore, Events]:  # type: ignore[no-untyped-def]
+def checker_on(engine, http, clock: SkippingClock, **config) -> tuple[LinkChecker, HealthStore, Events]:  # type: ignore[no-untyped-def]
     events = Events()
     context = CoreContext(ProxyConfig(engine_url=engine.url, **config), EventSink(events))
     context.attach(http, EngineClient(engine.url, http))
@@ -46,7 +46,7 @@ def checker_on(engine, http, clock: FakeClock, **config) -> tuple[LinkChecker, H
 
 @pytest.mark.parametrize("per_minute", [12, 5])
 async def test_no_60_s_window_holds_more_probes_than_the_setting_allows(fake_engine, http, per_minute: int) -> None:
-    clock = FakeClock()
+    clock = SkippingClock()
     checker, health, events = checker_on(fake_engine, http, clock, check_per_minute=per_minute)
     ids = [source(n) for n in range(30)]
     checker.check(keys(ids))
@@ -64,7 +64,7 @@ async def test_no_60_s_window_holds_more_probes_than_the_setting_allows(fake_eng
 
 
 def test_the_window_slides_rather_than_refilling_each_minute() -> None:
-    clock = FakeClock()
+    clock = SkippingClock()
     window = SlidingWindow(clock)
     for at in (0.0, 10.0, 20.0):
         clock.time = at

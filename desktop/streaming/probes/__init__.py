@@ -1,6 +1,6 @@
 """The link check: sources probed through the engine, gently, their verdicts kept in `sources.HealthStore`.
 
-pace     SlidingWindow: at most N probe starts in any 60 s, on an injectable clock
+pace     SlidingWindow: at most N probe starts in any 60 s, on the core's `clocks.Clock` (tests drive it)
 probe    probe(): one source's verdict; its engine session always stopped
 checker  LinkChecker: the queue, the limits, giving way to people's channels
 host     SourcesHost: health + checker + the favourites' schedule, for the service
@@ -8,16 +8,14 @@ host     SourcesHost: health + checker + the favourites' schedule, for the servi
 
 from desktop.streaming.probes.checker import CheckUnavailable, LinkChecker
 from desktop.streaming.probes.host import SourcesHost
-from desktop.streaming.probes.pace import Clock, LoopClock, SlidingWindow
+from desktop.streaming.probes.pace import SlidingWindow
 from desktop.streaming.probes.probe import EngineGone, Verdict, probe
 from desktop.streaming.sources.view import SourcesView  # what SourcesHost tells the window
 
 __all__ = [
     "CheckUnavailable",
-    "Clock",
     "EngineGone",
     "LinkChecker",
-    "LoopClock",
     "SlidingWindow",
     "SourcesHost",
     "SourcesView",

@@ -27,10 +27,11 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 
+from desktop.streaming.clocks import Clock, MonotonicClock
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.registry import StreamRegistry
-from desktop.streaming.probes.pace import Clock, LoopClock, SlidingWindow
+from desktop.streaming.probes.pace import SlidingWindow
 from desktop.streaming.probes.probe import EngineGone, Verdict, probe
 from desktop.streaming.sources.health import HealthStore
 from desktop.streaming.sources.view import CheckProgress, links_phrase
@@ -58,7 +59,7 @@ class LinkChecker:
     ) -> None:
         self._context = context
         self._health = health
-        self._clock = clock or LoopClock()
+        self._clock = clock or MonotonicClock()
         self._pace = SlidingWindow(self._clock)
         self._on_progress = on_progress
         self._registry: StreamRegistry | None = None
@@ -153,7 +154,7 @@ class LinkChecker:
         room = registry.free - self._context.sessions.unsettled
         if len(self._probes) >= min(max(1, config.check_at_once), room):
             return None
-        return max(self._paused_until - self._clock.now(), self._pace.wait_time(config.check_per_minute), 0.0)
+        return max(self._paused_until - self._clock(), self._pace.wait_time(config.check_per_minute), 0.0)
 
     def _start_next(self) -> None:
         key = self._queue.popleft()
@@ -209,7 +210,7 @@ class LinkChecker:
     def _channel_changed(self, _key: ChannelKey, opened: bool) -> None:
         """A person's channel opens: running probes give way at once, and new ones wait a moment."""
         if opened and self._runner is not None:
-            self._paused_until = self._clock.now() + GIVE_WAY_PAUSE
+            self._paused_until = self._clock() + GIVE_WAY_PAUSE
             for task in self._probes.values():
                 task.cancel()
         if self._wake is not None:

@@ -8,27 +8,11 @@ so a test can run a whole check's pacing without waiting for it.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
-from typing import Protocol
+
+from desktop.streaming.clocks import Clock
 
 WINDOW = 60.0  # s
-
-
-class Clock(Protocol):
-    def now(self) -> float: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class LoopClock:
-    """The running loop's monotonic clock."""
-
-    def now(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 class SlidingWindow:
@@ -41,7 +25,7 @@ class SlidingWindow:
 
     def wait_time(self, limit: int) -> float:
         """Seconds until one more start is allowed (0: now)."""
-        now = self._clock.now()
+        now = self._clock()
         while self._starts and self._starts[0] <= now - self._window:
             self._starts.popleft()
         if len(self._starts) < max(1, limit):
@@ -50,4 +34,4 @@ class SlidingWindow:
         return self._starts[len(self._starts) - max(1, limit)] + self._window - now
 
     def spend(self) -> None:
-        self._starts.append(self._clock.now())
+        self._starts.append(self._clock())
