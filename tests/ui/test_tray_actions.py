@@ -285,7 +285,8 @@ def test_stop_proxy_asks_first_when_players_are_watching(make_controller, engine
     qtbot.waitUntil(lambda: not controller.snapshot.running, timeout=5000)
 
 
-def test_quit_from_the_menu_asks_first_when_players_are_watching(make_controller, engine, players, qtbot):
+def asked_to_quit(make_controller, engine, players, qtbot, *, from_the_tray_alone: bool = False):
+    """The app with one player watching, after Quit from the menu: (controller, the question)."""
     from PySide6.QtWidgets import QMessageBox
 
     from tests.fake_engine import DEFAULT_PACKETS
@@ -293,24 +294,22 @@ def test_quit_from_the_menu_asks_first_when_players_are_watching(make_controller
     controller = make_controller(engine_url=engine.url, tray=True)
     players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
     qtbot.waitUntil(lambda: controller.snapshot.player_count == 1, timeout=5000)
+    if from_the_tray_alone:
+        controller.window.hide()
     controller.actions.quit.trigger()
     box = open_dialog(controller, QMessageBox)
     assert box.text() == "1 player is watching — quit anyway?"
+    return controller, box
+
+
+def test_quit_from_the_menu_asks_first_when_players_are_watching(make_controller, engine, players, qtbot):
+    controller, box = asked_to_quit(make_controller, engine, players, qtbot)
     next(b for b in box.buttons() if b.text() == "Keep running").click()
     assert not controller.quitting and controller.snapshot.running
 
 
 def test_a_quit_question_left_open_follows_the_players(make_controller, engine, players, qtbot):
-    from PySide6.QtWidgets import QMessageBox
-
-    from tests.fake_engine import DEFAULT_PACKETS
-
-    controller = make_controller(engine_url=engine.url, tray=True)
-    players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
-    qtbot.waitUntil(lambda: controller.snapshot.player_count == 1, timeout=5000)
-    controller.actions.quit.trigger()
-    box = open_dialog(controller, QMessageBox)
-    assert box.text() == "1 player is watching — quit anyway?"
+    controller, box = asked_to_quit(make_controller, engine, players, qtbot)
     players.stop()  # the player leaves while the question is open
     qtbot.waitUntil(lambda: box.text() == "Nobody is watching now — quit?", timeout=15_000)
     assert box.informativeText() == ""
@@ -327,16 +326,7 @@ def test_without_a_tray_closing_an_idle_window_quits(make_controller, engine, qt
 
 def test_a_dialog_opened_from_the_tray_carries_acetrays_icon(make_controller, engine, players, qtbot):
     """A question asked from the tray has no parent window: its title bar shows the app's icon, not a blank one."""
-    from PySide6.QtWidgets import QMessageBox
-
-    from tests.fake_engine import DEFAULT_PACKETS
-
-    controller = make_controller(engine_url=engine.url, tray=True)
-    players.start(f"http://127.0.0.1:{controller.settings.port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
-    qtbot.waitUntil(lambda: controller.snapshot.player_count == 1, timeout=5000)
-    controller.window.hide()  # asked from the tray alone
-    controller.actions.quit.trigger()
-    box = open_dialog(controller, QMessageBox)
+    controller, box = asked_to_quit(make_controller, engine, players, qtbot, from_the_tray_alone=True)
     assert box.parent() is None
     assert not box.windowIcon().isNull()
     assert box.windowIcon().cacheKey() == controller.window.windowIcon().cacheKey()  # the same icon as the window
