@@ -68,7 +68,9 @@ def test_a_refused_port_change_saves_nothing_and_says_what_stayed_and_the_dialog
     assert any("Nothing was saved" in line for line in controller.window.events_model.texts())
 
 
-def test_a_refused_change_is_one_call_to_the_core_and_a_player_keeps_playing(make_controller, engine, players, qtbot):
+def test_a_refused_change_is_one_call_to_the_core_and_a_player_keeps_playing(
+    make_controller, engine, players, qtbot, monkeypatch
+):
     controller = make_controller(Settings(port=free_port(), linger=1.0, queue_size=64), engine_url=engine.url)
     port = controller.settings.port
     (viewer,) = players.start(f"http://127.0.0.1:{port}/ace/getstream?id={CID}", 1, period=DEFAULT_PACKETS)
@@ -76,13 +78,14 @@ def test_a_refused_change_is_one_call_to_the_core_and_a_player_keeps_playing(mak
     core = controller.proxy.core
     assert core is not None
     calls: list[object] = []
-    run = core._run
+    host_class = type(core)  # patched on the class: a closure on the instance holding it would be a cycle
+    run = host_class._run
 
-    async def counted(fn):  # every call that crosses the thread seam goes through _run
+    async def counted(self, fn):  # every call that crosses the thread seam goes through _run
         calls.append(fn)
-        return await run(fn)
+        return await run(self, fn)
 
-    core._run = counted  # type: ignore[method-assign]
+    monkeypatch.setattr(host_class, "_run", counted)
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen(1)

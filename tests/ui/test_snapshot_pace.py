@@ -138,15 +138,17 @@ def launched_in_the_tray(make_controller, engine, qtbot):
     return controller
 
 
-def count_requests(controller) -> list[int]:
-    core, calls = controller.core, [0]
-    original = core.request_snapshot
+def count_requests(controller, monkeypatch) -> list[int]:
+    # Patched on the class, not the instance: a closure stored on the CoreHost that holds the CoreHost
+    # would make a cycle the garbage collector may free on the core's thread (Qt crashes on that).
+    host_class, calls = type(controller.core), [0]
+    original = host_class.request_snapshot
 
-    def counting() -> None:
+    def counting(self) -> None:
         calls[0] += 1
-        original()
+        original(self)
 
-    core.request_snapshot = counting
+    monkeypatch.setattr(host_class, "request_snapshot", counting)
     return calls
 
 
@@ -156,9 +158,9 @@ def test_in_the_tray_with_nothing_playing_the_snapshots_slow_down(make_controlle
     assert controller.tray.status.state is TrayState.IDLE
 
 
-def test_the_window_showing_gets_a_fresh_snapshot_at_once(make_controller, engine, qtbot):
+def test_the_window_showing_gets_a_fresh_snapshot_at_once(make_controller, engine, qtbot, monkeypatch):
     controller = launched_in_the_tray(make_controller, engine, qtbot)
-    calls = count_requests(controller)
+    calls = count_requests(controller, monkeypatch)
     with qtbot.waitSignal(controller.core.snapshot_ready, timeout=5000):
         controller.actions.show_window.trigger()
         assert calls[0] >= 1  # asked as the window showed, not at a later tick
@@ -177,12 +179,12 @@ def test_a_minimised_window_rests_like_a_hidden_one(make_controller, engine, qtb
     qtbot.waitUntil(lambda: controller.pacer.interval_ms == ACTIVE_MS, timeout=2000)
 
 
-def test_the_tray_menu_opening_gets_a_fresh_snapshot(make_controller, engine, qtbot):
+def test_the_tray_menu_opening_gets_a_fresh_snapshot(make_controller, engine, qtbot, monkeypatch):
     controller = launched_in_the_tray(make_controller, engine, qtbot)
     # An event at start-up (the engine answering) may have asked for one that is still on its way:
     # the menu would rightly wait for that one rather than ask again.
     qtbot.waitUntil(lambda: not controller.pacer.asking, timeout=5000)
-    calls = count_requests(controller)
+    calls = count_requests(controller, monkeypatch)
     with qtbot.waitSignal(controller.core.snapshot_ready, timeout=5000):
         controller.tray.menu.aboutToShow.emit()
         assert calls[0] == 1  # asked as the menu opened, not at a later tick
