@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from desktop import paths
 from desktop.regular_files import read_regular_file
+from desktop.streaming.channels.store import write_json_atomically
 from desktop.streaming.ids import ChannelKey, is_content_id, parse_kind
 from desktop.streaming.sources.health import MAX_REASON, MAX_SOURCES, STATES, SourceHealth
 
@@ -62,18 +61,7 @@ class HealthFile:
 
     def write(self, entries: Entries) -> None:
         rows = [[k.kind, k.content_id, h.state, h.checked_at, h.peers, h.speed_kbps, h.reason] for k, h in entries]
-        path = self.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(json.dumps({"format": FORMAT, "sources": rows}, separators=(",", ":")) + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json_atomically(self.path, {"format": FORMAT, "sources": rows})  # as the channels' own files
 
 
 def _decode(row: Any) -> tuple[ChannelKey, SourceHealth] | None:
