@@ -20,7 +20,7 @@ from desktop.logging_setup import setup_logging
 from desktop.settings import token_weakness
 from desktop.streaming.config import LOOPBACK, ProxyConfig, is_all_interfaces
 from desktop.streaming.http.connection_guard import raise_open_files_limit
-from desktop.streaming.loops import install_exception_logging, new_event_loop
+from desktop.streaming.runtime.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
 from desktop.streaming.service_errors import ProxyStartError
 

@@ -1,4 +1,4 @@
-"""A clock the test moves on by hand, for code that takes a `desktop.streaming.clocks.Clock`."""
+"""A clock the test moves on by hand, for code that takes a `desktop.streaming.runtime.clocks.Clock`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 
 class FakeClock:
-    """The core's clock (desktop/streaming/clocks.py), moved on by the test: players' takes, linger,
+    """The core's clock (desktop/streaming/runtime/clocks.py), moved on by the test: players' takes, linger,
     HLS viewers' silence, the housekeeping tick and stat polls happen when the test says, not later."""
 
     def __init__(self, now: float = 1000.0) -> None:

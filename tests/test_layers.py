@@ -48,7 +48,7 @@ CORE_LAYERS = (
     ("events", "snapshot", "config"),  # frozen values that cross threads; the core's configuration
     ("engine_host",),  # finding, starting and stopping an engine process
     ("ts",),  # MPEG-TS packets, scans, clock, PSI
-    ("ids", "loops", "logs", "rollback", "background", "clocks", ""),  # leaves (and the package's own face)
+    ("ids", "runtime", "logs", "rollback", ""),  # leaves (and the package's own face)
 )
 MAX_CORE_TOP_LEVEL_MODULES = 12
 

@@ -33,7 +33,7 @@ from desktop.streaming.engine_host import Discovery
 from desktop.streaming.guide.match import GuideRef
 from desktop.streaming.guide.state import GuideSource
 from desktop.streaming.live.requests import SeenRequest
-from desktop.streaming.loops import install_exception_logging, new_event_loop
+from desktop.streaming.runtime.loops import install_exception_logging, new_event_loop
 from desktop.streaming.service import ProxyService
 from desktop.streaming.tuner.app_check import How, TvLinks, check
 

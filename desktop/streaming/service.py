@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from desktop.streaming.channels.host import ChannelsHost, ChannelsView
-from desktop.streaming.clocks import Clock
 from desktop.streaming.config import ProxyConfig, is_all_interfaces
 from desktop.streaming.engine.client import EngineClient, EngineError
 from desktop.streaming.engine.health import EngineHealth, version_at
@@ -40,6 +39,7 @@ from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.probes import SourcesHost, SourcesView
 from desktop.streaming.rollback import Rollback, Undo, nothing_to_undo, undoable
+from desktop.streaming.runtime.clocks import Clock
 from desktop.streaming.service_engine import EngineSwitch, start_demo
 from desktop.streaming.service_errors import EngineCheckError, ProxyStartError, bind_problem, stays_on
 from desktop.streaming.snapshot import ProxySnapshot

@@ -30,7 +30,7 @@ def write_playlist(folder: Path, ids: list[str], *, name: str = "many.m3u", grou
 
 
 class SkippingClock:
-    """The core's clock (`desktop.streaming.clocks.Clock`) that jumps ahead whenever the code under test
+    """The core's clock (`desktop.streaming.runtime.clocks.Clock`) that jumps ahead whenever the code under test
     sleeps on it: a whole check's pacing runs at once (`tests/fake_clock.py`'s waits for the test to move
     it instead). `wall` gives epoch times for the health store."""
 

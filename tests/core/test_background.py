@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from desktop.streaming.background import Backoff, cancel_and_wait
+from desktop.streaming.runtime.background import Backoff, cancel_and_wait
 
 
 def test_a_backoff_doubles_from_its_first_wait_up_to_its_most() -> None:

@@ -12,8 +12,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from desktop.streaming.background import cancel_and_wait
-from desktop.streaming.clocks import Clock, MonotonicClock
+from desktop.streaming.runtime.background import cancel_and_wait
+from desktop.streaming.runtime.clocks import Clock, MonotonicClock
 
 log = logging.getLogger(__name__)
 

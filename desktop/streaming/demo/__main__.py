@@ -18,7 +18,7 @@ from typing import Literal
 
 from desktop.streaming.demo.engine import DemoEngine, load_demo_clip
 from desktop.streaming.demo.state import EngineFaults
-from desktop.streaming.loops import new_event_loop
+from desktop.streaming.runtime.loops import new_event_loop
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -19,7 +19,6 @@ from typing import Any
 
 import aiohttp
 
-from desktop.streaming.background import Backoff, cancel_and_wait
 from desktop.streaming.engine_host import process as proc
 from desktop.streaming.engine_host.outputlog import (
     DEFAULT_MAX_BYTES,
@@ -36,6 +35,7 @@ from desktop.streaming.engine_host.state import (
     is_outdated,
 )
 from desktop.streaming.logs import log_level
+from desktop.streaming.runtime.background import Backoff, cancel_and_wait
 
 log = logging.getLogger(__name__)
 

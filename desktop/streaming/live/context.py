@@ -17,13 +17,13 @@ from collections.abc import Callable
 
 import aiohttp
 
-from desktop.streaming.clocks import Clock, MonotonicClock
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.engine.client import EngineClient
 from desktop.streaming.events import EventSink
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.requests import RequestRecord
 from desktop.streaming.live.session_stopper import SessionStopper
+from desktop.streaming.runtime.clocks import Clock, MonotonicClock
 from desktop.streaming.sources.failover import HealthBook
 from desktop.streaming.sources.health import HealthStore
 from desktop.streaming.sources.lineup import ChannelSources

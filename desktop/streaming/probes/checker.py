@@ -27,12 +27,12 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from desktop.streaming.clocks import Clock, MonotonicClock
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.probes.pace import SlidingWindow
 from desktop.streaming.probes.probe import EngineGone, Verdict, probe
+from desktop.streaming.runtime.clocks import Clock, MonotonicClock
 from desktop.streaming.sources.health import HealthStore
 from desktop.streaming.sources.view import CheckProgress, links_phrase
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from desktop.streaming.channels.scheduler import HOUR, RefreshScheduler
-from desktop.streaming.clocks import Clock
 from desktop.streaming.config import ProxyConfig
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.context import CoreContext
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.probes.checker import LinkChecker
+from desktop.streaming.runtime.clocks import Clock
 from desktop.streaming.sources.health import HealthStore
 from desktop.streaming.sources.health_file import HealthFile
 from desktop.streaming.sources.view import SourcesView

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from desktop.streaming.clocks import Clock
+from desktop.streaming.runtime.clocks import Clock
 
 WINDOW = 60.0  # s
 

@@ -27,11 +27,11 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from desktop.streaming.background import Backoff, cancel_and_wait
 from desktop.streaming.events import EventSink
 from desktop.streaming.ids import ChannelKey
 from desktop.streaming.live.registry import StreamRegistry
 from desktop.streaming.live.stream import LiveStream
+from desktop.streaming.runtime.background import Backoff, cancel_and_wait
 
 log = logging.getLogger(__name__)
 
